@@ -1,0 +1,83 @@
+use super::App;
+use super::project::locate;
+use crate::context::{LINK_FILE, LinkFile, find_link};
+use crate::error::{Error, Result};
+use crate::output::Record;
+use clap::Args;
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Project to pin this directory to, as ORG/PROJECT or PROJECT (default: the current one)
+    pub project: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkView {
+    pub org: String,
+    pub project: String,
+    /// The link file written or removed.
+    pub path: String,
+}
+
+impl Record for LinkView {
+    const PLURAL: &'static str = "links";
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["org", "project", "path"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.org.clone(), self.project.clone(), self.path.clone()]
+    }
+}
+
+pub fn link(app: &mut App, args: LinkArgs) -> Result<()> {
+    let (org, project) = app.read(|db, actor, ctx| {
+        let (o, p) = locate(db, actor, ctx, args.project.as_deref())?;
+        Ok((o.slug, p.slug))
+    })?;
+    let dir = std::env::current_dir()?;
+    let path = dir.join(LINK_FILE);
+    let body = serde_json::to_string_pretty(&LinkFile {
+        org: org.clone(),
+        project: project.clone(),
+    })
+    .map_err(|e| Error::internal("cannot encode the link file").caused_by(e))?;
+    // Write beside it and rename, so a reader never sees half a file.
+    let tmp = dir.join(format!("{LINK_FILE}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, body + "\n")
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::internal(format!("cannot write {}", path.display())).caused_by(e)
+        })?;
+    app.out
+        .status(&format!("linked {} to {org}/{project}", dir.display()));
+    app.out.one(&LinkView {
+        org,
+        project,
+        path: path.display().to_string(),
+    })
+}
+
+pub fn unlink(app: &mut App) -> Result<()> {
+    let dir = std::env::current_dir()?;
+    let Some((path, link)) = find_link(&dir) else {
+        return Err(
+            Error::not_found(format!("no link file in {} or above", dir.display()))
+                .with_hint("`proj link ORG/PROJECT` writes one"),
+        );
+    };
+    std::fs::remove_file(&path)
+        .map_err(|e| Error::internal(format!("cannot remove {}", path.display())).caused_by(e))?;
+    app.out.status(&format!(
+        "unlinked {} from {}/{}",
+        path.parent().unwrap_or(&path).display(),
+        link.org,
+        link.project
+    ));
+    app.out.one(&LinkView {
+        org: link.org,
+        project: link.project,
+        path: path.display().to_string(),
+    })
+}

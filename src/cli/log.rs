@@ -1,0 +1,35 @@
+use super::App;
+use crate::error::Result;
+use crate::view::EventView;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Show at most this many events
+    #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
+    pub limit: u32,
+}
+
+pub fn run(app: &mut App, args: LogArgs) -> Result<()> {
+    // Only an explicit --org/--project (or PROJ_ORG/PROJ_PROJECT) narrows the log;
+    // a link file or saved selection does not hide the rest of the history.
+    let explicit_project =
+        app.globals.project.is_some() || std::env::var_os("PROJ_PROJECT").is_some();
+    let explicit_org = app.globals.org.is_some() || std::env::var_os("PROJ_ORG").is_some();
+    let events = app.read(|db, actor, ctx| {
+        let (org_id, project_id) = if explicit_project {
+            let (o, p) = ctx.require_project(db, actor)?;
+            (Some(o.id), Some(p.id))
+        } else if explicit_org {
+            (Some(ctx.require_org(db, actor)?.id), None)
+        } else {
+            (None, None)
+        };
+        Ok(db
+            .events(org_id, project_id, i64::from(args.limit))?
+            .iter()
+            .map(EventView::new)
+            .collect::<Vec<_>>())
+    })?;
+    app.out.list(&events)
+}

@@ -1,0 +1,219 @@
+use super::App;
+use crate::access::Actor;
+use crate::access::{self, Action, Target};
+use crate::context::{find_org, visible_projects};
+use crate::error::{Error, Result};
+use crate::model::validate_slug;
+use crate::snapshot;
+use crate::store::{Db, OrgRow};
+use crate::view::OrgView;
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCmd {
+    /// Create an organization
+    #[command(visible_aliases = ["create", "new"])]
+    Add(AddArgs),
+    /// List organizations
+    #[command(visible_alias = "ls")]
+    List,
+    /// Show one organization (default: the current one)
+    Show {
+        /// Organization slug
+        org: Option<String>,
+    },
+    /// Rename an organization or change its display name
+    Rename(RenameArgs),
+    /// Remove an organization with its projects, environments and members
+    #[command(visible_aliases = ["rm", "delete"])]
+    Remove {
+        /// Organization slug
+        org: String,
+    },
+    /// Make an organization the current one for later commands
+    Use {
+        /// Organization slug
+        org: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Slug of the new organization (lowercase letters, digits and '-')
+    pub name: String,
+    /// Free-text name shown to people
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Current slug
+    pub org: String,
+    /// New slug
+    pub new_name: Option<String>,
+    /// New display name
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+}
+
+pub fn run(app: &mut App, cmd: OrgCmd) -> Result<()> {
+    match cmd {
+        OrgCmd::Add(args) => add(app, args),
+        OrgCmd::List => list(app),
+        OrgCmd::Show { org } => show(app, org),
+        OrgCmd::Rename(args) => rename(app, args),
+        OrgCmd::Remove { org } => remove(app, org),
+        OrgCmd::Use { org } => use_org(app, org),
+    }
+}
+
+fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
+    let projects = visible_projects(db, actor, org)?
+        .into_iter()
+        .map(|p| p.slug)
+        .collect();
+    Ok(OrgView::new(org, projects))
+}
+
+fn add(app: &mut App, args: AddArgs) -> Result<()> {
+    validate_slug("organization", &args.name)?;
+    let created = app.write(|db, actor, _| {
+        if db.org(&args.name)?.is_some() {
+            return Err(
+                Error::conflict(format!("organization `{}` already exists", args.name))
+                    .with_hint("pick another name, or use it with `--org`"),
+            );
+        }
+        let org = db.org_insert(&args.name, args.display_name.as_deref())?;
+        db.record(
+            actor.name(),
+            "org.add",
+            Some(org.id),
+            None,
+            &org.slug,
+            None,
+            Some(&snapshot::row(&org)),
+        )?;
+        view(db, actor, &org)
+    })?;
+    app.out.one(&created)
+}
+
+fn list(app: &mut App) -> Result<()> {
+    let orgs = app.read(|db, actor, _| {
+        let mut out = Vec::new();
+        for org in db.orgs()? {
+            if access::can_see(db, actor, &Target::org(&org))? {
+                out.push(view(db, actor, &org)?);
+            }
+        }
+        Ok(out)
+    })?;
+    app.out.list(&orgs)
+}
+
+fn show(app: &mut App, org: Option<String>) -> Result<()> {
+    let shown = app.read(|db, actor, ctx| {
+        let org = match &org {
+            Some(slug) => find_org(db, actor, slug)?,
+            None => ctx.require_org(db, actor)?,
+        };
+        view(db, actor, &org)
+    })?;
+    app.out.one(&shown)
+}
+
+fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
+    if args.new_name.is_none() && args.display_name.is_none() {
+        return Err(
+            Error::usage("nothing to change").with_hint("give a new slug, --display-name, or both")
+        );
+    }
+    if let Some(n) = &args.new_name {
+        validate_slug("organization", n)?;
+    }
+    let renamed = app.write(|db, actor, _| {
+        let before = find_org(db, actor, &args.org)?;
+        access::require(db, actor, Action::OrgUpdate, &Target::org(&before))?;
+        let mut after = before.clone();
+        if let Some(n) = &args.new_name {
+            if *n != before.slug && db.org(n)?.is_some() {
+                return Err(Error::conflict(format!(
+                    "organization `{n}` already exists"
+                )));
+            }
+            after.slug = n.clone();
+        }
+        if let Some(d) = &args.display_name {
+            after.display_name = Some(d.clone()).filter(|d| !d.is_empty());
+        }
+        db.org_update(&after)?;
+        db.record(
+            actor.name(),
+            "org.update",
+            Some(after.id),
+            None,
+            &after.slug,
+            Some(&snapshot::row(&before)),
+            Some(&snapshot::row(&after)),
+        )?;
+        view(db, actor, &after)
+    })?;
+    app.out.one(&renamed)
+}
+
+fn remove(app: &mut App, slug: String) -> Result<()> {
+    let held = app.read(|db, actor, _| {
+        let org = find_org(db, actor, &slug)?;
+        access::require(db, actor, Action::OrgRemove, &Target::org(&org))?;
+        Ok((db.projects(org.id)?.len(), db.members(org.id)?.len()))
+    })?;
+    if held != (0, 0) {
+        let what = format!(
+            "organization `{slug}` has {} project(s) and {} member(s)",
+            held.0, held.1
+        );
+        app.confirm(
+            &format!("{what}; remove it with everything in it?"),
+            Error::conflict(what).with_hint("pass --yes to remove it with everything in it"),
+        )?;
+    }
+    let removed = app.write(|db, actor, _| {
+        let org = find_org(db, actor, &slug)?;
+        access::require(db, actor, Action::OrgRemove, &Target::org(&org))?;
+        let shown = view(db, actor, &org)?;
+        let before = snapshot::org(db, &org)?;
+        db.org_delete(org.id)?;
+        db.record(
+            actor.name(),
+            "org.remove",
+            Some(org.id),
+            None,
+            &org.slug,
+            Some(&before),
+            None,
+        )?;
+        Ok(shown)
+    })?;
+    app.out
+        .status(&format!("removed organization {}", removed.slug));
+    app.out.one(&removed)
+}
+
+fn use_org(app: &mut App, slug: String) -> Result<()> {
+    let chosen = app.write(|db, actor, _| {
+        let org = find_org(db, actor, &slug)?;
+        let saved = db.selection()?;
+        let keep = saved
+            .project
+            .filter(|(o, _)| *o == org.slug)
+            .and_then(|(_, p)| db.project(org.id, &p).ok().flatten())
+            .map(|p| p.id);
+        db.select(Some(org.id), keep)?;
+        view(db, actor, &org)
+    })?;
+    app.out
+        .status(&format!("now using organization {}", chosen.slug));
+    app.out.one(&chosen)
+}

@@ -1,0 +1,378 @@
+//! Which organization and project a command works on (CONTRACT.md, "Context resolution").
+//!
+//! First match wins: flags, environment variables, a link file in this directory or the
+//! nearest ancestor, the saved selection, then "the only one there is".
+
+use crate::access::{self, Actor, Target};
+use crate::error::{Error, Result};
+use crate::store::{Db, OrgRow, ProjectRow};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The file `proj link` writes.
+pub const LINK_FILE: &str = ".proj.json";
+
+/// Where a part of the context came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    Env(&'static str),
+    Link(PathBuf),
+    Saved,
+    OnlyOne,
+}
+
+impl Source {
+    /// Stable id for JSON: `flag`, `env`, `link`, `saved`, `only-one`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Flag(_) => "flag",
+            Source::Env(_) => "env",
+            Source::Link(_) => "link",
+            Source::Saved => "saved",
+            Source::OnlyOne => "only-one",
+        }
+    }
+    /// The flag, variable or file behind it.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Source::Flag(f) => Some(f.to_string()),
+            Source::Env(v) => Some(v.to_string()),
+            Source::Link(p) => Some(p.display().to_string()),
+            Source::Saved | Source::OnlyOne => None,
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Flag(f) => format!("flag {f}"),
+            Source::Env(v) => format!("environment variable {v}"),
+            Source::Link(p) => format!("link file {}", p.display()),
+            Source::Saved => "saved selection (`proj org use` / `proj project use`)".into(),
+            Source::OnlyOne => "the only one there is".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub value: String,
+    pub source: Source,
+}
+
+/// What the user asked for, before any lookup.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub org_flag: Option<String>,
+    pub project_flag: Option<String>,
+    pub org_env: Option<String>,
+    pub project_env: Option<String>,
+    pub cwd: Option<PathBuf>,
+}
+
+impl Inputs {
+    pub fn from_process(org_flag: Option<String>, project_flag: Option<String>) -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        Inputs {
+            org_flag,
+            project_flag,
+            org_env: var("PROJ_ORG"),
+            project_env: var("PROJ_PROJECT"),
+            cwd: std::env::current_dir().ok(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LinkFile {
+    pub org: String,
+    pub project: String,
+}
+
+/// Finds the link file in `dir` or its nearest ancestor.
+pub fn find_link(dir: &Path) -> Option<(PathBuf, LinkFile)> {
+    for d in dir.ancestors() {
+        let path = d.join(LINK_FILE);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(link) = serde_json::from_str::<LinkFile>(&text) {
+                return Some((path, link));
+            }
+        }
+    }
+    None
+}
+
+/// The resolved context: slugs and where they came from; nothing looked up yet.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub org: Option<Part>,
+    pub project: Option<Part>,
+    pub link: Option<PathBuf>,
+}
+
+/// One level of the precedence: an org and/or a project, from one source.
+struct Level {
+    org: Option<String>,
+    project: Option<String>,
+    source: Source,
+}
+
+/// Splits `org/project` into its parts.
+fn split_project(value: &str) -> (Option<String>, String) {
+    match value.split_once('/') {
+        Some((o, p)) => (Some(o.to_string()), p.to_string()),
+        None => (None, value.to_string()),
+    }
+}
+
+fn explicit_level(
+    org: &Option<String>,
+    project: &Option<String>,
+    org_src: Source,
+    project_src: Source,
+) -> Result<Vec<Level>> {
+    let mut out = Vec::new();
+    let (prefix, proj) = match project {
+        Some(p) => {
+            let (o, p) = split_project(p);
+            (o, Some(p))
+        }
+        None => (None, None),
+    };
+    if let (Some(o), Some(pre)) = (org, &prefix) {
+        if o != pre {
+            return Err(Error::usage(format!(
+                "the organization `{o}` and the project `{pre}/{}` disagree",
+                proj.clone().unwrap_or_default()
+            ))
+            .with_hint("give the organization once, in --org or as ORG/PROJECT"));
+        }
+    }
+    if let Some(o) = org {
+        out.push(Level {
+            org: Some(o.clone()),
+            project: None,
+            source: org_src,
+        });
+    }
+    if proj.is_some() {
+        out.push(Level {
+            org: prefix,
+            project: proj,
+            source: project_src,
+        });
+    }
+    Ok(out)
+}
+
+impl Context {
+    /// Resolves the context by the contract's precedence. `db` answers the saved selection
+    /// and "only one"; `actor` keeps invisible projects out of it.
+    pub fn resolve(db: &Db, actor: &Actor, inputs: &Inputs) -> Result<Context> {
+        let mut levels = explicit_level(
+            &inputs.org_flag,
+            &inputs.project_flag,
+            Source::Flag("--org"),
+            Source::Flag("--project"),
+        )?;
+        levels.extend(explicit_level(
+            &inputs.org_env,
+            &inputs.project_env,
+            Source::Env("PROJ_ORG"),
+            Source::Env("PROJ_PROJECT"),
+        )?);
+        let link = inputs.cwd.as_deref().and_then(find_link);
+        if let Some((path, l)) = &link {
+            levels.push(Level {
+                org: Some(l.org.clone()),
+                project: Some(l.project.clone()),
+                source: Source::Link(path.clone()),
+            });
+        }
+        let saved = db.selection()?;
+        if let Some((o, p)) = &saved.project {
+            levels.push(Level {
+                org: Some(o.clone()),
+                project: Some(p.clone()),
+                source: Source::Saved,
+            });
+        } else if let Some(o) = &saved.org {
+            levels.push(Level {
+                org: Some(o.clone()),
+                project: None,
+                source: Source::Saved,
+            });
+        }
+
+        let mut ctx = Context {
+            link: link.map(|(p, _)| p),
+            ..Context::default()
+        };
+        ctx.org = levels.iter().find_map(|l| {
+            l.org.clone().map(|value| Part {
+                value,
+                source: l.source.clone(),
+            })
+        });
+        // A bare project name, with no organization from anywhere: find it by name.
+        if ctx.org.is_none() {
+            if let Some(l) = levels.iter().find(|l| l.project.is_some()) {
+                let name = l.project.as_deref().unwrap_or_default();
+                let owners = visible_projects_named(db, actor, name)?;
+                match owners.as_slice() {
+                    [one] => {
+                        ctx.org = Some(Part {
+                            value: one.org.clone(),
+                            source: l.source.clone(),
+                        })
+                    }
+                    [] => {}
+                    many => {
+                        let names: Vec<_> = many
+                            .iter()
+                            .map(|p| format!("{}/{}", p.org, p.slug))
+                            .collect();
+                        return Err(Error::usage(format!(
+                            "project `{name}` exists in several organizations"
+                        ))
+                        .with_hint(format!("name one: {}", names.join(", "))));
+                    }
+                }
+            }
+        }
+        if ctx.org.is_none() {
+            let orgs = db.org_slugs(2)?;
+            if let [only] = orgs.as_slice() {
+                ctx.org = Some(Part {
+                    value: only.clone(),
+                    source: Source::OnlyOne,
+                });
+            }
+        }
+        let Some(org) = ctx.org.clone() else {
+            return Ok(ctx);
+        };
+        ctx.project = levels.iter().find_map(|l| match (&l.org, &l.project) {
+            (Some(o), Some(p)) if *o == org.value => Some(Part {
+                value: p.clone(),
+                source: l.source.clone(),
+            }),
+            (None, Some(p)) => Some(Part {
+                value: p.clone(),
+                source: l.source.clone(),
+            }),
+            _ => None,
+        });
+        if ctx.project.is_none() {
+            if let Some(o) = db.org(&org.value)? {
+                let projects = visible_projects(db, actor, &o)?;
+                if let [only] = projects.as_slice() {
+                    ctx.project = Some(Part {
+                        value: only.slug.clone(),
+                        source: Source::OnlyOne,
+                    });
+                }
+            }
+        }
+        Ok(ctx)
+    }
+
+    /// The organization this command works on, looked up; exit 2 when none is selected.
+    pub fn require_org(&self, db: &Db, actor: &Actor) -> Result<OrgRow> {
+        let Some(part) = &self.org else {
+            let orgs = db.org_slugs(50)?;
+            let hint = if orgs.is_empty() {
+                "create one with `proj org add NAME`, or run `proj init`".to_string()
+            } else {
+                format!(
+                    "pass --org ORG (or set PROJ_ORG), or run `proj org use ORG`; available: {}",
+                    orgs.join(", ")
+                )
+            };
+            return Err(Error::usage("no organization selected").with_hint(hint));
+        };
+        find_org(db, actor, &part.value)
+    }
+
+    /// The project this command works on, looked up; exit 2 when none is selected.
+    pub fn require_project(&self, db: &Db, actor: &Actor) -> Result<(OrgRow, ProjectRow)> {
+        let org = self.require_org(db, actor)?;
+        let Some(part) = &self.project else {
+            let names: Vec<_> = visible_projects(db, actor, &org)?
+                .into_iter()
+                .map(|p| p.slug)
+                .collect();
+            let hint = if names.is_empty() {
+                format!(
+                    "organization `{}` has no projects yet; create one with `proj project add NAME`",
+                    org.slug
+                )
+            } else {
+                format!(
+                    "pass --project PROJECT (or set PROJ_PROJECT), run `proj project use PROJECT` or `proj link`; available: {}",
+                    names.join(", ")
+                )
+            };
+            return Err(Error::usage("no project selected").with_hint(hint));
+        };
+        let project = find_project(db, actor, &org, &part.value)?;
+        Ok((org, project))
+    }
+}
+
+/// An organization by slug, as the actor may see it.
+pub fn find_org(db: &Db, actor: &Actor, slug: &str) -> Result<OrgRow> {
+    let missing = || {
+        let known = db.org_slugs(50).unwrap_or_default();
+        let mut e = Error::not_found(format!("organization `{slug}` not found"));
+        if !known.is_empty() {
+            e = e.with_hint(format!("available: {}", known.join(", ")));
+        }
+        e
+    };
+    let org = db.org(slug)?.ok_or_else(missing)?;
+    if !access::can_see(db, actor, &Target::org(&org))? {
+        return Err(missing());
+    }
+    Ok(org)
+}
+
+/// A project of `org` by slug, as the actor may see it (an invisible one is "not found").
+pub fn find_project(db: &Db, actor: &Actor, org: &OrgRow, slug: &str) -> Result<ProjectRow> {
+    let missing = || -> Result<Error> {
+        let names: Vec<_> = visible_projects(db, actor, org)?
+            .into_iter()
+            .map(|p| p.slug)
+            .collect();
+        let mut e = Error::not_found(format!("project `{}/{slug}` not found", org.slug));
+        if !names.is_empty() {
+            e = e.with_hint(format!("available: {}", names.join(", ")));
+        }
+        Ok(e)
+    };
+    match db.project(org.id, slug)? {
+        Some(p) if access::can_see(db, actor, &Target::project(org, &p))? => Ok(p),
+        _ => Err(missing()?),
+    }
+}
+
+pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<ProjectRow>> {
+    let mut out = Vec::new();
+    for p in db.projects(org.id)? {
+        if access::can_see(db, actor, &Target::project(org, &p))? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn visible_projects_named(db: &Db, actor: &Actor, slug: &str) -> Result<Vec<ProjectRow>> {
+    let mut out = Vec::new();
+    for p in db.projects_named(slug)? {
+        if let Some(org) = db.org_by_id(p.org_id)? {
+            if access::can_see(db, actor, &Target::project(&org, &p))? {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}

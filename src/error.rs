@@ -1,0 +1,176 @@
+//! Typed errors at the boundary and their exit codes (CONTRACT.md, "Errors and exit codes").
+
+use std::fmt;
+
+/// What went wrong, as far as a user or a script needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad flags, an invalid name, nothing selected, a prompt needed without a terminal.
+    Usage,
+    NotFound,
+    /// Already exists, or not empty / protected without `--yes`.
+    Conflict,
+    Denied,
+    /// The file is busy past the timeout.
+    Busy,
+    /// The file's schema is newer than this binary.
+    Newer,
+    /// I/O, a file that is not ours, a corrupt file, a bug.
+    Internal,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Internal => 1,
+            Kind::Usage => 2,
+            Kind::NotFound => 3,
+            Kind::Conflict => 4,
+            Kind::Denied => 5,
+            Kind::Busy | Kind::Newer => 6,
+        }
+    }
+
+    /// The stable `code` of the JSON error object.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Internal => "internal",
+            Kind::Usage => "usage",
+            Kind::NotFound => "not_found",
+            Kind::Conflict => "conflict",
+            Kind::Denied => "permission_denied",
+            Kind::Busy => "busy",
+            Kind::Newer => "schema_too_new",
+        }
+    }
+}
+
+/// An error a user sees: a kind, a message, an optional hint and the chain of causes.
+#[derive(Debug, thiserror::Error)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hint: Option<String>,
+    pub causes: Vec<String>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            causes: Vec::new(),
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Kind::Usage, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Kind::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(Kind::Conflict, message)
+    }
+    pub fn denied(message: impl Into<String>) -> Self {
+        Self::new(Kind::Denied, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Kind::Internal, message)
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    pub fn caused_by(mut self, cause: impl fmt::Display) -> Self {
+        self.causes.push(cause.to_string());
+        self
+    }
+    pub fn exit_code(&self) -> u8 {
+        self.kind.exit_code()
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(err: anyhow::Error) -> Self {
+        // A typed error wrapped in context keeps its kind; the context becomes the message.
+        if let Some(inner) = err.downcast_ref::<Error>() {
+            let mut e = Error::new(inner.kind, err.to_string());
+            e.hint = inner.hint.clone();
+            if err.to_string() != inner.message {
+                e.causes.push(inner.message.clone());
+            }
+            e.causes.extend(inner.causes.iter().cloned());
+            return e;
+        }
+        if let Some(sql) = err.downcast_ref::<rusqlite::Error>() {
+            let mut e = Error::from_sqlite(sql);
+            let top = err.to_string();
+            if top != sql.to_string() {
+                e.causes.insert(0, e.message.clone());
+                e.message = top;
+            }
+            return e;
+        }
+        let mut chain = err.chain();
+        let message = chain.next().map(|c| c.to_string()).unwrap_or_default();
+        Error {
+            kind: Kind::Internal,
+            message,
+            hint: None,
+            causes: chain.map(|c| c.to_string()).collect(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::internal(err.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        Error::from_sqlite(&err)
+    }
+}
+
+impl Error {
+    fn from_sqlite(err: &rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        match err.sqlite_error_code() {
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::new(
+                Kind::Busy,
+                "the database is busy: another `proj` is writing to it",
+            )
+            .with_hint("try again in a moment")
+            .caused_by(err),
+            Some(C::DiskFull) => Error::internal("the disk is full; nothing was changed")
+                .with_hint("free some space and try again")
+                .caused_by(err),
+            Some(C::ReadOnly) => {
+                Error::internal("the database file is read-only; nothing was changed")
+                    .with_hint("check the permissions of the file and its directory")
+                    .caused_by(err)
+            }
+            Some(C::CannotOpen | C::PermissionDenied) => {
+                Error::internal("cannot open the database file").caused_by(err)
+            }
+            Some(C::NotADatabase) => {
+                Error::internal("the file is not a proj database").caused_by(err)
+            }
+            Some(C::DatabaseCorrupt) => Error::internal("the database file is corrupt")
+                .with_hint("restore it from a backup (`proj backup` makes one)")
+                .caused_by(err),
+            _ => Error::internal(format!("database error: {err}")),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! `proj`: organizations, projects, environments and resources in one SQLite file.
+
+pub mod access;
+pub mod cli;
+pub mod context;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod paths;
+pub mod snapshot;
+pub mod store;
+pub mod view;
+
+pub use cli::run;

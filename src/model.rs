@@ -1,0 +1,286 @@
+//! The domain vocabulary: names, kinds and roles, with their parsing and validation.
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// Longest slug allowed by `^[a-z][a-z0-9-]{0,62}$`.
+pub const MAX_SLUG: usize = 63;
+
+/// Checks a slug against the contract's rule and explains a rejection with a suggestion.
+pub fn validate_slug(noun: &str, name: &str) -> Result<()> {
+    let problem = slug_problem(name);
+    match problem {
+        None => Ok(()),
+        Some(problem) => {
+            let shown = if name.chars().count() > 80 {
+                format!("{}…", name.chars().take(80).collect::<String>())
+            } else {
+                name.to_string()
+            };
+            let mut err = Error::usage(format!("invalid {noun} name `{shown}`: {problem}"));
+            if let Some(s) = suggest_slug(name) {
+                err = err.with_hint(format!("try `{s}`"));
+            }
+            Err(err)
+        }
+    }
+}
+
+fn slug_problem(name: &str) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    if name.is_empty() {
+        return Some("a name cannot be empty");
+    }
+    if name.len() > MAX_SLUG {
+        return Some("use at most 63 characters");
+    }
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+    {
+        return Some("use lowercase letters, digits and '-'");
+    }
+    if !bytes[0].is_ascii_lowercase() {
+        return Some("start with a lowercase letter");
+    }
+    if name.ends_with('-') {
+        return Some("do not end with '-'");
+    }
+    if name.contains("--") {
+        return Some("do not use '--'");
+    }
+    None
+}
+
+pub fn is_valid_slug(name: &str) -> bool {
+    slug_problem(name).is_none()
+}
+
+/// The nearest valid slug to what the user typed, if there is a sensible one.
+pub fn suggest_slug(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut out = out.trim_matches('-').to_string();
+    if out.is_empty() {
+        return None;
+    }
+    if !out.as_bytes()[0].is_ascii_lowercase() {
+        out.insert_str(0, "x-");
+    }
+    if out.len() > MAX_SLUG {
+        out.truncate(MAX_SLUG);
+        out = out.trim_end_matches('-').to_string();
+    }
+    (out != name && is_valid_slug(&out)).then_some(out)
+}
+
+/// `staging` → `Staging`, `client-demo` → `Client Demo`.
+pub fn default_display_name(slug: &str) -> String {
+    slug.split('-')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + cs.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A loose check that an email looks like one: something@something.something, no spaces.
+pub fn validate_email(email: &str) -> Result<()> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("invalid email `{email}`"))
+            .with_hint("use an address like ana@example.com"))
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn names() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(Error::usage(format!("invalid {} `{}`", $what, s))
+                        .with_hint(format!("use one of: {}", Self::names()))),
+                }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// The stage an environment plays in the release flow.
+    EnvKind, "environment kind", {
+    Development => "development",
+    Staging => "staging",
+    Custom => "custom",
+    Production => "production",
+});
+
+impl EnvKind {
+    /// Kind from a well-known environment name; anything else is custom.
+    pub fn infer(slug: &str) -> EnvKind {
+        match slug {
+            "dev" | "development" => EnvKind::Development,
+            "stage" | "staging" | "stg" => EnvKind::Staging,
+            "prod" | "production" => EnvKind::Production,
+            _ => EnvKind::Custom,
+        }
+    }
+    /// Production environments are protected from the day they are created.
+    pub fn protected_by_default(self) -> bool {
+        self == EnvKind::Production
+    }
+}
+
+string_enum!(
+    /// A member's role in an organization, strongest first.
+    OrgRole, "organization role", {
+    Owner => "owner",
+    Admin => "admin",
+    Member => "member",
+    Viewer => "viewer",
+});
+
+string_enum!(
+    /// A member's role in one project (or one environment of it), strongest first.
+    ProjectRole, "project role", {
+    Admin => "admin",
+    Developer => "developer",
+    Viewer => "viewer",
+});
+
+string_enum!(
+    /// What a resource is, in the vocabulary of the platform the seed documents.
+    ResourceType, "resource type", {
+    App => "app",
+    Worker => "worker",
+    Queue => "queue",
+    Database => "database",
+    Server => "server",
+    Cron => "cron",
+    Daemon => "daemon",
+    Service => "service",
+    Credential => "credential",
+    VirtualHost => "virtual-host",
+    SslCertificate => "ssl-certificate",
+    Network => "network",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        for ok in ["a", "staging", "client-demo", "a1", &"a".repeat(63)] {
+            assert!(is_valid_slug(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "A",
+            "1a",
+            "-a",
+            "a-",
+            "a--b",
+            "a b",
+            "é",
+            &"a".repeat(64),
+            "a;b",
+            "a'b",
+        ] {
+            assert!(!is_valid_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest_slug("QA Env").as_deref(), Some("qa-env"));
+        assert_eq!(
+            suggest_slug("  Client--Demo! ").as_deref(),
+            Some("client-demo")
+        );
+        assert_eq!(suggest_slug("2fa").as_deref(), Some("x-2fa"));
+        assert_eq!(suggest_slug("ééé"), None);
+        assert_eq!(suggest_slug(&"a".repeat(70)).unwrap().len(), 63);
+        assert_eq!(suggest_slug("staging"), None);
+    }
+
+    #[test]
+    fn kinds_and_names() {
+        assert_eq!(EnvKind::infer("stg"), EnvKind::Staging);
+        assert_eq!(EnvKind::infer("dev"), EnvKind::Development);
+        assert_eq!(EnvKind::infer("prod"), EnvKind::Production);
+        assert_eq!(EnvKind::infer("hotfix"), EnvKind::Custom);
+        assert_eq!(default_display_name("client-demo"), "Client Demo");
+        assert_eq!(
+            "virtual-host".parse::<ResourceType>().unwrap(),
+            ResourceType::VirtualHost
+        );
+        assert!("boss".parse::<OrgRole>().is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(validate_email("ana@acme.dev").is_ok());
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@acme.dev",
+            "ana@acme",
+            "a b@c.d",
+            "a@b@c.d",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+}

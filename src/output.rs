@@ -1,0 +1,163 @@
+//! Rendering: tables for people, JSON for programs, tab-separated plain lines for `cut`.
+//! Data goes to stdout; status lines and errors go to stderr.
+
+use crate::error::{Error, Result};
+use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned table for people
+    Table,
+    /// One JSON document
+    Json,
+    /// One tab-separated record a line, no header
+    Plain,
+}
+
+/// Something that prints as a row of a table, a plain line, or a JSON object.
+pub trait Record: Serialize {
+    /// What a list of these is called (`environments`), for "no environments".
+    const PLURAL: &'static str;
+    fn headers(&self) -> Vec<&'static str>;
+    fn cells(&self) -> Vec<String>;
+    /// The plain line's fields; the table's cells unless a record says otherwise.
+    fn plain(&self) -> Vec<String> {
+        self.cells()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub format: Format,
+    pub quiet: bool,
+    /// stdout is a terminal.
+    pub tty: bool,
+    /// Color and text attributes allowed (a terminal, and `NO_COLOR` unset).
+    pub color: bool,
+}
+
+impl Output {
+    pub fn new(format: Format, quiet: bool) -> Self {
+        let tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Output {
+            format,
+            quiet,
+            tty,
+            color: tty && !no_color,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Prints one object: the result of `show`, `add` and other mutations.
+    pub fn one<T: Record>(&self, item: &T) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        match self.format {
+            Format::Json => self.json(item),
+            Format::Plain => write_stdout(&(item.plain().join("\t") + "\n")),
+            Format::Table => write_stdout(&self.table(item.headers(), vec![item.cells()])),
+        }
+    }
+
+    pub fn list<T: Record>(&self, items: &[T]) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        match self.format {
+            Format::Json => self.json(&items),
+            Format::Plain => {
+                let mut s = String::new();
+                for item in items {
+                    s.push_str(&item.plain().join("\t"));
+                    s.push('\n');
+                }
+                write_stdout(&s)
+            }
+            Format::Table => match items.first() {
+                None => {
+                    self.status(&format!("no {}", T::PLURAL));
+                    Ok(())
+                }
+                Some(first) => write_stdout(
+                    &self.table(first.headers(), items.iter().map(Record::cells).collect()),
+                ),
+            },
+        }
+    }
+
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        let mut text = serde_json::to_string_pretty(value)
+            .map_err(|e| Error::internal("cannot encode JSON").caused_by(e))?;
+        text.push('\n');
+        write_stdout(&text)
+    }
+
+    /// Free-form text for people (`proj tree`, `proj context`); callers pick it per format.
+    pub fn text(&self, text: &str) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        write_stdout(text)
+    }
+
+    /// A status line on stderr for people: only in table format and never with `--quiet`.
+    pub fn status(&self, line: &str) {
+        if self.quiet || self.format != Format::Table {
+            return;
+        }
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+
+    fn table(&self, headers: Vec<&'static str>, rows: Vec<Vec<String>>) -> String {
+        let mut table = Table::new();
+        table.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners());
+        if self.tty {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.force_no_tty();
+        }
+        let color = self.color;
+        table.set_header(headers.into_iter().map(|h| {
+            let cell = Cell::new(h);
+            if color {
+                cell.add_attribute(Attribute::Bold)
+            } else {
+                cell
+            }
+        }));
+        for row in rows {
+            table.add_row(row);
+        }
+        format!("{table}\n")
+    }
+}
+
+/// Writes to stdout; a closed pipe (`proj … | head`) ends the process quietly.
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Error::internal("cannot write to stdout").caused_by(e)),
+    }
+}
+
+/// `yes`/`no` for tables and plain lines.
+pub fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// An empty cell for a missing value.
+pub fn or_dash(s: &Option<String>) -> String {
+    s.clone().unwrap_or_else(|| "-".to_string())
+}

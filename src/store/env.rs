@@ -1,0 +1,138 @@
+use super::{Db, now};
+use crate::error::{Error, Result};
+use crate::model::EnvKind;
+use rusqlite::{OptionalExtension, Row};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvRow {
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(skip)]
+    pub project_id: i64,
+    pub org: String,
+    pub project: String,
+    pub slug: String,
+    pub display_name: String,
+    pub kind: EnvKind,
+    pub description: Option<String>,
+    pub protected: bool,
+    pub archived_at: Option<String>,
+    pub created_at: String,
+}
+
+pub struct NewEnv<'a> {
+    pub slug: &'a str,
+    pub display_name: &'a str,
+    pub kind: EnvKind,
+    pub description: Option<&'a str>,
+    pub protected: bool,
+}
+
+const SELECT: &str = "SELECT e.id, e.project_id, o.slug, p.slug, e.slug, e.display_name, e.kind,
+            e.description, e.protected, e.archived_at, e.created_at
+     FROM environments e JOIN projects p ON p.id = e.project_id JOIN orgs o ON o.id = p.org_id";
+
+/// Release-flow order: development → staging → custom → production, then creation order.
+const RELEASE_ORDER: &str = "CASE e.kind WHEN 'development' THEN 0 WHEN 'staging' THEN 1
+     WHEN 'custom' THEN 2 ELSE 3 END, e.id";
+
+fn from_row(r: &Row) -> rusqlite::Result<EnvRow> {
+    let kind: String = r.get(6)?;
+    Ok(EnvRow {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        org: r.get(2)?,
+        project: r.get(3)?,
+        slug: r.get(4)?,
+        display_name: r.get(5)?,
+        kind: kind.parse().map_err(|e: Error| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+        })?,
+        description: r.get(7)?,
+        protected: r.get(8)?,
+        archived_at: r.get(9)?,
+        created_at: r.get(10)?,
+    })
+}
+
+impl Db<'_> {
+    /// Environments of a project in release-flow order.
+    pub fn envs(&self, project_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT} WHERE e.project_id = ?1 AND (?2 OR e.archived_at IS NULL) ORDER BY {RELEASE_ORDER}"
+        ))?;
+        let rows = stmt.query_map((project_id, include_archived), from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn env(&self, project_id: i64, slug: &str) -> Result<Option<EnvRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE e.project_id = ?1 AND e.slug = ?2"))?;
+        Ok(stmt.query_row((project_id, slug), from_row).optional()?)
+    }
+
+    pub fn env_by_id(&self, id: i64) -> Result<Option<EnvRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE e.id = ?1"))?;
+        Ok(stmt.query_row([id], from_row).optional()?)
+    }
+
+    pub fn env_insert(&self, project: &super::ProjectRow, new: &NewEnv) -> Result<EnvRow> {
+        let created_at = now();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO environments (project_id, slug, display_name, kind, description, protected, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute((
+                project.id,
+                new.slug,
+                new.display_name,
+                new.kind.as_str(),
+                new.description,
+                new.protected,
+                &created_at,
+            ))?;
+        Ok(EnvRow {
+            id: self.conn.last_insert_rowid(),
+            project_id: project.id,
+            org: project.org.clone(),
+            project: project.slug.clone(),
+            slug: new.slug.to_string(),
+            display_name: new.display_name.to_string(),
+            kind: new.kind,
+            description: new.description.map(str::to_string),
+            protected: new.protected,
+            archived_at: None,
+            created_at,
+        })
+    }
+
+    pub fn env_update(&self, e: &EnvRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE environments SET slug = ?2, display_name = ?3, kind = ?4, description = ?5,
+                        protected = ?6, archived_at = ?7 WHERE id = ?1",
+            )?
+            .execute((
+                e.id,
+                &e.slug,
+                &e.display_name,
+                e.kind.as_str(),
+                &e.description,
+                e.protected,
+                &e.archived_at,
+            ))?;
+        Ok(())
+    }
+
+    pub fn env_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM environments WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+}

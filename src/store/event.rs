@@ -1,0 +1,104 @@
+use super::{Db, now};
+use crate::error::Result;
+use rusqlite::{OptionalExtension, Row};
+use serde_json::Value;
+
+/// One audit event: who did what to which target, with the state before and after.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub org_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub target: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+const SELECT: &str =
+    "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM events";
+
+fn from_row(r: &Row) -> rusqlite::Result<EventRow> {
+    let json = |i: usize| -> rusqlite::Result<Option<Value>> {
+        let text: Option<String> = r.get(i)?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    };
+    Ok(EventRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        org_id: r.get(4)?,
+        project_id: r.get(5)?,
+        target: r.get(6)?,
+        before: json(7)?,
+        after: json(8)?,
+    })
+}
+
+impl Db<'_> {
+    /// Appends an audit event; call it inside the transaction that makes the change.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        actor: &str,
+        action: &str,
+        org_id: Option<i64>,
+        project_id: Option<i64>,
+        target: &str,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (at, actor, action, org_id, project_id, target, before, after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute((
+                now(),
+                actor,
+                action,
+                org_id,
+                project_id,
+                target,
+                before.map(Value::to_string),
+                after.map(Value::to_string),
+            ))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest events first, optionally only those of one organization or project.
+    pub fn events(
+        &self,
+        org_id: Option<i64>,
+        project_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<EventRow>> {
+        let (sql, key) = match (project_id, org_id) {
+            (Some(p), _) => (
+                format!("{SELECT} WHERE project_id = ?1 ORDER BY id DESC LIMIT ?2"),
+                Some(p),
+            ),
+            (None, Some(o)) => (
+                format!("{SELECT} WHERE org_id = ?1 ORDER BY id DESC LIMIT ?2"),
+                Some(o),
+            ),
+            (None, None) => (
+                format!("{SELECT} WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2"),
+                None,
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map((key, limit), from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn event(&self, id: i64) -> Result<Option<EventRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
+        Ok(stmt.query_row([id], from_row).optional()?)
+    }
+}

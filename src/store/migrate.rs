@@ -1,0 +1,78 @@
+//! The schema runner: numbered SQL files applied forward in one `BEGIN IMMEDIATE` transaction.
+
+use crate::error::{Error, Kind, Result};
+use rusqlite::Connection;
+
+/// `PRAGMA application_id` of every proj database: "PROJ" in ASCII.
+pub const APPLICATION_ID: i32 = 0x5052_4F4A;
+
+/// Append-only: a released migration is never edited.
+pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+pub const LATEST: i32 = MIGRATIONS.len() as i32;
+
+/// What the file says it is, read without changing anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// An empty database (a new file): ours to initialize.
+    Empty,
+    /// A proj database at this schema version.
+    Proj(i32),
+}
+
+pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
+    let (app_id, version): (i32, i32) = conn
+        .query_row(
+            "SELECT application_id, user_version FROM pragma_application_id, pragma_user_version",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| not_ours(path).caused_by(e))?;
+    if app_id == APPLICATION_ID {
+        if version > LATEST {
+            return Err(Error::new(
+                Kind::Newer,
+                format!(
+                    "{} has schema version {version}, newer than this proj understands ({LATEST})",
+                    path.display()
+                ),
+            )
+            .with_hint("upgrade proj; the file was left untouched"));
+        }
+        return Ok(Identity::Proj(version));
+    }
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|e| not_ours(path).caused_by(e))?;
+    if app_id == 0 && version == 0 && tables == 0 {
+        Ok(Identity::Empty)
+    } else {
+        Err(not_ours(path))
+    }
+}
+
+fn not_ours(path: &std::path::Path) -> Error {
+    Error::internal(format!("{} is not a proj database", path.display()))
+        .with_hint("point --db (or PROJ_DB) at a proj file, or at a path that does not exist yet; the file was left untouched")
+}
+
+/// Brings the schema to `LATEST`. The version is read again inside the write lock, so
+/// processes that start at once on a new file migrate it exactly once.
+pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let from = match identify(&tx, path)? {
+        Identity::Empty => 0,
+        Identity::Proj(v) => v,
+    };
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| Error::internal(format!("migration {} failed", i + 1)).caused_by(e))?;
+    }
+    if from < LATEST {
+        tx.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {LATEST};"
+        ))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
