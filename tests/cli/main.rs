@@ -1,0 +1,5 @@
+//! Integration tests: the real `proj` binary in hermetic temp dirs.
+
+mod support;
+
+mod core;
