@@ -3,12 +3,15 @@
 pub mod access;
 pub mod cli;
 pub mod context;
+pub mod doctor;
 pub mod error;
 pub mod model;
 pub mod output;
 pub mod paths;
+pub mod resources;
 pub mod snapshot;
 pub mod store;
+pub mod tree;
 pub mod view;
 
 pub use cli::run;

@@ -36,6 +36,10 @@ pub enum EnvCmd {
     Protect(EnvArg),
     /// Lift an environment's protection
     Unprotect(EnvArg),
+    /// Copy an environment with its resources (and, with --with-access, its grants)
+    Clone(super::env_copy::CloneArgs),
+    /// Compare the resources of two environments
+    Diff(super::env_copy::DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +101,8 @@ pub fn run(app: &mut App, cmd: EnvCmd) -> Result<()> {
         EnvCmd::Unarchive(a) => set_flag(app, a.env, Flag::Archived(false)),
         EnvCmd::Protect(a) => set_flag(app, a.env, Flag::Protected(true)),
         EnvCmd::Unprotect(a) => set_flag(app, a.env, Flag::Protected(false)),
+        EnvCmd::Clone(args) => super::env_copy::clone(app, args),
+        EnvCmd::Diff(args) => super::env_copy::diff(app, args),
     }
 }
 

@@ -1,11 +1,15 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
 mod context;
+mod doctor;
 mod env;
+mod env_copy;
 mod link;
 mod log;
 mod org;
 mod project;
+mod resource;
+mod tree;
 
 use crate::access::Actor;
 use crate::context::{Context, Inputs};
@@ -92,6 +96,13 @@ pub enum Command {
     Context,
     /// Show the audit log, newest first
     Log(log::LogArgs),
+    /// Manage the resources of an environment (apps, databases, credential references, …)
+    #[command(subcommand)]
+    Resource(resource::ResourceCmd),
+    /// Draw organizations, projects, environments and resources as a tree
+    Tree(tree::TreeArgs),
+    /// Check the file's health and how projects are laid out
+    Doctor,
 }
 
 /// Everything a handler needs: flags, output, the store and the user's terminal.
@@ -229,6 +240,9 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Unlink => link::unlink(app),
         Command::Context => context::run(app),
         Command::Log(args) => log::run(app, args),
+        Command::Resource(cmd) => resource::run(app, cmd),
+        Command::Tree(args) => tree::run(app, args),
+        Command::Doctor => doctor::run(app),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod env;
 mod event;
+mod health;
 mod member;
 pub mod migrate;
 mod org;
@@ -10,6 +11,7 @@ mod resource;
 
 pub use env::{EnvRow, NewEnv};
 pub use event::EventRow;
+pub use health::ForeignKeyViolation;
 pub use member::{GrantRow, MemberRow};
 pub use org::OrgRow;
 pub use project::ProjectRow;

@@ -1,0 +1,147 @@
+//! `proj env clone` and `proj env diff`: environments compared and copied by their resources.
+
+use super::App;
+use super::env::locate;
+use crate::access::{self, Action, Target};
+use crate::error::{Error, Result};
+use crate::model::{EnvKind, default_display_name, validate_slug};
+use crate::output::Format;
+use crate::resources::EnvDiff;
+use crate::snapshot;
+use crate::store::NewEnv;
+use crate::view::EnvView;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct CloneArgs {
+    /// Environment to copy (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
+    pub src: String,
+    /// Slug of the new environment, in the same project
+    pub new: String,
+    /// Kind of the new environment, instead of the one inferred from its name
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<EnvKind>,
+    /// Free-text name shown to people (default: from the slug)
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// What the environment is for (default: the source's description)
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Also copy the grants scoped to the source environment
+    #[arg(long)]
+    pub with_access: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// One environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
+    pub a: String,
+    /// The other environment
+    pub b: String,
+}
+
+fn parse_kind(s: &str) -> Result<EnvKind, String> {
+    s.parse::<EnvKind>().map_err(|e| {
+        format!(
+            "{}{}",
+            e.message,
+            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+        )
+    })
+}
+
+/// Creates NEW with SRC's resources (and env-scoped grants) in one transaction: a failure
+/// anywhere, such as NEW already existing, leaves the file as it was.
+pub fn clone(app: &mut App, args: CloneArgs) -> Result<()> {
+    validate_slug("environment", &args.new)?;
+    let created = app.write(|db, actor, ctx| {
+        let (org, project, src) = locate(db, actor, ctx, &args.src)?;
+        access::require(db, actor, Action::EnvAdd, &Target::project(&org, &project))?;
+        if args.with_access {
+            access::require(
+                db,
+                actor,
+                Action::MemberGrant,
+                &Target::project(&org, &project),
+            )?;
+        }
+        if db.env(project.id, &args.new)?.is_some() {
+            return Err(Error::conflict(format!(
+                "environment `{}` already exists in {}/{}",
+                args.new, org.slug, project.slug
+            ))
+            .with_hint("pick another name, or remove that environment first"));
+        }
+        let kind = args.kind.unwrap_or_else(|| EnvKind::infer(&args.new));
+        let display_name = args
+            .display_name
+            .clone()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| default_display_name(&args.new));
+        let description = match &args.description {
+            Some(d) => Some(d.clone()).filter(|d| !d.is_empty()),
+            None => src.description.clone(),
+        };
+        let env = db.env_insert(
+            &project,
+            &NewEnv {
+                slug: &args.new,
+                display_name: &display_name,
+                kind,
+                description: description.as_deref(),
+                protected: kind.protected_by_default(),
+            },
+        )?;
+        for r in db.resources(src.id)? {
+            db.resource_insert(&env, &r.slug, r.kind, r.description.as_deref())?;
+        }
+        if args.with_access {
+            for g in db.project_grants(project.id)? {
+                if g.environment_id != Some(src.id) {
+                    continue;
+                }
+                let member = db.member(org.id, &g.email)?.ok_or_else(|| {
+                    Error::internal(format!("grant for unknown member `{}`", g.email))
+                })?;
+                db.grant_set(&member, &project, Some(&env), g.role)?;
+            }
+        }
+        let mut after = snapshot::env(db, &env)?;
+        after["source"] = serde_json::json!(format!("{}/{}/{}", src.org, src.project, src.slug));
+        db.record(
+            actor.name(),
+            "env.clone",
+            Some(org.id),
+            Some(project.id),
+            &format!("{}/{}/{}", env.org, env.project, env.slug),
+            None,
+            Some(&after),
+        )?;
+        let copied = db.resource_count(env.id)?;
+        Ok((EnvView::new(&env), src.slug.clone(), copied))
+    })?;
+    let (view, src, copied) = created;
+    app.out.status(&format!(
+        "cloned {src} into {} with {copied} resource(s)",
+        view.slug
+    ));
+    app.out.one(&view)
+}
+
+pub fn diff(app: &mut App, args: DiffArgs) -> Result<()> {
+    let diff = app.read(|db, actor, ctx| {
+        let (_, _, a) = locate(db, actor, ctx, &args.a)?;
+        let (_, _, b) = locate(db, actor, ctx, &args.b)?;
+        Ok(EnvDiff::new(
+            &a,
+            &db.resources(a.id)?,
+            &b,
+            &db.resources(b.id)?,
+        ))
+    })?;
+    match app.out.format {
+        Format::Json => app.out.json(&diff),
+        Format::Plain => app.out.text(&diff.plain()),
+        Format::Table => app.out.text(&diff.human()),
+    }
+}

@@ -1,0 +1,607 @@
+//! `proj doctor`: the file's health, and the seed's decision rules turned into advice.
+//!
+//! Health failures make the command exit 1; advice never does. The rules are pure functions
+//! over [`OrgFacts`], so they can be tested without a database.
+
+use crate::access::{self, Actor, Target};
+use crate::context::visible_projects;
+use crate::error::Result;
+use crate::model::{EnvKind, ProjectRole};
+use crate::store::{Db, migrate};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// More non-archived environments than this in one project is "too many too early".
+pub const MAX_ENVIRONMENTS: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// Worth a look, but the file is sound.
+    Warn,
+    /// The file is unhealthy.
+    Fail,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub id: &'static str,
+    pub status: Status,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Info,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Advice {
+    /// A stable rule id (`no-production`, …).
+    pub id: &'static str,
+    pub severity: Severity,
+    /// `org` or `org/project`.
+    pub target: String,
+    /// One line: what was found and why it matters.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub db: String,
+    /// False when any check failed; the command then exits 1.
+    pub healthy: bool,
+    pub checks: Vec<Check>,
+    pub advice: Vec<Advice>,
+}
+
+/// What the rules look at in one organization.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFacts {
+    pub slug: String,
+    /// Without members there are no access boundaries to compare.
+    pub has_members: bool,
+    pub projects: Vec<ProjectFacts>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFacts {
+    pub slug: String,
+    /// Non-archived environments, in release-flow order.
+    pub envs: Vec<EnvFacts>,
+    pub grants: Vec<GrantFact>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvFacts {
+    pub id: i64,
+    pub slug: String,
+    pub kind: EnvKind,
+    pub resources: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantFact {
+    pub email: String,
+    /// `None`: the whole project.
+    pub env_id: Option<i64>,
+    pub role: ProjectRole,
+}
+
+/// Who holds which role where: member → role, for one environment.
+type AccessMap = BTreeMap<String, ProjectRole>;
+
+impl ProjectFacts {
+    /// The role each granted member has in `env`: its env-scoped grant, else the
+    /// project-wide one (as `access::decide` reads them).
+    fn access_in(&self, env: Option<i64>) -> AccessMap {
+        let mut map = AccessMap::new();
+        for g in self.grants.iter().filter(|g| g.env_id.is_none()) {
+            map.insert(g.email.clone(), g.role);
+        }
+        if let Some(env) = env {
+            for g in self.grants.iter().filter(|g| g.env_id == Some(env)) {
+                map.insert(g.email.clone(), g.role);
+            }
+        }
+        map
+    }
+}
+
+/// Every rule over every organization, warnings first.
+pub fn advise(orgs: &[OrgFacts]) -> Vec<Advice> {
+    let mut out = Vec::new();
+    for org in orgs {
+        for p in &org.projects {
+            let target = format!("{}/{}", org.slug, p.slug);
+            out.extend(diverging_access(&target, p));
+            out.extend(too_many_environments(&target, p));
+            out.extend(no_production(&target, p));
+        }
+        out.extend(maybe_one_product(org));
+    }
+    out.sort_by(|a, b| (a.severity, &a.target).cmp(&(b.severity, &b.target)));
+    out
+}
+
+/// Rule (a): environments of one project reach different people, or give them different
+/// roles. The seed: "Teams need different access … boundaries" → a project of their own.
+pub fn diverging_access(target: &str, p: &ProjectFacts) -> Option<Advice> {
+    if p.envs.len() < 2 {
+        return None;
+    }
+    let maps: Vec<AccessMap> = p.envs.iter().map(|e| p.access_in(Some(e.id))).collect();
+    let people: BTreeSet<&String> = maps.iter().flat_map(|m| m.keys()).collect();
+    let mut differing = Vec::new();
+    let mut people_differ = false;
+    for email in people {
+        let roles: Vec<Option<ProjectRole>> = maps.iter().map(|m| m.get(email).copied()).collect();
+        if roles.iter().all(|r| *r == roles[0]) {
+            continue;
+        }
+        people_differ |= roles.iter().any(Option::is_none);
+        let per_env: Vec<String> = p
+            .envs
+            .iter()
+            .zip(&roles)
+            .map(|(e, r)| format!("{} {}", r.map_or("none", |r| r.as_str()), e.slug))
+            .collect();
+        differing.push(format!("{email}: {}", per_env.join(", ")));
+    }
+    if differing.is_empty() {
+        return None;
+    }
+    let (severity, what) = if people_differ {
+        (Severity::Warning, "different people")
+    } else {
+        (Severity::Info, "different roles")
+    };
+    Some(Advice {
+        id: "split-access-boundaries",
+        severity,
+        target: target.to_string(),
+        reason: format!(
+            "its environments give {what} access ({}); access boundaries diverge, consider splitting it into projects",
+            differing.join("; ")
+        ),
+    })
+}
+
+/// Rule (b): more environments than a young project needs, or custom ones left empty.
+pub fn too_many_environments(target: &str, p: &ProjectFacts) -> Vec<Advice> {
+    const WHY: &str =
+        "too many environments inside one project too early can be slower than it sounds";
+    let mut out = Vec::new();
+    if p.envs.len() > MAX_ENVIRONMENTS {
+        out.push(Advice {
+            id: "too-many-environments",
+            severity: Severity::Warning,
+            target: target.to_string(),
+            reason: format!(
+                "{} environments (more than {MAX_ENVIRONMENTS}); {WHY}; archive the ones not in use",
+                p.envs.len()
+            ),
+        });
+    }
+    let empty: Vec<&str> = p
+        .envs
+        .iter()
+        .filter(|e| e.kind == EnvKind::Custom && e.resources == 0)
+        .map(|e| e.slug.as_str())
+        .collect();
+    if !empty.is_empty() {
+        out.push(Advice {
+            id: "empty-custom-environments",
+            severity: Severity::Warning,
+            target: target.to_string(),
+            reason: format!(
+                "custom environment(s) without resources: {}; {WHY}; add them when the release flow needs them",
+                empty.join(", ")
+            ),
+        });
+    }
+    out
+}
+
+/// Rule (c): nowhere to release to. Day 1 a project starts with production.
+pub fn no_production(target: &str, p: &ProjectFacts) -> Option<Advice> {
+    if p.envs.iter().any(|e| e.kind == EnvKind::Production) {
+        return None;
+    }
+    Some(Advice {
+        id: "no-production",
+        severity: Severity::Warning,
+        target: target.to_string(),
+        reason: "no production environment; a project starts with one on day 1: `proj env add production`".to_string(),
+    })
+}
+
+/// Rule (d): several projects with the same people in the same roles and no diverging
+/// boundaries inside them. The seed: "start with one project unless" access, credentials
+/// or release ownership diverge. Information only: separate products are a good reason too.
+pub fn maybe_one_product(org: &OrgFacts) -> Option<Advice> {
+    if !org.has_members || org.projects.len() < 2 {
+        return None;
+    }
+    let mut groups: BTreeMap<Vec<(String, ProjectRole)>, Vec<&str>> = BTreeMap::new();
+    for p in &org.projects {
+        if diverging_access("", p).is_some() {
+            continue;
+        }
+        let map = match p.envs.first() {
+            Some(e) => p.access_in(Some(e.id)),
+            None => p.access_in(None),
+        };
+        groups
+            .entry(map.into_iter().collect())
+            .or_default()
+            .push(&p.slug);
+    }
+    let shared: Vec<String> = groups
+        .into_iter()
+        .filter(|(_, ps)| ps.len() > 1)
+        .map(|(sig, ps)| {
+            let who = if sig.is_empty() {
+                "only organization owners and admins".to_string()
+            } else {
+                sig.iter()
+                    .map(|(e, r)| format!("{e} {r}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("{} ({who})", ps.join(", "))
+        })
+        .collect();
+    if shared.is_empty() {
+        return None;
+    }
+    Some(Advice {
+        id: "maybe-one-product",
+        severity: Severity::Info,
+        target: org.slug.clone(),
+        reason: format!(
+            "projects share the same people and roles: {}; if they are not separate products or clients, they may be one project",
+            shared.join("; ")
+        ),
+    })
+}
+
+/// The facts of every organization and project the actor can see.
+pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
+    let mut out = Vec::new();
+    for org in db.orgs()? {
+        if !access::can_see(db, actor, &Target::org(&org))? {
+            continue;
+        }
+        let mut projects = Vec::new();
+        for p in visible_projects(db, actor, &org)? {
+            let mut envs = Vec::new();
+            for e in db.envs(p.id, false)? {
+                envs.push(EnvFacts {
+                    id: e.id,
+                    slug: e.slug.clone(),
+                    kind: e.kind,
+                    resources: db.resource_count(e.id)?,
+                });
+            }
+            let grants = db
+                .project_grants(p.id)?
+                .into_iter()
+                .map(|g| GrantFact {
+                    email: g.email,
+                    env_id: g.environment_id,
+                    role: g.role,
+                })
+                .collect();
+            projects.push(ProjectFacts {
+                slug: p.slug,
+                envs,
+                grants,
+            });
+        }
+        out.push(OrgFacts {
+            slug: org.slug.clone(),
+            has_members: db.has_members(org.id)?,
+            projects,
+        });
+    }
+    Ok(out)
+}
+
+/// The file checks: SQLite's own, the schema, and who may read the file.
+pub fn check_file(db: &Db, path: &Path) -> Result<Vec<Check>> {
+    let mut checks = Vec::new();
+    let quick = db.quick_check()?;
+    checks.push(if quick == ["ok"] {
+        check("quick-check", Status::Ok, "ok".into())
+    } else {
+        check("quick-check", Status::Fail, quick.join("; "))
+    });
+    let fk = db.foreign_key_check()?;
+    checks.push(if fk.is_empty() {
+        check(
+            "foreign-keys",
+            Status::Ok,
+            "every reference resolves".into(),
+        )
+    } else {
+        let first: Vec<String> = fk
+            .iter()
+            .take(5)
+            .map(|v| {
+                format!(
+                    "{} row {} → missing {}",
+                    v.table,
+                    v.rowid.map_or("?".into(), |r| r.to_string()),
+                    v.parent
+                )
+            })
+            .collect();
+        check(
+            "foreign-keys",
+            Status::Fail,
+            format!("{} broken reference(s): {}", fk.len(), first.join("; ")),
+        )
+    });
+    let (app_id, version, journal) = db.file_identity()?;
+    checks.push(
+        if app_id == migrate::APPLICATION_ID && version == migrate::LATEST {
+            check("schema", Status::Ok, format!("version {version} (current)"))
+        } else {
+            check(
+                "schema",
+                Status::Fail,
+                format!(
+                    "application_id {app_id:#x}, version {version}; expected {:#x}, version {}",
+                    migrate::APPLICATION_ID,
+                    migrate::LATEST
+                ),
+            )
+        },
+    );
+    checks.push(if journal.eq_ignore_ascii_case("wal") {
+        check("journal-mode", Status::Ok, "wal".into())
+    } else {
+        check(
+            "journal-mode",
+            Status::Warn,
+            format!("{journal} (expected wal)"),
+        )
+    });
+    checks.extend(modes(path));
+    Ok(checks)
+}
+
+fn check(id: &'static str, status: Status, detail: String) -> Check {
+    Check { id, status, detail }
+}
+
+/// The file must be private (0600); its directory should be (0700), but it may be one the
+/// user chose and shares, so a wider directory only warns.
+#[cfg(unix)]
+fn modes(path: &Path) -> Vec<Check> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+    let mut out = Vec::new();
+    match mode(path) {
+        Ok(m) if m & 0o077 == 0 => out.push(check("file-mode", Status::Ok, format!("{m:04o}"))),
+        Ok(m) => out.push(check(
+            "file-mode",
+            Status::Fail,
+            format!(
+                "{m:04o}: others may read it; run `chmod 600 {}`",
+                path.display()
+            ),
+        )),
+        Err(e) => out.push(check("file-mode", Status::Fail, e.to_string())),
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    match mode(&dir) {
+        Ok(m) if m & 0o077 == 0 => {
+            out.push(check("directory-mode", Status::Ok, format!("{m:04o}")))
+        }
+        Ok(m) => out.push(check(
+            "directory-mode",
+            Status::Warn,
+            format!(
+                "{m:04o}: others may list it; run `chmod 700 {}` if it is only for proj",
+                dir.display()
+            ),
+        )),
+        Err(e) => out.push(check("directory-mode", Status::Warn, e.to_string())),
+    }
+    out
+}
+
+#[cfg(not(unix))]
+fn modes(_: &Path) -> Vec<Check> {
+    Vec::new()
+}
+
+impl Report {
+    pub fn new(db: &Path, checks: Vec<Check>, advice: Vec<Advice>) -> Report {
+        Report {
+            db: db.display().to_string(),
+            healthy: checks.iter().all(|c| c.status != Status::Fail),
+            checks,
+            advice,
+        }
+    }
+
+    /// For people: the checks, then the advice with its reasoning under it.
+    pub fn human(&self) -> String {
+        let mut s = format!("file {}\n", self.db);
+        let w = self.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        for c in &self.checks {
+            s.push_str(&format!(
+                "  {:<4}  {:<w$}  {}\n",
+                c.status.as_str(),
+                c.id,
+                c.detail
+            ));
+        }
+        s.push_str("\nadvice\n");
+        if self.advice.is_empty() {
+            s.push_str("  none: the layout follows the decision rules\n");
+        }
+        for a in &self.advice {
+            s.push_str(&format!(
+                "  {:<7}  {}  {}\n           {}\n",
+                a.severity.as_str(),
+                a.id,
+                a.target,
+                a.reason
+            ));
+        }
+        s
+    }
+
+    /// Tab-separated: `check ID STATUS DETAIL` and `advice ID SEVERITY TARGET REASON`.
+    pub fn plain(&self) -> String {
+        let mut s = String::new();
+        for c in &self.checks {
+            s.push_str(&format!(
+                "check\t{}\t{}\t{}\n",
+                c.id,
+                c.status.as_str(),
+                c.detail
+            ));
+        }
+        for a in &self.advice {
+            s.push_str(&format!(
+                "advice\t{}\t{}\t{}\t{}\n",
+                a.id,
+                a.severity.as_str(),
+                a.target,
+                a.reason
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(id: i64, slug: &str, kind: EnvKind, resources: i64) -> EnvFacts {
+        EnvFacts {
+            id,
+            slug: slug.into(),
+            kind,
+            resources,
+        }
+    }
+
+    fn grant(email: &str, env_id: Option<i64>, role: ProjectRole) -> GrantFact {
+        GrantFact {
+            email: email.into(),
+            env_id,
+            role,
+        }
+    }
+
+    fn shop(grants: Vec<GrantFact>) -> ProjectFacts {
+        ProjectFacts {
+            slug: "shop".into(),
+            envs: vec![
+                env(1, "staging", EnvKind::Staging, 1),
+                env(2, "production", EnvKind::Production, 1),
+            ],
+            grants,
+        }
+    }
+
+    #[test]
+    fn same_access_everywhere_does_not_diverge() {
+        let p = shop(vec![grant("bo@x.dev", None, ProjectRole::Developer)]);
+        assert_eq!(diverging_access("acme/shop", &p), None);
+    }
+
+    #[test]
+    fn a_person_on_one_environment_only_is_a_warning() {
+        let p = shop(vec![grant("cy@x.dev", Some(1), ProjectRole::Developer)]);
+        let a = diverging_access("acme/shop", &p).unwrap();
+        assert_eq!(a.severity, Severity::Warning);
+        assert!(
+            a.reason.contains("developer staging, none production"),
+            "{}",
+            a.reason
+        );
+    }
+
+    #[test]
+    fn a_different_role_on_one_environment_is_information() {
+        let p = shop(vec![
+            grant("bo@x.dev", None, ProjectRole::Developer),
+            grant("bo@x.dev", Some(2), ProjectRole::Viewer),
+        ]);
+        let a = diverging_access("acme/shop", &p).unwrap();
+        assert_eq!(a.severity, Severity::Info);
+    }
+
+    #[test]
+    fn environment_counts_and_empty_custom_ones() {
+        let mut p = shop(vec![]);
+        assert!(too_many_environments("t", &p).is_empty());
+        p.envs.push(env(3, "demo", EnvKind::Custom, 0));
+        let ids: Vec<_> = too_many_environments("t", &p)
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["empty-custom-environments"]);
+        p.envs[2].resources = 2;
+        p.envs.push(env(4, "dev", EnvKind::Development, 0));
+        p.envs.push(env(5, "qa", EnvKind::Custom, 1));
+        let ids: Vec<_> = too_many_environments("t", &p)
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["too-many-environments"]);
+    }
+
+    #[test]
+    fn projects_with_the_same_people_may_be_one_product() {
+        let g = || vec![grant("bo@x.dev", None, ProjectRole::Developer)];
+        let mut blog = shop(g());
+        blog.slug = "blog".into();
+        let mut org = OrgFacts {
+            slug: "acme".into(),
+            has_members: true,
+            projects: vec![shop(g()), blog],
+        };
+        let a = maybe_one_product(&org).unwrap();
+        assert_eq!((a.severity, a.target.as_str()), (Severity::Info, "acme"));
+        org.projects[1].grants[0].role = ProjectRole::Admin;
+        assert_eq!(maybe_one_product(&org), None);
+        org.has_members = false;
+        org.projects[1].grants[0].role = ProjectRole::Developer;
+        assert_eq!(maybe_one_product(&org), None);
+    }
+}
