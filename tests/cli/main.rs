@@ -3,3 +3,6 @@
 mod support;
 
 mod core;
+mod doctor;
+mod resource;
+mod tree;

@@ -1,0 +1,252 @@
+//! `proj doctor`: file health (exit 1 when unhealthy) and each layout rule, firing or not.
+
+use crate::resource::{grant, member, sql};
+use crate::support::TestEnv;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    db: String,
+    healthy: bool,
+    checks: Vec<Check>,
+    advice: Vec<Advice>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Check {
+    id: String,
+    status: String,
+    detail: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advice {
+    id: String,
+    severity: String,
+    target: String,
+    reason: String,
+}
+
+fn report(t: &TestEnv) -> Report {
+    t.json_as(&["doctor"])
+}
+
+fn fired(t: &TestEnv, id: &str) -> Vec<Advice> {
+    report(t)
+        .advice
+        .into_iter()
+        .filter(|a| a.id == id)
+        .collect()
+}
+
+#[test]
+fn a_fresh_file_is_healthy_and_needs_no_advice() {
+    let t = TestEnv::with_shop();
+    let r = report(&t);
+    assert!(r.healthy);
+    assert_eq!(r.db, t.db.display().to_string());
+    let ids: Vec<_> = r.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "quick-check",
+            "foreign-keys",
+            "schema",
+            "journal-mode",
+            "file-mode",
+            "directory-mode"
+        ]
+    );
+    assert!(r.checks.iter().all(|c| c.status == "ok"), "{:?}", r.checks);
+    assert_eq!(r.checks[4].detail, "0600");
+    assert!(r.advice.is_empty(), "{:?}", r.advice);
+    let human = t.ok(&["doctor"]);
+    assert!(human.contains("ok    quick-check"), "{human}");
+    assert!(human.contains("advice\n  none"), "{human}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_others_can_read_is_unhealthy() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestEnv::with_shop();
+    std::fs::set_permissions(&t.db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = t.run(&["doctor", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let rep: Report = serde_json::from_str(&r.stdout).unwrap();
+    assert!(!rep.healthy);
+    let fm = rep.checks.iter().find(|c| c.id == "file-mode").unwrap();
+    assert_eq!(fm.status, "fail");
+    assert!(r.stderr.contains("file-mode"), "{}", r.stderr);
+    // A shared directory only warns.
+    std::fs::set_permissions(&t.db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(
+        t.db.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let rep = report(&t);
+    assert!(rep.healthy);
+    assert_eq!(
+        rep.checks
+            .iter()
+            .find(|c| c.id == "directory-mode")
+            .unwrap()
+            .status,
+        "warn"
+    );
+}
+
+#[test]
+fn a_broken_reference_is_unhealthy() {
+    let t = TestEnv::with_shop();
+    sql(
+        &t,
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO resources (environment_id, slug, type, created_at) VALUES (999, 'ghost', 'app', 'x');",
+    );
+    let r = t.run(&["doctor"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("fail  foreign-keys"), "{}", r.stdout);
+    assert!(r.stdout.contains("resources row"), "{}", r.stdout);
+}
+
+#[test]
+fn no_production_fires_only_without_one() {
+    let t = TestEnv::with_shop();
+    t.ok(&[
+        "project", "add", "blog", "--org", "acme", "--env", "staging",
+    ]);
+    let a = fired(&t, "no-production");
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(
+        (a[0].target.as_str(), a[0].severity.as_str()),
+        ("acme/blog", "warning")
+    );
+    t.ok(&["env", "add", "prod", "-p", "acme/blog"]);
+    assert!(fired(&t, "no-production").is_empty());
+}
+
+#[test]
+fn too_many_environments_fires_past_four() {
+    let t = TestEnv::with_shop();
+    for e in ["dev", "staging", "stg2"] {
+        t.ok(&["env", "add", e, "--kind", "staging", "-p", "acme/shop"]);
+    }
+    assert!(fired(&t, "too-many-environments").is_empty());
+    t.ok(&["env", "add", "stg3", "--kind", "staging", "-p", "acme/shop"]);
+    let a = fired(&t, "too-many-environments");
+    assert_eq!(a.len(), 1);
+    assert!(
+        a[0].reason
+            .contains("too many environments inside one project too early"),
+        "{}",
+        a[0].reason
+    );
+    t.ok(&["env", "archive", "stg3", "-p", "acme/shop"]);
+    assert!(fired(&t, "too-many-environments").is_empty());
+}
+
+#[test]
+fn empty_custom_environments_fire_until_they_hold_something() {
+    let t = TestEnv::with_shop();
+    t.ok(&["env", "add", "demo", "-p", "acme/shop"]);
+    let a = fired(&t, "empty-custom-environments");
+    assert_eq!(a.len(), 1);
+    assert!(a[0].reason.contains("demo"), "{}", a[0].reason);
+    t.ok(&[
+        "resource",
+        "add",
+        "api",
+        "-t",
+        "app",
+        "-e",
+        "demo",
+        "-p",
+        "acme/shop",
+    ]);
+    assert!(fired(&t, "empty-custom-environments").is_empty());
+    let r = t.run(&["doctor"]);
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn diverging_grants_suggest_a_split() {
+    let t = TestEnv::with_shop();
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+    member(&t, "acme", "ana@acme.dev", "owner");
+    member(&t, "acme", "bo@acme.dev", "member");
+    member(&t, "acme", "cy@acme.dev", "member");
+    grant(&t, "acme/shop", "bo@acme.dev", "developer");
+    let as_ana = ["doctor", "--as", "ana@acme.dev"];
+    let advice = |t: &TestEnv| -> Vec<Advice> {
+        t.json_as::<Report>(&as_ana)
+            .advice
+            .into_iter()
+            .filter(|a| a.id == "split-access-boundaries")
+            .collect()
+    };
+    assert!(advice(&t).is_empty());
+    grant(&t, "acme/shop/production", "bo@acme.dev", "viewer");
+    let a = advice(&t);
+    assert_eq!((a.len(), a[0].severity.as_str()), (1, "info"));
+    grant(&t, "acme/shop/staging", "cy@acme.dev", "developer");
+    let a = advice(&t);
+    assert_eq!(
+        (a[0].severity.as_str(), a[0].target.as_str()),
+        ("warning", "acme/shop")
+    );
+    assert!(
+        a[0].reason
+            .contains("cy@acme.dev: developer staging, none production"),
+        "{}",
+        a[0].reason
+    );
+    // Advice never fails the command.
+    let r = t.run(&as_ana);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn projects_sharing_people_and_roles_may_be_one_product() {
+    let t = TestEnv::with_shop();
+    t.ok(&["project", "add", "blog", "--org", "acme"]);
+    member(&t, "acme", "ana@acme.dev", "owner");
+    member(&t, "acme", "bo@acme.dev", "member");
+    grant(&t, "acme/shop", "bo@acme.dev", "developer");
+    grant(&t, "acme/blog", "bo@acme.dev", "developer");
+    let as_ana = ["doctor", "--as", "ana@acme.dev"];
+    let a: Vec<_> = t
+        .json_as::<Report>(&as_ana)
+        .advice
+        .into_iter()
+        .filter(|a| a.id == "maybe-one-product")
+        .collect();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(
+        (a[0].severity.as_str(), a[0].target.as_str()),
+        ("info", "acme")
+    );
+    assert!(a[0].reason.contains("blog, shop"), "{}", a[0].reason);
+    sql(
+        &t,
+        "UPDATE grants SET role = 'admin' WHERE project_id = (SELECT id FROM projects WHERE slug = 'blog')",
+    );
+    let a: Vec<_> = t
+        .json_as::<Report>(&as_ana)
+        .advice
+        .into_iter()
+        .filter(|a| a.id == "maybe-one-product")
+        .collect();
+    assert!(a.is_empty(), "{a:?}");
+}
+
+#[test]
+fn a_solo_organization_is_not_told_to_merge() {
+    let t = TestEnv::with_shop();
+    t.ok(&["project", "add", "blog", "--org", "acme"]);
+    assert!(fired(&t, "maybe-one-product").is_empty());
+}
