@@ -28,11 +28,13 @@ pub fn run(app: &mut App, args: TreeArgs) -> Result<()> {
         }
         if ctx.org.is_none() {
             let orgs = db.org_slugs(50)?;
-            let mut hint = "pass --org ORG, or --all for every organization".to_string();
-            if !orgs.is_empty() {
-                hint.push_str(&format!("; available: {}", orgs.join(", ")));
+            if orgs.is_empty() {
+                return Ok(Vec::new());
             }
-            return Err(Error::usage("no organization selected").with_hint(hint));
+            return Err(Error::usage("no organization selected").with_hint(format!(
+                "pass --org ORG, or --all for every organization; available: {}",
+                orgs.join(", ")
+            )));
         }
         // A project named for this command or this directory narrows the tree; a saved
         // selection or "the only one" does not, so `proj tree` shows the organization.
@@ -58,7 +60,8 @@ pub fn run(app: &mut App, args: TreeArgs) -> Result<()> {
             };
             let roots: Vec<Node> = orgs.iter().map(Node::from).collect();
             if roots.is_empty() {
-                app.out.status("no organizations");
+                app.out
+                    .status("no organizations; create one with `proj org add NAME` or `proj init`");
                 return Ok(());
             }
             app.out.text(&draw(&roots, charset))

@@ -201,3 +201,46 @@ fn projects_the_actor_cannot_see_are_left_out() {
     let all = t.ok(&["tree", "--all", "--as", "bo@acme.dev"]);
     assert!(!all.contains("secret"), "{all}");
 }
+
+/// On a real terminal the branches are box-drawing characters.
+#[cfg(unix)]
+#[test]
+fn draws_box_characters_on_a_terminal() {
+    use expectrl::{Eof, Expect, Session};
+    let t = example();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_proj"));
+    cmd.env_clear()
+        .env("HOME", t.path().join("home"))
+        .env("PROJ_DB", &t.db)
+        .env("PROJ_NOW", crate::support::NOW)
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .current_dir(t.path())
+        .args(["tree", "--org", "acme"]);
+    let mut session = Session::spawn(cmd).expect("spawn on a pty");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    let found = session.expect(Eof).expect("output");
+    let out = String::from_utf8_lossy(found.get(0).unwrap_or_default()).replace("\r\n", "\n");
+    assert!(
+        out.ends_with(
+            "\
+acme
+└── shop
+    ├── staging      (staging)
+    │   └── api      app
+    └── production   (production, protected)
+        └── api      app
+"
+        ),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_empty_file_has_an_empty_tree() {
+    let t = TestEnv::new();
+    let r = t.run(&["tree"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    assert!(r.stderr.contains("no organizations"), "{}", r.stderr);
+    assert_eq!(t.json(&["tree"]), serde_json::json!([]));
+}
