@@ -883,3 +883,64 @@ fn diff_names_what_differs() {
     assert!(same.only_in_a.is_empty() && same.only_in_b.is_empty() && same.type_differs.is_empty());
     t.fails(&["env", "diff", "staging", "nowhere", "-p", "acme/shop"], 3);
 }
+
+#[test]
+fn a_missing_env_choice_is_a_json_usage_error() {
+    let t = shop_with_resources();
+    let r = t.run(&[
+        "resource",
+        "add",
+        "db",
+        "-t",
+        "database",
+        "-p",
+        "acme/shop",
+        "--json",
+    ]);
+    assert_eq!(r.code, 2);
+    let err: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
+    assert_eq!(err["error"]["code"], "usage");
+    assert!(
+        err["error"]["hint"].as_str().unwrap().contains("--env"),
+        "{err}"
+    );
+}
+
+#[test]
+fn environments_of_other_projects_are_named_by_path() {
+    let t = shop_with_resources();
+    t.ok(&["project", "add", "blog", "--org", "acme"]);
+    let r: Resource = t.json_as(&[
+        "resource",
+        "move",
+        "worker",
+        "--env",
+        "acme/shop/staging",
+        "--to",
+        "blog/production",
+    ]);
+    assert_eq!(
+        (r.project.as_str(), r.environment.as_str()),
+        ("blog", "production")
+    );
+    let d: Diff = t.json_as(&[
+        "env",
+        "diff",
+        "acme/shop/production",
+        "acme/blog/production",
+    ]);
+    assert_eq!(
+        d.only_in_a,
+        [Entry {
+            slug: "api".into(),
+            kind: "app".into()
+        }]
+    );
+    assert_eq!(
+        d.only_in_b,
+        [Entry {
+            slug: "worker".into(),
+            kind: "worker".into()
+        }]
+    );
+}
