@@ -3,6 +3,7 @@
 mod env;
 mod event;
 mod health;
+pub mod generate;
 mod member;
 pub mod migrate;
 mod org;
@@ -43,6 +44,9 @@ impl Store {
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| Error::internal(format!("cannot open {}", path.display())).caused_by(e))?;
         conn.busy_timeout(busy_timeout())?;
+        if let Some(log) = std::env::var_os("PROJ_TRACE_SQL") {
+            trace_sql(&mut conn, Path::new(&log))?;
+        }
         // Identify the file before changing anything: a foreign or newer file stays untouched.
         let identity = migrate::identify(&conn, path)?;
         let mode: String = conn
@@ -111,6 +115,28 @@ impl Store {
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Appends every statement this process runs, with its parameters, to `log`: a debugging
+/// aid (`PROJ_TRACE_SQL=FILE`) and how the query-plan test learns what the store asks.
+fn trace_sql(conn: &mut Connection, log: &Path) -> Result<()> {
+    use rusqlite::trace::{TraceEvent, TraceEventCodes};
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| Error::internal(format!("cannot open {}", log.display())).caused_by(e))?;
+    conn.trace_v2(
+        TraceEventCodes::SQLITE_TRACE_STMT,
+        Some(move |event: TraceEvent<'_>| {
+            if let TraceEvent::Stmt(stmt, sql) = event {
+                let text = stmt.expanded_sql().unwrap_or_else(|| sql.to_string());
+                let _ = writeln!(file, "{}", text.replace('\n', " "));
+            }
+        }),
+    )?;
+    Ok(())
 }
 
 fn busy_timeout() -> Duration {

@@ -6,3 +6,4 @@ mod core;
 mod doctor;
 mod resource;
 mod tree;
+mod query_plan;

@@ -1,0 +1,118 @@
+//! Every statement the store issues, asked of SQLite with `EXPLAIN QUERY PLAN` on a populated
+//! file: none may scan a whole table of the model. Statements are captured from real commands
+//! through `PROJ_TRACE_SQL`, so a new query is checked as soon as a command runs it.
+
+use crate::support::TestEnv;
+use proj::store::{generate::Spec, Store};
+use std::collections::BTreeSet;
+
+/// Tables (and the aliases the store's queries give them) that must never be scanned whole.
+const GUARDED: &[&str] = &[
+    "orgs", "projects", "environments", "resources", "members", "grants", "events", "o", "p",
+    "e", "r", "m", "g", "po",
+];
+
+/// Statements that list a whole table by design (`org list`, the unfiltered log, and the
+/// two-row probe behind "the only organization there is"), each bounded by what it prints.
+fn listing_by_design(sql: &str) -> bool {
+    sql.contains("FROM orgs ORDER BY slug")
+        || (sql.contains("FROM events WHERE NULL IS NULL ORDER BY id DESC LIMIT"))
+}
+
+/// The commands whose statements are checked: reads and writes across every noun.
+const OWNER: &str = "user1@example.com";
+fn script() -> Vec<Vec<&'static str>> {
+    vec![
+        vec!["org", "list"],
+        vec!["org", "show", "org-1"],
+        vec!["org", "use", "org-1"],
+        vec!["project", "list"],
+        vec!["project", "show", "org-1/project-1"],
+        vec!["project", "add", "bench-new", "--org", "org-1", "--env", "dev", "--env", "prod"],
+        vec!["project", "rename", "org-1/bench-new", "bench-renamed"],
+        vec!["project", "use", "org-1/project-1"],
+        vec!["env", "list"],
+        vec!["env", "list", "--archived"],
+        vec!["env", "show", "staging"],
+        vec!["env", "show", "org-1/project-2/production"],
+        vec!["env", "add", "bench-env"],
+        vec!["env", "rename", "bench-env", "bench-env-2"],
+        vec!["env", "archive", "bench-env-2"],
+        vec!["env", "unarchive", "bench-env-2"],
+        vec!["env", "protect", "bench-env-2"],
+        vec!["env", "unprotect", "bench-env-2"],
+        vec!["env", "remove", "bench-env-2", "--yes"],
+        vec!["project", "remove", "org-1/bench-renamed", "--yes"],
+        vec!["context"],
+        vec!["log", "--limit", "5"],
+        vec!["log", "--project", "org-1/project-1"],
+        vec!["log", "--org", "org-1"],
+        vec!["org", "add", "bench-org"],
+        vec!["org", "rename", "bench-org", "bench-org-2"],
+        vec!["org", "remove", "bench-org-2", "--yes"],
+    ]
+}
+
+#[test]
+fn no_statement_scans_a_whole_table() {
+    let t = TestEnv::new();
+    std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
+    Store::open(&t.db)
+        .unwrap()
+        .generate(Spec { environments: 2000, seed: 7 })
+        .unwrap();
+    let log = t.path().join("trace.sql");
+    for args in script() {
+        let out = t
+            .cmd()
+            .env("PROJ_TRACE_SQL", &log)
+            .env("PROJ_AS", OWNER)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "proj {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let statements: BTreeSet<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let up = l.to_ascii_uppercase();
+            ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"]
+                .iter()
+                .any(|k| up.starts_with(k))
+        })
+        .map(str::to_string)
+        .collect();
+    assert!(statements.len() > 20, "too few statements traced: {statements:?}");
+
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    let mut failures = Vec::new();
+    for sql in &statements {
+        if sql.contains("pragma_") || sql.contains("sqlite_schema") || listing_by_design(sql) {
+            continue;
+        }
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap_or_else(|e| panic!("{e}: {sql}"));
+        let details: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for d in details {
+            let mut words = d.split_whitespace();
+            if words.next() == Some("SCAN") {
+                let table = words.next().unwrap_or_default();
+                if GUARDED.contains(&table) {
+                    failures.push(format!("{d}\n    in: {sql}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "full scans:\n{}", failures.join("\n"));
+}
