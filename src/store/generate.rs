@@ -1,7 +1,7 @@
 //! Builds large, reproducible databases for benchmarks and query-plan tests, with bulk SQL
 //! in one transaction (100k environments in seconds, not 100k process launches).
 
-use super::{now, Store};
+use super::{Store, now};
 use crate::error::Result;
 use crate::model::{EnvKind, ResourceType};
 use rusqlite::TransactionBehavior;
@@ -32,7 +32,9 @@ const MEMBER_ROLES: [&str; 10] = [
     "owner", "admin", "admin", "member", "member", "member", "member", "member", "viewer", "viewer",
 ];
 const NON_PRODUCTION: [&str; 6] = ["development", "staging", "qa", "demo", "hotfix", "preview"];
-const RESOURCE_NAMES: [&str; 8] = ["api", "web", "worker", "queue", "db", "cron", "cache", "cert"];
+const RESOURCE_NAMES: [&str; 8] = [
+    "api", "web", "worker", "queue", "db", "cron", "cache", "cert",
+];
 
 /// splitmix64: a tiny, well-mixed generator, so a seed always gives the same file.
 struct Rng(u64);
@@ -61,8 +63,8 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
-            let mut org_stmt =
-                tx.prepare("INSERT INTO orgs (slug, display_name, created_at) VALUES (?1, ?2, ?3)")?;
+            let mut org_stmt = tx
+                .prepare("INSERT INTO orgs (slug, display_name, created_at) VALUES (?1, ?2, ?3)")?;
             let mut project_stmt = tx.prepare(
                 "INSERT INTO projects (org_id, slug, display_name, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
@@ -98,7 +100,13 @@ impl Store {
                     member_ids.clear();
                     for (i, role) in MEMBER_ROLES.iter().enumerate() {
                         let email = format!("user{}@example.com", i + 1);
-                        member_stmt.execute((org_id, &email, format!("User {}", i + 1), role, &at))?;
+                        member_stmt.execute((
+                            org_id,
+                            &email,
+                            format!("User {}", i + 1),
+                            role,
+                            &at,
+                        ))?;
                         member_ids.push(tx.last_insert_rowid());
                         sum.members += 1;
                     }
@@ -142,7 +150,8 @@ impl Store {
                     ))?;
                     sum.events += 1;
                     for r in 0..rng.below(4) {
-                        let kind = ResourceType::ALL[rng.below(ResourceType::ALL.len() as u64) as usize];
+                        let kind =
+                            ResourceType::ALL[rng.below(ResourceType::ALL.len() as u64) as usize];
                         resource_stmt.execute((
                             env_id,
                             format!("{}-{r}", RESOURCE_NAMES[rng.below(8) as usize]),

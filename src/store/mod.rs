@@ -2,8 +2,8 @@
 
 mod env;
 mod event;
-mod health;
 pub mod generate;
+mod health;
 mod member;
 pub mod migrate;
 mod org;

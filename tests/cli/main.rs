@@ -4,6 +4,6 @@ mod support;
 
 mod core;
 mod doctor;
+mod query_plan;
 mod resource;
 mod tree;
-mod query_plan;

@@ -3,13 +3,25 @@
 //! through `PROJ_TRACE_SQL`, so a new query is checked as soon as a command runs it.
 
 use crate::support::TestEnv;
-use proj::store::{generate::Spec, Store};
+use proj::store::{Store, generate::Spec};
 use std::collections::BTreeSet;
 
 /// Tables (and the aliases the store's queries give them) that must never be scanned whole.
 const GUARDED: &[&str] = &[
-    "orgs", "projects", "environments", "resources", "members", "grants", "events", "o", "p",
-    "e", "r", "m", "g", "po",
+    "orgs",
+    "projects",
+    "environments",
+    "resources",
+    "members",
+    "grants",
+    "events",
+    "o",
+    "p",
+    "e",
+    "r",
+    "m",
+    "g",
+    "po",
 ];
 
 /// Statements that list a whole table by design (`org list`, the unfiltered log, and the
@@ -28,7 +40,17 @@ fn script() -> Vec<Vec<&'static str>> {
         vec!["org", "use", "org-1"],
         vec!["project", "list"],
         vec!["project", "show", "org-1/project-1"],
-        vec!["project", "add", "bench-new", "--org", "org-1", "--env", "dev", "--env", "prod"],
+        vec![
+            "project",
+            "add",
+            "bench-new",
+            "--org",
+            "org-1",
+            "--env",
+            "dev",
+            "--env",
+            "prod",
+        ],
         vec!["project", "rename", "org-1/bench-new", "bench-renamed"],
         vec!["project", "use", "org-1/project-1"],
         vec!["env", "list"],
@@ -47,6 +69,29 @@ fn script() -> Vec<Vec<&'static str>> {
         vec!["log", "--limit", "5"],
         vec!["log", "--project", "org-1/project-1"],
         vec!["log", "--org", "org-1"],
+        vec![
+            "resource", "add", "qp-api", "--type", "app", "--env", "staging",
+        ],
+        vec!["resource", "list"],
+        vec!["resource", "list", "--env", "staging"],
+        vec!["resource", "show", "qp-api", "--env", "staging"],
+        vec!["resource", "rename", "qp-api", "qp-web", "--env", "staging"],
+        vec![
+            "resource",
+            "move",
+            "qp-web",
+            "--env",
+            "staging",
+            "--to",
+            "development",
+        ],
+        vec!["resource", "remove", "qp-web", "--env", "development"],
+        vec!["env", "clone", "staging", "qp-clone", "--with-access"],
+        vec!["env", "diff", "staging", "qp-clone"],
+        vec!["env", "remove", "qp-clone", "--yes"],
+        vec!["tree", "--project", "org-1/project-1"],
+        vec!["tree"],
+        vec!["doctor"],
         vec!["org", "add", "bench-org"],
         vec!["org", "rename", "bench-org", "bench-org-2"],
         vec!["org", "remove", "bench-org-2", "--yes"],
@@ -59,7 +104,10 @@ fn no_statement_scans_a_whole_table() {
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     Store::open(&t.db)
         .unwrap()
-        .generate(Spec { environments: 2000, seed: 7 })
+        .generate(Spec {
+            environments: 2000,
+            seed: 7,
+        })
         .unwrap();
     let log = t.path().join("trace.sql");
     for args in script() {
@@ -88,7 +136,10 @@ fn no_statement_scans_a_whole_table() {
         })
         .map(str::to_string)
         .collect();
-    assert!(statements.len() > 20, "too few statements traced: {statements:?}");
+    assert!(
+        statements.len() > 20,
+        "too few statements traced: {statements:?}"
+    );
 
     let conn = rusqlite::Connection::open(&t.db).unwrap();
     let mut failures = Vec::new();
