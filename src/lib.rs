@@ -10,5 +10,6 @@ pub mod paths;
 pub mod snapshot;
 pub mod store;
 pub mod view;
+pub mod wizard;
 
 pub use cli::run;

@@ -2,6 +2,7 @@
 
 mod context;
 mod env;
+mod init;
 mod link;
 mod log;
 mod org;
@@ -75,6 +76,8 @@ pub struct Globals {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up in one go: you, your organization, your first project and its environments
+    Init(init::InitArgs),
     /// Manage organizations, which own projects and members
     #[command(subcommand)]
     Org(org::OrgCmd),
@@ -220,8 +223,13 @@ pub fn run(args: Vec<OsString>) -> u8 {
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {
+    // `init` opens the file itself: a run that fails before its write must not create it.
+    if let Command::Init(args) = command {
+        return init::run(app, args);
+    }
     app.store()?;
     match command {
+        Command::Init(_) => unreachable!("handled above"),
         Command::Org(cmd) => org::run(app, cmd),
         Command::Project(cmd) => project::run(app, cmd),
         Command::Env(cmd) => env::run(app, cmd),
