@@ -227,6 +227,10 @@ pub fn check_membership(existing: Option<&ExistingOrg>, email: &str) -> Result<(
     }
 }
 
+/// The first thing the wizard says.
+pub const INTRO: &str = "Set up proj: who you are, your organization and your first project.\n\
+     Nothing is saved until you confirm at the end; Ctrl-C quits.\n";
+
 /// The environments the wizard offers besides production.
 const OFFERED: [&str; 2] = ["development", "staging"];
 

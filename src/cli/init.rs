@@ -6,11 +6,13 @@
 
 use super::App;
 use crate::access::{self, Action, Actor, Target};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole, default_display_name};
 use crate::snapshot;
 use crate::store::{Db, NewEnv};
-use crate::wizard::{self, Existing, ExistingMember, ExistingOrg, ExistingProject, Known, Plan};
+use crate::wizard::{
+    self, Existing, ExistingMember, ExistingOrg, ExistingProject, Known, Plan, Prompter,
+};
 use clap::Args;
 use serde::Serialize;
 
@@ -69,15 +71,11 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
     let plan = if app.interactive {
         let existing = load_existing(app)?;
         let mut prompter = wizard::TermPrompter::new();
+        prompter.say(wizard::INTRO);
         let plan = wizard::plan(&mut prompter, &known, &existing)?;
         drop(prompter);
-        match plan {
-            Some(plan) => plan,
-            None => {
-                app.out.status("cancelled; nothing was changed");
-                return Ok(());
-            }
-        }
+        // Declining is reported like any declined confirmation (`App::confirm`).
+        plan.ok_or_else(|| Error::conflict("cancelled; nothing was changed"))?
     } else {
         // Name every missing flag before the file is even opened, so nothing is created.
         let missing = known.missing_flags();

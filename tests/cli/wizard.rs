@@ -421,8 +421,9 @@ mod pty {
         p.answer("Add Development and/or Staging now?", ENTER);
         p.answer("Go ahead?", "n");
         let (status, rest) = p.finish();
-        exited_ok(status, &rest);
-        assert!(rest.contains("cancelled; nothing was changed"), "{rest}");
+        // Like any declined confirmation.
+        assert!(matches!(status, WaitStatus::Exited(_, 4)), "{status:?}\n{rest}");
+        assert!(rest.contains("error: cancelled; nothing was changed"), "{rest}");
         assert!(!t.db.exists());
     }
 
