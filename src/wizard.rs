@@ -49,13 +49,11 @@ impl Known {
             .and_then(|p| p.split_once('/'))
             .map(|(o, p)| (o.to_string(), p.to_string()))
         {
-            if let Some(given) = &self.org {
-                if *given != org {
-                    return Err(Error::usage(format!(
-                        "the organization `{given}` and the project `{org}/{project}` disagree"
-                    ))
-                    .with_hint("give the organization once, in --org or as ORG/PROJECT"));
-                }
+            if let Some(given) = self.org.as_ref().filter(|g| **g != org) {
+                return Err(Error::usage(format!(
+                    "the organization `{given}` and the project `{org}/{project}` disagree"
+                ))
+                .with_hint("give the organization once, in --org or as ORG/PROJECT"));
             }
             self.org = Some(org);
             self.project = Some(project);

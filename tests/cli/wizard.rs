@@ -56,11 +56,9 @@ fn env_slugs(t: &TestEnv, project: &str) -> Vec<String> {
 }
 
 fn count(t: &TestEnv, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(
-        &t.db,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(&t.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
@@ -80,7 +78,10 @@ fn all_flags_and_yes_create_everything_without_a_terminal() {
     assert_eq!(ctx["project"]["value"], "shop");
     assert_eq!(ctx["identity"]["value"], "ana@acme.dev");
     assert_eq!(
-        count(&t, "SELECT count(*) FROM members WHERE email = 'ana@acme.dev' AND role = 'owner' AND name = 'Ana'"),
+        count(
+            &t,
+            "SELECT count(*) FROM members WHERE email = 'ana@acme.dev' AND role = 'owner' AND name = 'Ana'"
+        ),
         1
     );
     // One audit event per creation, all by the new identity.
@@ -103,7 +104,10 @@ fn the_json_result_is_one_object() {
     let r: InitJson = t.json_as(&with(ANA, &["--env", "production", "--env", "dev"]));
     assert_eq!((r.org.as_str(), r.project.as_str()), ("acme", "shop"));
     assert_eq!(r.environments, ["dev", "production"]);
-    assert_eq!((r.email.as_str(), r.name.as_deref()), ("ana@acme.dev", Some("Ana")));
+    assert_eq!(
+        (r.email.as_str(), r.name.as_deref()),
+        ("ana@acme.dev", Some("Ana"))
+    );
     assert_eq!(r.role, "owner");
     assert!(r.created.org && r.created.member && r.created.project);
     assert_eq!(r.created.environments, ["production", "dev"]);
@@ -135,9 +139,23 @@ fn missing_answers_without_a_terminal_exit_2_naming_the_flags_and_write_nothing(
 
     let err = t.fails(&["init", "--user", "ana@acme.dev", "-p", "acme/shop"], 2);
     assert!(err.contains("missing --yes"), "{err}");
-    let err = t.fails(&["init", "--yes", "--user", "ana@acme.dev", "--org", "acme"], 2);
+    let err = t.fails(
+        &["init", "--yes", "--user", "ana@acme.dev", "--org", "acme"],
+        2,
+    );
     assert!(err.contains("missing --project\n"), "{err}");
-    let err = t.fails(&["init", "--yes", "--user", "ana@acme.dev", "--org", "acme", "--json"], 2);
+    let err = t.fails(
+        &[
+            "init",
+            "--yes",
+            "--user",
+            "ana@acme.dev",
+            "--org",
+            "acme",
+            "--json",
+        ],
+        2,
+    );
     let json: serde_json::Value = serde_json::from_str(&err).unwrap();
     assert_eq!(json["error"]["code"], "usage");
     assert!(!t.db.exists());
@@ -147,7 +165,16 @@ fn missing_answers_without_a_terminal_exit_2_naming_the_flags_and_write_nothing(
     let before = t.dump();
     t.fails(&["init", "--org", "acme", "--project", "shop"], 2);
     let err = t.fails(
-        &["init", "--no-input", "--user", "ana@acme.dev", "--org", "acme", "--project", "shop"],
+        &[
+            "init",
+            "--no-input",
+            "--user",
+            "ana@acme.dev",
+            "--org",
+            "acme",
+            "--project",
+            "shop",
+        ],
         2,
     );
     assert!(err.contains("missing --yes"), "{err}");
@@ -158,9 +185,36 @@ fn missing_answers_without_a_terminal_exit_2_naming_the_flags_and_write_nothing(
 fn invalid_flag_values_exit_2_and_write_nothing() {
     let t = TestEnv::new();
     for args in [
-        vec!["init", "--yes", "--user", "ana", "--org", "acme", "--project", "shop"],
-        vec!["init", "--yes", "--user", "ana@acme.dev", "--org", "Acme Corp", "--project", "shop"],
-        vec!["init", "--yes", "--user", "ana@acme.dev", "--org", "acme", "--project", "globex/shop"],
+        vec![
+            "init",
+            "--yes",
+            "--user",
+            "ana",
+            "--org",
+            "acme",
+            "--project",
+            "shop",
+        ],
+        vec![
+            "init",
+            "--yes",
+            "--user",
+            "ana@acme.dev",
+            "--org",
+            "Acme Corp",
+            "--project",
+            "shop",
+        ],
+        vec![
+            "init",
+            "--yes",
+            "--user",
+            "ana@acme.dev",
+            "--org",
+            "acme",
+            "--project",
+            "globex/shop",
+        ],
         with(ANA, &["--env", "QA Env"]),
     ] {
         t.fails(&args, 2);
@@ -204,10 +258,22 @@ fn an_existing_organization_is_used_not_duplicated() {
     // Another person cannot make themselves a member of it by running init.
     let before = t.dump();
     let err = t.fails(
-        &["init", "--yes", "--user", "bo@acme.dev", "--org", "acme", "--project", "shop"],
+        &[
+            "init",
+            "--yes",
+            "--user",
+            "bo@acme.dev",
+            "--org",
+            "acme",
+            "--project",
+            "shop",
+        ],
         5,
     );
-    assert!(err.contains("`bo@acme.dev` is not a member of organization `acme`"), "{err}");
+    assert!(
+        err.contains("`bo@acme.dev` is not a member of organization `acme`"),
+        "{err}"
+    );
     assert_eq!(t.dump(), before);
 }
 
@@ -217,10 +283,15 @@ fn an_existing_project_gets_only_the_missing_environments() {
     t.ok(ANA);
     // Without --env an existing project keeps what it has.
     t.ok(&["env", "add", "qa", "--project", "acme/shop"]);
-    assert!(t.ok(ANA).starts_with("nothing changed: acme/shop already has qa, production"));
+    assert!(
+        t.ok(ANA)
+            .starts_with("nothing changed: acme/shop already has qa, production")
+    );
     let out = t.ok(&with(ANA, &["--env", "staging", "--env", "production"]));
     assert!(
-        out.starts_with("created environment(s) staging in acme/shop; you are ana@acme.dev (owner)"),
+        out.starts_with(
+            "created environment(s) staging in acme/shop; you are ana@acme.dev (owner)"
+        ),
         "{out}"
     );
     assert_eq!(env_slugs(&t, "acme/shop"), ["staging", "qa", "production"]);
@@ -377,7 +448,9 @@ mod pty {
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
-            rest.contains("created project globex/web with production, member ana@globex.com in globex"),
+            rest.contains(
+                "created project globex/web with production, member ana@globex.com in globex"
+            ),
             "{rest}"
         );
         assert_eq!(count(&t, "SELECT count(*) FROM orgs"), 2);
@@ -422,8 +495,14 @@ mod pty {
         p.answer("Go ahead?", "n");
         let (status, rest) = p.finish();
         // Like any declined confirmation.
-        assert!(matches!(status, WaitStatus::Exited(_, 4)), "{status:?}\n{rest}");
-        assert!(rest.contains("error: cancelled; nothing was changed"), "{rest}");
+        assert!(
+            matches!(status, WaitStatus::Exited(_, 4)),
+            "{status:?}\n{rest}"
+        );
+        assert!(
+            rest.contains("error: cancelled; nothing was changed"),
+            "{rest}"
+        );
         assert!(!t.db.exists());
     }
 
@@ -446,7 +525,10 @@ mod pty {
             ),
             "{status:?}\n{rest}"
         );
-        assert!(rest.contains("\x1b[?25h"), "cursor not shown again: {rest:?}");
+        assert!(
+            rest.contains("\x1b[?25h"),
+            "cursor not shown again: {rest:?}"
+        );
         assert_eq!(t.dump(), dump);
         assert_eq!(std::fs::read(&t.db).unwrap(), bytes);
     }
@@ -459,7 +541,10 @@ mod pty {
         p.expect("Your name");
         p.send("\x03");
         let (status, rest) = p.finish();
-        assert!(!matches!(status, WaitStatus::Exited(_, 0)), "{status:?}\n{rest}");
+        assert!(
+            !matches!(status, WaitStatus::Exited(_, 0)),
+            "{status:?}\n{rest}"
+        );
         assert!(!t.db.exists());
     }
 }
