@@ -68,7 +68,9 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
     .normalize()?;
     known.validate()?;
 
-    let plan = if app.interactive {
+    // `--yes` with every required flag never prompts, terminal or not.
+    let wizard = app.interactive && !(known.yes && known.missing_flags().is_empty());
+    let plan = if wizard {
         let existing = load_existing(app)?;
         let mut prompter = wizard::TermPrompter::new();
         prompter.say(wizard::INTRO);
@@ -91,7 +93,7 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
         return app.out.json(&view);
     }
     let mut text = summary_line(&view);
-    if app.interactive {
+    if wizard {
         text.push_str(&format!("same as: {}\n", view.command));
     }
     text.push_str(&format!("next: {}\n", view.next.join(" · ")));

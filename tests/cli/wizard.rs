@@ -507,6 +507,18 @@ mod pty {
     }
 
     #[test]
+    fn yes_with_every_flag_never_prompts() {
+        let t = TestEnv::new();
+        let p = Pty::spawn(&t, ANA);
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(
+            rest.starts_with("created organization acme, project acme/shop with production;"),
+            "{rest:?}"
+        );
+    }
+
+    #[test]
     fn ctrl_c_midway_leaves_the_file_as_it_was() {
         let t = TestEnv::with_shop();
         let bytes = std::fs::read(&t.db).unwrap();
