@@ -60,8 +60,9 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
     let known = Known {
         user: args.user.map(|u| u.trim().to_string()),
         name: args.name,
-        org: app.globals.org.clone(),
-        project: app.globals.project.clone(),
+        // Like every command, init reads PROJ_ORG/PROJ_PROJECT when the flags are absent.
+        org: app.globals.org.clone().or_else(|| var("PROJ_ORG")),
+        project: app.globals.project.clone().or_else(|| var("PROJ_PROJECT")),
         envs: (!args.envs.is_empty()).then_some(args.envs),
         yes: app.globals.yes,
     }
@@ -69,8 +70,8 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
     known.validate()?;
 
     // `--yes` with every required flag never prompts, terminal or not.
-    let wizard = app.interactive && !(known.yes && known.missing_flags().is_empty());
-    let plan = if wizard {
+    let ask = app.interactive && !(known.yes && known.missing_flags().is_empty());
+    let plan = if ask {
         let existing = load_existing(app)?;
         let mut prompter = wizard::TermPrompter::new();
         prompter.say(wizard::INTRO);
@@ -93,11 +94,15 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
         return app.out.json(&view);
     }
     let mut text = summary_line(&view);
-    if wizard {
+    if ask {
         text.push_str(&format!("same as: {}\n", view.command));
     }
     text.push_str(&format!("next: {}\n", view.next.join(" · ")));
     app.out.text(&text)
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// What the file holds, without creating it when it does not exist yet.

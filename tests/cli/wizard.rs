@@ -182,6 +182,20 @@ fn missing_answers_without_a_terminal_exit_2_naming_the_flags_and_write_nothing(
 }
 
 #[test]
+fn proj_org_and_proj_project_answer_like_the_flags() {
+    let t = TestEnv::new();
+    let out = t
+        .cmd()
+        .args(["init", "--yes", "--user", "ana@acme.dev"])
+        .env("PROJ_ORG", "acme")
+        .env("PROJ_PROJECT", "shop")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(env_slugs(&t, "acme/shop"), ["production"]);
+}
+
+#[test]
 fn invalid_flag_values_exit_2_and_write_nothing() {
     let t = TestEnv::new();
     for args in [
