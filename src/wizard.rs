@@ -400,17 +400,25 @@ fn ask_org(p: &mut dyn Prompter, existing: &Existing, email: &str) -> Result<Str
         .as_ref()
         .and_then(|s| existing.orgs.iter().position(|o| o.slug == *s))
         .unwrap_or(0);
-    let picked = p.select("Organization", &items, default)?;
-    if picked < existing.orgs.len() {
-        return Ok(existing.orgs[picked].slug.clone());
+    // An organization you cannot join is explained and the choice offered again.
+    loop {
+        let picked = p.select("Organization", &items, default)?;
+        let slug = if picked < existing.orgs.len() {
+            existing.orgs[picked].slug.clone()
+        } else {
+            let suggested = suggested.clone().filter(|s| existing.org(s).is_none());
+            ask_slug(
+                p,
+                "organization",
+                "New organization name",
+                suggested.as_deref(),
+            )?
+        };
+        match check_membership(existing.org(&slug), email) {
+            Ok(()) => return Ok(slug),
+            Err(e) => p.say(&rejection(&e)),
+        }
     }
-    let suggested = suggested.filter(|s| existing.org(s).is_none());
-    ask_slug(
-        p,
-        "organization",
-        "New organization name",
-        suggested.as_deref(),
-    )
 }
 
 fn ask_new_project_envs(p: &mut dyn Prompter, project: &str) -> Result<Vec<String>> {
@@ -1230,18 +1238,46 @@ mod tests {
     }
 
     #[test]
-    fn an_organization_with_other_members_is_refused() {
+    fn an_organization_with_other_members_is_explained_and_offered_again() {
         let existing = Existing {
             orgs: vec![org("acme", &["bo@acme.dev"], &[])],
             ..Existing::default()
         };
-        let (out, _) = run(
-            vec![A::Text("ana@acme.dev"), A::Text("Ana"), A::Enter],
+        let (out, s) = run(
+            vec![
+                A::Text("ana@acme.dev"),
+                A::Text("Ana"),
+                A::Enter, // acme: not a member
+                A::Pick(1),
+                A::Text("acme"), // typed, still acme
+                A::Pick(1),
+                A::Text("ana-co"),
+                A::Text("shop"),
+                A::Yes,
+                A::Enter,
+                A::Yes,
+            ],
             &Known::default(),
             &existing,
         );
-        let err = out.unwrap_err();
-        assert_eq!(err.exit_code(), 5, "{err:?}");
+        assert_eq!(out.unwrap().unwrap().org, "ana-co");
+        let refusals = s
+            .said
+            .iter()
+            .filter(|l| l.contains("`ana@acme.dev` is not a member of organization `acme`"))
+            .count();
+        assert_eq!(refusals, 2, "{:?}", s.said);
+        // Given as a flag it is an error: nothing to offer instead.
+        let known = Known {
+            org: Some("acme".into()),
+            ..Known::default()
+        };
+        let (out, _) = run(
+            vec![A::Text("ana@acme.dev"), A::Text("Ana")],
+            &known,
+            &existing,
+        );
+        assert_eq!(out.unwrap_err().exit_code(), 5);
     }
 
     #[test]
