@@ -127,8 +127,8 @@ pub struct ExistingMember {
 #[derive(Debug, Clone, Default)]
 pub struct ExistingProject {
     pub slug: String,
-    /// Every environment, archived ones included (their slugs are taken).
-    pub envs: Vec<String>,
+    /// Every environment with its kind, archived ones included (their slugs are taken).
+    pub envs: Vec<(String, EnvKind)>,
 }
 
 impl Existing {
@@ -447,13 +447,13 @@ fn ask_new_project_envs(p: &mut dyn Prompter, project: &str) -> Result<Vec<Strin
 fn ask_more_envs(p: &mut dyn Prompter, org: &str, have: &ExistingProject) -> Result<Vec<String>> {
     let missing: Vec<String> = ["production", "development", "staging"]
         .into_iter()
-        .filter(|e| !have.envs.iter().any(|h| h == e))
+        .filter(|e| !have.envs.iter().any(|(h, _)| h == e))
         .map(str::to_string)
         .collect();
     p.say(&format!(
         "  `{org}/{}` exists with {}",
         have.slug,
-        list_or_none(&have.envs)
+        list_or_none(&have.envs.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>())
     ));
     if missing.is_empty() {
         return Ok(Vec::new());
@@ -480,16 +480,16 @@ pub fn summary(plan: &Plan, existing: &Existing) -> String {
     let member = org.and_then(|o| o.member(&plan.email));
     let new = |exists: bool| if exists { "" } else { ", new" };
 
-    let mut envs: Vec<(String, bool)> = project
-        .map(|p| p.envs.iter().map(|e| (e.clone(), true)).collect())
+    let mut envs: Vec<(String, EnvKind, bool)> = project
+        .map(|p| p.envs.iter().map(|(s, k)| (s.clone(), *k, true)).collect())
         .unwrap_or_default();
     for e in &plan.envs {
-        if !envs.iter().any(|(s, _)| s == e) {
-            envs.push((e.clone(), false));
+        if !envs.iter().any(|(s, _, _)| s == e) {
+            envs.push((e.clone(), EnvKind::infer(e), false));
         }
     }
     // Release-flow order, as `proj env list` shows them.
-    envs.sort_by_key(|(s, _)| EnvKind::infer(s));
+    envs.sort_by_key(|(_, kind, _)| *kind);
 
     let mut out = String::from("\n");
     out.push_str(&format!(
@@ -502,14 +502,13 @@ pub fn summary(plan: &Plan, existing: &Existing) -> String {
         plan.project,
         new(project.is_some())
     ));
-    let width = envs.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
-    for (i, (slug, exists)) in envs.iter().enumerate() {
+    let width = envs.iter().map(|(s, _, _)| s.len()).max().unwrap_or(0);
+    for (i, (slug, kind, exists)) in envs.iter().enumerate() {
         let branch = if i + 1 == envs.len() {
             "└──"
         } else {
             "├──"
         };
-        let kind = EnvKind::infer(slug);
         let protected = if kind.protected_by_default() && !exists {
             ", protected"
         } else {
@@ -855,7 +854,10 @@ mod tests {
                 .iter()
                 .map(|(p, envs)| ExistingProject {
                     slug: p.to_string(),
-                    envs: envs.iter().map(|e| e.to_string()).collect(),
+                    envs: envs
+                        .iter()
+                        .map(|e| (e.to_string(), EnvKind::infer(e)))
+                        .collect(),
                 })
                 .collect(),
         }

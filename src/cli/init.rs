@@ -128,7 +128,11 @@ fn read_existing(db: &Db) -> Result<Existing> {
             .collect();
         let mut projects = Vec::new();
         for p in db.projects(org.id)? {
-            let envs = db.envs(p.id, true)?.into_iter().map(|e| e.slug).collect();
+            let envs = db
+                .envs(p.id, true)?
+                .into_iter()
+                .map(|e| (e.slug, e.kind))
+                .collect();
             projects.push(ExistingProject { slug: p.slug, envs });
         }
         orgs.push(ExistingOrg {
@@ -255,14 +259,12 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
     db.select(Some(org.id), Some(project.id))?;
     db.set_identity(Some(&plan.email))?;
 
-    let environments: Vec<String> = db
-        .envs(project.id, false)?
-        .into_iter()
-        .map(|e| e.slug)
-        .collect();
+    let envs = db.envs(project.id, false)?;
+    let kinds: Vec<EnvKind> = envs.iter().map(|e| e.kind).collect();
+    let environments: Vec<String> = envs.into_iter().map(|e| e.slug).collect();
     let changed =
         created.org || created.member || created.project || !created.environments.is_empty();
-    let next = next_commands(&environments, &plan.email);
+    let next = next_commands(&kinds, &plan.email);
     Ok(InitView {
         org: org.slug,
         project: project.slug,
@@ -278,8 +280,8 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
 }
 
 /// Three commands worth trying next, given what the project has.
-fn next_commands(envs: &[String], email: &str) -> Vec<String> {
-    let has = |kind: EnvKind| envs.iter().any(|e| EnvKind::infer(e) == kind);
+fn next_commands(kinds: &[EnvKind], email: &str) -> Vec<String> {
+    let has = |kind: EnvKind| kinds.contains(&kind);
     let first = if !has(EnvKind::Staging) {
         "proj env add staging".to_string()
     } else if !has(EnvKind::Development) {
