@@ -336,7 +336,7 @@ pub fn plan_from_flags(known: &Known, existing: &Existing) -> Result<Plan> {
 /// The error for answers that cannot be asked for: names every missing flag.
 pub fn missing_error(missing: &[&str]) -> Error {
     Error::usage(format!(
-        "`proj init` cannot ask without a terminal; missing {}",
+        "`proj init` cannot prompt without a terminal (or with --no-input); missing {}",
         missing.join(", ")
     ))
     .with_hint(

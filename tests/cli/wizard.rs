@@ -131,7 +131,7 @@ fn missing_answers_without_a_terminal_exit_2_naming_the_flags_and_write_nothing(
     let t = TestEnv::new();
     let err = t.fails(&["init"], 2);
     assert!(
-        err.contains("error: `proj init` cannot ask without a terminal; missing --user, --org, --project, --yes"),
+        err.contains("error: `proj init` cannot prompt without a terminal (or with --no-input); missing --user, --org, --project, --yes"),
         "{err}"
     );
     assert!(err.contains("hint: "), "{err}");
