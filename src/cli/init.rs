@@ -191,7 +191,7 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
                 "member.add",
                 Some(org.id),
                 None,
-                &format!("{}/{}", org.slug, m.email),
+                &format!("{} in {}", m.email, org.slug),
                 None,
                 Some(&snapshot::row(&m)),
             )?;
