@@ -13,5 +13,6 @@ pub mod snapshot;
 pub mod store;
 pub mod tree;
 pub mod view;
+pub mod wizard;
 
 pub use cli::run;

@@ -4,6 +4,7 @@ mod context;
 mod doctor;
 mod env;
 mod env_copy;
+mod init;
 mod link;
 mod log;
 mod org;
@@ -79,6 +80,8 @@ pub struct Globals {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up in one go: you, your organization, your first project and its environments
+    Init(init::InitArgs),
     /// Manage organizations, which own projects and members
     #[command(subcommand)]
     Org(org::OrgCmd),
@@ -231,8 +234,13 @@ pub fn run(args: Vec<OsString>) -> u8 {
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {
+    // `init` opens the file itself: a run that fails before its write must not create it.
+    if let Command::Init(args) = command {
+        return init::run(app, args);
+    }
     app.store()?;
     match command {
+        Command::Init(_) => unreachable!("handled above"),
         Command::Org(cmd) => org::run(app, cmd),
         Command::Project(cmd) => project::run(app, cmd),
         Command::Env(cmd) => env::run(app, cmd),

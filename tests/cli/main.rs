@@ -7,3 +7,4 @@ mod doctor;
 mod query_plan;
 mod resource;
 mod tree;
+mod wizard;
