@@ -1,9 +1,11 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
+pub mod complete;
 mod context;
 mod env;
 mod link;
 mod log;
+pub mod man;
 mod org;
 mod project;
 
@@ -38,7 +40,13 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Globals {
     /// Use this SQLite file instead of the default one in the data directory
-    #[arg(long, global = true, env = "PROJ_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "PROJ_DB",
+        value_name = "PATH",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub db: Option<PathBuf>,
     /// Work in this organization (env: PROJ_ORG)
     #[arg(long, global = true, value_name = "ORG")]
@@ -92,6 +100,8 @@ pub enum Command {
     Context,
     /// Show the audit log, newest first
     Log(log::LogArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(complete::CompletionsArgs),
 }
 
 /// Everything a handler needs: flags, output, the store and the user's terminal.
@@ -204,6 +214,8 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
 
 /// The whole program: parse, dispatch, report. Returns the exit code.
 pub fn run(args: Vec<OsString>) -> u8 {
+    // Shell completion calls `COMPLETE=<shell> proj -- <words>`; without it this is one lookup.
+    complete::complete_and_exit_if_asked();
     let json = wants_json(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -220,7 +232,10 @@ pub fn run(args: Vec<OsString>) -> u8 {
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {
-    app.store()?;
+    // Printing a completion script needs no database.
+    if !matches!(command, Command::Completions(_)) {
+        app.store()?;
+    }
     match command {
         Command::Org(cmd) => org::run(app, cmd),
         Command::Project(cmd) => project::run(app, cmd),
@@ -229,6 +244,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Unlink => link::unlink(app),
         Command::Context => context::run(app),
         Command::Log(args) => log::run(app, args),
+        Command::Completions(args) => complete::print(args),
     }
 }
 
