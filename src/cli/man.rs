@@ -24,13 +24,24 @@ fn collect(cmd: &clap::Command, path: &[&str], out: &mut Vec<(String, String)>) 
 }
 
 fn page(cmd: &clap::Command, path: &[&str]) -> (String, String) {
-    let man = clap_mangen::Man::new(cmd.clone()).manual("proj manual");
+    let version = cmd.get_version().unwrap_or_default();
+    let mut cmd = cmd.clone();
+    if path.is_empty() {
+        // Only the page gets the long story; `proj --help` stays short.
+        cmd = cmd.long_about(OVERVIEW);
+    }
+    let cmd = &cmd;
+    let man = clap_mangen::Man::new(cmd.clone())
+        .source(format!("proj {version}"))
+        .manual("proj manual");
     let name = man.get_filename();
     let mut roff = Vec::new();
     let render = |roff: &mut Vec<u8>, f: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| {
         f(roff).expect("rendering to memory cannot fail")
     };
     render(&mut roff, &|w| man.render_title(w));
+    // Paths and flags read badly when hyphenated at the end of a line.
+    roff.extend_from_slice(b".nh\n");
     render(&mut roff, &|w| man.render_name_section(w));
     render(&mut roff, &|w| man.render_synopsis_section(w));
     render(&mut roff, &|w| man.render_description_section(w));
@@ -41,8 +52,7 @@ fn page(cmd: &clap::Command, path: &[&str]) -> (String, String) {
         render(&mut roff, &|w| man.render_subcommands_section(w));
     }
     let mut text = String::from_utf8(roff).expect("clap_mangen writes UTF-8");
-    text.push_str(&examples_section(&path.join(" ")));
-    text.push_str(&common_sections(path));
+    text.push_str(&common_sections(path, &examples_section(&path.join(" "))));
     (name, text)
 }
 
@@ -73,7 +83,8 @@ fn examples_section(path: &str) -> String {
     out
 }
 
-fn common_sections(path: &[&str]) -> String {
+/// EXIT STATUS, ENVIRONMENT, FILES, then `examples`, then SEE ALSO (the order of man-pages(7)).
+fn common_sections(path: &[&str], examples: &str) -> String {
     let mut out = String::from(".SH \"EXIT STATUS\"\n");
     for (code, meaning) in EXIT_CODES {
         let _ = writeln!(out, ".TP\n\\fB{code}\\fR\n{}", escape(meaning));
@@ -86,6 +97,7 @@ fn common_sections(path: &[&str]) -> String {
     for (file, meaning) in FILES {
         let _ = writeln!(out, ".TP\n\\fI{}\\fR\n{}", escape(file), escape(meaning));
     }
+    out.push_str(examples);
     out.push_str(".SH \"SEE ALSO\"\n");
     let mut see = Vec::new();
     if !path.is_empty() {
@@ -104,6 +116,25 @@ fn common_sections(path: &[&str]) -> String {
     let _ = writeln!(out, "{}", refs.join(",\n"));
     out
 }
+
+const OVERVIEW: &str = "\
+proj keeps a company's software layout in one SQLite file: organizations own projects, \
+projects hold environments (production from day one, then development, staging and custom \
+ones), environments hold deployable resources, and members get organization roles and \
+project grants.
+
+Each noun has the same verbs: add (create, new), list (ls), show, rename and remove (rm, \
+delete). An environment is named ENV, PROJECT/ENV or ORG/PROJECT/ENV; a project PROJECT or \
+ORG/PROJECT.
+
+The organization and project a command works on come from, first match wins: the --org and \
+--project flags, the PROJ_ORG and PROJ_PROJECT variables, a .proj.json link file written by \
+proj link in this directory or the nearest ancestor, the selection saved by proj org use or \
+proj project use, and finally the only organization or project there is. proj context shows \
+the result and where each part came from.
+
+Results print as a table, as JSON (--json) or as tab-separated lines (-o plain). Errors go \
+to stderr as error: and hint: lines, or as one JSON object with --json.";
 
 const EXIT_CODES: &[(u8, &str)] = &[
     (0, "success"),

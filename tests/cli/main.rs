@@ -3,3 +3,5 @@
 mod support;
 
 mod core;
+mod generated;
+mod shells;
