@@ -154,6 +154,7 @@ pub enum Kind {
     Org,
     Project,
     Env { archived: bool },
+    Resource,
     Member,
     OrgRole,
     ProjectRole,
@@ -177,10 +178,13 @@ pub fn kind_of(arg: &Arg, path: &[String]) -> Option<Kind> {
         .get_value_names()
         .and_then(|v| v.first())
         .map(|v| norm(v));
-    // A value named NAME or NEW… is a name to be created, never one to look up.
+    // A value named NAME or NEW… is a name to be created, never one to look up (except the
+    // positional NAME of resource commands, which names an existing resource).
+    let noun = path.first().map(String::as_str).unwrap_or("");
+    let names_resource = noun == "resource" && arg.is_positional();
     if value_name
         .as_deref()
-        .is_some_and(|v| v == "name" || v.starts_with("new"))
+        .is_some_and(|v| (v == "name" && !names_resource) || v.starts_with("new"))
     {
         return None;
     }
@@ -189,12 +193,15 @@ pub fn kind_of(arg: &Arg, path: &[String]) -> Option<Kind> {
     names.extend(value_name);
     let has = |want: &[&str]| names.iter().any(|n| want.contains(&n.as_str()));
     let command = path.last().map(String::as_str).unwrap_or("");
-    let noun = path.first().map(String::as_str).unwrap_or("");
     // The positional argument of `add` (and everything `init` creates) is a new name.
     let creates = (arg.is_positional() && command == "add") || noun == "init";
 
     if names.iter().any(|n| n.starts_with("new")) {
         return None;
+    }
+    // `resource show NAME`, `resource rm NAME`, …: the name of an existing resource.
+    if noun == "resource" && command != "add" && arg.is_positional() && has(&["name", "resource"]) {
+        return Some(Kind::Resource);
     }
     if has(&["org", "organization"]) {
         return Some(Kind::Org);
@@ -203,7 +210,20 @@ pub fn kind_of(arg: &Arg, path: &[String]) -> Option<Kind> {
         return (!creates).then_some(Kind::Project);
     }
     let env_like = |n: &String| {
-        ["env", "environment", "src", "source"].contains(&n.as_str())
+        [
+            "env",
+            "environment",
+            "src",
+            "source",
+            "from",
+            "to",
+            "left",
+            "right",
+            "base",
+            "dest",
+            "destination",
+        ]
+        .contains(&n.as_str())
             || n.ends_with("_env")
             || n.starts_with("env_")
     };
@@ -277,6 +297,7 @@ pub struct Line {
     pub db: Option<PathBuf>,
     pub org: Option<String>,
     pub project: Option<String>,
+    pub env: Option<String>,
     pub as_member: Option<String>,
 }
 
@@ -307,6 +328,7 @@ impl Line {
                 "--org" => Some(&mut line.org),
                 "--project" | "-p" => Some(&mut line.project),
                 "--as" => Some(&mut line.as_member),
+                "--env" => Some(&mut line.env),
                 f if f.starts_with("-p") && f.len() > 2 && !f.starts_with("--") => {
                     line.project = Some(f[2..].to_string());
                     continue;
@@ -358,6 +380,7 @@ fn stored_names(kind: Kind, line: &Line, current: &str) -> Result<Vec<Candidate>
             Kind::Org => orgs(db, &actor),
             Kind::Project => projects(db, &actor, line, current),
             Kind::Env { archived } => envs(db, &actor, line, current, archived),
+            Kind::Resource => resources(db, &actor, line),
             Kind::Member => members(db, &actor),
             Kind::Target => targets(db, &actor),
             _ => Ok(Vec::new()),
@@ -454,6 +477,40 @@ fn envs(
     Ok(out)
 }
 
+/// Resources of the environment named by `--env` in the current project, or of every
+/// environment of the current project when the line names none; each slug once.
+fn resources(db: &Db, actor: &Actor, line: &Line) -> Result<Vec<Candidate>> {
+    let ctx = context(db, actor, line.org.clone(), line.project.clone());
+    let (Some(org), Some(project)) = (&ctx.org, &ctx.project) else {
+        return Ok(Vec::new());
+    };
+    let Some(org) = db.org(&org.value)? else {
+        return Ok(Vec::new());
+    };
+    let Some(project) = visible_projects(db, actor, &org)?
+        .into_iter()
+        .find(|p| p.slug == project.value)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<Candidate> = Vec::new();
+    for e in db.envs(project.id, true)? {
+        if line.env.as_ref().is_some_and(|want| *want != e.slug) {
+            continue;
+        }
+        for r in db.resources(e.id)? {
+            match out.iter_mut().find(|(slug, _)| *slug == r.slug) {
+                Some((_, Some(help))) => {
+                    help.push_str(", ");
+                    help.push_str(&e.slug);
+                }
+                _ => out.push((r.slug.clone(), Some(format!("{} in {}", r.kind, e.slug)))),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Member emails of every organization the actor sees, each once.
 fn members(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     let mut out: Vec<Candidate> = Vec::new();
@@ -521,6 +578,55 @@ mod tests {
         assert_eq!(l.project.as_deref(), Some("shop"));
         assert_eq!(l.org.as_deref(), Some("acme"));
         assert_eq!(l.db, None);
+    }
+
+    /// Commands other files add later get completers from their argument names alone.
+    #[test]
+    fn arguments_of_future_commands_are_recognized_by_name() {
+        let path = |p: &str| p.split(' ').map(String::from).collect::<Vec<_>>();
+        let pos = |id: &'static str| Arg::new(id);
+        let opt = |id: &'static str, long: &'static str| Arg::new(id).long(long);
+        let cases = [
+            ("member add", pos("email"), None),
+            ("member show", pos("email"), Some(Kind::Member)),
+            ("member role", pos("role"), Some(Kind::OrgRole)),
+            ("member add", opt("role", "role"), Some(Kind::OrgRole)),
+            ("member grant", opt("role", "role"), Some(Kind::ProjectRole)),
+            (
+                "member grant",
+                opt("env", "env"),
+                Some(Kind::Env { archived: false }),
+            ),
+            ("env clone", pos("src"), Some(Kind::Env { archived: false })),
+            ("env clone", pos("new"), None),
+            ("env diff", pos("left"), Some(Kind::Env { archived: false })),
+            ("resource add", pos("name"), None),
+            (
+                "resource add",
+                opt("kind", "type"),
+                Some(Kind::ResourceType),
+            ),
+            ("resource show", pos("name"), Some(Kind::Resource)),
+            (
+                "resource move",
+                opt("to", "to"),
+                Some(Kind::Env { archived: false }),
+            ),
+            ("access check", pos("action"), Some(Kind::Action)),
+            ("access check", pos("target"), Some(Kind::Target)),
+            ("init", opt("org", "org"), Some(Kind::Org)),
+            ("init", opt("project", "project"), None),
+            ("init", opt("envs", "env").value_name("NAME"), None),
+            ("project add", opt("envs", "env").value_name("NAME"), None),
+            (
+                "env unarchive",
+                pos("env"),
+                Some(Kind::Env { archived: true }),
+            ),
+        ];
+        for (p, arg, want) in cases {
+            assert_eq!(kind_of(&arg, &path(p)), want, "{p} {}", arg.get_id());
+        }
     }
 
     #[test]
