@@ -8,7 +8,8 @@
 //! [`command`] walks the clap tree and attaches a completer to every argument whose name says
 //! what it holds (`org`, `project`, `env`, `email`, `role`, `type`, …), so commands added
 //! later complete without touching this file. Completers open the file read-only, never
-//! create or migrate it, and answer nothing on any error.
+//! create or migrate it (nor leave SQLite's `-wal`/`-shm` files behind), and answer nothing
+//! on any error.
 
 use super::Cli;
 use crate::access::{Action, Actor};
@@ -373,7 +374,7 @@ fn stored_names(kind: Kind, line: &Line, current: &str) -> Result<Vec<Candidate>
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let store = Store::open_read_only(&path)?;
+    let store = Store::open_untouched(&path)?;
     store.read(|db| {
         let actor = actor(db, line)?;
         match kind {

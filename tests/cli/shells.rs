@@ -160,6 +160,29 @@ fn fish_completes_environment_names() {
 }
 
 #[test]
+fn completing_leaves_the_database_directory_as_it_was() {
+    let t = three_envs();
+    let dir = t.db.parent().unwrap();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let bytes = std::fs::read(&t.db).unwrap();
+    let got = bash_complete(&t, &["proj", "env", "rm", ""]);
+    assert!(got.iter().any(|c| c == "staging"), "{got:?}");
+    assert_eq!(listing(), before);
+    assert!(
+        std::fs::read(&t.db).unwrap() == bytes,
+        "the database changed"
+    );
+}
+
+#[test]
 fn zsh_loads_the_script() {
     let t = three_envs();
     let mut cmd = shell(&t, "zsh");
