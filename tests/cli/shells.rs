@@ -202,6 +202,38 @@ fn zsh_loads_the_script() {
     );
 }
 
+/// zsh completes only inside its line editor, so this types `proj env rm <TAB>` into an
+/// interactive zsh on a pseudo-terminal (zsh's own zpty) and reads the listing.
+#[test]
+fn zsh_completes_environment_names() {
+    let t = three_envs();
+    let driver = r#"
+zmodload zsh/zpty || exit 1
+zpty z zsh -f -i
+zpty -w z "PS1='> '; autoload -Uz compinit; compinit -u -d \$HOME/.zcompdump; source ${(q)1}; zstyle ':completion:*' menu no"
+zpty -w -n z $'proj env rm \t'
+out=''
+for i in {1..100}; do
+  zpty -r -t z chunk && out+=$chunk
+  [[ $out == *production*staging* || $out == *staging*production* ]] && [[ $out == *dev* ]] && break
+  sleep 0.1
+done
+zpty -d z
+print -r -- $out
+"#;
+    let mut cmd = shell(&t, "zsh");
+    cmd.env("TERM", "xterm")
+        .args(["-f", "-c", driver, "zsh"])
+        .arg(script("_proj"));
+    let out = run(cmd, "zsh", "zsh");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "zsh: {}", text(&out.stderr));
+    for env in ["dev", "staging", "production"] {
+        assert!(stdout.contains(env), "{env} in zsh's listing:\n{stdout}");
+    }
+    assert!(stdout.contains("production, protected"), "{stdout}");
+}
+
 #[test]
 fn completing_never_creates_the_database() {
     let t = TestEnv::new();
