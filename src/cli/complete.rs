@@ -496,7 +496,9 @@ fn resources(db: &Db, actor: &Actor, line: &Line) -> Result<Vec<Candidate>> {
     };
     let mut out: Vec<Candidate> = Vec::new();
     for e in db.envs(project.id, true)? {
-        if line.env.as_ref().is_some_and(|want| *want != e.slug) {
+        // `--env` may be written ENV, PROJECT/ENV or ORG/PROJECT/ENV.
+        let wanted = line.env.as_deref().and_then(|w| w.rsplit('/').next());
+        if wanted.is_some_and(|want| want != e.slug) {
             continue;
         }
         for r in db.resources(e.id)? {
