@@ -30,6 +30,24 @@ fn page(cmd: &clap::Command, path: &[&str]) -> (String, String) {
         // Only the page gets the long story; `proj --help` stays short.
         cmd = cmd.long_about(OVERVIEW);
     }
+    let aliases: Vec<String> = cmd
+        .get_visible_aliases()
+        .map(|a| {
+            let mut words = vec!["proj"];
+            words.extend(&path[..path.len() - 1]);
+            words.push(a);
+            words.join(" ")
+        })
+        .collect();
+    if !aliases.is_empty() {
+        let about = cmd
+            .get_long_about()
+            .or(cmd.get_about())
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let also = format!("{about}\n\nAlso available as {}.", aliases.join(", "));
+        cmd = cmd.long_about(also);
+    }
     let cmd = &cmd;
     let man = clap_mangen::Man::new(cmd.clone())
         .source(format!("proj {version}"))
