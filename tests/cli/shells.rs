@@ -78,6 +78,10 @@ fn script(name: &str) -> PathBuf {
 /// Drives bash's completion as TAB does: the function `complete -p proj` registered, with
 /// COMP_WORDS/COMP_CWORD set, then prints COMPREPLY.
 fn bash_complete(t: &TestEnv, words: &[&str]) -> Vec<String> {
+    bash_complete_with(t, words, &[])
+}
+
+fn bash_complete_with(t: &TestEnv, words: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let program = format!(
         r#"
@@ -95,7 +99,8 @@ printf '%s\n' "${{COMPREPLY[@]}}"
         words = quoted.join(" ")
     );
     let mut cmd = shell(t, "bash");
-    cmd.args(["--noprofile", "--norc", "-c", &program, "bash"])
+    cmd.envs(vars.iter().copied())
+        .args(["--noprofile", "--norc", "-c", &program, "bash"])
         .arg(script("proj.bash"));
     let out = run(cmd, "bash", "bash");
     assert_clean(&out, "bash completion");
@@ -115,6 +120,30 @@ fn bash_completes_environment_names() {
     assert!(got.iter().any(|c| c == "acme"), "{got:?}");
     let got = bash_complete(&t, &["proj", "env", "add", "qa", "--kind", "st"]);
     assert_eq!(got, ["staging"]);
+}
+
+#[test]
+fn completion_follows_the_db_and_project_of_the_line_and_environment() {
+    let t = three_envs();
+    let other = TestEnv::with_shop();
+    other.ok(&["project", "add", "web", "--org", "acme", "--env", "qa"]);
+    let db = other.db.to_str().unwrap();
+    // Two projects and nothing selected: every environment, as ORG/PROJECT/ENV.
+    let got = bash_complete(&t, &["proj", "--db", db, "env", "rm", ""]);
+    assert!(got.iter().any(|c| c == "acme/web/qa"), "{got:?}");
+    assert!(got.iter().any(|c| c == "acme/shop/production"), "{got:?}");
+    assert!(!got.iter().any(|c| c == "staging"), "{got:?}");
+    let got = bash_complete(&t, &["proj", "--db", db, "-p", "web", "env", "rm", ""]);
+    assert!(got.iter().any(|c| c == "qa"), "{got:?}");
+    assert!(!got.iter().any(|c| c.contains("production")), "{got:?}");
+    let got = bash_complete_with(
+        &t,
+        &["proj", "env", "show", ""],
+        &[("PROJ_DB", db), ("PROJ_PROJECT", "acme/web")],
+    );
+    assert!(got.iter().any(|c| c == "qa"), "{got:?}");
+    let got = bash_complete(&t, &["proj", "--db", db, "project", "show", ""]);
+    assert!(got.iter().any(|c| c == "web"), "{got:?}");
 }
 
 #[test]
