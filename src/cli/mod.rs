@@ -1,5 +1,6 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
+pub mod complete;
 mod context;
 mod doctor;
 mod env;
@@ -7,6 +8,7 @@ mod env_copy;
 mod init;
 mod link;
 mod log;
+pub mod man;
 mod org;
 mod project;
 mod resource;
@@ -43,7 +45,13 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Globals {
     /// Use this SQLite file instead of the default one in the data directory
-    #[arg(long, global = true, env = "PROJ_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "PROJ_DB",
+        value_name = "PATH",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub db: Option<PathBuf>,
     /// Work in this organization (env: PROJ_ORG)
     #[arg(long, global = true, value_name = "ORG")]
@@ -106,6 +114,8 @@ pub enum Command {
     Tree(tree::TreeArgs),
     /// Check the file's health and how projects are laid out
     Doctor,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(complete::CompletionsArgs),
 }
 
 /// Everything a handler needs: flags, output, the store and the user's terminal.
@@ -218,6 +228,8 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
 
 /// The whole program: parse, dispatch, report. Returns the exit code.
 pub fn run(args: Vec<OsString>) -> u8 {
+    // Shell completion calls `COMPLETE=<shell> proj -- <words>`; without it this is one lookup.
+    complete::complete_and_exit_if_asked();
     let json = wants_json(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -234,13 +246,10 @@ pub fn run(args: Vec<OsString>) -> u8 {
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {
-    // `init` opens the file itself: a run that fails before its write must not create it.
-    if let Command::Init(args) = command {
-        return init::run(app, args);
-    }
-    app.store()?;
+    // The database is opened on first use: `init` must not create it before its write, and
+    // printing a completion script or removing a link file needs none.
     match command {
-        Command::Init(_) => unreachable!("handled above"),
+        Command::Init(args) => init::run(app, args),
         Command::Org(cmd) => org::run(app, cmd),
         Command::Project(cmd) => project::run(app, cmd),
         Command::Env(cmd) => env::run(app, cmd),
@@ -251,6 +260,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Resource(cmd) => resource::run(app, cmd),
         Command::Tree(args) => tree::run(app, args),
         Command::Doctor => doctor::run(app),
+        Command::Completions(args) => complete::print(args),
     }
 }
 

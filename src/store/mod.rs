@@ -87,6 +87,30 @@ impl Store {
         })
     }
 
+    /// Like [`Store::open_read_only`], but leaves the directory exactly as it was: a read-only
+    /// connection cannot remove the `-wal`/`-shm` files it makes SQLite create, so when no
+    /// writer has them open (no `-wal` file) the file is opened `immutable`, which creates
+    /// nothing. Only for answers that may be slightly stale (shell completion).
+    pub fn open_untouched(path: &Path) -> Result<Store> {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if Path::new(&wal).exists() {
+            return Store::open_read_only(path);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let conn = Connection::open_with_flags(uri, flags)?;
+        if migrate::identify(&conn, path)? != migrate::Identity::Proj(migrate::LATEST) {
+            return Err(Error::internal("not a current proj database"));
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -137,6 +161,20 @@ fn trace_sql(conn: &mut Connection, log: &Path) -> Result<()> {
         }),
     )?;
     Ok(())
+}
+
+/// A path percent-encoded for a `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in absolute.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn busy_timeout() -> Duration {

@@ -4,7 +4,9 @@ mod support;
 
 mod core;
 mod doctor;
+mod generated;
 mod query_plan;
 mod resource;
+mod shells;
 mod tree;
 mod wizard;
