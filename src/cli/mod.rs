@@ -1,9 +1,11 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
+mod access;
 mod context;
 mod env;
 mod link;
 mod log;
+mod member;
 mod org;
 mod project;
 
@@ -92,6 +94,14 @@ pub enum Command {
     Context,
     /// Show the audit log, newest first
     Log(log::LogArgs),
+    /// Manage the members of an organization and their project grants
+    #[command(subcommand)]
+    Member(member::MemberCmd),
+    /// Ask who may do what, and which rule decides
+    #[command(subcommand)]
+    Access(access::AccessCmd),
+    /// Show who you are acting as, and your role in the current organization
+    Whoami,
 }
 
 /// Everything a handler needs: flags, output, the store and the user's terminal.
@@ -195,11 +205,13 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
         Some(e) => Some(e.clone()),
         None => db.selection()?.identity,
     };
-    Ok(Actor {
+    let actor = Actor {
         email,
         explicit: explicit.is_some(),
         os_user: Actor::os_user(),
-    })
+    };
+    crate::access::check_identity(db, &actor)?;
+    Ok(actor)
 }
 
 /// The whole program: parse, dispatch, report. Returns the exit code.
@@ -229,6 +241,9 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Unlink => link::unlink(app),
         Command::Context => context::run(app),
         Command::Log(args) => log::run(app, args),
+        Command::Member(cmd) => member::run(app, cmd),
+        Command::Access(cmd) => access::run(app, cmd),
+        Command::Whoami => access::whoami(app),
     }
 }
 
