@@ -2,4 +2,5 @@
 
 mod support;
 
+mod access_matrix;
 mod core;
