@@ -223,7 +223,7 @@ impl<'a> Target<'a> {
     }
     /// The target cut back to the level the action works at (`org.update` on `acme/shop`
     /// is about `acme`).
-    fn for_action(self, action: Action) -> Self {
+    pub fn for_action(self, action: Action) -> Self {
         match action.level() {
             Level::Org => Target {
                 project: None,

@@ -147,7 +147,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
         Ok(CheckView {
             email: args.email.clone(),
             action: args.action.to_string(),
-            target: target.path(),
+            target: target.for_action(args.action).path(),
             allowed: d.allowed,
             visible: d.visible,
             rule: d.rule.to_string(),

@@ -4,3 +4,4 @@ mod support;
 
 mod access_matrix;
 mod core;
+mod member;
