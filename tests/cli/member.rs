@@ -326,6 +326,11 @@ fn projects_without_a_grant_do_not_exist_for_members_and_viewers() {
         !hidden.contains("other,"),
         "the hint must not name hidden projects: {hidden}"
     );
+    let e = t.fails(&["org", "show", "beta", "--as", "bo@acme.dev"], 3);
+    assert!(e.contains("hint: available: acme\n"), "{e}");
+    // The only organization bo can see is the one commands use.
+    let me: Whoami = t.json_as(&["whoami", "--as", "bo@acme.dev"]);
+    assert_eq!(me.org.as_deref(), Some("acme"));
     // A visible target they may not change is "permission denied".
     t.fails(
         &["env", "protect", "acme/shop/staging", "--as", "bo@acme.dev"],
