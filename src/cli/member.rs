@@ -23,6 +23,8 @@ pub enum MemberCmd {
         /// The member's email
         email: String,
     },
+    /// Change a member's email or name
+    Rename(RenameArgs),
     /// Change a member's organization role
     Role {
         /// The member's email
@@ -53,6 +55,17 @@ pub struct AddArgs {
     /// Organization role: owner, admin, member or viewer (the first member is always owner)
     #[arg(long, value_name = "ROLE", value_parser = parse_org_role)]
     pub role: Option<OrgRole>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// The member's current email
+    pub email: String,
+    /// New email
+    pub new_email: Option<String>,
+    /// New name (empty to clear it)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +212,7 @@ pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
         MemberCmd::Add(args) => add(app, args),
         MemberCmd::List => list(app),
         MemberCmd::Show { email } => show(app, email),
+        MemberCmd::Rename(args) => rename(app, args),
         MemberCmd::Role { email, role } => set_role(app, email, role),
         MemberCmd::Remove { email } => remove(app, email),
         MemberCmd::Grant(args) => grant(app, args),
@@ -339,6 +353,65 @@ fn show(app: &mut App, email: String) -> Result<()> {
         let org = ctx.require_org(db, actor)?;
         let m = find_member(db, &org, &email)?;
         view(db, actor, &org, &m)
+    })?;
+    app.out.one(&shown)
+}
+
+fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
+    if args.new_email.is_none() && args.name.is_none() {
+        return Err(
+            Error::usage("nothing to change").with_hint("give a new email, --name, or both")
+        );
+    }
+    if let Some(e) = &args.new_email {
+        validate_email(e)?;
+    }
+    let shown = app.write(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        let before = find_member(db, &org, &args.email)?;
+        // Renaming is changing the member: admins may not do it to owners.
+        let change = MemberChange {
+            email: &before.email,
+            from: Some(before.role),
+            to: Some(before.role),
+        };
+        access::require(
+            db,
+            actor,
+            Action::MemberRole,
+            &Target::org(&org).with_member(change),
+        )?;
+        let mut after = before.clone();
+        if let Some(e) = args.new_email.as_ref().filter(|e| **e != before.email) {
+            if db.member(org.id, e)?.is_some() {
+                return Err(Error::conflict(format!(
+                    "`{e}` is already a member of `{}`",
+                    org.slug
+                )));
+            }
+            db.member_set_email(before.id, e)?;
+            // The saved identity follows, unless the old email is still a member elsewhere.
+            if db.selection()?.identity.as_deref() == Some(before.email.as_str())
+                && db.memberships(&before.email)?.is_empty()
+            {
+                db.set_identity(Some(e))?;
+            }
+            after.email = e.clone();
+        }
+        if let Some(n) = &args.name {
+            after.name = Some(n.clone()).filter(|n| !n.is_empty());
+        }
+        db.member_update(&after)?;
+        db.record(
+            actor.name(),
+            "member.update",
+            Some(org.id),
+            None,
+            &member_target(&after),
+            Some(&snapshot::row(&before)),
+            Some(&snapshot::row(&after)),
+        )?;
+        view(db, actor, &org, &after)
     })?;
     app.out.one(&shown)
 }

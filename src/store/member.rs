@@ -185,6 +185,13 @@ impl Db<'_> {
         Ok(())
     }
 
+    pub fn member_set_email(&self, id: i64, email: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE members SET email = ?2 WHERE id = ?1")?
+            .execute((id, email))?;
+        Ok(())
+    }
+
     pub fn member_delete(&self, id: i64) -> Result<()> {
         self.conn
             .prepare_cached("DELETE FROM members WHERE id = ?1")?

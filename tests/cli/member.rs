@@ -757,3 +757,39 @@ fn a_failed_member_command_changes_nothing() {
     );
     assert_eq!(before, t.dump());
 }
+
+#[test]
+fn members_can_be_renamed_and_the_identity_follows() {
+    let t = team();
+    t.ok(&["member", "add", "ad@acme.dev", "--role", "admin"]);
+    let m: Member = t.json_as(&[
+        "member",
+        "rename",
+        "bo@acme.dev",
+        "bob@acme.dev",
+        "--name",
+        "Bo",
+    ]);
+    assert_eq!(
+        (m.email.as_str(), m.name.as_deref()),
+        ("bob@acme.dev", Some("Bo"))
+    );
+    assert_eq!(m.grants.len(), 2, "grants stay with the member");
+    t.fails(&["member", "rename", "bob@acme.dev", "vi@acme.dev"], 4);
+    t.fails(
+        &[
+            "member",
+            "rename",
+            "ana@acme.dev",
+            "--name",
+            "A",
+            "--as",
+            "ad@acme.dev",
+        ],
+        5,
+    );
+    t.ok(&["member", "rename", "ana@acme.dev", "ana@acme.io"]);
+    let me: Whoami = t.json_as(&["whoami"]);
+    assert_eq!(me.identity, "ana@acme.io");
+    assert_eq!(me.role.as_deref(), Some("owner"));
+}
