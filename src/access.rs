@@ -432,7 +432,13 @@ fn decide_org_admin(action: Action, target: &Target) -> Decision {
             format!("admin of {org}, and only an owner may {what}"),
         );
     }
-    Decision::allow("org-admin", format!("admin of {org}"))
+    let caveat = match (action, target.member) {
+        (Action::MemberAdd | Action::MemberRole | Action::MemberRemove, None) => {
+            " (owners are changed only by owners)"
+        }
+        _ => "",
+    };
+    Decision::allow("org-admin", format!("admin of {org}{caveat}"))
 }
 
 /// Inside a granted project (or environment), the project role decides.

@@ -268,7 +268,7 @@ fn member_target(m: &MemberRow) -> String {
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     validate_email(&args.email)?;
     let asked = args.role.unwrap_or(OrgRole::Member);
-    let (shown, first, saved_identity) = app.write(|db, actor, ctx| {
+    let (shown, first, saved_identity, locked_out) = app.write(|db, actor, ctx| {
         let org = ctx.require_org(db, actor)?;
         let first = !db.has_members(org.id)?;
         // An organization without members gets its owner first, whatever was asked.
@@ -315,7 +315,17 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             None,
             Some(&snapshot::row(&m)),
         )?;
-        Ok((view(db, actor, &org, &m)?, first, saved_identity))
+        // Adding someone else first locks the one running the command out of the organization.
+        let locked_out = match &actor.email {
+            Some(me) if first && *me != m.email => Some(me.clone()),
+            _ => None,
+        };
+        Ok((
+            view(db, actor, &org, &m)?,
+            first,
+            saved_identity,
+            locked_out,
+        ))
     })?;
     if first {
         let ignored = if asked != OrgRole::Owner && args.role.is_some() {
@@ -326,6 +336,12 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         app.out.status(&format!(
             "{} is the first member of {}, so they are its owner{ignored}",
             shown.email, shown.org
+        ));
+    }
+    if let Some(me) = locked_out {
+        app.out.status(&format!(
+            "note: you ({me}) are not a member of {}; to join, run `proj member add {me} --org {} --as {}`",
+            shown.org, shown.org, shown.email
         ));
     }
     if saved_identity {
