@@ -2,6 +2,24 @@
 //!
 //! Every mutation calls [`require`] inside its write transaction, and `proj access check`
 //! prints [`decide`]'s answer, so enforcement and explanation cannot disagree.
+//!
+//! The rules, by the id `decide` reports, first match wins:
+//! - `no-members`: an organization without members behaves as a single owner; anyone may act.
+//! - `not-a-member`: the organization has members and the actor is not one: it is hidden.
+//! - `org-owner`: owners may do everything.
+//! - `owner-only`: admins may not remove the organization; `owners-by-owners`: nor add,
+//!   promote to, change or remove an owner. `org-admin`: everything else.
+//! - `org-read` / `needs-org-admin`: members and viewers read the organization and its members;
+//!   organization-level changes (`org.*`, `project.add`, `member.add|role|remove`) need an admin.
+//! - `no-grant`: a project a member or viewer holds no grant on (project-wide or on any of its
+//!   environments) is hidden; `granted-read`: with one they read all of it.
+//! - A grant on one environment replaces the project-wide role there, up or down;
+//!   `no-project-role`: with grants only on other environments they may not change it.
+//! - `project-admin`: project admins manage the project, its environments (protected ones
+//!   too), grants and resources. `project-viewer`: viewers only read.
+//! - `project-developer`: developers add environments and change unprotected environments and
+//!   their resources; `protected-env`: not protected ones; `needs-project-admin`: nor the
+//!   project itself, protection or grants.
 
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole};
@@ -133,8 +151,9 @@ impl FromStr for Action {
 pub struct Actor {
     /// The identity as given (`--as`, `PROJ_AS`, or the one saved by `proj init`).
     pub email: Option<String>,
-    /// Whether the identity was asked for on this command (`--as`/`PROJ_AS`): an unknown
-    /// one is then "not found" rather than an outsider.
+    /// Whether the identity was asked for on this command (`--as`/`PROJ_AS`): one that is
+    /// nobody's in a file with members is then "not found" (see [`check_identity`]); a saved
+    /// one that lost its memberships is an outsider.
     pub explicit: bool,
     /// The name written to the audit log when there is no email.
     pub os_user: String,
