@@ -793,3 +793,85 @@ fn members_can_be_renamed_and_the_identity_follows() {
     assert_eq!(me.identity, "ana@acme.io");
     assert_eq!(me.role.as_deref(), Some("owner"));
 }
+
+/// Commands that other parts of `proj` add (resources, tree) keep hidden projects hidden too;
+/// checked when this build has them.
+#[test]
+fn resources_and_the_tree_keep_hidden_projects_hidden() {
+    let t = team();
+    let cli = proj::cli::command();
+    if cli.find_subcommand("resource").is_some() {
+        t.ok(&[
+            "resource",
+            "add",
+            "api",
+            "--type",
+            "app",
+            "--env",
+            "production",
+            "-p",
+            "acme/other",
+        ]);
+        for args in [
+            &["resource", "list", "-p", "acme/other"][..],
+            &[
+                "resource",
+                "show",
+                "api",
+                "--env",
+                "production",
+                "-p",
+                "acme/other",
+            ],
+            &[
+                "resource",
+                "remove",
+                "api",
+                "--env",
+                "production",
+                "-p",
+                "acme/other",
+                "--yes",
+            ],
+        ] {
+            let r = t.run(&[args, &["--as", "bo@acme.dev"]].concat());
+            assert_eq!(r.code, 3, "{args:?}: {}", r.stderr);
+        }
+        let add = [
+            "resource",
+            "add",
+            "db",
+            "--type",
+            "database",
+            "--env",
+            "production",
+        ];
+        t.fails(
+            &[&add[..], &["-p", "acme/shop", "--as", "bo@acme.dev"]].concat(),
+            5,
+        );
+        t.fails(
+            &[&add[..], &["-p", "acme/shop", "--as", "vi@acme.dev"]].concat(),
+            5,
+        );
+        t.ok(&[
+            "resource",
+            "add",
+            "db",
+            "--type",
+            "database",
+            "--env",
+            "staging",
+            "-p",
+            "acme/shop",
+            "--as",
+            "bo@acme.dev",
+        ]);
+    }
+    if cli.find_subcommand("tree").is_some() {
+        let tree = t.ok(&["tree", "--as", "bo@acme.dev"]);
+        assert!(tree.contains("shop") && !tree.contains("other"), "{tree}");
+        let tree = t.ok(&["tree", "--json", "--as", "bo@acme.dev"]);
+        assert!(!tree.contains("\"other\""), "{tree}");
+    }
+}
