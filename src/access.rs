@@ -493,6 +493,19 @@ fn decide_project_role(
     }
 }
 
+/// The last-owner rule: refuses to leave an organization without an owner (exit 4). It is
+/// about the state, not the actor, so it holds for owners too.
+pub fn keep_an_owner(db: &Db, org: &OrgRow, m: &MemberRow, verb: &str) -> Result<()> {
+    if m.role == OrgRole::Owner && db.owner_count(org.id)? <= 1 {
+        return Err(Error::conflict(format!(
+            "cannot {verb} `{}`: the last owner of `{}`",
+            m.email, org.slug
+        ))
+        .with_hint("make another member owner first: `proj member role EMAIL owner`"));
+    }
+    Ok(())
+}
+
 /// Enforcement: fails with "not found" (3) when the target is invisible to the actor and
 /// "permission denied" (5) when it is visible but may not be changed.
 pub fn require(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result<()> {

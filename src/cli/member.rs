@@ -432,18 +432,6 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     app.out.one(&shown)
 }
 
-/// Refuses to leave an organization without an owner (exit 4).
-fn keep_an_owner(db: &Db, org: &OrgRow, m: &MemberRow, verb: &str) -> Result<()> {
-    if m.role == OrgRole::Owner && db.owner_count(org.id)? <= 1 {
-        return Err(Error::conflict(format!(
-            "cannot {verb} `{}`: the last owner of `{}`",
-            m.email, org.slug
-        ))
-        .with_hint("make another member owner first: `proj member role EMAIL owner`"));
-    }
-    Ok(())
-}
-
 fn set_role(app: &mut App, email: String, role: OrgRole) -> Result<()> {
     let (shown, changed) = app.write(|db, actor, ctx| {
         let org = ctx.require_org(db, actor)?;
@@ -462,7 +450,7 @@ fn set_role(app: &mut App, email: String, role: OrgRole) -> Result<()> {
         if before.role == role {
             return Ok((view(db, actor, &org, &before)?, false));
         }
-        keep_an_owner(db, &org, &before, "demote")?;
+        access::keep_an_owner(db, &org, &before, "demote")?;
         let mut after = before.clone();
         after.role = role;
         db.member_update(&after)?;
@@ -498,7 +486,7 @@ fn remove(app: &mut App, email: String) -> Result<()> {
             Action::MemberRemove,
             &Target::org(&org).with_member(change),
         )?;
-        keep_an_owner(db, &org, &m, "remove")?;
+        access::keep_an_owner(db, &org, &m, "remove")?;
         let shown = view(db, actor, &org, &m)?;
         let grants = db.member_grants(m.id)?;
         db.member_delete(m.id)?;
