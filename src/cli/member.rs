@@ -72,8 +72,9 @@ pub struct RenameArgs {
 pub struct GrantArgs {
     /// The member's email
     pub email: String,
-    /// Limit the grant to this environment of the project; it replaces the project-wide role there
-    #[arg(long, value_name = "ENV")]
+    /// Limit the grant to this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV); it replaces
+    /// the project-wide role there
+    #[arg(short = 'e', long, value_name = "ENV")]
     pub env: Option<String>,
     /// Project role: admin, developer or viewer
     #[arg(long, value_name = "ROLE", value_parser = parse_project_role)]
@@ -84,8 +85,8 @@ pub struct GrantArgs {
 pub struct RevokeArgs {
     /// The member's email
     pub email: String,
-    /// Revoke only the grant on this environment
-    #[arg(long, value_name = "ENV")]
+    /// Revoke only the grant on this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
+    #[arg(short = 'e', long, value_name = "ENV")]
     pub env: Option<String>,
 }
 
@@ -506,33 +507,24 @@ fn remove(app: &mut App, email: String) -> Result<()> {
     app.out.one(&removed)
 }
 
-/// The project of the context, and the environment named by `--env`, if any.
+/// The project of the context, or the environment named by `--env` (ENV, PROJECT/ENV or
+/// ORG/PROJECT/ENV) with its project.
 fn grant_scope(
     db: &Db,
     actor: &Actor,
     ctx: &crate::context::Context,
     env: Option<&str>,
 ) -> Result<(OrgRow, ProjectRow, Option<EnvRow>)> {
-    let (org, project) = ctx.require_project(db, actor)?;
-    let env = match env {
-        None => None,
-        Some(slug) => match db.env(project.id, slug)? {
-            Some(e) => Some(e),
-            None => {
-                let names: Vec<_> = db
-                    .envs(project.id, true)?
-                    .into_iter()
-                    .map(|e| e.slug)
-                    .collect();
-                return Err(Error::not_found(format!(
-                    "environment `{slug}` not found in {}/{}",
-                    org.slug, project.slug
-                ))
-                .with_hint(format!("available: {}", names.join(", "))));
-            }
-        },
-    };
-    Ok((org, project, env))
+    match env {
+        None => {
+            let (org, project) = ctx.require_project(db, actor)?;
+            Ok((org, project, None))
+        }
+        Some(arg) => {
+            let (org, project, env) = super::env::locate(db, actor, ctx, arg)?;
+            Ok((org, project, Some(env)))
+        }
+    }
 }
 
 fn scope_path(org: &OrgRow, project: &ProjectRow, env: Option<&EnvRow>) -> String {

@@ -477,14 +477,13 @@ fn an_environment_grant_replaces_the_project_role_there_only() {
         "{e}"
     );
     // Upwards too: admin on staging only lets vi protect staging, not production.
+    // (--env also takes a path, like every environment argument.)
     t.ok(&[
         "member",
         "grant",
         "vi@acme.dev",
-        "-p",
-        "acme/shop",
-        "--env",
-        "staging",
+        "-e",
+        "acme/shop/staging",
         "--role",
         "admin",
     ]);
