@@ -2,6 +2,24 @@
 //!
 //! Every mutation calls [`require`] inside its write transaction, and `proj access check`
 //! prints [`decide`]'s answer, so enforcement and explanation cannot disagree.
+//!
+//! The rules, by the id `decide` reports, first match wins:
+//! - `no-members`: an organization without members behaves as a single owner; anyone may act.
+//! - `not-a-member`: the organization has members and the actor is not one: it is hidden.
+//! - `org-owner`: owners may do everything.
+//! - `owner-only`: admins may not remove the organization; `owners-by-owners`: nor add,
+//!   promote to, change or remove an owner. `org-admin`: everything else.
+//! - `org-read` / `needs-org-admin`: members and viewers read the organization and its members;
+//!   organization-level changes (`org.*`, `project.add`, `member.add|role|remove`) need an admin.
+//! - `no-grant`: a project a member or viewer holds no grant on (project-wide or on any of its
+//!   environments) is hidden; `granted-read`: with one they read all of it.
+//! - A grant on one environment replaces the project-wide role there, up or down;
+//!   `no-project-role`: with grants only on other environments they may not change it.
+//! - `project-admin`: project admins manage the project, its environments (protected ones
+//!   too), grants and resources. `project-viewer`: viewers only read.
+//! - `project-developer`: developers add environments and change unprotected environments and
+//!   their resources; `protected-env`: not protected ones; `needs-project-admin`: nor the
+//!   project itself, protection or grants.
 
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole};
@@ -75,17 +93,36 @@ impl Action {
         }
     }
 
-    /// Actions that change an environment or what it holds, where protection applies.
-    fn touches_env_contents(self) -> bool {
-        matches!(
-            self,
+    /// The level an action works at; a deeper target is cut back to it.
+    pub fn level(self) -> Level {
+        match self {
+            Action::OrgUpdate
+            | Action::OrgRemove
+            | Action::ProjectAdd
+            | Action::MemberAdd
+            | Action::MemberRole
+            | Action::MemberRemove => Level::Org,
+            Action::ProjectUpdate | Action::ProjectRemove | Action::EnvAdd => Level::Project,
             Action::EnvUpdate
-                | Action::EnvRemove
-                | Action::ResourceAdd
-                | Action::ResourceUpdate
-                | Action::ResourceRemove
-        )
+            | Action::EnvProtect
+            | Action::EnvRemove
+            | Action::ResourceAdd
+            | Action::ResourceUpdate
+            | Action::ResourceRemove => Level::Env,
+            // A grant may cover a project or one environment; reading works at every level.
+            Action::MemberGrant | Action::Read => Level::Any,
+        }
     }
+}
+
+/// Where an action applies: an organization, a project, an environment, or whatever the
+/// target names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Org,
+    Project,
+    Env,
+    Any,
 }
 
 impl fmt::Display for Action {
@@ -114,8 +151,9 @@ impl FromStr for Action {
 pub struct Actor {
     /// The identity as given (`--as`, `PROJ_AS`, or the one saved by `proj init`).
     pub email: Option<String>,
-    /// Whether the identity was asked for on this command (`--as`/`PROJ_AS`): an unknown
-    /// one is then "not found" rather than an outsider.
+    /// Whether the identity was asked for on this command (`--as`/`PROJ_AS`): one that is
+    /// nobody's in a file with members is then "not found" (see [`check_identity`]); a saved
+    /// one that lost its memberships is an outsider.
     pub explicit: bool,
     /// The name written to the audit log when there is no email.
     pub os_user: String,
@@ -137,12 +175,29 @@ impl Actor {
     }
 }
 
-/// What an action is aimed at: an organization, a project of it, or an environment.
+/// A change to one member's organization role, for the rules about owners: `from` is the
+/// role they hold (none when adding them), `to` the role they would get (none when removing).
+#[derive(Debug, Clone, Copy)]
+pub struct MemberChange<'a> {
+    pub email: &'a str,
+    pub from: Option<OrgRole>,
+    pub to: Option<OrgRole>,
+}
+
+impl MemberChange<'_> {
+    fn touches_owner(&self) -> bool {
+        self.from == Some(OrgRole::Owner) || self.to == Some(OrgRole::Owner)
+    }
+}
+
+/// What an action is aimed at: an organization, a project of it, or an environment; and for
+/// `member.*` actions, the member being changed when it is known.
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub org: &'a OrgRow,
     pub project: Option<&'a ProjectRow>,
     pub env: Option<&'a EnvRow>,
+    pub member: Option<MemberChange<'a>>,
 }
 
 impl<'a> Target<'a> {
@@ -151,20 +206,27 @@ impl<'a> Target<'a> {
             org,
             project: None,
             env: None,
+            member: None,
         }
     }
     pub fn project(org: &'a OrgRow, project: &'a ProjectRow) -> Self {
         Target {
-            org,
             project: Some(project),
-            env: None,
+            ..Target::org(org)
         }
     }
     pub fn env(org: &'a OrgRow, project: &'a ProjectRow, env: &'a EnvRow) -> Self {
         Target {
-            org,
             project: Some(project),
             env: Some(env),
+            ..Target::org(org)
+        }
+    }
+    /// The same target, about a change to one member's organization role.
+    pub fn with_member(self, change: MemberChange<'a>) -> Self {
+        Target {
+            member: Some(change),
+            ..self
         }
     }
     /// `org`, `org/project` or `org/project/env`.
@@ -177,6 +239,19 @@ impl<'a> Target<'a> {
             s = format!("{s}/{}", e.slug);
         }
         s
+    }
+    /// The target cut back to the level the action works at (`org.update` on `acme/shop`
+    /// is about `acme`).
+    pub fn for_action(self, action: Action) -> Self {
+        match action.level() {
+            Level::Org => Target {
+                project: None,
+                env: None,
+                ..self
+            },
+            Level::Project => Target { env: None, ..self },
+            Level::Env | Level::Any => self,
+        }
     }
 }
 
@@ -219,164 +294,216 @@ impl Decision {
     }
 }
 
-/// The member the actor is in this organization, `None` when the organization has no members
-/// (everyone acts as its owner). An explicit identity unknown to the organization is an error.
-pub fn member_of(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Option<Option<MemberRow>>> {
+/// Where the actor stands in one organization.
+#[derive(Debug, Clone)]
+pub enum Standing {
+    /// The organization has no members: everyone acts as its owner.
+    NoMembers,
+    /// The organization has members and the actor is not one of them.
+    Outsider,
+    Member(MemberRow),
+}
+
+pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
     if !db.has_members(org.id)? {
-        return Ok(None);
+        return Ok(Standing::NoMembers);
     }
     let member = match &actor.email {
         Some(email) => db.member(org.id, email)?,
         None => None,
     };
-    if member.is_none() && actor.explicit {
-        let email = actor.email.as_deref().unwrap_or_default();
-        return Err(Error::not_found(format!(
-            "no member `{email}` in organization `{}`",
-            org.slug
-        ))
-        .with_hint(format!("see `proj member list --org {}`", org.slug)));
-    }
-    Ok(Some(member))
+    Ok(member.map_or(Standing::Outsider, Standing::Member))
 }
 
-/// Decides whether `actor` may do `action` on `target`.
+/// An identity asked for with `--as`/`PROJ_AS` must be a member of some organization in the
+/// file (exit 3 otherwise). A file without members has nobody to check against: anyone acts
+/// as its single owner.
+pub fn check_identity(db: &Db, actor: &Actor) -> Result<()> {
+    let Some(email) = actor.email.as_deref().filter(|_| actor.explicit) else {
+        return Ok(());
+    };
+    if db.any_members()? && db.memberships(email)?.is_empty() {
+        return Err(
+            Error::not_found(format!("no member `{email}` in this file"))
+                .with_hint("check the spelling of --as / PROJ_AS, or see `proj member list`"),
+        );
+    }
+    Ok(())
+}
+
+/// Decides whether `actor` may do `action` on `target`. `proj access check` prints this
+/// answer and [`require`] enforces it: the two cannot disagree.
 pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result<Decision> {
+    let target = target.for_action(action);
     let org = target.org;
-    let member = match member_of(db, actor, org)? {
-        None => {
+    let member = match standing(db, actor, org)? {
+        Standing::NoMembers => {
             return Ok(Decision::allow(
                 "no-members",
                 format!("{} has no members, so everyone acts as its owner", org.slug),
             ));
         }
-        Some(None) => {
+        Standing::Outsider => {
             return Ok(Decision::hidden(
                 "not-a-member",
                 format!("{} is not a member of {}", actor.name(), org.slug),
             ));
         }
-        Some(Some(m)) => m,
+        Standing::Member(m) => m,
     };
-    let who = &member.email;
     match member.role {
         OrgRole::Owner => {
             return Ok(Decision::allow(
                 "org-owner",
-                format!("{who} is owner of {}", org.slug),
+                format!("owner of {}", org.slug),
             ));
         }
-        OrgRole::Admin => {
-            return Ok(if action == Action::OrgRemove {
-                Decision::deny(
-                    "owner-only",
-                    format!(
-                        "{who} is admin of {}, and only an owner may remove it",
-                        org.slug
-                    ),
-                )
-            } else {
-                Decision::allow("org-admin", format!("{who} is admin of {}", org.slug))
-            });
-        }
+        OrgRole::Admin => return Ok(decide_org_admin(action, &target)),
         OrgRole::Member | OrgRole::Viewer => {}
     }
-    let role_name = member.role.as_str();
+    let org_role = member.role.as_str();
     let Some(project) = target.project else {
-        // Organization-level actions belong to owners and admins.
         return Ok(if action == Action::Read {
-            Decision::allow("org-read", format!("{who} is {role_name} of {}", org.slug))
+            Decision::allow("org-read", format!("{org_role} of {}", org.slug))
         } else {
             Decision::deny(
                 "needs-org-admin",
                 format!(
-                    "{who} is {role_name} of {}, and {action} needs an organization admin",
+                    "{org_role} of {}, and {action} needs an organization admin",
                     org.slug
                 ),
             )
         });
     };
-    let grants = db.member_grants_in(member.id, project.id)?;
     let path = format!("{}/{}", org.slug, project.slug);
+    let grants = db.member_grants_in(member.id, project.id)?;
     if grants.is_empty() {
         return Ok(Decision::hidden(
             "no-grant",
-            format!(
-                "{who} is {role_name} of {} without a grant on {path}",
-                org.slug
-            ),
+            format!("{org_role} of {} without a grant on {path}", org.slug),
+        ));
+    }
+    if action == Action::Read {
+        return Ok(Decision::allow(
+            "granted-read",
+            format!("{org_role} of {} with a grant on {path}", org.slug),
         ));
     }
     let project_role = grants
         .iter()
         .find(|g| g.environment_id.is_none())
         .map(|g| g.role);
-    let env_role = target.env.and_then(|e| {
+    // An environment-scoped grant replaces the project-wide role there, up or down.
+    let env_grant = target.env.and_then(|e| {
         grants
             .iter()
             .find(|g| g.environment_id == Some(e.id))
             .map(|g| g.role)
     });
-    if action == Action::Read {
-        return Ok(Decision::allow(
-            "granted-read",
-            format!("{who} has a grant on {path}"),
-        ));
-    }
-    let (role, scope) = match (env_role, target.env) {
-        (Some(r), Some(e)) => (Some(r), format!("{path}/{} (environment grant)", e.slug)),
-        _ => (project_role, path.clone()),
-    };
-    let Some(role) = role else {
-        return Ok(Decision::deny(
-            "no-role",
-            format!("{who} has no role on {}", target.path()),
-        ));
-    };
-    let on = format!("{role} on {scope}");
-    let decision = match role {
-        ProjectRole::Viewer => {
-            Decision::deny("viewer-reads", format!("{on}, and viewers only read"))
+    let (role, on) = match (env_grant, target.env) {
+        (Some(r), Some(e)) => {
+            let instead = match project_role {
+                Some(p) => format!("; it replaces {p} on {path}"),
+                None => String::new(),
+            };
+            (
+                r,
+                format!("{r} on {path}/{} (environment grant{instead})", e.slug),
+            )
         }
-        ProjectRole::Admin => match action {
-            Action::ProjectUpdate
-            | Action::ProjectRemove
-            | Action::EnvAdd
-            | Action::EnvUpdate
-            | Action::EnvProtect
+        _ => match project_role {
+            Some(r) => (r, format!("{r} on {path}")),
+            None => {
+                return Ok(Decision::deny(
+                    "no-project-role",
+                    format!(
+                        "{org_role} of {} with grants only on other environments of {path}, \
+                         so no role on {}",
+                        org.slug,
+                        target.path()
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(decide_project_role(action, role, on, target.env))
+}
+
+/// Organization admins do everything except removing the organization and changing owners.
+fn decide_org_admin(action: Action, target: &Target) -> Decision {
+    let org = &target.org.slug;
+    if action == Action::OrgRemove {
+        return Decision::deny(
+            "owner-only",
+            format!("admin of {org}, and only an owner may remove it"),
+        );
+    }
+    if let Some(change) = target.member.filter(|c| c.touches_owner()) {
+        let what = match (action, change.from, change.to) {
+            (Action::MemberRemove, _, _) => format!("remove the owner {}", change.email),
+            (_, Some(OrgRole::Owner), _) => {
+                format!("change the role of the owner {}", change.email)
+            }
+            _ => format!("make {} an owner", change.email),
+        };
+        return Decision::deny(
+            "owners-by-owners",
+            format!("admin of {org}, and only an owner may {what}"),
+        );
+    }
+    let caveat = match (action, target.member) {
+        (Action::MemberAdd | Action::MemberRole | Action::MemberRemove, None) => {
+            " (owners are changed only by owners)"
+        }
+        _ => "",
+    };
+    Decision::allow("org-admin", format!("admin of {org}{caveat}"))
+}
+
+/// Inside a granted project (or environment), the project role decides.
+fn decide_project_role(
+    action: Action,
+    role: ProjectRole,
+    on: String,
+    env: Option<&EnvRow>,
+) -> Decision {
+    match role {
+        ProjectRole::Admin => Decision::allow("project-admin", on),
+        ProjectRole::Viewer => {
+            Decision::deny("project-viewer", format!("{on}, and viewers only read"))
+        }
+        ProjectRole::Developer => match action {
+            Action::EnvAdd => Decision::allow("project-developer", on),
+            Action::EnvUpdate
             | Action::EnvRemove
             | Action::ResourceAdd
             | Action::ResourceUpdate
-            | Action::ResourceRemove
-            | Action::MemberGrant => Decision::allow("project-admin", on),
-            _ => Decision::deny(
-                "needs-org-admin",
-                format!("{on}, and {action} needs an organization admin"),
-            ),
-        },
-        ProjectRole::Developer => match action {
-            Action::EnvProtect
-            | Action::MemberGrant
-            | Action::ProjectUpdate
-            | Action::ProjectRemove => Decision::deny(
-                "needs-project-admin",
-                format!("{on}, and {action} needs project admin"),
-            ),
-            a if a.touches_env_contents() => match target.env {
+            | Action::ResourceRemove => match env {
                 Some(e) if e.protected => Decision::deny(
                     "protected-env",
                     format!("{on}, but {} is protected (needs project admin)", e.slug),
                 ),
-                _ => Decision::allow("developer", on),
+                _ => Decision::allow("project-developer", on),
             },
-            Action::EnvAdd => Decision::allow("developer", on),
             _ => Decision::deny(
-                "needs-org-admin",
-                format!("{on}, and {action} needs an organization admin"),
+                "needs-project-admin",
+                format!("{on}, and {action} needs project admin"),
             ),
         },
-    };
-    Ok(decision)
+    }
+}
+
+/// The last-owner rule: refuses to leave an organization without an owner (exit 4). It is
+/// about the state, not the actor, so it holds for owners too.
+pub fn keep_an_owner(db: &Db, org: &OrgRow, m: &MemberRow, verb: &str) -> Result<()> {
+    if m.role == OrgRole::Owner && db.owner_count(org.id)? <= 1 {
+        return Err(Error::conflict(format!(
+            "cannot {verb} `{}`: the last owner of `{}`",
+            m.email, org.slug
+        ))
+        .with_hint("make another member owner first: `proj member role EMAIL owner`"));
+    }
+    Ok(())
 }
 
 /// Enforcement: fails with "not found" (3) when the target is invisible to the actor and
@@ -386,8 +513,9 @@ pub fn require(db: &Db, actor: &Actor, action: Action, target: &Target) -> Resul
     if d.allowed {
         return Ok(());
     }
+    let target = target.for_action(action);
     if !d.visible {
-        return Err(invisible(target));
+        return Err(invisible(&target));
     }
     Err(
         Error::denied(format!("permission denied: {}", d.reason)).with_hint(format!(
@@ -398,9 +526,37 @@ pub fn require(db: &Db, actor: &Actor, action: Action, target: &Target) -> Resul
     )
 }
 
-/// Whether the actor can see the project at all (lists leave out the rest).
+/// Whether the actor can see the target at all (lists leave out the rest).
 pub fn can_see(db: &Db, actor: &Actor, target: &Target) -> Result<bool> {
     Ok(decide(db, actor, Action::Read, target)?.visible)
+}
+
+/// Whether the actor may see an audit event about this organization and project. Events of
+/// a removed project are for the organization's owners and admins; events of a removed
+/// organization only show in a file without members.
+pub fn can_see_event(
+    db: &Db,
+    actor: &Actor,
+    org_id: Option<i64>,
+    project_id: Option<i64>,
+) -> Result<bool> {
+    let Some(org_id) = org_id else {
+        return Ok(true);
+    };
+    let Some(org) = db.org_by_id(org_id)? else {
+        return Ok(!db.any_members()?);
+    };
+    let Some(project_id) = project_id else {
+        return can_see(db, actor, &Target::org(&org));
+    };
+    match db.project_by_id(project_id)? {
+        Some(p) => can_see(db, actor, &Target::project(&org, &p)),
+        None => Ok(match standing(db, actor, &org)? {
+            Standing::NoMembers => true,
+            Standing::Outsider => false,
+            Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
+        }),
+    }
 }
 
 /// The error for a target the actor may not see: the same as for one that does not exist.

@@ -240,7 +240,7 @@ impl Context {
             }
         }
         if ctx.org.is_none() {
-            let orgs = db.org_slugs(2)?;
+            let orgs = visible_org_slugs(db, actor, 2)?;
             if let [only] = orgs.as_slice() {
                 ctx.org = Some(Part {
                     value: only.clone(),
@@ -279,7 +279,7 @@ impl Context {
     /// The organization this command works on, looked up; exit 2 when none is selected.
     pub fn require_org(&self, db: &Db, actor: &Actor) -> Result<OrgRow> {
         let Some(part) = &self.org else {
-            let orgs = db.org_slugs(50)?;
+            let orgs = visible_org_slugs(db, actor, 50)?;
             let hint = if orgs.is_empty() {
                 "create one with `proj org add NAME`, or run `proj init`".to_string()
             } else {
@@ -322,7 +322,7 @@ impl Context {
 /// An organization by slug, as the actor may see it.
 pub fn find_org(db: &Db, actor: &Actor, slug: &str) -> Result<OrgRow> {
     let missing = || {
-        let known = db.org_slugs(50).unwrap_or_default();
+        let known = visible_org_slugs(db, actor, 50).unwrap_or_default();
         let mut e = Error::not_found(format!("organization `{slug}` not found"));
         if !known.is_empty() {
             e = e.with_hint(format!("available: {}", known.join(", ")));
@@ -353,6 +353,20 @@ pub fn find_project(db: &Db, actor: &Actor, org: &OrgRow, slug: &str) -> Result<
         Some(p) if access::can_see(db, actor, &Target::project(org, &p))? => Ok(p),
         _ => Err(missing()?),
     }
+}
+
+/// Up to `limit` slugs of the organizations the actor can see (hints never name the others).
+pub fn visible_org_slugs(db: &Db, actor: &Actor, limit: usize) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for org in db.orgs()? {
+        if out.len() >= limit {
+            break;
+        }
+        if access::can_see(db, actor, &Target::org(&org))? {
+            out.push(org.slug);
+        }
+    }
+    Ok(out)
 }
 
 pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<ProjectRow>> {

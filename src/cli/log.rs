@@ -1,4 +1,5 @@
 use super::App;
+use crate::access;
 use crate::error::Result;
 use crate::view::EventView;
 use clap::Args;
@@ -25,11 +26,17 @@ pub fn run(app: &mut App, args: LogArgs) -> Result<()> {
         } else {
             (None, None)
         };
-        Ok(db
-            .events(org_id, project_id, i64::from(args.limit))?
-            .iter()
-            .map(EventView::new)
-            .collect::<Vec<_>>())
+        // Events of projects the actor may not see are left out, like the projects.
+        let mut shown = Vec::new();
+        for e in db.events(org_id, project_id, -1)? {
+            if shown.len() >= args.limit as usize {
+                break;
+            }
+            if access::can_see_event(db, actor, e.org_id, e.project_id)? {
+                shown.push(EventView::new(&e));
+            }
+        }
+        Ok(shown)
     })?;
     app.out.list(&events)
 }

@@ -1,5 +1,6 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
+mod access;
 pub mod complete;
 mod context;
 mod doctor;
@@ -9,6 +10,7 @@ mod init;
 mod link;
 mod log;
 pub mod man;
+mod member;
 mod org;
 mod project;
 mod resource;
@@ -114,6 +116,14 @@ pub enum Command {
     Tree(tree::TreeArgs),
     /// Check the file's health and how projects are laid out
     Doctor,
+    /// Manage the members of an organization and their project grants
+    #[command(subcommand)]
+    Member(member::MemberCmd),
+    /// Ask who may do what, and which rule decides
+    #[command(subcommand)]
+    Access(access::AccessCmd),
+    /// Show who you are acting as, and your role in the current organization
+    Whoami,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(complete::CompletionsArgs),
 }
@@ -219,11 +229,13 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
         Some(e) => Some(e.clone()),
         None => db.selection()?.identity,
     };
-    Ok(Actor {
+    let actor = Actor {
         email,
         explicit: explicit.is_some(),
         os_user: Actor::os_user(),
-    })
+    };
+    crate::access::check_identity(db, &actor)?;
+    Ok(actor)
 }
 
 /// The whole program: parse, dispatch, report. Returns the exit code.
@@ -261,6 +273,9 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Tree(args) => tree::run(app, args),
         Command::Doctor => doctor::run(app),
         Command::Completions(args) => complete::print(args),
+        Command::Member(cmd) => member::run(app, cmd),
+        Command::Access(cmd) => access::run(app, cmd),
+        Command::Whoami => access::whoami(app),
     }
 }
 

@@ -27,7 +27,7 @@ pub fn run(app: &mut App, args: TreeArgs) -> Result<()> {
             return Ok(out);
         }
         if ctx.org.is_none() {
-            let orgs = db.org_slugs(50)?;
+            let orgs = crate::context::visible_org_slugs(db, actor, 50)?;
             if orgs.is_empty() {
                 return Ok(Vec::new());
             }

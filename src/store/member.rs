@@ -105,6 +105,45 @@ impl Db<'_> {
             .optional()?)
     }
 
+    /// Whether any organization in the file has members.
+    pub fn any_members(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM members)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Every membership of one email, by organization.
+    pub fn memberships(&self, email: &str) -> Result<Vec<MemberRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{MEMBER_SELECT} WHERE m.email = ?1 ORDER BY o.slug"
+        ))?;
+        let rows = stmt.query_map([email], member_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A project by id, to tell whether an audit event's project still exists.
+    pub fn project_by_id(&self, id: i64) -> Result<Option<super::ProjectRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT p.id, p.org_id, o.slug, p.slug, p.display_name, p.description, p.created_at
+                 FROM projects p JOIN orgs o ON o.id = p.org_id WHERE p.id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(super::ProjectRow {
+                    id: r.get(0)?,
+                    org_id: r.get(1)?,
+                    org: r.get(2)?,
+                    slug: r.get(3)?,
+                    display_name: r.get(4)?,
+                    description: r.get(5)?,
+                    created_at: r.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
     pub fn owner_count(&self, org_id: i64) -> Result<i64> {
         Ok(self
             .conn
@@ -140,6 +179,13 @@ impl Db<'_> {
         self.conn
             .prepare_cached("UPDATE members SET name = ?2, role = ?3 WHERE id = ?1")?
             .execute((m.id, &m.name, m.role.as_str()))?;
+        Ok(())
+    }
+
+    pub fn member_set_email(&self, id: i64, email: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE members SET email = ?2 WHERE id = ?1")?
+            .execute((id, email))?;
         Ok(())
     }
 

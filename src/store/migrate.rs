@@ -7,7 +7,10 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i32 = 0x5052_4F4A;
 
 /// Append-only: a released migration is never edited.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_members_by_email.sql"),
+];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;
 

@@ -32,15 +32,6 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Up to `limit` organization slugs, for "only one" resolution and hints.
-    pub fn org_slugs(&self, limit: i64) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT slug FROM orgs ORDER BY slug LIMIT ?1")?;
-        let rows = stmt.query_map([limit], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     pub fn org(&self, slug: &str) -> Result<Option<OrgRow>> {
         let mut stmt = self
             .conn

@@ -2,9 +2,11 @@
 
 mod support;
 
+mod access_matrix;
 mod core;
 mod doctor;
 mod generated;
+mod member;
 mod query_plan;
 mod resource;
 mod shells;

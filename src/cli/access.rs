@@ -1,0 +1,223 @@
+//! `proj access check` and `proj whoami`: who may do what, asked of the same function that
+//! enforcement runs.
+
+use super::App;
+use crate::access::{self, Action, Actor, Level, Standing, Target};
+use crate::context::{find_org, find_project};
+use crate::error::{Error, Result};
+use crate::model::OrgRole;
+use crate::output::{Format, Record, or_dash};
+use clap::{Args, Subcommand, ValueEnum, builder::PossibleValue};
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCmd {
+    /// Tell whether a member may do an action on a target, and the rule that decides
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The member's email
+    pub email: String,
+    /// The action, e.g. env.update or read
+    pub action: Action,
+    /// What the action is aimed at: ORG, ORG/PROJECT or ORG/PROJECT/ENV
+    pub target: String,
+}
+
+impl ValueEnum for Action {
+    fn value_variants<'a>() -> &'a [Self] {
+        Action::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+/// The answer of `proj access check`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    pub email: String,
+    pub action: String,
+    pub target: String,
+    pub allowed: bool,
+    /// False when the target does not exist for the member (enforcement exits 3, not 5).
+    pub visible: bool,
+    pub rule: String,
+    pub reason: String,
+}
+
+impl CheckView {
+    fn verdict(&self) -> &'static str {
+        if self.allowed { "allowed" } else { "denied" }
+    }
+}
+
+/// Who the identity is and what they hold.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhoamiView {
+    pub identity: String,
+    /// `flag` (--as), `env` (PROJ_AS), `saved` (`proj init`, first `member add`) or `os-user`.
+    pub source: String,
+    pub name: Option<String>,
+    /// The current organization, when one is selected.
+    pub org: Option<String>,
+    /// The role in the current organization; an organization without members makes
+    /// everyone its owner.
+    pub role: Option<OrgRole>,
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    pub org: String,
+    pub role: OrgRole,
+}
+
+impl Record for WhoamiView {
+    const PLURAL: &'static str = "identities";
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["identity", "name", "source", "org", "role"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.identity.clone(),
+            or_dash(&self.name),
+            self.source.clone(),
+            or_dash(&self.org),
+            self.role.map_or_else(|| "-".into(), |r| r.to_string()),
+        ]
+    }
+}
+
+pub fn run(app: &mut App, cmd: AccessCmd) -> Result<()> {
+    match cmd {
+        AccessCmd::Check(args) => check(app, args),
+    }
+}
+
+fn check(app: &mut App, args: CheckArgs) -> Result<()> {
+    let parts: Vec<&str> = args.target.split('/').collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::usage(format!("invalid target `{}`", args.target))
+            .with_hint("write ORG, ORG/PROJECT or ORG/PROJECT/ENV"));
+    }
+    let needs_project = matches!(args.action.level(), Level::Project | Level::Env);
+    if needs_project && parts.len() < 2 {
+        return Err(Error::usage(format!(
+            "{} is about a project: give the target as ORG/PROJECT or ORG/PROJECT/ENV",
+            args.action
+        )));
+    }
+    let view = app.read(|db, actor, _| {
+        // The caller sees only what they may see; the member is judged by `decide`.
+        let org = find_org(db, actor, parts[0])?;
+        let project = match parts.get(1) {
+            Some(p) => Some(find_project(db, actor, &org, p)?),
+            None => None,
+        };
+        let env = match (&project, parts.get(2)) {
+            (Some(p), Some(e)) => Some(db.env(p.id, e)?.ok_or_else(|| {
+                Error::not_found(format!(
+                    "environment `{e}` not found in {}/{}",
+                    org.slug, p.slug
+                ))
+            })?),
+            _ => None,
+        };
+        if db.has_members(org.id)? && db.member(org.id, &args.email)?.is_none() {
+            return Err(Error::not_found(format!(
+                "no member `{}` in organization `{}`",
+                args.email, org.slug
+            ))
+            .with_hint(format!("see `proj member list --org {}`", org.slug)));
+        }
+        let target = match (&project, &env) {
+            (Some(p), Some(e)) => Target::env(&org, p, e),
+            (Some(p), None) => Target::project(&org, p),
+            _ => Target::org(&org),
+        };
+        let member = Actor {
+            email: Some(args.email.clone()),
+            explicit: true,
+            os_user: actor.os_user.clone(),
+        };
+        let d = access::decide(db, &member, args.action, &target)?;
+        Ok(CheckView {
+            email: args.email.clone(),
+            action: args.action.to_string(),
+            target: target.for_action(args.action).path(),
+            allowed: d.allowed,
+            visible: d.visible,
+            rule: d.rule.to_string(),
+            reason: d.reason,
+        })
+    })?;
+    match app.out.format {
+        Format::Json => app.out.json(&view),
+        Format::Plain => app.out.text(&format!(
+            "{}\t{}\t{}\n",
+            view.verdict(),
+            view.rule,
+            view.reason
+        )),
+        Format::Table => app.out.text(&format!(
+            "{}: {}\nrule: {}\n",
+            view.verdict(),
+            view.reason,
+            view.rule
+        )),
+    }
+}
+
+pub fn whoami(app: &mut App) -> Result<()> {
+    let as_flag = app.globals.as_member.clone().filter(|e| !e.is_empty());
+    let from_env = std::env::var("PROJ_AS")
+        .ok()
+        .is_some_and(|v| Some(&v) == as_flag.as_ref());
+    let view = app.read(|db, actor, ctx| {
+        let source = match (&as_flag, from_env, &actor.email) {
+            (Some(_), true, _) => "env",
+            (Some(_), false, _) => "flag",
+            (None, _, Some(_)) => "saved",
+            (None, _, None) => "os-user",
+        };
+        let memberships = match &actor.email {
+            Some(e) => db.memberships(e)?,
+            None => Vec::new(),
+        };
+        let org = match &ctx.org {
+            Some(part) => db.org(&part.value)?,
+            None => None,
+        };
+        let role = match &org {
+            Some(o) => match access::standing(db, actor, o)? {
+                Standing::NoMembers => Some(OrgRole::Owner),
+                Standing::Outsider => None,
+                Standing::Member(m) => Some(m.role),
+            },
+            None => None,
+        };
+        let name = org
+            .as_ref()
+            .and_then(|o| memberships.iter().find(|m| m.org_id == o.id))
+            .or(memberships.first())
+            .and_then(|m| m.name.clone());
+        Ok(WhoamiView {
+            identity: actor.name().to_string(),
+            source: source.to_string(),
+            name,
+            org: org.map(|o| o.slug),
+            role,
+            memberships: memberships
+                .into_iter()
+                .map(|m| Membership {
+                    org: m.org,
+                    role: m.role,
+                })
+                .collect(),
+        })
+    })?;
+    app.out.one(&view)
+}

@@ -1,0 +1,621 @@
+//! `proj member …`: the people of an organization, their roles and their project grants.
+
+use super::App;
+use crate::access::{self, Action, Actor, MemberChange, Target};
+use crate::error::{Error, Result};
+use crate::model::{OrgRole, ProjectRole, validate_email};
+use crate::output::{Record, or_dash};
+use crate::snapshot;
+use crate::store::{Db, EnvRow, GrantRow, MemberRow, OrgRow, ProjectRow};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Add a member to the organization; the first member becomes its owner
+    #[command(visible_aliases = ["create", "new"])]
+    Add(AddArgs),
+    /// List the members of the organization with their roles and grants
+    #[command(visible_alias = "ls")]
+    List,
+    /// Show one member with their role and grants
+    Show {
+        /// The member's email
+        email: String,
+    },
+    /// Change a member's email or name
+    Rename(RenameArgs),
+    /// Change a member's organization role
+    Role {
+        /// The member's email
+        email: String,
+        /// New organization role: owner, admin, member or viewer
+        #[arg(value_parser = parse_org_role)]
+        role: OrgRole,
+    },
+    /// Remove a member (and their grants) from the organization
+    #[command(visible_aliases = ["rm", "delete"])]
+    Remove {
+        /// The member's email
+        email: String,
+    },
+    /// Give a member a project role, on the whole project (--project) or one environment (--env)
+    Grant(GrantArgs),
+    /// Take back a member's project role, or their role on one environment (--env)
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The new member's email
+    pub email: String,
+    /// The member's name, shown to people
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Organization role: owner, admin, member or viewer (the first member is always owner)
+    #[arg(long, value_name = "ROLE", value_parser = parse_org_role)]
+    pub role: Option<OrgRole>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// The member's current email
+    pub email: String,
+    /// New email
+    pub new_email: Option<String>,
+    /// New name (empty to clear it)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// The member's email
+    pub email: String,
+    /// Limit the grant to this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV); it replaces
+    /// the project-wide role there
+    #[arg(short = 'e', long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Project role: admin, developer or viewer
+    #[arg(long, value_name = "ROLE", value_parser = parse_project_role)]
+    pub role: ProjectRole,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The member's email
+    pub email: String,
+    /// Revoke only the grant on this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
+    #[arg(short = 'e', long, value_name = "ENV")]
+    pub env: Option<String>,
+}
+
+fn parse_org_role(s: &str) -> Result<OrgRole, String> {
+    s.parse::<OrgRole>().map_err(|e| {
+        format!(
+            "{}{}",
+            e.message,
+            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+        )
+    })
+}
+
+fn parse_project_role(s: &str) -> Result<ProjectRole, String> {
+    s.parse::<ProjectRole>().map_err(|e| {
+        format!(
+            "{}{}",
+            e.message,
+            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+        )
+    })
+}
+
+/// A member as users see it: organization role and the grants the viewer may see.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub org: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: OrgRole,
+    pub grants: Vec<MemberGrant>,
+    pub created_at: String,
+}
+
+/// One grant inside a member view: a project role, project-wide or on one environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberGrant {
+    pub project: String,
+    pub environment: Option<String>,
+    pub role: ProjectRole,
+}
+
+impl MemberGrant {
+    fn label(&self) -> String {
+        match &self.environment {
+            Some(e) => format!("{}/{e}: {}", self.project, self.role),
+            None => format!("{}: {}", self.project, self.role),
+        }
+    }
+}
+
+impl Record for MemberView {
+    const PLURAL: &'static str = "members";
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["email", "name", "role", "grants", "created"]
+    }
+    fn cells(&self) -> Vec<String> {
+        let grants: Vec<_> = self.grants.iter().map(MemberGrant::label).collect();
+        vec![
+            self.email.clone(),
+            or_dash(&self.name),
+            self.role.to_string(),
+            if grants.is_empty() {
+                "-".into()
+            } else {
+                grants.join(", ")
+            },
+            self.created_at.clone(),
+        ]
+    }
+    /// `email name role`: what a script branches on.
+    fn plain(&self) -> Vec<String> {
+        vec![
+            self.email.clone(),
+            or_dash(&self.name),
+            self.role.to_string(),
+        ]
+    }
+}
+
+/// A grant as `member grant` / `member revoke` print it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub org: String,
+    pub project: String,
+    pub environment: Option<String>,
+    pub email: String,
+    pub role: ProjectRole,
+    pub created_at: String,
+}
+
+impl GrantView {
+    fn new(g: &GrantRow) -> Self {
+        GrantView {
+            org: g.org.clone(),
+            project: g.project.clone(),
+            environment: g.environment.clone(),
+            email: g.email.clone(),
+            role: g.role,
+            created_at: g.created_at.clone(),
+        }
+    }
+}
+
+impl Record for GrantView {
+    const PLURAL: &'static str = "grants";
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["email", "org", "project", "environment", "role", "created"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.email.clone(),
+            self.org.clone(),
+            self.project.clone(),
+            self.environment.clone().unwrap_or_else(|| "(all)".into()),
+            self.role.to_string(),
+            self.created_at.clone(),
+        ]
+    }
+}
+
+pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
+    match cmd {
+        MemberCmd::Add(args) => add(app, args),
+        MemberCmd::List => list(app),
+        MemberCmd::Show { email } => show(app, email),
+        MemberCmd::Rename(args) => rename(app, args),
+        MemberCmd::Role { email, role } => set_role(app, email, role),
+        MemberCmd::Remove { email } => remove(app, email),
+        MemberCmd::Grant(args) => grant(app, args),
+        MemberCmd::Revoke(args) => revoke(app, args),
+    }
+}
+
+/// The member view, with only the grants on projects the actor can see.
+fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
+    let mut grants = Vec::new();
+    for g in db.member_grants(m.id)? {
+        let Some(p) = db.project(org.id, &g.project)? else {
+            continue;
+        };
+        if access::can_see(db, actor, &Target::project(org, &p))? {
+            grants.push(MemberGrant {
+                project: g.project,
+                environment: g.environment,
+                role: g.role,
+            });
+        }
+    }
+    Ok(MemberView {
+        org: m.org.clone(),
+        email: m.email.clone(),
+        name: m.name.clone(),
+        role: m.role,
+        grants,
+        created_at: m.created_at.clone(),
+    })
+}
+
+/// A member of `org` by email; exit 3 with the known emails otherwise.
+fn find_member(db: &Db, org: &OrgRow, email: &str) -> Result<MemberRow> {
+    if let Some(m) = db.member(org.id, email)? {
+        return Ok(m);
+    }
+    let known: Vec<_> = db.members(org.id)?.into_iter().map(|m| m.email).collect();
+    let mut e = Error::not_found(format!(
+        "no member `{email}` in organization `{}`",
+        org.slug
+    ));
+    if !known.is_empty() {
+        e = e.with_hint(format!("members: {}", known.join(", ")));
+    }
+    Err(e)
+}
+
+fn member_target(m: &MemberRow) -> String {
+    format!("{} in {}", m.email, m.org)
+}
+
+fn add(app: &mut App, args: AddArgs) -> Result<()> {
+    validate_email(&args.email)?;
+    let asked = args.role.unwrap_or(OrgRole::Member);
+    let (shown, first, saved_identity, locked_out) = app.write(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        let first = !db.has_members(org.id)?;
+        // An organization without members gets its owner first, whatever was asked.
+        let role = if first { OrgRole::Owner } else { asked };
+        let change = MemberChange {
+            email: &args.email,
+            from: None,
+            to: Some(role),
+        };
+        access::require(
+            db,
+            actor,
+            Action::MemberAdd,
+            &Target::org(&org).with_member(change),
+        )?;
+        if db.member(org.id, &args.email)?.is_some() {
+            return Err(Error::conflict(format!(
+                "`{}` is already a member of `{}`",
+                args.email, org.slug
+            ))
+            .with_hint(format!(
+                "change their role with `proj member role {} ROLE`",
+                args.email
+            )));
+        }
+        let name = args.name.as_deref().filter(|n| !n.is_empty());
+        let m = db.member_insert(&org, &args.email, name, role)?;
+        let saved_identity = first && actor.email.is_none();
+        if saved_identity {
+            db.set_identity(Some(&m.email))?;
+        }
+        // The first member of a file without an identity is the person at the keyboard.
+        let by = if saved_identity {
+            m.email.as_str()
+        } else {
+            actor.name()
+        };
+        db.record(
+            by,
+            "member.add",
+            Some(org.id),
+            None,
+            &member_target(&m),
+            None,
+            Some(&snapshot::row(&m)),
+        )?;
+        // Adding someone else first locks the one running the command out of the organization.
+        let locked_out = match &actor.email {
+            Some(me) if first && *me != m.email => Some(me.clone()),
+            _ => None,
+        };
+        Ok((
+            view(db, actor, &org, &m)?,
+            first,
+            saved_identity,
+            locked_out,
+        ))
+    })?;
+    if first {
+        let ignored = if asked != OrgRole::Owner && args.role.is_some() {
+            format!(" (--role {asked} does not apply to the first member)")
+        } else {
+            String::new()
+        };
+        app.out.status(&format!(
+            "{} is the first member of {}, so they are its owner{ignored}",
+            shown.email, shown.org
+        ));
+    }
+    if let Some(me) = locked_out {
+        app.out.status(&format!(
+            "note: you ({me}) are not a member of {}; to join, run `proj member add {me} --org {} --as {}`",
+            shown.org, shown.org, shown.email
+        ));
+    }
+    if saved_identity {
+        app.out.status(&format!(
+            "you are now {}; `--as EMAIL` acts as another member",
+            shown.email
+        ));
+    }
+    app.out.one(&shown)
+}
+
+fn list(app: &mut App) -> Result<()> {
+    let members = app.read(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        db.members(org.id)?
+            .iter()
+            .map(|m| view(db, actor, &org, m))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    app.out.list(&members)
+}
+
+fn show(app: &mut App, email: String) -> Result<()> {
+    let shown = app.read(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        let m = find_member(db, &org, &email)?;
+        view(db, actor, &org, &m)
+    })?;
+    app.out.one(&shown)
+}
+
+fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
+    if args.new_email.is_none() && args.name.is_none() {
+        return Err(
+            Error::usage("nothing to change").with_hint("give a new email, --name, or both")
+        );
+    }
+    if let Some(e) = &args.new_email {
+        validate_email(e)?;
+    }
+    let shown = app.write(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        let before = find_member(db, &org, &args.email)?;
+        // Renaming is changing the member: admins may not do it to owners.
+        let change = MemberChange {
+            email: &before.email,
+            from: Some(before.role),
+            to: Some(before.role),
+        };
+        access::require(
+            db,
+            actor,
+            Action::MemberRole,
+            &Target::org(&org).with_member(change),
+        )?;
+        let mut after = before.clone();
+        if let Some(e) = args.new_email.as_ref().filter(|e| **e != before.email) {
+            if db.member(org.id, e)?.is_some() {
+                return Err(Error::conflict(format!(
+                    "`{e}` is already a member of `{}`",
+                    org.slug
+                )));
+            }
+            db.member_set_email(before.id, e)?;
+            // The saved identity follows, unless the old email is still a member elsewhere.
+            if db.selection()?.identity.as_deref() == Some(before.email.as_str())
+                && db.memberships(&before.email)?.is_empty()
+            {
+                db.set_identity(Some(e))?;
+            }
+            after.email = e.clone();
+        }
+        if let Some(n) = &args.name {
+            after.name = Some(n.clone()).filter(|n| !n.is_empty());
+        }
+        db.member_update(&after)?;
+        db.record(
+            actor.name(),
+            "member.update",
+            Some(org.id),
+            None,
+            &member_target(&after),
+            Some(&snapshot::row(&before)),
+            Some(&snapshot::row(&after)),
+        )?;
+        view(db, actor, &org, &after)
+    })?;
+    app.out.one(&shown)
+}
+
+fn set_role(app: &mut App, email: String, role: OrgRole) -> Result<()> {
+    let (shown, changed) = app.write(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        let before = find_member(db, &org, &email)?;
+        let change = MemberChange {
+            email: &before.email,
+            from: Some(before.role),
+            to: Some(role),
+        };
+        access::require(
+            db,
+            actor,
+            Action::MemberRole,
+            &Target::org(&org).with_member(change),
+        )?;
+        if before.role == role {
+            return Ok((view(db, actor, &org, &before)?, false));
+        }
+        access::keep_an_owner(db, &org, &before, "demote")?;
+        let mut after = before.clone();
+        after.role = role;
+        db.member_update(&after)?;
+        db.record(
+            actor.name(),
+            "member.role",
+            Some(org.id),
+            None,
+            &member_target(&after),
+            Some(&snapshot::row(&before)),
+            Some(&snapshot::row(&after)),
+        )?;
+        Ok((view(db, actor, &org, &after)?, true))
+    })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
+    app.out.one(&shown)
+}
+
+fn remove(app: &mut App, email: String) -> Result<()> {
+    let removed = app.write(|db, actor, ctx| {
+        let org = ctx.require_org(db, actor)?;
+        let m = find_member(db, &org, &email)?;
+        let change = MemberChange {
+            email: &m.email,
+            from: Some(m.role),
+            to: None,
+        };
+        access::require(
+            db,
+            actor,
+            Action::MemberRemove,
+            &Target::org(&org).with_member(change),
+        )?;
+        access::keep_an_owner(db, &org, &m, "remove")?;
+        let shown = view(db, actor, &org, &m)?;
+        let grants = db.member_grants(m.id)?;
+        db.member_delete(m.id)?;
+        db.record(
+            actor.name(),
+            "member.remove",
+            Some(org.id),
+            None,
+            &member_target(&m),
+            Some(&serde_json::json!({ "member": m, "grants": grants })),
+            None,
+        )?;
+        Ok(shown)
+    })?;
+    app.out
+        .status(&format!("removed {} from {}", removed.email, removed.org));
+    app.out.one(&removed)
+}
+
+/// The project of the context, or the environment named by `--env` (ENV, PROJECT/ENV or
+/// ORG/PROJECT/ENV) with its project.
+fn grant_scope(
+    db: &Db,
+    actor: &Actor,
+    ctx: &crate::context::Context,
+    env: Option<&str>,
+) -> Result<(OrgRow, ProjectRow, Option<EnvRow>)> {
+    match env {
+        None => {
+            let (org, project) = ctx.require_project(db, actor)?;
+            Ok((org, project, None))
+        }
+        Some(arg) => {
+            let (org, project, env) = super::env::locate(db, actor, ctx, arg)?;
+            Ok((org, project, Some(env)))
+        }
+    }
+}
+
+fn scope_path(org: &OrgRow, project: &ProjectRow, env: Option<&EnvRow>) -> String {
+    match env {
+        Some(e) => format!("{}/{}/{}", org.slug, project.slug, e.slug),
+        None => format!("{}/{}", org.slug, project.slug),
+    }
+}
+
+fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
+    let (shown, note) = app.write(|db, actor, ctx| {
+        let (org, project, env) = grant_scope(db, actor, ctx, args.env.as_deref())?;
+        let target = match &env {
+            Some(e) => Target::env(&org, &project, e),
+            None => Target::project(&org, &project),
+        };
+        access::require(db, actor, Action::MemberGrant, &target)?;
+        let m = find_member(db, &org, &args.email)?;
+        let before = db
+            .member_grants_in(m.id, project.id)?
+            .into_iter()
+            .find(|g| g.environment_id == env.as_ref().map(|e| e.id));
+        db.grant_set(&m, &project, env.as_ref(), args.role)?;
+        let after = db
+            .member_grants_in(m.id, project.id)?
+            .into_iter()
+            .find(|g| g.environment_id == env.as_ref().map(|e| e.id))
+            .ok_or_else(|| Error::internal("the grant was not saved"))?;
+        let path = scope_path(&org, &project, env.as_ref());
+        db.record(
+            actor.name(),
+            "member.grant",
+            Some(org.id),
+            Some(project.id),
+            &format!("{} on {path}", m.email),
+            before.as_ref().map(snapshot::row).as_ref(),
+            Some(&snapshot::row(&after)),
+        )?;
+        let note = matches!(m.role, OrgRole::Owner | OrgRole::Admin).then(|| {
+            format!(
+                "{} is {} of {}, which already covers every project; the grant applies if that role changes",
+                m.email, m.role, org.slug
+            )
+        });
+        Ok((GrantView::new(&after), note))
+    })?;
+    if let Some(note) = note {
+        app.out.status(&note);
+    }
+    app.out.one(&shown)
+}
+
+fn revoke(app: &mut App, args: RevokeArgs) -> Result<()> {
+    let shown = app.write(|db, actor, ctx| {
+        let (org, project, env) = grant_scope(db, actor, ctx, args.env.as_deref())?;
+        let target = match &env {
+            Some(e) => Target::env(&org, &project, e),
+            None => Target::project(&org, &project),
+        };
+        access::require(db, actor, Action::MemberGrant, &target)?;
+        let m = find_member(db, &org, &args.email)?;
+        let path = scope_path(&org, &project, env.as_ref());
+        let Some(before) = db
+            .member_grants_in(m.id, project.id)?
+            .into_iter()
+            .find(|g| g.environment_id == env.as_ref().map(|e| e.id))
+        else {
+            return Err(
+                Error::not_found(format!("`{}` has no grant on {path}", m.email))
+                    .with_hint(format!("see `proj member show {}`", m.email)),
+            );
+        };
+        db.grant_delete(m.id, project.id, before.environment_id)?;
+        db.record(
+            actor.name(),
+            "member.revoke",
+            Some(org.id),
+            Some(project.id),
+            &format!("{} on {path}", m.email),
+            Some(&snapshot::row(&before)),
+            None,
+        )?;
+        Ok(GrantView::new(&before))
+    })?;
+    app.out.status(&format!(
+        "revoked {} on {}",
+        shown.email,
+        match &shown.environment {
+            Some(e) => format!("{}/{}/{e}", shown.org, shown.project),
+            None => format!("{}/{}", shown.org, shown.project),
+        }
+    ));
+    app.out.one(&shown)
+}
