@@ -92,7 +92,7 @@ impl Store {
             let mut member_ids: Vec<i64> = Vec::new();
             let mut project_no = 0u64;
             while sum.environments < spec.environments {
-                if project_no % PROJECTS_PER_ORG == 0 {
+                if project_no.is_multiple_of(PROJECTS_PER_ORG) {
                     sum.orgs += 1;
                     org_slug = format!("org-{}", sum.orgs);
                     org_stmt.execute((&org_slug, format!("Organization {}", sum.orgs), &at))?;
