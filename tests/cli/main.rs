@@ -2,4 +2,16 @@
 
 mod support;
 
+mod audit;
+mod concurrency;
+mod context;
 mod core;
+mod env;
+mod globals;
+mod helpers;
+mod json;
+mod names;
+mod org;
+mod output;
+mod project;
+mod storage;
