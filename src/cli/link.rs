@@ -9,6 +9,7 @@ use serde::Serialize;
 #[derive(Debug, Args)]
 pub struct LinkArgs {
     /// Project to pin this directory to, as ORG/PROJECT or PROJECT (default: the current one)
+    #[arg(id = "project_arg", value_name = "PROJECT")]
     pub project: Option<String>,
 }
 

@@ -20,6 +20,7 @@ pub enum OrgCmd {
     /// Show one organization (default: the current one)
     Show {
         /// Organization slug
+        #[arg(id = "org_arg", value_name = "ORG")]
         org: Option<String>,
     },
     /// Rename an organization or change its display name
@@ -28,11 +29,13 @@ pub enum OrgCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// Organization slug
+        #[arg(id = "org_arg", value_name = "ORG")]
         org: String,
     },
     /// Make an organization the current one for later commands
     Use {
         /// Organization slug
+        #[arg(id = "org_arg", value_name = "ORG")]
         org: String,
     },
 }
@@ -49,6 +52,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Current slug
+    #[arg(id = "org_arg", value_name = "ORG")]
     pub org: String,
     /// New slug
     pub new_name: Option<String>,

@@ -23,6 +23,7 @@ pub enum ProjectCmd {
     /// Show one project (default: the current one)
     Show {
         /// Project slug, or ORG/PROJECT
+        #[arg(id = "project_arg", value_name = "PROJECT")]
         project: Option<String>,
     },
     /// Rename a project or change its display name or description
@@ -31,11 +32,13 @@ pub enum ProjectCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// Project slug, or ORG/PROJECT
+        #[arg(id = "project_arg", value_name = "PROJECT")]
         project: String,
     },
     /// Make a project (and its organization) the current one for later commands
     Use {
         /// Project slug, or ORG/PROJECT
+        #[arg(id = "project_arg", value_name = "PROJECT")]
         project: String,
     },
 }
@@ -61,6 +64,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Project slug, or ORG/PROJECT
+    #[arg(id = "project_arg", value_name = "PROJECT")]
     pub project: String,
     /// New slug
     pub new_name: Option<String>,
