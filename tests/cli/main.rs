@@ -7,6 +7,7 @@ mod concurrency;
 mod context;
 mod core;
 mod env;
+mod exit_codes;
 mod globals;
 mod helpers;
 mod json;
