@@ -233,21 +233,28 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
 }
 
 /// Whether the user asked for JSON, read before clap so its errors can be JSON too.
+/// Mirrors `App::new`: `--json` wins, else the last `-o`/`--output`, else `PROJ_OUTPUT`.
 fn wants_json(args: &[OsString]) -> bool {
+    let mut format = std::env::var("PROJ_OUTPUT").unwrap_or_default();
+    let mut json_flag = false;
     let mut prev_o = false;
-    let env_json = std::env::var("PROJ_OUTPUT").is_ok_and(|v| v == "json");
-    let mut json = env_json;
     for a in args.iter().skip(1) {
         let a = a.to_string_lossy();
         if a == "--" {
             break;
         }
-        if a == "--json" || a == "--output=json" || a == "-ojson" || (prev_o && a == "json") {
-            json = true;
+        if prev_o {
+            format = a.to_string();
+        } else if a == "--json" {
+            json_flag = true;
+        } else if let Some(v) = a.strip_prefix("--output=") {
+            format = v.to_string();
+        } else if let Some(v) = a.strip_prefix("-o").filter(|v| !v.is_empty()) {
+            format = v.trim_start_matches('=').to_string();
         }
-        prev_o = a == "-o" || a == "--output";
+        prev_o = !prev_o && (a == "-o" || a == "--output");
     }
-    json
+    json_flag || format == "json"
 }
 
 fn report_clap(e: clap::Error, json: bool) -> u8 {

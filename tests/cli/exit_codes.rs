@@ -29,7 +29,10 @@ fn two_is_usage() {
         (&["env", "list", "--bogus"][..], "unknown flag"),
         (&["env", "add", "x", "--kind", "nope"][..], "bad value"),
         (&["env", "rename", "production"][..], "nothing to change"),
-        (&["org", "show", "--org", "a", "-p", "b/x"][..], "disagreeing context"),
+        (
+            &["org", "show", "--org", "a", "-p", "b/x"][..],
+            "disagreeing context",
+        ),
     ] {
         let e = json_error(&t, args, 2);
         assert_eq!(e["code"], "usage", "{what}");
@@ -83,7 +86,11 @@ fn five_is_permission_denied() {
         5,
     );
     assert_eq!(e["code"], "permission_denied");
-    fails_unchanged(&t, &["org", "rename", "acme", "acme2", "--as", "vic@acme.dev"], 5);
+    fails_unchanged(
+        &t,
+        &["org", "rename", "acme", "acme2", "--as", "vic@acme.dev"],
+        5,
+    );
     t.ok(&["org", "rename", "acme", "acme2", "--as", "ana@acme.dev"]);
 }
 
@@ -103,5 +110,8 @@ fn six_is_a_newer_schema_or_a_busy_file() {
     conn.execute_batch("ROLLBACK; PRAGMA user_version = 999;")
         .unwrap();
     drop(conn);
-    assert_eq!(json_error(&t, &["env", "list"], 6)["code"], "schema_too_new");
+    assert_eq!(
+        json_error(&t, &["env", "list"], 6)["code"],
+        "schema_too_new"
+    );
 }

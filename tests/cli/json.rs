@@ -329,3 +329,38 @@ fn timestamps_are_rfc3339_utc() {
     assert_eq!(at.offset().local_minus_utc(), 0);
     assert!(org.created_at.ends_with('Z'), "{}", org.created_at);
 }
+
+#[test]
+fn usage_errors_follow_the_format_that_wins() {
+    let t = TestEnv::with_shop();
+    let env = [("PROJ_OUTPUT", "json")];
+    // The flag beats the variable, for clap's errors as for ours.
+    let r = crate::helpers::run_env(
+        &t,
+        t.path(),
+        &env,
+        &["env", "list", "-o", "table", "--bogus"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: unexpected argument"),
+        "{}",
+        r.stderr
+    );
+    let r = crate::helpers::run_env(&t, t.path(), &env, &["env", "list", "--bogus"]);
+    assert!(r.stderr.starts_with("{\"error\""), "{}", r.stderr);
+    let r = t.run(&["env", "list", "-o", "plain", "-o", "json", "--bogus"]);
+    assert!(r.stderr.starts_with("{\"error\""), "{}", r.stderr);
+    let r = t.run(&["env", "list", "-o=json", "--bogus"]);
+    assert!(r.stderr.starts_with("{\"error\""), "{}", r.stderr);
+    let r = t.run(&["env", "list", "-o", "table", "--json", "--bogus"]);
+    assert!(r.stderr.starts_with("{\"error\""), "{}", r.stderr);
+    // After `--`, nothing is a flag.
+    let r = t.run(&["env", "add", "--", "--json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: invalid environment name"),
+        "{}",
+        r.stderr
+    );
+}
