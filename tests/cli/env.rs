@@ -325,3 +325,30 @@ fn env_commands_need_a_project() {
         assert!(err.contains("available: shop, web"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn removing_an_environment_that_holds_resources_needs_yes() {
+    let t = TestEnv::with_shop();
+    t.ok(&["env", "add", "staging"]);
+    // A resource straight into the file; managing resources is not what this is about.
+    crate::helpers::open(&t.db)
+        .execute_batch(
+            "INSERT INTO resources (environment_id, slug, type, created_at)
+             SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments
+             WHERE slug = 'staging'",
+        )
+        .unwrap();
+    let err = fails_unchanged(&t, &["env", "remove", "staging"], 4);
+    assert!(
+        err.contains("environment `staging` in acme/shop holds 1 resource(s)"),
+        "{err}"
+    );
+    assert!(err.contains("hint: pass --yes"), "{err}");
+    t.ok(&["env", "remove", "staging", "--yes"]);
+    let dump = t.dump();
+    let resources = dump.split("== resources\n").nth(1).unwrap();
+    assert!(resources.starts_with("== "), "the resource is gone: {dump}");
+    // The removed resource is kept in the audit event.
+    let e = &crate::helpers::events(&t)[0];
+    assert_eq!(e["before"]["resources"][0]["slug"], "api");
+}
