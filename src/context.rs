@@ -92,10 +92,10 @@ pub struct LinkFile {
 pub fn find_link(dir: &Path) -> Option<(PathBuf, LinkFile)> {
     for d in dir.ancestors() {
         let path = d.join(LINK_FILE);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(link) = serde_json::from_str::<LinkFile>(&text) {
-                return Some((path, link));
-            }
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(link) = serde_json::from_str::<LinkFile>(&text)
+        {
+            return Some((path, link));
         }
     }
     None
@@ -138,14 +138,14 @@ fn explicit_level(
         }
         None => (None, None),
     };
-    if let (Some(o), Some(pre)) = (org, &prefix) {
-        if o != pre {
-            return Err(Error::usage(format!(
-                "the organization `{o}` and the project `{pre}/{}` disagree",
-                proj.clone().unwrap_or_default()
-            ))
-            .with_hint("give the organization once, in --org or as ORG/PROJECT"));
-        }
+    if let (Some(o), Some(pre)) = (org, &prefix)
+        && o != pre
+    {
+        return Err(Error::usage(format!(
+            "the organization `{o}` and the project `{pre}/{}` disagree",
+            proj.clone().unwrap_or_default()
+        ))
+        .with_hint("give the organization once, in --org or as ORG/PROJECT"));
     }
     if let Some(o) = org {
         out.push(Level {
@@ -214,28 +214,28 @@ impl Context {
             })
         });
         // A bare project name, with no organization from anywhere: find it by name.
-        if ctx.org.is_none() {
-            if let Some(l) = levels.iter().find(|l| l.project.is_some()) {
-                let name = l.project.as_deref().unwrap_or_default();
-                let owners = visible_projects_named(db, actor, name)?;
-                match owners.as_slice() {
-                    [one] => {
-                        ctx.org = Some(Part {
-                            value: one.org.clone(),
-                            source: l.source.clone(),
-                        })
-                    }
-                    [] => {}
-                    many => {
-                        let names: Vec<_> = many
-                            .iter()
-                            .map(|p| format!("{}/{}", p.org, p.slug))
-                            .collect();
-                        return Err(Error::usage(format!(
-                            "project `{name}` exists in several organizations"
-                        ))
-                        .with_hint(format!("name one: {}", names.join(", "))));
-                    }
+        if ctx.org.is_none()
+            && let Some(l) = levels.iter().find(|l| l.project.is_some())
+        {
+            let name = l.project.as_deref().unwrap_or_default();
+            let owners = visible_projects_named(db, actor, name)?;
+            match owners.as_slice() {
+                [one] => {
+                    ctx.org = Some(Part {
+                        value: one.org.clone(),
+                        source: l.source.clone(),
+                    })
+                }
+                [] => {}
+                many => {
+                    let names: Vec<_> = many
+                        .iter()
+                        .map(|p| format!("{}/{}", p.org, p.slug))
+                        .collect();
+                    return Err(Error::usage(format!(
+                        "project `{name}` exists in several organizations"
+                    ))
+                    .with_hint(format!("name one: {}", names.join(", "))));
                 }
             }
         }
@@ -262,15 +262,15 @@ impl Context {
             }),
             _ => None,
         });
-        if ctx.project.is_none() {
-            if let Some(o) = db.org(&org.value)? {
-                let projects = visible_projects(db, actor, &o)?;
-                if let [only] = projects.as_slice() {
-                    ctx.project = Some(Part {
-                        value: only.slug.clone(),
-                        source: Source::OnlyOne,
-                    });
-                }
+        if ctx.project.is_none()
+            && let Some(o) = db.org(&org.value)?
+        {
+            let projects = visible_projects(db, actor, &o)?;
+            if let [only] = projects.as_slice() {
+                ctx.project = Some(Part {
+                    value: only.slug.clone(),
+                    source: Source::OnlyOne,
+                });
             }
         }
         Ok(ctx)
@@ -368,10 +368,10 @@ pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<Proj
 fn visible_projects_named(db: &Db, actor: &Actor, slug: &str) -> Result<Vec<ProjectRow>> {
     let mut out = Vec::new();
     for p in db.projects_named(slug)? {
-        if let Some(org) = db.org_by_id(p.org_id)? {
-            if access::can_see(db, actor, &Target::project(&org, &p))? {
-                out.push(p);
-            }
+        if let Some(org) = db.org_by_id(p.org_id)?
+            && access::can_see(db, actor, &Target::project(&org, &p))?
+        {
+            out.push(p);
         }
     }
     Ok(out)
