@@ -98,3 +98,19 @@ fn first_readers_and_writers_racing_on_new_files() {
         assert_eq!(integrity(&t.db), "ok");
     }
 }
+
+#[test]
+fn eight_writers_racing_for_one_name_leave_one_winner() {
+    let t = TestEnv::with_shop();
+    let children: Vec<_> = (0..8)
+        .map(|_| spawn(&t, &["env", "add", "staging"]))
+        .collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
+        .collect();
+    assert_eq!(codes.iter().filter(|&&c| c == 0).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|&&c| c == 4).count(), 7, "{codes:?}");
+    assert_eq!(env_slugs(&t, &[]), ["staging", "production"]);
+    assert_eq!(integrity(&t.db), "ok");
+}

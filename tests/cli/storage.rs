@@ -244,3 +244,41 @@ fn lookups_by_name_use_an_index() {
         assert!(!plan.starts_with("SCAN"), "{sql}: {plan}");
     }
 }
+
+/// A file written by the first released schema, rebuilt from its SQL dump.
+fn released_v1(t: &TestEnv) {
+    std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
+    let conn = open(&t.db);
+    conn.execute_batch(include_str!("../fixtures/schema-v1.sql"))
+        .unwrap();
+    conn.execute_batch("PRAGMA application_id = 1347571530; PRAGMA user_version = 1;")
+        .unwrap();
+}
+
+#[test]
+fn a_file_of_the_first_released_schema_opens_and_upgrades() {
+    let t = TestEnv::new();
+    released_v1(&t);
+    let orgs = crate::helpers::slugs(&t.json(&["org", "list", "--as", "ana@acme.dev"]));
+    assert_eq!(orgs, ["acme", "beta"]);
+    let envs: Vec<crate::json::Env> =
+        t.json_as(&["env", "list", "--archived", "--as", "ana@acme.dev"]);
+    let envs: Vec<_> = envs.iter().map(|e| (e.slug.as_str(), e.archived)).collect();
+    assert_eq!(
+        envs,
+        [
+            ("dev", false),
+            ("staging", false),
+            ("hotfix", true),
+            ("production", false)
+        ]
+    );
+    t.ok(&["env", "add", "qa", "--as", "ana@acme.dev"]);
+    assert_eq!(crate::helpers::events(&t).len(), 7);
+    let conn = open(&t.db);
+    let version: i32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, proj::store::migrate::LATEST);
+    assert_eq!(integrity(&t.db), "ok");
+}
