@@ -107,6 +107,9 @@ pub struct Context {
     pub org: Option<Part>,
     pub project: Option<Part>,
     pub link: Option<PathBuf>,
+    /// A bare project name found in several organizations, with their `org/project` paths.
+    /// Only a command that needs the organization fails on it.
+    pub ambiguous: Option<(String, Vec<String>)>,
 }
 
 /// One level of the precedence: an org and/or a project, from one source.
@@ -228,14 +231,11 @@ impl Context {
                 }
                 [] => {}
                 many => {
-                    let names: Vec<_> = many
+                    let names = many
                         .iter()
                         .map(|p| format!("{}/{}", p.org, p.slug))
                         .collect();
-                    return Err(Error::usage(format!(
-                        "project `{name}` exists in several organizations"
-                    ))
-                    .with_hint(format!("name one: {}", names.join(", "))));
+                    ctx.ambiguous = Some((name.to_string(), names));
                 }
             }
         }
@@ -279,6 +279,12 @@ impl Context {
     /// The organization this command works on, looked up; exit 2 when none is selected.
     pub fn require_org(&self, db: &Db, actor: &Actor) -> Result<OrgRow> {
         let Some(part) = &self.org else {
+            if let Some((name, names)) = &self.ambiguous {
+                return Err(Error::usage(format!(
+                    "project `{name}` exists in several organizations"
+                ))
+                .with_hint(format!("name one: {}", names.join(", "))));
+            }
             let orgs = db.org_slugs(50)?;
             let hint = if orgs.is_empty() {
                 "create one with `proj org add NAME`, or run `proj init`".to_string()

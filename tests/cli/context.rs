@@ -186,7 +186,22 @@ fn bare_project_name_finds_its_organization() {
     assert_eq!(resolved(&c), tuple("beta", "flag", "api", "flag"));
     // In two organizations it is ambiguous: exit 2 naming both.
     let err = t.fails(&["env", "list", "-p", "shop"], 2);
+    assert!(err.contains("exists in several organizations"), "{err}");
     assert!(err.contains("acme/shop, beta/shop"), "{err}");
+    // Only commands that need the organization stumble on it.
+    let shell = [("PROJ_PROJECT", "shop")];
+    let orgs = ok_env(&t, t.path(), &shell, &["org", "list", "-o", "plain"]);
+    assert_eq!(orgs.lines().count(), 2);
+    ok_env(&t, t.path(), &shell, &["org", "add", "gamma"]);
+    let c = context(&t, t.path(), &shell, &[]);
+    assert!(c.org.is_none(), "{c:?}");
+    let r = run_env(&t, t.path(), &shell, &["project", "list"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("acme/shop, beta/shop"), "{}", r.stderr);
+    assert_eq!(
+        env_list(&t, t.path(), &shell, &["--org", "beta"]),
+        "beta-shop"
+    );
     t.fails(&["env", "list", "-p", "nope"], 2);
 }
 
