@@ -181,7 +181,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 slug: &args.name,
                 display_name: &display_name,
                 kind,
-                description: args.description.as_deref(),
+                description: args.description.as_deref().filter(|s| !s.is_empty()),
                 protected: kind.protected_by_default(),
             },
         )?;

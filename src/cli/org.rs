@@ -89,7 +89,10 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                     .with_hint("pick another name, or use it with `--org`"),
             );
         }
-        let org = db.org_insert(&args.name, args.display_name.as_deref())?;
+        let org = db.org_insert(
+            &args.name,
+            args.display_name.as_deref().filter(|s| !s.is_empty()),
+        )?;
         db.record(
             actor.name(),
             "org.add",

@@ -140,8 +140,8 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         let project = db.project_insert(
             &org,
             &args.name,
-            args.display_name.as_deref(),
-            args.description.as_deref(),
+            args.display_name.as_deref().filter(|s| !s.is_empty()),
+            args.description.as_deref().filter(|s| !s.is_empty()),
         )?;
         for slug in &envs {
             let kind = EnvKind::infer(slug);

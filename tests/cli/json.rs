@@ -364,3 +364,30 @@ fn usage_errors_follow_the_format_that_wins() {
         r.stderr
     );
 }
+
+#[test]
+fn an_empty_free_text_is_null_on_add_as_on_rename() {
+    let t = TestEnv::new();
+    let o: Org = t.json_as(&["org", "add", "acme", "--display-name", ""]);
+    assert_eq!(o.display_name, None);
+    let p: Project = t.json_as(&[
+        "project",
+        "add",
+        "shop",
+        "--display-name",
+        "",
+        "--description",
+        "",
+    ]);
+    assert_eq!((p.display_name, p.description), (None, None));
+    let e: Env = t.json_as(&[
+        "env",
+        "add",
+        "qa",
+        "--display-name",
+        "",
+        "--description",
+        "",
+    ]);
+    assert_eq!((e.display_name.as_str(), e.description), ("Qa", None));
+}
