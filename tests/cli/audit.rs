@@ -226,3 +226,22 @@ fn log_of_an_empty_file() {
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
     assert!(r.stderr.contains("no events"), "{}", r.stderr);
 }
+
+#[test]
+fn log_shows_twenty_by_default() {
+    let t = TestEnv::with_shop();
+    let conn = crate::helpers::open(&t.db);
+    for i in 0..30 {
+        conn.execute(
+            "INSERT INTO events (at, actor, action, target) VALUES (?1, 'tester', 'env.add', ?2)",
+            (NOW, format!("acme/shop/e{i}")),
+        )
+        .unwrap();
+    }
+    assert_eq!(events(&t).len(), 32);
+    let default: Vec<Event> = t.json_as(&["log"]);
+    assert_eq!(default.len(), 20);
+    assert_eq!(default[0].target, "acme/shop/e29");
+    t.fails(&["log", "--limit", "-1"], 2);
+    assert_eq!(t.json(&["log", "--limit", "0"]), serde_json::json!([]));
+}

@@ -328,3 +328,28 @@ fn project_use_then_a_real_command() {
     let envs: Vec<crate::json::Env> = t.json_as(&["env", "list", "-p", "beta/shop"]);
     assert_eq!(envs[0].slug, "staging");
 }
+
+#[test]
+fn identity_and_database_sources() {
+    let t = TestEnv::with_shop();
+    let c = context(&t, t.path(), &[], &["--as", "ana@acme.dev"]);
+    assert_eq!(
+        (c.identity.value.as_str(), c.identity.source.as_str()),
+        ("ana@acme.dev", "flag")
+    );
+    assert_eq!(c.identity.detail.as_deref(), Some("--as"));
+    let c = context(&t, t.path(), &[("PROJ_AS", "bo@acme.dev")], &[]);
+    assert_eq!(
+        (c.identity.value.as_str(), c.identity.source.as_str()),
+        ("bo@acme.dev", "env")
+    );
+    let c = context(&t, t.path(), &[], &[]);
+    assert_eq!(
+        (c.identity.value.as_str(), c.identity.source.as_str()),
+        ("tester", "os-user")
+    );
+    let db = t.db.display().to_string();
+    let c = context(&t, t.path(), &[], &["--db", &db]);
+    // The same path as PROJ_DB: it came from the environment either way.
+    assert_eq!(c.db.value, db);
+}
