@@ -16,3 +16,4 @@ mod org;
 mod output;
 mod project;
 mod storage;
+mod terminal;
