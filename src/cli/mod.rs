@@ -12,7 +12,7 @@ use crate::context::{Context, Inputs};
 use crate::error::{Error, Result};
 use crate::output::{Format, Output};
 use crate::store::{Db, Store};
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -205,7 +205,7 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
 /// The whole program: parse, dispatch, report. Returns the exit code.
 pub fn run(args: Vec<OsString>) -> u8 {
     let json = wants_json(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match parse(&args) {
         Ok(cli) => cli,
         Err(e) => return report_clap(e, json),
     };
@@ -217,6 +217,23 @@ pub fn run(args: Vec<OsString>) -> u8 {
             e.exit_code()
         }
     }
+}
+
+/// Parses the command line. An empty `PROJ_DB`, `PROJ_OUTPUT` or `PROJ_AS` counts as unset,
+/// as an empty `PROJ_ORG`/`PROJ_PROJECT` does, instead of "a value is required".
+fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut cmd = Cli::command();
+    for (id, var) in [
+        ("db", "PROJ_DB"),
+        ("output", "PROJ_OUTPUT"),
+        ("as_member", "PROJ_AS"),
+    ] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            cmd = cmd.mut_arg(id, |a| a.env(None::<&'static str>));
+        }
+    }
+    let matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {

@@ -102,3 +102,32 @@ fn global_flags_before_the_command() {
     assert_eq!(r.code, 3);
     assert!(r.stderr.starts_with("{\"error\""), "{}", r.stderr);
 }
+
+#[test]
+fn empty_environment_variables_count_as_unset() {
+    let t = TestEnv::with_shop();
+    let empty = [
+        ("PROJ_OUTPUT", ""),
+        ("PROJ_AS", ""),
+        ("PROJ_ORG", ""),
+        ("PROJ_PROJECT", ""),
+    ];
+    let out = ok_env(&t, t.path(), &empty, &["env", "list", "-o", "plain"]);
+    assert_eq!(out, "production\tProduction\tproduction\tyes\n");
+    let table = ok_env(&t, t.path(), &empty, &["env", "list"]);
+    assert!(table.starts_with('╭'), "{table}");
+    // An empty PROJ_DB falls back to the default location (inside the test's HOME).
+    let c: crate::json::Context = serde_json::from_str(&ok_env(
+        &t,
+        t.path(),
+        &[("PROJ_DB", "")],
+        &["context", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(c.db.source, "default");
+    assert!(
+        c.db.value.starts_with(&t.path().display().to_string()),
+        "{}",
+        c.db.value
+    );
+}
