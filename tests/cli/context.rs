@@ -353,3 +353,34 @@ fn identity_and_database_sources() {
     // The same path as PROJ_DB: it came from the environment either way.
     assert_eq!(c.db.value, db);
 }
+
+#[test]
+fn an_unreadable_link_file_stops_resolution_instead_of_being_skipped() {
+    let t = two_orgs();
+    let root = t.path().join("repo");
+    let sub = root.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    ok_env(&t, &root, &[], &["link", "acme/web"]);
+    t.ok(&["project", "use", "beta/shop"]);
+    let broken = sub.join(".proj.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    // Neither the link above it nor the saved selection is used in its place.
+    let before = t.dump();
+    let r = run_env(&t, &sub, &[], &["env", "add", "qa"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let what = format!("error: cannot read the link file {}", broken.display());
+    assert!(r.stderr.starts_with(&what), "{}", r.stderr);
+    assert!(r.stderr.contains("proj unlink"), "{}", r.stderr);
+    assert_eq!(before, t.dump());
+    // What does not need it still works, and so do explicit choices.
+    ok_env(&t, &sub, &[], &["org", "list"]);
+    assert_eq!(env_list(&t, &sub, &[], &["-p", "beta/web"]), "beta-web");
+    // `proj link` replaces it; `proj unlink` removes a broken one.
+    ok_env(&t, &sub, &[], &["link", "beta/web"]);
+    assert_eq!(env_list(&t, &sub, &[], &[]), "beta-web");
+    std::fs::write(&broken, "[]").unwrap();
+    let l: Link = serde_json::from_str(&ok_env(&t, &sub, &[], &["unlink", "--json"])).unwrap();
+    assert_eq!(Path::new(&l.path), broken);
+    assert!(!broken.exists());
+    assert_eq!(env_list(&t, &sub, &[], &[]), "acme-web");
+}
