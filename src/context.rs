@@ -107,9 +107,10 @@ pub struct Context {
     pub org: Option<Part>,
     pub project: Option<Part>,
     pub link: Option<PathBuf>,
-    /// A bare project name found in several organizations, with their `org/project` paths.
-    /// Only a command that needs the organization fails on it.
-    pub ambiguous: Option<(String, Vec<String>)>,
+    /// A bare project name no organization could be chosen for, with the `org/project`
+    /// paths that have it (none, or several). Only a command that needs the organization
+    /// fails on it.
+    pub unplaced: Option<(String, Vec<String>)>,
     /// A link file that applies here but cannot be read, and why. Nothing below it in the
     /// precedence is used, and a command that needs what it would have said fails.
     pub broken_link: Option<(PathBuf, String)>,
@@ -235,13 +236,12 @@ impl Context {
                         source: l.source.clone(),
                     })
                 }
-                [] => {}
-                many => {
-                    let names = many
+                found => {
+                    let names = found
                         .iter()
                         .map(|p| format!("{}/{}", p.org, p.slug))
                         .collect();
-                    ctx.ambiguous = Some((name.to_string(), names));
+                    ctx.unplaced = Some((name.to_string(), names));
                 }
             }
         }
@@ -301,11 +301,28 @@ impl Context {
             if let Some(e) = self.broken_link_error() {
                 return Err(e);
             }
-            if let Some((name, names)) = &self.ambiguous {
-                return Err(Error::usage(format!(
-                    "project `{name}` exists in several organizations"
-                ))
-                .with_hint(format!("name one: {}", names.join(", "))));
+            match &self.unplaced {
+                Some((name, names)) if names.is_empty() => {
+                    let mut all = Vec::new();
+                    for org in db.orgs()? {
+                        for p in visible_projects(db, actor, &org)? {
+                            all.push(format!("{}/{}", org.slug, p.slug));
+                        }
+                    }
+                    let mut e =
+                        Error::not_found(format!("project `{name}` not found in any organization"));
+                    if !all.is_empty() {
+                        e = e.with_hint(format!("available: {}", all.join(", ")));
+                    }
+                    return Err(e);
+                }
+                Some((name, names)) => {
+                    return Err(Error::usage(format!(
+                        "project `{name}` exists in several organizations"
+                    ))
+                    .with_hint(format!("name one: {}", names.join(", "))));
+                }
+                None => {}
             }
             let orgs = db.org_slugs(50)?;
             let hint = if orgs.is_empty() {

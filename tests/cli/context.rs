@@ -202,7 +202,16 @@ fn bare_project_name_finds_its_organization() {
         env_list(&t, t.path(), &shell, &["--org", "beta"]),
         "beta-shop"
     );
-    t.fails(&["env", "list", "-p", "nope"], 2);
+    // In none, with several organizations to look in: not found, naming what there is.
+    let err = t.fails(&["env", "list", "-p", "nope"], 3);
+    assert!(
+        err.contains("error: project `nope` not found in any organization"),
+        "{err}"
+    );
+    assert!(
+        err.contains("available: acme/shop, acme/web, beta/api, beta/shop"),
+        "{err}"
+    );
 }
 
 #[test]
