@@ -282,3 +282,21 @@ fn a_file_of_the_first_released_schema_opens_and_upgrades() {
     assert_eq!(version, proj::store::migrate::LATEST);
     assert_eq!(integrity(&t.db), "ok");
 }
+
+#[test]
+fn a_file_locked_even_for_readers_is_busy_not_foreign() {
+    let t = TestEnv::with_shop();
+    let before = snapshot(&t.db);
+    let conn = open(&t.db);
+    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+        .unwrap();
+    for args in [&["env", "list"][..], &["env", "add", "qa"][..]] {
+        let r = run_env(&t, t.path(), &[("PROJ_BUSY_TIMEOUT_MS", "200")], args);
+        assert_eq!(r.code, 6, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("busy"), "{}", r.stderr);
+    }
+    conn.execute_batch("ROLLBACK").unwrap();
+    drop(conn);
+    assert_eq!(snapshot(&t.db).0, before.0);
+    t.ok(&["env", "list"]);
+}
