@@ -130,3 +130,30 @@ fn name_lookups_are_exact() {
     fails_unchanged(&t, &["org", "show", "%"], 3);
     fails_unchanged(&t, &["project", "show", "s%"], 3);
 }
+
+/// The contract's rule, written out independently of the implementation.
+fn contract_allows(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+}
+
+proptest::proptest! {
+    #[test]
+    fn validation_agrees_with_the_contract(name in "[a-z0-9A-Z_ -]{0,70}") {
+        proptest::prop_assert_eq!(proj::model::is_valid_slug(&name), contract_allows(&name));
+    }
+
+    #[test]
+    fn a_suggestion_is_always_a_valid_slug(name in "\\PC{0,90}") {
+        if let Some(s) = proj::model::suggest_slug(&name) {
+            proptest::prop_assert!(contract_allows(&s), "{:?} -> {:?}", name, s);
+            proptest::prop_assert_ne!(s, name);
+        }
+    }
+}
