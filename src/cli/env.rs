@@ -235,7 +235,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if let Some(n) = &args.new_name {
         validate_slug("environment", n)?;
     }
-    let renamed = app.write(|db, actor, ctx| {
+    let (renamed, changed) = app.write(|db, actor, ctx| {
         let (org, project, before) = locate(db, actor, ctx, &args.env)?;
         access::require(
             db,
@@ -266,18 +266,25 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(k) = args.kind {
             after.kind = k;
         }
-        db.env_update(&after)?;
-        db.record(
-            actor.name(),
-            "env.update",
-            Some(org.id),
-            Some(project.id),
-            &env_path(&after),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
-        )?;
-        Ok(EnvView::new(&after))
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = snapshot::row(&before) != snapshot::row(&after);
+        if changed {
+            db.env_update(&after)?;
+            db.record(
+                actor.name(),
+                "env.update",
+                Some(org.id),
+                Some(project.id),
+                &env_path(&after),
+                Some(&snapshot::row(&before)),
+                Some(&snapshot::row(&after)),
+            )?;
+        }
+        Ok((EnvView::new(&after), changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 

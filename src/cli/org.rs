@@ -140,7 +140,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if let Some(n) = &args.new_name {
         validate_slug("organization", n)?;
     }
-    let renamed = app.write(|db, actor, _| {
+    let (renamed, changed) = app.write(|db, actor, _| {
         let before = find_org(db, actor, &args.org)?;
         access::require(db, actor, Action::OrgUpdate, &Target::org(&before))?;
         let mut after = before.clone();
@@ -155,18 +155,25 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.display_name {
             after.display_name = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        db.org_update(&after)?;
-        db.record(
-            actor.name(),
-            "org.update",
-            Some(after.id),
-            None,
-            &after.slug,
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
-        )?;
-        view(db, actor, &after)
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = snapshot::row(&before) != snapshot::row(&after);
+        if changed {
+            db.org_update(&after)?;
+            db.record(
+                actor.name(),
+                "org.update",
+                Some(after.id),
+                None,
+                &after.slug,
+                Some(&snapshot::row(&before)),
+                Some(&snapshot::row(&after)),
+            )?;
+        }
+        Ok((view(db, actor, &after)?, changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 

@@ -208,7 +208,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if let Some(n) = &args.new_name {
         validate_slug("project", n)?;
     }
-    let renamed = app.write(|db, actor, ctx| {
+    let (renamed, changed) = app.write(|db, actor, ctx| {
         let (org, before) = locate(db, actor, ctx, Some(&args.project))?;
         access::require(
             db,
@@ -232,18 +232,25 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.description {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        db.project_update(&after)?;
-        db.record(
-            actor.name(),
-            "project.update",
-            Some(org.id),
-            Some(after.id),
-            &format!("{}/{}", org.slug, after.slug),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
-        )?;
-        view(db, &after)
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = snapshot::row(&before) != snapshot::row(&after);
+        if changed {
+            db.project_update(&after)?;
+            db.record(
+                actor.name(),
+                "project.update",
+                Some(org.id),
+                Some(after.id),
+                &format!("{}/{}", org.slug, after.slug),
+                Some(&snapshot::row(&before)),
+                Some(&snapshot::row(&after)),
+            )?;
+        }
+        Ok((view(db, &after)?, changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 

@@ -147,9 +147,22 @@ fn reads_failures_and_no_ops_write_no_event() {
         &["env", "unarchive", "staging"][..],
         &["env", "unprotect", "staging"][..],
         &["env", "protect", "production"][..],
+        &["org", "rename", "acme", "acme"][..],
+        &["project", "rename", "shop", "--description", ""][..],
+        &["env", "rename", "staging", "--kind", "staging"][..],
+        &[
+            "env",
+            "rename",
+            "staging",
+            "staging",
+            "--display-name",
+            "Staging",
+        ][..],
     ] {
         t.ok(args);
     }
+    let r = t.run(&["org", "rename", "acme", "acme"]);
+    assert!(r.stderr.contains("nothing changed"), "{}", r.stderr);
     assert_eq!(before, t.dump());
     fails_unchanged(&t, &["env", "add", "staging"], 4);
     fails_unchanged(&t, &["env", "remove", "production"], 4);
