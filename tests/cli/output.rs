@@ -249,3 +249,19 @@ fn a_reader_that_closes_early_is_not_an_error() {
     let (code, stderr) = read_then_close(&t, &["log", "-n", "1000"], 1);
     assert_eq!((code, stderr.as_str()), (0, ""));
 }
+
+#[test]
+fn plain_records_stay_one_line_whatever_the_free_text() {
+    let t = TestEnv::with_shop();
+    t.ok(&["env", "add", "qa", "--display-name", "QA\tline\none"]);
+    let plain = t.ok(&["env", "list", "-o", "plain"]);
+    assert_eq!(
+        plain,
+        "qa\tQA line one\tcustom\tno\nproduction\tProduction\tproduction\tyes\n"
+    );
+    let shown = t.ok(&["env", "show", "qa", "-o", "plain"]);
+    assert_eq!(shown, "qa\tQA line one\tcustom\tno\n");
+    // JSON keeps the text as it is.
+    let e: crate::json::Env = t.json_as(&["env", "show", "qa"]);
+    assert_eq!(e.display_name, "QA\tline\none");
+}
