@@ -15,5 +15,6 @@ mod names;
 mod org;
 mod output;
 mod project;
+mod rules;
 mod storage;
 mod terminal;
