@@ -88,17 +88,17 @@ pub struct LinkFile {
     pub project: String,
 }
 
-/// Finds the link file in `dir` or its nearest ancestor.
-pub fn find_link(dir: &Path) -> Option<(PathBuf, LinkFile)> {
-    for d in dir.ancestors() {
-        let path = d.join(LINK_FILE);
-        if let Ok(text) = std::fs::read_to_string(&path)
-            && let Ok(link) = serde_json::from_str::<LinkFile>(&text)
-        {
-            return Some((path, link));
-        }
-    }
-    None
+/// Finds the link file in `dir` or its nearest ancestor, with what it says or why it cannot
+/// be read. An unreadable one is not skipped: the one above it may name another project.
+pub fn find_link(dir: &Path) -> Option<(PathBuf, Result<LinkFile, String>)> {
+    let path = dir
+        .ancestors()
+        .map(|d| d.join(LINK_FILE))
+        .find(|p| p.is_file())?;
+    let link = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str::<LinkFile>(&text).map_err(|e| e.to_string()));
+    Some((path, link))
 }
 
 /// The resolved context: slugs and where they came from; nothing looked up yet.
@@ -107,6 +107,13 @@ pub struct Context {
     pub org: Option<Part>,
     pub project: Option<Part>,
     pub link: Option<PathBuf>,
+    /// A bare project name no organization could be chosen for, with the `org/project`
+    /// paths that have it (none, or several). Only a command that needs the organization
+    /// fails on it.
+    pub unplaced: Option<(String, Vec<String>)>,
+    /// A link file that applies here but cannot be read, and why. Nothing below it in the
+    /// precedence is used, and a command that needs what it would have said fails.
+    pub broken_link: Option<(PathBuf, String)>,
 }
 
 /// One level of the precedence: an org and/or a project, from one source.
@@ -180,16 +187,23 @@ impl Context {
             Source::Env("PROJ_ORG"),
             Source::Env("PROJ_PROJECT"),
         )?);
-        let link = inputs.cwd.as_deref().and_then(find_link);
-        if let Some((path, l)) = &link {
-            levels.push(Level {
-                org: Some(l.org.clone()),
-                project: Some(l.project.clone()),
-                source: Source::Link(path.clone()),
-            });
+        let mut ctx = Context::default();
+        match inputs.cwd.as_deref().and_then(find_link) {
+            Some((path, Ok(l))) => {
+                levels.push(Level {
+                    org: Some(l.org),
+                    project: Some(l.project),
+                    source: Source::Link(path.clone()),
+                });
+                ctx.link = Some(path);
+            }
+            Some((path, Err(why))) => ctx.broken_link = Some((path, why)),
+            None => {}
         }
         let saved = db.selection()?;
-        if let Some((o, p)) = &saved.project {
+        if ctx.broken_link.is_some() {
+            // The broken link would have decided; do not guess past it.
+        } else if let Some((o, p)) = &saved.project {
             levels.push(Level {
                 org: Some(o.clone()),
                 project: Some(p.clone()),
@@ -203,10 +217,6 @@ impl Context {
             });
         }
 
-        let mut ctx = Context {
-            link: link.map(|(p, _)| p),
-            ..Context::default()
-        };
         ctx.org = levels.iter().find_map(|l| {
             l.org.clone().map(|value| Part {
                 value,
@@ -226,20 +236,16 @@ impl Context {
                         source: l.source.clone(),
                     })
                 }
-                [] => {}
-                many => {
-                    let names: Vec<_> = many
+                found => {
+                    let names = found
                         .iter()
                         .map(|p| format!("{}/{}", p.org, p.slug))
                         .collect();
-                    return Err(Error::usage(format!(
-                        "project `{name}` exists in several organizations"
-                    ))
-                    .with_hint(format!("name one: {}", names.join(", "))));
+                    ctx.unplaced = Some((name.to_string(), names));
                 }
             }
         }
-        if ctx.org.is_none() {
+        if ctx.org.is_none() && ctx.broken_link.is_none() {
             let orgs = visible_org_slugs(db, actor, 2)?;
             if let [only] = orgs.as_slice() {
                 ctx.org = Some(Part {
@@ -263,6 +269,7 @@ impl Context {
             _ => None,
         });
         if ctx.project.is_none()
+            && ctx.broken_link.is_none()
             && let Some(o) = db.org(&org.value)?
         {
             let projects = visible_projects(db, actor, &o)?;
@@ -276,9 +283,47 @@ impl Context {
         Ok(ctx)
     }
 
+    fn broken_link_error(&self) -> Option<Error> {
+        let (path, why) = self.broken_link.as_ref()?;
+        Some(
+            Error::internal(format!("cannot read the link file {}", path.display()))
+                .caused_by(why)
+                .with_hint(
+                    "fix it, replace it with `proj link ORG/PROJECT`, remove it with `proj unlink`, \
+                     or pass --org/--project",
+                ),
+        )
+    }
+
     /// The organization this command works on, looked up; exit 2 when none is selected.
     pub fn require_org(&self, db: &Db, actor: &Actor) -> Result<OrgRow> {
         let Some(part) = &self.org else {
+            if let Some(e) = self.broken_link_error() {
+                return Err(e);
+            }
+            match &self.unplaced {
+                Some((name, names)) if names.is_empty() => {
+                    let mut all = Vec::new();
+                    for org in db.orgs()? {
+                        for p in visible_projects(db, actor, &org)? {
+                            all.push(format!("{}/{}", org.slug, p.slug));
+                        }
+                    }
+                    let mut e =
+                        Error::not_found(format!("project `{name}` not found in any organization"));
+                    if !all.is_empty() {
+                        e = e.with_hint(format!("available: {}", all.join(", ")));
+                    }
+                    return Err(e);
+                }
+                Some((name, names)) => {
+                    return Err(Error::usage(format!(
+                        "project `{name}` exists in several organizations"
+                    ))
+                    .with_hint(format!("name one: {}", names.join(", "))));
+                }
+                None => {}
+            }
             let orgs = visible_org_slugs(db, actor, 50)?;
             let hint = if orgs.is_empty() {
                 "create one with `proj org add NAME`, or run `proj init`".to_string()
@@ -297,6 +342,9 @@ impl Context {
     pub fn require_project(&self, db: &Db, actor: &Actor) -> Result<(OrgRow, ProjectRow)> {
         let org = self.require_org(db, actor)?;
         let Some(part) = &self.project else {
+            if let Some(e) = self.broken_link_error() {
+                return Err(e);
+            }
             let names: Vec<_> = visible_projects(db, actor, &org)?
                 .into_iter()
                 .map(|p| p.slug)

@@ -61,7 +61,7 @@ impl Output {
         }
         match self.format {
             Format::Json => self.json(item),
-            Format::Plain => write_stdout(&(item.plain().join("\t") + "\n")),
+            Format::Plain => write_stdout(&plain_line(item.plain())),
             Format::Table => write_stdout(&self.table(item.headers(), vec![item.cells()])),
         }
     }
@@ -75,8 +75,7 @@ impl Output {
             Format::Plain => {
                 let mut s = String::new();
                 for item in items {
-                    s.push_str(&item.plain().join("\t"));
-                    s.push('\n');
+                    s.push_str(&plain_line(item.plain()));
                 }
                 write_stdout(&s)
             }
@@ -140,6 +139,16 @@ impl Output {
         }
         format!("{table}\n")
     }
+}
+
+/// One plain record: fields joined by tabs. A tab or line break inside a free-text field
+/// becomes a space, so every record stays one line of the same number of fields.
+fn plain_line(fields: Vec<String>) -> String {
+    let fields: Vec<String> = fields
+        .into_iter()
+        .map(|f| f.replace(['\t', '\n', '\r'], " "))
+        .collect();
+    fields.join("\t") + "\n"
 }
 
 /// Writes to stdout; a closed pipe (`proj … | head`) ends the process quietly.

@@ -187,7 +187,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 slug: &args.name,
                 display_name: &display_name,
                 kind,
-                description: args.description.as_deref(),
+                description: args.description.as_deref().filter(|s| !s.is_empty()),
                 protected: kind.protected_by_default(),
             },
         )?;
@@ -241,7 +241,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if let Some(n) = &args.new_name {
         validate_slug("environment", n)?;
     }
-    let renamed = app.write(|db, actor, ctx| {
+    let (renamed, changed) = app.write(|db, actor, ctx| {
         let (org, project, before) = locate(db, actor, ctx, &args.env)?;
         access::require(
             db,
@@ -272,18 +272,25 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(k) = args.kind {
             after.kind = k;
         }
-        db.env_update(&after)?;
-        db.record(
-            actor.name(),
-            "env.update",
-            Some(org.id),
-            Some(project.id),
-            &env_path(&after),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
-        )?;
-        Ok(EnvView::new(&after))
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = snapshot::row(&before) != snapshot::row(&after);
+        if changed {
+            db.env_update(&after)?;
+            db.record(
+                actor.name(),
+                "env.update",
+                Some(org.id),
+                Some(project.id),
+                &env_path(&after),
+                Some(&snapshot::row(&before)),
+                Some(&snapshot::row(&after)),
+            )?;
+        }
+        Ok((EnvView::new(&after), changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 #[derive(Debug, Args)]
 pub struct LinkArgs {
     /// Project to pin this directory to, as ORG/PROJECT or PROJECT (default: the current one)
+    #[arg(id = "project_arg", value_name = "PROJECT")]
     pub project: Option<String>,
 }
 
@@ -69,12 +70,25 @@ pub fn unlink(app: &mut App) -> Result<()> {
     };
     std::fs::remove_file(&path)
         .map_err(|e| Error::internal(format!("cannot remove {}", path.display())).caused_by(e))?;
-    app.out.status(&format!(
-        "unlinked {} from {}/{}",
-        path.parent().unwrap_or(&path).display(),
-        link.org,
-        link.project
-    ));
+    let place = path.parent().unwrap_or(&path).display().to_string();
+    // An unreadable link file goes too; it names no project, so the view's are empty.
+    let link = match link {
+        Ok(link) => {
+            app.out.status(&format!(
+                "unlinked {place} from {}/{}",
+                link.org, link.project
+            ));
+            link
+        }
+        Err(_) => {
+            app.out
+                .status(&format!("removed the unreadable link file in {place}"));
+            LinkFile {
+                org: String::new(),
+                project: String::new(),
+            }
+        }
+    };
     app.out.one(&LinkView {
         org: link.org,
         project: link.project,

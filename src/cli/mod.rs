@@ -21,7 +21,7 @@ use crate::context::{Context, Inputs};
 use crate::error::{Error, Result};
 use crate::output::{Format, Output};
 use crate::store::{Db, Store};
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -243,7 +243,7 @@ pub fn run(args: Vec<OsString>) -> u8 {
     // Shell completion calls `COMPLETE=<shell> proj -- <words>`; without it this is one lookup.
     complete::complete_and_exit_if_asked();
     let json = wants_json(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match parse(&args) {
         Ok(cli) => cli,
         Err(e) => return report_clap(e, json),
     };
@@ -255,6 +255,23 @@ pub fn run(args: Vec<OsString>) -> u8 {
             e.exit_code()
         }
     }
+}
+
+/// Parses the command line. An empty `PROJ_DB`, `PROJ_OUTPUT` or `PROJ_AS` counts as unset,
+/// as an empty `PROJ_ORG`/`PROJ_PROJECT` does, instead of "a value is required".
+fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut cmd = Cli::command();
+    for (id, var) in [
+        ("db", "PROJ_DB"),
+        ("output", "PROJ_OUTPUT"),
+        ("as_member", "PROJ_AS"),
+    ] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            cmd = cmd.mut_arg(id, |a| a.env(None::<&'static str>));
+        }
+    }
+    let matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {
@@ -280,21 +297,28 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
 }
 
 /// Whether the user asked for JSON, read before clap so its errors can be JSON too.
+/// Mirrors `App::new`: `--json` wins, else the last `-o`/`--output`, else `PROJ_OUTPUT`.
 fn wants_json(args: &[OsString]) -> bool {
+    let mut format = std::env::var("PROJ_OUTPUT").unwrap_or_default();
+    let mut json_flag = false;
     let mut prev_o = false;
-    let env_json = std::env::var("PROJ_OUTPUT").is_ok_and(|v| v == "json");
-    let mut json = env_json;
     for a in args.iter().skip(1) {
         let a = a.to_string_lossy();
         if a == "--" {
             break;
         }
-        if a == "--json" || a == "--output=json" || a == "-ojson" || (prev_o && a == "json") {
-            json = true;
+        if prev_o {
+            format = a.to_string();
+        } else if a == "--json" {
+            json_flag = true;
+        } else if let Some(v) = a.strip_prefix("--output=") {
+            format = v.to_string();
+        } else if let Some(v) = a.strip_prefix("-o").filter(|v| !v.is_empty()) {
+            format = v.trim_start_matches('=').to_string();
         }
-        prev_o = a == "-o" || a == "--output";
+        prev_o = !prev_o && (a == "-o" || a == "--output");
     }
-    json
+    json_flag || format == "json"
 }
 
 fn report_clap(e: clap::Error, json: bool) -> u8 {

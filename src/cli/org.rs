@@ -20,6 +20,7 @@ pub enum OrgCmd {
     /// Show one organization (default: the current one)
     Show {
         /// Organization slug
+        #[arg(id = "org_arg", value_name = "ORG")]
         org: Option<String>,
     },
     /// Rename an organization or change its display name
@@ -28,11 +29,13 @@ pub enum OrgCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// Organization slug
+        #[arg(id = "org_arg", value_name = "ORG")]
         org: String,
     },
     /// Make an organization the current one for later commands
     Use {
         /// Organization slug
+        #[arg(id = "org_arg", value_name = "ORG")]
         org: String,
     },
 }
@@ -49,6 +52,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Current slug
+    #[arg(id = "org_arg", value_name = "ORG")]
     pub org: String,
     /// New slug
     pub new_name: Option<String>,
@@ -85,7 +89,10 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                     .with_hint("pick another name, or use it with `--org`"),
             );
         }
-        let org = db.org_insert(&args.name, args.display_name.as_deref())?;
+        let org = db.org_insert(
+            &args.name,
+            args.display_name.as_deref().filter(|s| !s.is_empty()),
+        )?;
         db.record(
             actor.name(),
             "org.add",
@@ -133,7 +140,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if let Some(n) = &args.new_name {
         validate_slug("organization", n)?;
     }
-    let renamed = app.write(|db, actor, _| {
+    let (renamed, changed) = app.write(|db, actor, _| {
         let before = find_org(db, actor, &args.org)?;
         access::require(db, actor, Action::OrgUpdate, &Target::org(&before))?;
         let mut after = before.clone();
@@ -148,18 +155,25 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.display_name {
             after.display_name = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        db.org_update(&after)?;
-        db.record(
-            actor.name(),
-            "org.update",
-            Some(after.id),
-            None,
-            &after.slug,
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
-        )?;
-        view(db, actor, &after)
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = snapshot::row(&before) != snapshot::row(&after);
+        if changed {
+            db.org_update(&after)?;
+            db.record(
+                actor.name(),
+                "org.update",
+                Some(after.id),
+                None,
+                &after.slug,
+                Some(&snapshot::row(&before)),
+                Some(&snapshot::row(&after)),
+            )?;
+        }
+        Ok((view(db, actor, &after)?, changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 

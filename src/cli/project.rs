@@ -23,6 +23,7 @@ pub enum ProjectCmd {
     /// Show one project (default: the current one)
     Show {
         /// Project slug, or ORG/PROJECT
+        #[arg(id = "project_arg", value_name = "PROJECT")]
         project: Option<String>,
     },
     /// Rename a project or change its display name or description
@@ -31,11 +32,13 @@ pub enum ProjectCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// Project slug, or ORG/PROJECT
+        #[arg(id = "project_arg", value_name = "PROJECT")]
         project: String,
     },
     /// Make a project (and its organization) the current one for later commands
     Use {
         /// Project slug, or ORG/PROJECT
+        #[arg(id = "project_arg", value_name = "PROJECT")]
         project: String,
     },
 }
@@ -61,6 +64,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Project slug, or ORG/PROJECT
+    #[arg(id = "project_arg", value_name = "PROJECT")]
     pub project: String,
     /// New slug
     pub new_name: Option<String>,
@@ -136,8 +140,8 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         let project = db.project_insert(
             &org,
             &args.name,
-            args.display_name.as_deref(),
-            args.description.as_deref(),
+            args.display_name.as_deref().filter(|s| !s.is_empty()),
+            args.description.as_deref().filter(|s| !s.is_empty()),
         )?;
         for slug in &envs {
             let kind = EnvKind::infer(slug);
@@ -204,7 +208,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if let Some(n) = &args.new_name {
         validate_slug("project", n)?;
     }
-    let renamed = app.write(|db, actor, ctx| {
+    let (renamed, changed) = app.write(|db, actor, ctx| {
         let (org, before) = locate(db, actor, ctx, Some(&args.project))?;
         access::require(
             db,
@@ -228,18 +232,25 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.description {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        db.project_update(&after)?;
-        db.record(
-            actor.name(),
-            "project.update",
-            Some(org.id),
-            Some(after.id),
-            &format!("{}/{}", org.slug, after.slug),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
-        )?;
-        view(db, &after)
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = snapshot::row(&before) != snapshot::row(&after);
+        if changed {
+            db.project_update(&after)?;
+            db.record(
+                actor.name(),
+                "project.update",
+                Some(org.id),
+                Some(after.id),
+                &format!("{}/{}", org.slug, after.slug),
+                Some(&snapshot::row(&before)),
+                Some(&snapshot::row(&after)),
+            )?;
+        }
+        Ok((view(db, &after)?, changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 

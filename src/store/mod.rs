@@ -49,11 +49,9 @@ impl Store {
         }
         // Identify the file before changing anything: a foreign or newer file stays untouched.
         let identity = migrate::identify(&conn, path)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| {
-                Error::from(e).caused_by(format!("while enabling WAL on {}", path.display()))
-            })?;
+        let mode = enable_wal(&conn).map_err(|e| {
+            Error::from(e).caused_by(format!("while enabling WAL on {}", path.display()))
+        })?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::internal(format!(
                 "{} could not be switched to WAL mode (it answered `{mode}`)",
@@ -175,6 +173,24 @@ fn uri_path(path: &Path) -> String {
         }
     }
     out
+}
+
+/// Switches the file to WAL. Changing the journal mode needs an exclusive lock and SQLite
+/// answers "busy" at once instead of calling the busy handler, so several processes opening
+/// a new file together would fail here; wait for the others as the busy timeout allows.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + busy_timeout();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            result => return result,
+        }
+    }
 }
 
 fn busy_timeout() -> Duration {

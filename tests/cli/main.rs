@@ -3,12 +3,27 @@
 mod support;
 
 mod access_matrix;
+mod audit;
+mod concurrency;
+mod context;
 mod core;
 mod doctor;
+mod env;
+mod exit_codes;
 mod generated;
+mod globals;
+mod helpers;
+mod json;
 mod member;
+mod names;
+mod org;
+mod output;
+mod project;
 mod query_plan;
 mod resource;
+mod rules;
 mod shells;
+mod storage;
+mod terminal;
 mod tree;
 mod wizard;

@@ -32,7 +32,12 @@ impl TestEnv {
 
     /// `proj` with a cleared environment pointing everything inside the temp dir.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("proj").expect("binary");
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same as `cmd`, as a plain `std::process::Command` (to spawn and pipe).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("proj"));
         let home = self.dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
         cmd.env_clear()
