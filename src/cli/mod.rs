@@ -166,10 +166,25 @@ impl App {
         }
     }
 
+    /// The store to write to, creating the file if it does not exist yet.
     pub fn store(&mut self) -> Result<&mut Store> {
-        if self.store.is_none() {
+        if self.store.as_ref().is_none_or(Store::is_stand_in) {
             let (path, _) = self.db_path()?;
             self.store = Some(Store::open(&path)?);
+        }
+        Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    /// The store to read from. A file that does not exist yet reads as an empty database and
+    /// is not created: a command that only looks (or fails) leaves the disk as it was.
+    fn reader(&mut self) -> Result<&mut Store> {
+        if self.store.is_none() {
+            let (path, _) = self.db_path()?;
+            self.store = Some(if path.exists() {
+                Store::open(&path)?
+            } else {
+                Store::empty_stand_in(&path)?
+            });
         }
         Ok(self.store.as_mut().expect("opened above"))
     }
@@ -182,7 +197,7 @@ impl App {
     pub fn read<T>(&mut self, f: impl FnOnce(&Db, &Actor, &Context) -> Result<T>) -> Result<T> {
         let inputs = self.inputs();
         let globals = self.globals.clone();
-        let store = self.store()?;
+        let store = self.reader()?;
         store.read(|db| {
             let actor = actor_for(&globals, db)?;
             let ctx = Context::resolve(db, &actor, &inputs)?;
@@ -349,8 +364,8 @@ fn report_clap(e: clap::Error, json: bool) -> u8 {
 
 /// Prints an error to stderr: `error:`/`caused by:`/`hint:` lines, or one JSON object.
 pub fn report(e: &Error, json: bool) {
-    let mut stderr = std::io::stderr().lock();
-    if json {
+    // One write: stderr is unbuffered, and a message in pieces can interleave with others.
+    let text = if json {
         let value = serde_json::json!({
             "error": {
                 "code": e.kind.code(),
@@ -359,22 +374,24 @@ pub fn report(e: &Error, json: bool) {
                 "causes": e.causes,
             }
         });
-        let _ = writeln!(stderr, "{value}");
-        return;
-    }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let (red, yellow, reset) = if color {
-        ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m")
+        format!("{value}\n")
     } else {
-        ("", "", "")
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let (red, yellow, reset) = if color {
+            ("\x1b[1;31m", "\x1b[1;33m", "\x1b[0m")
+        } else {
+            ("", "", "")
+        };
+        let mut text = format!("{red}error:{reset} {}\n", e.message);
+        for cause in &e.causes {
+            text.push_str(&format!("caused by: {cause}\n"));
+        }
+        if let Some(hint) = &e.hint {
+            text.push_str(&format!("{yellow}hint:{reset} {hint}\n"));
+        }
+        text
     };
-    let _ = writeln!(stderr, "{red}error:{reset} {}", e.message);
-    for cause in &e.causes {
-        let _ = writeln!(stderr, "caused by: {cause}");
-    }
-    if let Some(hint) = &e.hint {
-        let _ = writeln!(stderr, "{yellow}hint:{reset} {hint}");
-    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// The clap command tree, for completions, man pages and tests.

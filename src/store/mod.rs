@@ -29,6 +29,8 @@ const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5000;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// An empty in-memory database standing in for a file that does not exist yet.
+    stand_in: bool,
 }
 
 /// A view of the database inside one transaction; all queries live on it.
@@ -67,6 +69,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            stand_in: false,
         })
     }
 
@@ -82,6 +85,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            stand_in: false,
         })
     }
 
@@ -106,7 +110,24 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            stand_in: false,
         })
+    }
+
+    /// An empty, current database in memory that answers reads for `path`, which does not
+    /// exist yet; the file is created only by the first write.
+    pub fn empty_stand_in(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        migrate::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            stand_in: true,
+        })
+    }
+
+    pub fn is_stand_in(&self) -> bool {
+        self.stand_in
     }
 
     pub fn path(&self) -> &Path {
