@@ -1,11 +1,13 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
+mod backup;
 mod context;
 mod env;
 mod link;
 mod log;
 mod org;
 mod project;
+mod restore;
 
 use crate::access::Actor;
 use crate::context::{Context, Inputs};
@@ -92,6 +94,10 @@ pub enum Command {
     Context,
     /// Show the audit log, newest first
     Log(log::LogArgs),
+    /// Bring back an organization, project or environment from its removal event
+    Restore(restore::RestoreArgs),
+    /// Copy the database to a file, consistently, even while others write to it
+    Backup(backup::BackupArgs),
 }
 
 /// Everything a handler needs: flags, output, the store and the user's terminal.
@@ -229,6 +235,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Unlink => link::unlink(app),
         Command::Context => context::run(app),
         Command::Log(args) => log::run(app, args),
+        Command::Restore(args) => restore::run(app, args),
+        Command::Backup(args) => backup::run(app, args),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Everything that talks to SQLite. Nothing outside this module touches rusqlite.
 
+pub mod backup;
 mod env;
 mod event;
 mod member;
@@ -7,6 +8,7 @@ pub mod migrate;
 mod org;
 mod project;
 mod resource;
+mod restore;
 
 pub use env::{EnvRow, NewEnv};
 pub use event::EventRow;

@@ -54,7 +54,12 @@ impl TestEnv {
     }
 
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        let out = self.cmd().current_dir(cwd).args(args).output().expect("run proj");
+        let out = self
+            .cmd()
+            .current_dir(cwd)
+            .args(args)
+            .output()
+            .expect("run proj");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -66,7 +71,11 @@ impl TestEnv {
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {
         let r = self.run(args);
-        assert_eq!(r.code, 0, "proj {args:?} failed:\nstdout: {}\nstderr: {}", r.stdout, r.stderr);
+        assert_eq!(
+            r.code, 0,
+            "proj {args:?} failed:\nstdout: {}\nstderr: {}",
+            r.stdout, r.stderr
+        );
         r.stdout
     }
 
@@ -89,7 +98,11 @@ impl TestEnv {
     #[track_caller]
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         let r = self.run(args);
-        assert_eq!(r.code, code, "proj {args:?}:\nstdout: {}\nstderr: {}", r.stdout, r.stderr);
+        assert_eq!(
+            r.code, code,
+            "proj {args:?}:\nstdout: {}\nstderr: {}",
+            r.stdout, r.stderr
+        );
         r.stderr
     }
 
@@ -118,7 +131,9 @@ impl TestEnv {
             .unwrap();
         for t in tables {
             out.push_str(&format!("== {t}\n"));
-            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1"))
+                .unwrap();
             let n = stmt.column_count();
             let rows = stmt
                 .query_map([], |r| {
