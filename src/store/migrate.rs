@@ -27,7 +27,7 @@ pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .map_err(|e| not_ours(path).caused_by(e))?;
+        .map_err(|e| unreadable(path, e))?;
     if app_id == APPLICATION_ID {
         if version > LATEST {
             return Err(Error::new(
@@ -43,11 +43,24 @@ pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
     }
     let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(|e| not_ours(path).caused_by(e))?;
+        .map_err(|e| unreadable(path, e))?;
     if app_id == 0 && version == 0 && tables == 0 {
         Ok(Identity::Empty)
     } else {
         Err(not_ours(path))
+    }
+}
+
+/// Why the header could not be read. Only "not a database" means a foreign file; a busy,
+/// unopenable or failing disk is reported as what it is, not as "not a proj database".
+fn unreadable(path: &std::path::Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        None | Some(rusqlite::ErrorCode::NotADatabase) => not_ours(path).caused_by(e),
+        Some(_) => {
+            let mut err = Error::from(e);
+            err.message = format!("{}: {}", path.display(), err.message);
+            err
+        }
     }
 }
 
