@@ -1,0 +1,133 @@
+//! Many processes writing one file at once: every command succeeds, nothing is lost.
+//!
+//! Each process works on its own projects of one shared organization, so the final state
+//! is known in advance: the sum of every process's operations.
+
+use super::integrity;
+use crate::support::TestEnv;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// The mutations process `i` runs, ten per cycle, and each one appends one audit event.
+/// Cycle `c`: adds, renames, archive/protect, and removes across two projects.
+fn script(i: usize, cycles: usize) -> Vec<Vec<String>> {
+    let mut ops = Vec::new();
+    let main = format!("acme/p{i}");
+    for c in 0..cycles {
+        let side = format!("q{i}-{c}");
+        let renamed = format!("n{i}-{c}");
+        let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        ops.push(s(&["project", "add", &side, "--org", "acme", "--env", "dev", "--env", "staging"]));
+        ops.push(s(&["env", "add", &format!("e{c}"), "-p", &main]));
+        ops.push(s(&["env", "add", &format!("tmp{c}"), "-p", &main]));
+        ops.push(s(&["env", "rename", &format!("{main}/tmp{c}"), &format!("r{c}")]));
+        ops.push(s(&["env", "remove", &format!("{main}/r{c}")]));
+        ops.push(s(&["project", "rename", &format!("acme/{side}"), &renamed]));
+        ops.push(s(&["env", "add", "extra", "-p", &format!("acme/{renamed}")]));
+        ops.push(s(&["env", "archive", &format!("acme/{renamed}/extra")]));
+        if c % 2 == 1 {
+            ops.push(s(&["project", "remove", &format!("acme/{renamed}"), "--yes"]));
+        } else {
+            ops.push(s(&["env", "protect", &format!("acme/{renamed}/dev")]));
+        }
+        ops.push(s(&["env", "rename", &format!("{main}/e{c}"), &format!("f{c}")]));
+    }
+    ops
+}
+
+/// Project slug → environment slugs (archived included), as the scripts leave them.
+fn expected(processes: usize, cycles: usize) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for i in 0..processes {
+        let mut main = vec!["production".to_string()];
+        main.extend((0..cycles).map(|c| format!("f{c}")));
+        main.sort();
+        out.insert(format!("p{i}"), main);
+        for c in (0..cycles).step_by(2) {
+            let envs = ["dev", "extra", "staging"].map(String::from).to_vec();
+            out.insert(format!("n{i}-{c}"), envs);
+        }
+    }
+    out
+}
+
+/// What the file holds, read through `proj … --json`.
+fn actual(t: &TestEnv) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for p in t.json(&["project", "list", "--org", "acme"]).as_array().unwrap() {
+        let slug = p["slug"].as_str().unwrap().to_string();
+        let envs = t.json(&["env", "list", "--archived", "-p", &format!("acme/{slug}")]);
+        let mut names: Vec<String> = envs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["slug"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        out.insert(slug, names);
+    }
+    out
+}
+
+fn hammer(processes: usize, cycles: usize) {
+    let t = TestEnv::new();
+    t.ok(&["org", "add", "acme"]);
+    for i in 0..processes {
+        t.ok(&["project", "add", &format!("p{i}"), "--org", "acme"]);
+    }
+    let setup_events = 1 + processes as i64;
+    let started = Instant::now();
+    let slowest = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..processes)
+            .map(|i| {
+                let t = &t;
+                scope.spawn(move || {
+                    let mut slowest = Duration::ZERO;
+                    for op in script(i, cycles) {
+                        let began = Instant::now();
+                        let out = t.cmd().args(&op).arg("-q").output().expect("spawn proj");
+                        slowest = slowest.max(began.elapsed());
+                        assert!(
+                            out.status.success(),
+                            "process {i}: proj {op:?} exited {:?}: {}",
+                            out.status.code(),
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                    }
+                    slowest
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .max()
+            .unwrap()
+    });
+    let elapsed = started.elapsed();
+    let mutations = processes * cycles * 10;
+    eprintln!(
+        "{processes} processes x {} mutations = {mutations} in {:.1}s ({:.1} ms each, slowest {} ms)",
+        cycles * 10,
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1000.0 / mutations as f64,
+        slowest.as_millis()
+    );
+    assert_eq!(integrity(&t.db), "ok");
+    let events = super::count(&t.db, "SELECT count(*) FROM events", []);
+    assert_eq!(events, setup_events + mutations as i64, "one audit event per mutation");
+    assert_eq!(actual(&t), expected(processes, cycles));
+}
+
+/// 8 processes x 200 mutations on one file.
+#[test]
+fn eight_processes_lose_nothing() {
+    hammer(8, 20);
+}
+
+/// The soak: 8 processes x 500 mutations. `cargo test --test cli soak -- --ignored`
+#[test]
+#[ignore = "long: run with `cargo test --test cli soak -- --ignored`"]
+fn soak_eight_processes_times_500() {
+    hammer(8, 50);
+}

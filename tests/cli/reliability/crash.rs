@@ -1,0 +1,132 @@
+//! SIGKILL at random moments during writes: the file always opens, passes
+//! `integrity_check`, and every killed command either fully happened or not at all —
+//! judged against the audit log (the event exists iff the change is visible).
+
+use super::{Rng, count, integrity, many_envs, spawnable};
+use crate::support::TestEnv;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Environments in the large project that is created and removed under SIGKILL.
+const BIG: usize = 300;
+
+fn env_count(t: &TestEnv, project: &str) -> i64 {
+    count(
+        &t.db,
+        "SELECT count(*) FROM environments e JOIN projects p ON p.id = e.project_id
+         WHERE p.slug = ?1",
+        [project],
+    )
+}
+
+fn project_exists(t: &TestEnv, project: &str) -> bool {
+    count(&t.db, "SELECT count(*) FROM projects WHERE slug = ?1", [project]) == 1
+}
+
+fn env_exists(t: &TestEnv, env: &str) -> bool {
+    count(&t.db, "SELECT count(*) FROM environments WHERE slug = ?1", [env]) == 1
+}
+
+fn events(t: &TestEnv, action: &str, target: &str) -> i64 {
+    count(
+        &t.db,
+        "SELECT count(*) FROM events WHERE action = ?1 AND target = ?2",
+        [action, target],
+    )
+}
+
+/// Runs `args`, killing it with SIGKILL after `delay`; returns whether it finished first.
+fn run_and_kill(t: &TestEnv, args: &[String], delay: Duration) -> bool {
+    let mut child = spawnable(t)
+        .args(args)
+        .arg("-q")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn proj");
+    std::thread::sleep(delay);
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    child.wait().unwrap();
+    finished
+}
+
+#[test]
+fn sigkill_during_writes_leaves_all_or_nothing() {
+    let t = TestEnv::new();
+    t.ok(&["org", "add", "acme"]);
+    t.ok(&["project", "add", "shop", "--org", "acme"]);
+    let mut rng = Rng::from_env("sigkill");
+    let iterations = 60;
+    let (mut landed, mut lost) = (0, 0);
+    let started = Instant::now();
+    for k in 0..iterations {
+        let delay = Duration::from_micros(rng.below(15_001));
+        let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<String>>();
+        let happened = match k % 4 {
+            // A small write.
+            0 => {
+                let env = format!("k{k}");
+                run_and_kill(&t, &s(&["env", "add", &env, "-p", "acme/shop"]), delay);
+                let visible = env_exists(&t, &env);
+                let logged = events(&t, "env.add", &format!("acme/shop/{env}"));
+                assert_eq!(logged, visible as i64, "env add {env}: event iff visible");
+                visible
+            }
+            // A large insert: a project with 300 environments.
+            1 => {
+                let name = format!("big{k}");
+                let mut args = many_envs(&name, BIG);
+                args.extend(s(&["--org", "acme"]));
+                run_and_kill(&t, &args, delay);
+                let visible = project_exists(&t, &name);
+                let logged = events(&t, "project.add", &format!("acme/{name}"));
+                assert_eq!(logged, visible as i64, "project add {name}: event iff visible");
+                let envs = env_count(&t, &name);
+                assert_eq!(envs, if visible { BIG as i64 } else { 0 }, "all or none");
+                visible
+            }
+            // A large removal: a project with 300 environments (created first if needed).
+            2 => {
+                let name = format!("gone{k}");
+                let mut args = many_envs(&name, BIG);
+                args.extend(s(&["--org", "acme", "-q"]));
+                super::ok(&t, &args);
+                run_and_kill(&t, &s(&["project", "remove", &format!("acme/{name}"), "--yes"]), delay);
+                let visible = !project_exists(&t, &name);
+                let logged = events(&t, "project.remove", &format!("acme/{name}"));
+                assert_eq!(logged, visible as i64, "project remove {name}: event iff gone");
+                let envs = env_count(&t, &name);
+                assert_eq!(envs, if visible { 0 } else { BIG as i64 }, "all or none");
+                visible
+            }
+            // A rename of what iteration k-3 added (if it landed).
+            _ => {
+                let (from, to) = (format!("k{}", k - 3), format!("m{}", k - 3));
+                if !env_exists(&t, &from) {
+                    t.ok(&["env", "add", &from, "-p", "acme/shop", "-q"]);
+                }
+                let args = s(&["env", "rename", &format!("acme/shop/{from}"), &to]);
+                run_and_kill(&t, &args, delay);
+                let visible = env_exists(&t, &to);
+                assert_ne!(visible, env_exists(&t, &from), "exactly one of {from}, {to}");
+                let logged = events(&t, "env.update", &format!("acme/shop/{to}"));
+                assert_eq!(logged, visible as i64, "env rename {from}: event iff visible");
+                visible
+            }
+        };
+        if happened {
+            landed += 1;
+        } else {
+            lost += 1;
+        }
+        // The file opens for proj, and SQLite finds nothing wrong.
+        t.ok(&["org", "list", "-q"]);
+        assert_eq!(integrity(&t.db), "ok", "iteration {k}");
+    }
+    eprintln!(
+        "sigkill: {iterations} iterations in {:.1}s: {landed} commands landed whole, \
+         {lost} left no trace, none half-done",
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,1 @@
+//! Bad input: see RELIABILITY.md.
