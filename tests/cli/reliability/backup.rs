@@ -12,10 +12,19 @@ fn backups_are_consistent_while_four_processes_write() {
     let t = TestEnv::new();
     t.ok(&["org", "add", "acme"]);
     for i in 0..4 {
-        t.ok(&["project", "add", &format!("w{i}"), "--org", "acme", "--no-env"]);
+        t.ok(&[
+            "project",
+            "add",
+            &format!("w{i}"),
+            "--org",
+            "acme",
+            "--no-env",
+        ]);
     }
     let stop = AtomicBool::new(false);
-    let copies: Vec<_> = (0..5).map(|b| t.path().join(format!("copy{b}.db"))).collect();
+    let copies: Vec<_> = (0..5)
+        .map(|b| t.path().join(format!("copy{b}.db")))
+        .collect();
     let written = std::thread::scope(|scope| {
         let writers: Vec<_> = (0..4)
             .map(|i| {
@@ -29,7 +38,11 @@ fn backups_are_consistent_while_four_processes_write() {
                             .args(["env", "add", &env, "-p", &format!("acme/w{i}"), "-q"])
                             .output()
                             .unwrap();
-                        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                        assert!(
+                            out.status.success(),
+                            "{}",
+                            String::from_utf8_lossy(&out.stderr)
+                        );
                         n += 1;
                     }
                     n
@@ -39,9 +52,13 @@ fn backups_are_consistent_while_four_processes_write() {
         std::thread::sleep(std::time::Duration::from_millis(200));
         for copy in &copies {
             t.ok(&["backup", copy.to_str().unwrap(), "-q"]);
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
         stop.store(true, Ordering::Relaxed);
-        writers.into_iter().map(|w| w.join().unwrap()).sum::<usize>()
+        writers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .sum::<usize>()
     });
     let mut sizes = Vec::new();
     for copy in &copies {
@@ -49,14 +66,29 @@ fn backups_are_consistent_while_four_processes_write() {
         assert_eq!(mode, 0o600, "{}", copy.display());
         assert_eq!(integrity(copy), "ok", "{}", copy.display());
         let envs = count(copy, "SELECT count(*) FROM environments", []);
-        let added = count(copy, "SELECT count(*) FROM events WHERE action = 'env.add'", []);
+        let added = count(
+            copy,
+            "SELECT count(*) FROM events WHERE action = 'env.add'",
+            [],
+        );
         assert_eq!(envs, added, "{}: a torn copy", copy.display());
         sizes.push(envs);
         // proj itself opens the copy.
-        t.ok(&["--db", copy.to_str().unwrap(), "project", "list", "--org", "acme", "-q"]);
+        t.ok(&[
+            "--db",
+            copy.to_str().unwrap(),
+            "project",
+            "list",
+            "--org",
+            "acme",
+            "-q",
+        ]);
     }
     eprintln!("backup: {written} writes meanwhile; the copies hold {sizes:?} environments");
-    assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "later copies hold more");
+    assert!(
+        sizes.windows(2).all(|w| w[0] <= w[1]),
+        "later copies hold more"
+    );
 
     // An existing file is not replaced without --yes.
     let target = copies[0].to_str().unwrap();

@@ -17,20 +17,43 @@ fn script(i: usize, cycles: usize) -> Vec<Vec<String>> {
         let side = format!("q{i}-{c}");
         let renamed = format!("n{i}-{c}");
         let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-        ops.push(s(&["project", "add", &side, "--org", "acme", "--env", "dev", "--env", "staging"]));
+        ops.push(s(&[
+            "project", "add", &side, "--org", "acme", "--env", "dev", "--env", "staging",
+        ]));
         ops.push(s(&["env", "add", &format!("e{c}"), "-p", &main]));
         ops.push(s(&["env", "add", &format!("tmp{c}"), "-p", &main]));
-        ops.push(s(&["env", "rename", &format!("{main}/tmp{c}"), &format!("r{c}")]));
+        ops.push(s(&[
+            "env",
+            "rename",
+            &format!("{main}/tmp{c}"),
+            &format!("r{c}"),
+        ]));
         ops.push(s(&["env", "remove", &format!("{main}/r{c}")]));
         ops.push(s(&["project", "rename", &format!("acme/{side}"), &renamed]));
-        ops.push(s(&["env", "add", "extra", "-p", &format!("acme/{renamed}")]));
+        ops.push(s(&[
+            "env",
+            "add",
+            "extra",
+            "-p",
+            &format!("acme/{renamed}"),
+        ]));
         ops.push(s(&["env", "archive", &format!("acme/{renamed}/extra")]));
         if c % 2 == 1 {
-            ops.push(s(&["project", "remove", &format!("acme/{renamed}"), "--yes"]));
+            ops.push(s(&[
+                "project",
+                "remove",
+                &format!("acme/{renamed}"),
+                "--yes",
+            ]));
         } else {
             ops.push(s(&["env", "protect", &format!("acme/{renamed}/dev")]));
         }
-        ops.push(s(&["env", "rename", &format!("{main}/e{c}"), &format!("f{c}")]));
+        ops.push(s(&[
+            "env",
+            "rename",
+            &format!("{main}/e{c}"),
+            &format!("f{c}"),
+        ]));
     }
     ops
 }
@@ -54,7 +77,11 @@ fn expected(processes: usize, cycles: usize) -> BTreeMap<String, Vec<String>> {
 /// What the file holds, read through `proj … --json`.
 fn actual(t: &TestEnv) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
-    for p in t.json(&["project", "list", "--org", "acme"]).as_array().unwrap() {
+    for p in t
+        .json(&["project", "list", "--org", "acme"])
+        .as_array()
+        .unwrap()
+    {
         let slug = p["slug"].as_str().unwrap().to_string();
         let envs = t.json(&["env", "list", "--archived", "-p", &format!("acme/{slug}")]);
         let mut names: Vec<String> = envs
@@ -115,7 +142,11 @@ fn hammer(processes: usize, cycles: usize) {
     );
     assert_eq!(integrity(&t.db), "ok");
     let events = super::count(&t.db, "SELECT count(*) FROM events", []);
-    assert_eq!(events, setup_events + mutations as i64, "one audit event per mutation");
+    assert_eq!(
+        events,
+        setup_events + mutations as i64,
+        "one audit event per mutation"
+    );
     assert_eq!(actual(&t), expected(processes, cycles));
 }
 

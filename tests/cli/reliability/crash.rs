@@ -20,11 +20,19 @@ fn env_count(t: &TestEnv, project: &str) -> i64 {
 }
 
 fn project_exists(t: &TestEnv, project: &str) -> bool {
-    count(&t.db, "SELECT count(*) FROM projects WHERE slug = ?1", [project]) == 1
+    count(
+        &t.db,
+        "SELECT count(*) FROM projects WHERE slug = ?1",
+        [project],
+    ) == 1
 }
 
 fn env_exists(t: &TestEnv, env: &str) -> bool {
-    count(&t.db, "SELECT count(*) FROM environments WHERE slug = ?1", [env]) == 1
+    count(
+        &t.db,
+        "SELECT count(*) FROM environments WHERE slug = ?1",
+        [env],
+    ) == 1
 }
 
 fn events(t: &TestEnv, action: &str, target: &str) -> i64 {
@@ -60,8 +68,15 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
     let iterations = 60;
     let (mut landed, mut lost) = (0, 0);
     let started = Instant::now();
+    // How long a large write takes here, so half the kills can land anywhere inside it.
+    let mut large = Duration::from_millis(15);
     for k in 0..iterations {
-        let delay = Duration::from_micros(rng.below(15_001));
+        let window = if (k / 4) % 2 == 0 {
+            Duration::from_millis(15)
+        } else {
+            large
+        };
+        let delay = Duration::from_micros(rng.below(window.as_micros() as u64 + 1));
         let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<String>>();
         let happened = match k % 4 {
             // A small write.
@@ -81,7 +96,10 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 run_and_kill(&t, &args, delay);
                 let visible = project_exists(&t, &name);
                 let logged = events(&t, "project.add", &format!("acme/{name}"));
-                assert_eq!(logged, visible as i64, "project add {name}: event iff visible");
+                assert_eq!(
+                    logged, visible as i64,
+                    "project add {name}: event iff visible"
+                );
                 let envs = env_count(&t, &name);
                 assert_eq!(envs, if visible { BIG as i64 } else { 0 }, "all or none");
                 visible
@@ -91,11 +109,20 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 let name = format!("gone{k}");
                 let mut args = many_envs(&name, BIG);
                 args.extend(s(&["--org", "acme", "-q"]));
+                let began = Instant::now();
                 super::ok(&t, &args);
-                run_and_kill(&t, &s(&["project", "remove", &format!("acme/{name}"), "--yes"]), delay);
+                large = large.max(began.elapsed() * 5 / 4);
+                run_and_kill(
+                    &t,
+                    &s(&["project", "remove", &format!("acme/{name}"), "--yes"]),
+                    delay,
+                );
                 let visible = !project_exists(&t, &name);
                 let logged = events(&t, "project.remove", &format!("acme/{name}"));
-                assert_eq!(logged, visible as i64, "project remove {name}: event iff gone");
+                assert_eq!(
+                    logged, visible as i64,
+                    "project remove {name}: event iff gone"
+                );
                 let envs = env_count(&t, &name);
                 assert_eq!(envs, if visible { 0 } else { BIG as i64 }, "all or none");
                 visible
@@ -109,9 +136,16 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 let args = s(&["env", "rename", &format!("acme/shop/{from}"), &to]);
                 run_and_kill(&t, &args, delay);
                 let visible = env_exists(&t, &to);
-                assert_ne!(visible, env_exists(&t, &from), "exactly one of {from}, {to}");
+                assert_ne!(
+                    visible,
+                    env_exists(&t, &from),
+                    "exactly one of {from}, {to}"
+                );
                 let logged = events(&t, "env.update", &format!("acme/shop/{to}"));
-                assert_eq!(logged, visible as i64, "env rename {from}: event iff visible");
+                assert_eq!(
+                    logged, visible as i64,
+                    "env rename {from}: event iff visible"
+                );
                 visible
             }
         };
@@ -125,8 +159,9 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
         assert_eq!(integrity(&t.db), "ok", "iteration {k}");
     }
     eprintln!(
-        "sigkill: {iterations} iterations in {:.1}s: {landed} commands landed whole, \
-         {lost} left no trace, none half-done",
-        started.elapsed().as_secs_f64()
+        "sigkill: {iterations} iterations in {:.1}s (kills within 0-15 ms, and within 0-{} ms \
+         for half): {landed} commands landed whole, {lost} left no trace, none half-done",
+        started.elapsed().as_secs_f64(),
+        large.as_millis()
     );
 }

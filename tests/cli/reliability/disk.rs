@@ -20,7 +20,13 @@ impl Tmpfs {
     fn mount(dir: &Path, size: &str) -> Result<Tmpfs, String> {
         std::fs::create_dir_all(dir).unwrap();
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
             .arg(dir)
             .output()
             .map_err(|e| format!("cannot run mount: {e}"))?;
@@ -87,7 +93,11 @@ fn shop_on(t: &TestEnv) -> (Vec<u8>, String) {
 fn a_write_on_a_full_disk_exits_1_and_changes_nothing() {
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();
-    let words = ["disk is full", "cannot read or write", "cannot open the database file"];
+    let words = [
+        "disk is full",
+        "cannot read or write",
+        "cannot open the database file",
+    ];
     let mounted = mount(&dir);
     match &mounted {
         Ok(_) => {
@@ -171,7 +181,11 @@ fn a_write_on_a_read_only_disk_exits_1_and_changes_nothing() {
             }
             refused_write(&t, &args, &words, &before, &dump);
             if root {
-                Command::new("chattr").arg("-i").arg(&t.db).status().unwrap();
+                Command::new("chattr")
+                    .arg("-i")
+                    .arg(&t.db)
+                    .status()
+                    .unwrap();
             } else {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&t.db, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -32,7 +32,10 @@ fn refused(t: &TestEnv, code: i32, message: &str) {
     ] {
         let err = t.fails(args, code);
         assert!(err.starts_with("error: "), "proj {args:?}: {err}");
-        assert!(err.contains(message), "proj {args:?}: expected `{message}` in {err}");
+        assert!(
+            err.contains(message),
+            "proj {args:?}: expected `{message}` in {err}"
+        );
         assert!(bytes(&t.db) == before, "proj {args:?} modified the file");
     }
 }
@@ -88,7 +91,10 @@ fn truncated_files_are_refused_and_untouched() {
             let err = t.fails(args, 1);
             assert!(err.starts_with("error: "), "{keep} bytes: {err}");
         }
-        assert!(bytes(&t.db) == before, "a file truncated to {keep} bytes was modified");
+        assert!(
+            bytes(&t.db) == before,
+            "a file truncated to {keep} bytes was modified"
+        );
     }
 }
 
@@ -121,12 +127,21 @@ fn the_v1_fixture_opens_and_keeps_everything() {
                 .iter()
                 .map(|e| e.as_str().unwrap())
                 .collect();
-            format!("{}/{}: {}", p["org"].as_str().unwrap(), p["slug"].as_str().unwrap(), envs.join(" "))
+            format!(
+                "{}/{}: {}",
+                p["org"].as_str().unwrap(),
+                p["slug"].as_str().unwrap(),
+                envs.join(" ")
+            )
         })
         .collect();
     assert_eq!(
         summary,
-        ["acme/api: production", "acme/shop: dev staging production", "globex/portal: preview"]
+        [
+            "acme/api: production",
+            "acme/shop: dev staging production",
+            "globex/portal: preview"
+        ]
     );
     let api = t.json(&["env", "list", "--archived", "-p", "acme/api"]);
     assert_eq!(api[0]["slug"], "qa");

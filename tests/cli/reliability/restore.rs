@@ -46,8 +46,30 @@ fn state(t: &TestEnv) -> String {
 fn populated() -> TestEnv {
     let t = TestEnv::new();
     t.ok(&["org", "add", "acme", "--display-name", "Acme"]);
-    t.ok(&["project", "add", "shop", "--org", "acme", "--env", "dev", "--env", "staging", "--env", "production", "--description", "the shop"]);
-    t.ok(&["env", "add", "qa", "-p", "acme/shop", "--description", "for QA"]);
+    t.ok(&[
+        "project",
+        "add",
+        "shop",
+        "--org",
+        "acme",
+        "--env",
+        "dev",
+        "--env",
+        "staging",
+        "--env",
+        "production",
+        "--description",
+        "the shop",
+    ]);
+    t.ok(&[
+        "env",
+        "add",
+        "qa",
+        "-p",
+        "acme/shop",
+        "--description",
+        "for QA",
+    ]);
     t.ok(&["env", "archive", "acme/shop/qa"]);
     t.ok(&["project", "add", "blog", "--org", "acme"]);
     t.ok(&["org", "add", "globex"]);
@@ -108,11 +130,21 @@ fn a_removed_project_comes_back_whole() {
 fn a_removed_environment_comes_back_with_resources_and_grants() {
     let t = populated();
     let before = state(&t);
-    t.ok(&["env", "remove", "acme/shop/production", "--yes", "--as", ANA]);
+    t.ok(&[
+        "env",
+        "remove",
+        "acme/shop/production",
+        "--yes",
+        "--as",
+        ANA,
+    ]);
     let id = last_event(&t);
     t.ok(&["restore", &id, "--as", ANA]);
     assert_eq!(state(&t), before);
-    assert_eq!(t.json(&["log", "-n", "1", "--as", ANA])[0]["action"], "env.restore");
+    assert_eq!(
+        t.json(&["log", "-n", "1", "--as", ANA])[0]["action"],
+        "env.restore"
+    );
 }
 
 #[test]
@@ -136,7 +168,10 @@ fn restore_refuses_a_taken_name_an_unknown_event_and_a_non_removal() {
     t.ok(&["project", "add", "site", "--org", "globex"]);
     let dump = t.dump();
     let err = t.fails(&["restore", &id], 4);
-    assert!(err.starts_with("error: project `globex/site` already exists"), "{err}");
+    assert!(
+        err.starts_with("error: project `globex/site` already exists"),
+        "{err}"
+    );
     assert!(err.contains("hint: "), "{err}");
     t.fails(&["restore", "999999"], 3);
     let add = last_event(&t);
