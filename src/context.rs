@@ -92,11 +92,10 @@ pub struct LinkFile {
 pub fn find_link(dir: &Path) -> Option<(PathBuf, LinkFile)> {
     for d in dir.ancestors() {
         let path = d.join(LINK_FILE);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(link) = serde_json::from_str::<LinkFile>(&text) {
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(link) = serde_json::from_str::<LinkFile>(&text) {
                 return Some((path, link));
             }
-        }
     }
     None
 }
@@ -138,15 +137,14 @@ fn explicit_level(
         }
         None => (None, None),
     };
-    if let (Some(o), Some(pre)) = (org, &prefix) {
-        if o != pre {
+    if let (Some(o), Some(pre)) = (org, &prefix)
+        && o != pre {
             return Err(Error::usage(format!(
                 "the organization `{o}` and the project `{pre}/{}` disagree",
                 proj.clone().unwrap_or_default()
             ))
             .with_hint("give the organization once, in --org or as ORG/PROJECT"));
         }
-    }
     if let Some(o) = org {
         out.push(Level {
             org: Some(o.clone()),
@@ -214,8 +212,8 @@ impl Context {
             })
         });
         // A bare project name, with no organization from anywhere: find it by name.
-        if ctx.org.is_none() {
-            if let Some(l) = levels.iter().find(|l| l.project.is_some()) {
+        if ctx.org.is_none()
+            && let Some(l) = levels.iter().find(|l| l.project.is_some()) {
                 let name = l.project.as_deref().unwrap_or_default();
                 let owners = visible_projects_named(db, actor, name)?;
                 match owners.as_slice() {
@@ -238,7 +236,6 @@ impl Context {
                     }
                 }
             }
-        }
         if ctx.org.is_none() {
             let orgs = db.org_slugs(2)?;
             if let [only] = orgs.as_slice() {
@@ -262,8 +259,8 @@ impl Context {
             }),
             _ => None,
         });
-        if ctx.project.is_none() {
-            if let Some(o) = db.org(&org.value)? {
+        if ctx.project.is_none()
+            && let Some(o) = db.org(&org.value)? {
                 let projects = visible_projects(db, actor, &o)?;
                 if let [only] = projects.as_slice() {
                     ctx.project = Some(Part {
@@ -272,7 +269,6 @@ impl Context {
                     });
                 }
             }
-        }
         Ok(ctx)
     }
 
@@ -368,11 +364,10 @@ pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<Proj
 fn visible_projects_named(db: &Db, actor: &Actor, slug: &str) -> Result<Vec<ProjectRow>> {
     let mut out = Vec::new();
     for p in db.projects_named(slug)? {
-        if let Some(org) = db.org_by_id(p.org_id)? {
-            if access::can_see(db, actor, &Target::project(&org, &p))? {
+        if let Some(org) = db.org_by_id(p.org_id)?
+            && access::can_see(db, actor, &Target::project(&org, &p))? {
                 out.push(p);
             }
-        }
     }
     Ok(out)
 }

@@ -126,13 +126,12 @@ fn prepare_file(path: &Path) -> Result<()> {
     if path.exists() {
         return Ok(());
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists() {
             create_private_dir(dir).map_err(|e| {
                 Error::internal(format!("cannot create {}", dir.display())).caused_by(e)
             })?;
         }
-    }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

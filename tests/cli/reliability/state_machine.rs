@@ -55,6 +55,9 @@ struct Env {
     archived: bool,
 }
 
+/// (org, its projects) and (org/project, its active environments in release order).
+type Summary = (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>);
+
 /// org → project → environments in creation order.
 #[derive(Debug, Default, Clone)]
 struct Model(BTreeMap<String, BTreeMap<String, Vec<Env>>>);
@@ -280,7 +283,7 @@ impl Model {
     }
 
     /// `org list` as (slug, projects), and `project list --all` as (org/slug, active envs).
-    fn summary(&self) -> (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
+    fn summary(&self) -> Summary {
         let orgs = self
             .0
             .iter()
@@ -310,7 +313,7 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
 }
 
 /// What proj reports, in the model's shapes.
-fn observed(t: &TestEnv) -> (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
+fn observed(t: &TestEnv) -> Summary {
     let mut orgs: Vec<_> = t
         .json(&["org", "list"])
         .as_array()
@@ -381,12 +384,11 @@ fn random_command_sequences_match_the_model() {
                 let r = t.run(&argv);
                 prop_assert_eq!(r.code, code, "proj {:?}: {}", argv, r.stderr);
                 prop_assert_eq!(observed(&t), model.summary(), "after proj {:?}", argv);
-                if let Some((o, p)) = touched {
-                    if let Some(envs) = model.0.get(&o).and_then(|ps| ps.get(&p)) {
+                if let Some((o, p)) = touched
+                    && let Some(envs) = model.0.get(&o).and_then(|ps| ps.get(&p)) {
                         let want = release_order(envs);
                         prop_assert_eq!(observed_envs(&t, &o, &p), want, "after proj {:?}", argv);
                     }
-                }
             }
             Ok(())
         })
