@@ -93,9 +93,10 @@ pub fn find_link(dir: &Path) -> Option<(PathBuf, LinkFile)> {
     for d in dir.ancestors() {
         let path = d.join(LINK_FILE);
         if let Ok(text) = std::fs::read_to_string(&path)
-            && let Ok(link) = serde_json::from_str::<LinkFile>(&text) {
-                return Some((path, link));
-            }
+            && let Ok(link) = serde_json::from_str::<LinkFile>(&text)
+        {
+            return Some((path, link));
+        }
     }
     None
 }
@@ -138,13 +139,14 @@ fn explicit_level(
         None => (None, None),
     };
     if let (Some(o), Some(pre)) = (org, &prefix)
-        && o != pre {
-            return Err(Error::usage(format!(
-                "the organization `{o}` and the project `{pre}/{}` disagree",
-                proj.clone().unwrap_or_default()
-            ))
-            .with_hint("give the organization once, in --org or as ORG/PROJECT"));
-        }
+        && o != pre
+    {
+        return Err(Error::usage(format!(
+            "the organization `{o}` and the project `{pre}/{}` disagree",
+            proj.clone().unwrap_or_default()
+        ))
+        .with_hint("give the organization once, in --org or as ORG/PROJECT"));
+    }
     if let Some(o) = org {
         out.push(Level {
             org: Some(o.clone()),
@@ -213,29 +215,30 @@ impl Context {
         });
         // A bare project name, with no organization from anywhere: find it by name.
         if ctx.org.is_none()
-            && let Some(l) = levels.iter().find(|l| l.project.is_some()) {
-                let name = l.project.as_deref().unwrap_or_default();
-                let owners = visible_projects_named(db, actor, name)?;
-                match owners.as_slice() {
-                    [one] => {
-                        ctx.org = Some(Part {
-                            value: one.org.clone(),
-                            source: l.source.clone(),
-                        })
-                    }
-                    [] => {}
-                    many => {
-                        let names: Vec<_> = many
-                            .iter()
-                            .map(|p| format!("{}/{}", p.org, p.slug))
-                            .collect();
-                        return Err(Error::usage(format!(
-                            "project `{name}` exists in several organizations"
-                        ))
-                        .with_hint(format!("name one: {}", names.join(", "))));
-                    }
+            && let Some(l) = levels.iter().find(|l| l.project.is_some())
+        {
+            let name = l.project.as_deref().unwrap_or_default();
+            let owners = visible_projects_named(db, actor, name)?;
+            match owners.as_slice() {
+                [one] => {
+                    ctx.org = Some(Part {
+                        value: one.org.clone(),
+                        source: l.source.clone(),
+                    })
+                }
+                [] => {}
+                many => {
+                    let names: Vec<_> = many
+                        .iter()
+                        .map(|p| format!("{}/{}", p.org, p.slug))
+                        .collect();
+                    return Err(Error::usage(format!(
+                        "project `{name}` exists in several organizations"
+                    ))
+                    .with_hint(format!("name one: {}", names.join(", "))));
                 }
             }
+        }
         if ctx.org.is_none() {
             let orgs = db.org_slugs(2)?;
             if let [only] = orgs.as_slice() {
@@ -260,15 +263,16 @@ impl Context {
             _ => None,
         });
         if ctx.project.is_none()
-            && let Some(o) = db.org(&org.value)? {
-                let projects = visible_projects(db, actor, &o)?;
-                if let [only] = projects.as_slice() {
-                    ctx.project = Some(Part {
-                        value: only.slug.clone(),
-                        source: Source::OnlyOne,
-                    });
-                }
+            && let Some(o) = db.org(&org.value)?
+        {
+            let projects = visible_projects(db, actor, &o)?;
+            if let [only] = projects.as_slice() {
+                ctx.project = Some(Part {
+                    value: only.slug.clone(),
+                    source: Source::OnlyOne,
+                });
             }
+        }
         Ok(ctx)
     }
 
@@ -365,9 +369,10 @@ fn visible_projects_named(db: &Db, actor: &Actor, slug: &str) -> Result<Vec<Proj
     let mut out = Vec::new();
     for p in db.projects_named(slug)? {
         if let Some(org) = db.org_by_id(p.org_id)?
-            && access::can_see(db, actor, &Target::project(&org, &p))? {
-                out.push(p);
-            }
+            && access::can_see(db, actor, &Target::project(&org, &p))?
+        {
+            out.push(p);
+        }
     }
     Ok(out)
 }

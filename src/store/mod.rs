@@ -1,6 +1,7 @@
 //! Everything that talks to SQLite. Nothing outside this module touches rusqlite.
 
 pub mod backup;
+mod busy;
 mod env;
 mod event;
 mod member;
@@ -42,7 +43,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| Error::internal(format!("cannot open {}", path.display())).caused_by(e))?;
-        conn.busy_timeout(busy_timeout())?;
+        busy::install(&mut conn, busy_timeout())?;
         // Identify the file before changing anything: a foreign or newer file stays untouched.
         let identity = migrate::identify(&conn, path)?;
         let mode: String = conn
@@ -127,11 +128,12 @@ fn prepare_file(path: &Path) -> Result<()> {
         return Ok(());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists() {
-            create_private_dir(dir).map_err(|e| {
-                Error::internal(format!("cannot create {}", dir.display())).caused_by(e)
-            })?;
-        }
+        && !dir.exists()
+    {
+        create_private_dir(dir).map_err(|e| {
+            Error::internal(format!("cannot create {}", dir.display())).caused_by(e)
+        })?;
+    }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

@@ -385,10 +385,11 @@ fn random_command_sequences_match_the_model() {
                 prop_assert_eq!(r.code, code, "proj {:?}: {}", argv, r.stderr);
                 prop_assert_eq!(observed(&t), model.summary(), "after proj {:?}", argv);
                 if let Some((o, p)) = touched
-                    && let Some(envs) = model.0.get(&o).and_then(|ps| ps.get(&p)) {
-                        let want = release_order(envs);
-                        prop_assert_eq!(observed_envs(&t, &o, &p), want, "after proj {:?}", argv);
-                    }
+                    && let Some(envs) = model.0.get(&o).and_then(|ps| ps.get(&p))
+                {
+                    let want = release_order(envs);
+                    prop_assert_eq!(observed_envs(&t, &o, &p), want, "after proj {:?}", argv);
+                }
             }
             Ok(())
         })
