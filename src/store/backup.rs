@@ -25,7 +25,13 @@ impl Store {
             std::fs::rename(&partial, dest)
         } else {
             // A hard link never replaces an existing file, so two backups cannot race.
-            std::fs::hard_link(&partial, dest).and_then(|()| std::fs::remove_file(&partial))
+            match std::fs::hard_link(&partial, dest) {
+                Ok(()) => std::fs::remove_file(&partial),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+                // A file system without hard links: check, then rename.
+                Err(_) if dest.exists() => Err(std::io::ErrorKind::AlreadyExists.into()),
+                Err(_) => std::fs::rename(&partial, dest),
+            }
         };
         if let Err(e) = placed {
             let _ = std::fs::remove_file(&partial);

@@ -19,6 +19,30 @@ fn env_count(t: &TestEnv, project: &str) -> i64 {
     )
 }
 
+/// Two resources in every environment of `project`, written directly: the resource
+/// commands live elsewhere, and the removal snapshot must carry them all.
+fn add_resources(t: &TestEnv, project: &str) {
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute(
+        "INSERT INTO resources (environment_id, slug, type, created_at)
+         SELECT e.id, r.slug, r.type, '2026-01-01T00:00:00Z'
+         FROM environments e JOIN projects p ON p.id = e.project_id,
+              (SELECT 'api' AS slug, 'app' AS type UNION ALL SELECT 'db', 'database') r
+         WHERE p.slug = ?1",
+        [project],
+    )
+    .unwrap();
+}
+
+fn resource_count(t: &TestEnv, project: &str) -> i64 {
+    count(
+        &t.db,
+        "SELECT count(*) FROM resources r JOIN environments e ON e.id = r.environment_id
+         JOIN projects p ON p.id = e.project_id WHERE p.slug = ?1",
+        [project],
+    )
+}
+
 fn project_exists(t: &TestEnv, project: &str) -> bool {
     count(
         &t.db,
@@ -104,7 +128,7 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 assert_eq!(envs, if visible { BIG as i64 } else { 0 }, "all or none");
                 visible
             }
-            // A large removal: a project with 300 environments (created first if needed).
+            // A large removal: a project with 300 environments and 600 resources.
             2 => {
                 let name = format!("gone{k}");
                 let mut args = many_envs(&name, BIG);
@@ -112,6 +136,7 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 let began = Instant::now();
                 super::ok(&t, &args);
                 large = large.max(began.elapsed() * 5 / 4);
+                add_resources(&t, &name);
                 run_and_kill(
                     &t,
                     &s(&["project", "remove", &format!("acme/{name}"), "--yes"]),
@@ -125,6 +150,12 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 );
                 let envs = env_count(&t, &name);
                 assert_eq!(envs, if visible { 0 } else { BIG as i64 }, "all or none");
+                let resources = resource_count(&t, &name);
+                assert_eq!(
+                    resources,
+                    if visible { 0 } else { 2 * BIG as i64 },
+                    "all or none"
+                );
                 visible
             }
             // A rename of what iteration k-3 added (if it landed).
