@@ -162,3 +162,71 @@ fn eight_processes_lose_nothing() {
 fn soak_eight_processes_times_500() {
     hammer(8, 50);
 }
+
+/// Eight first runs at once on a file that does not exist yet: one creates and migrates
+/// it, the others wait for it, and all of them succeed.
+#[test]
+fn eight_first_runs_at_once_all_succeed() {
+    for round in 0..3 {
+        let t = TestEnv::new();
+        std::thread::scope(|scope| {
+            for i in 0..8 {
+                let t = &t;
+                scope.spawn(move || {
+                    let out = t
+                        .cmd()
+                        .args(["org", "add", &format!("o{i}"), "-q"])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "round {round}, process {i}: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                });
+            }
+        });
+        assert_eq!(super::count(&t.db, "SELECT count(*) FROM orgs", []), 8);
+        assert_eq!(integrity(&t.db), "ok");
+    }
+}
+
+/// A writer that holds the lock past the timeout makes others give up with exit 6, and
+/// they change nothing.
+#[test]
+fn a_lock_held_past_the_timeout_exits_6() {
+    let t = TestEnv::with_shop();
+    let before = t.dump();
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let began = Instant::now();
+    let out = t
+        .cmd()
+        .env("PROJ_BUSY_TIMEOUT_MS", "300")
+        .args(["env", "add", "staging", "-p", "acme/shop"])
+        .output()
+        .unwrap();
+    let waited = began.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.starts_with("error: the database is busy"),
+        "{stderr}"
+    );
+    assert!(
+        waited >= Duration::from_millis(300),
+        "gave up after {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(3),
+        "waited {waited:?} for a 300 ms timeout"
+    );
+    conn.execute_batch("ROLLBACK").unwrap();
+    drop(conn);
+    assert_eq!(t.dump(), before);
+    // Reads never wait for writers (WAL).
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    t.ok(&["env", "list", "-p", "acme/shop"]);
+    conn.execute_batch("ROLLBACK").unwrap();
+}

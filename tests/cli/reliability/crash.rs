@@ -196,3 +196,33 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
         large.as_millis()
     );
 }
+
+/// SIGKILL during the very first run, while the file is created and migrated: the next run
+/// finds either an empty file it initializes or a complete schema, never half of one.
+#[test]
+fn sigkill_during_the_first_run_leaves_a_usable_file() {
+    let mut rng = Rng::from_env("sigkill first run");
+    for k in 0..20 {
+        let t = TestEnv::new();
+        let delay = Duration::from_micros(rng.below(15_001));
+        run_and_kill(
+            &t,
+            &["org".to_string(), "add".to_string(), "acme".to_string()],
+            delay,
+        );
+        let landed = t.db.exists()
+            && count(
+                &t.db,
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'orgs'",
+                [],
+            ) == 1
+            && count(&t.db, "SELECT count(*) FROM orgs", []) == 1;
+        if landed {
+            assert_eq!(events(&t, "org.add", "acme"), 1, "iteration {k}");
+        } else {
+            t.ok(&["org", "add", "acme", "-q"]);
+        }
+        t.ok(&["project", "add", "shop", "--org", "acme", "-q"]);
+        assert_eq!(integrity(&t.db), "ok", "iteration {k}");
+    }
+}

@@ -193,3 +193,35 @@ fn restore_is_access_checked_like_an_add() {
     assert_eq!(t.dump(), dump);
     t.ok(&["restore", &id, "--as", ANA]);
 }
+
+#[test]
+fn a_grant_whose_member_left_is_left_out_and_said_so() {
+    let t = populated();
+    t.ok(&[
+        "env",
+        "remove",
+        "acme/shop/production",
+        "--yes",
+        "--as",
+        ANA,
+    ]);
+    let id = last_event(&t);
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute("DELETE FROM members WHERE email = 'bo@acme.dev'", [])
+        .unwrap();
+    drop(conn);
+    let r = t.run(&["restore", &id, "--as", ANA]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("left out the grant of bo@acme.dev"),
+        "{}",
+        r.stderr
+    );
+    let resources = super::count(
+        &t.db,
+        "SELECT count(*) FROM resources r JOIN environments e ON e.id = r.environment_id
+         WHERE e.slug = 'production'",
+        [],
+    );
+    assert_eq!(resources, 2, "the resources came back");
+}
