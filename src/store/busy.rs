@@ -30,3 +30,32 @@ pub fn install(conn: &mut Connection, timeout: Duration) -> Result<()> {
     }))?;
     Ok(())
 }
+
+/// Runs `f` again while it fails as busy, up to `timeout`.
+///
+/// SQLite skips the busy handler where waiting could deadlock: two processes that both read
+/// a new file and both try to switch it to WAL get `SQLITE_BUSY` at once. Eight first runs
+/// at once on a new file failed that way (`eight_first_runs_at_once_all_succeed`). Retrying
+/// from the start, after the other process finished, is safe.
+pub fn retry<T>(
+    timeout: Duration,
+    mut f: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let started = Instant::now();
+    let mut attempt: u64 = 0;
+    loop {
+        match f() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && started.elapsed() < timeout =>
+            {
+                attempt += 1;
+                let jitter = (u64::from(std::process::id()) + attempt * 7919) % 1000;
+                std::thread::sleep(Duration::from_micros(1000 + 2 * jitter));
+            }
+            other => return other,
+        }
+    }
+}

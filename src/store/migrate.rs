@@ -21,11 +21,14 @@ pub enum Identity {
 }
 
 pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
-    let (app_id, version): (i32, i32) = conn
+    // One statement, so one snapshot: read separately, another process's first migration
+    // could commit in between, and its tables would be seen without its application_id.
+    let (app_id, version, tables): (i32, i32, i64) = conn
         .query_row(
-            "SELECT application_id, user_version FROM pragma_application_id, pragma_user_version",
+            "SELECT application_id, user_version, (SELECT count(*) FROM sqlite_schema)
+             FROM pragma_application_id, pragma_user_version",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .map_err(|e| unreadable(path, e))?;
     if app_id == APPLICATION_ID {
@@ -41,9 +44,6 @@ pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
         }
         return Ok(Identity::Proj(version));
     }
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(|e| unreadable(path, e))?;
     if app_id == 0 && version == 0 && tables == 0 {
         Ok(Identity::Empty)
     } else {

@@ -46,11 +46,12 @@ impl Store {
         busy::install(&mut conn, busy_timeout())?;
         // Identify the file before changing anything: a foreign or newer file stays untouched.
         let identity = migrate::identify(&conn, path)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| {
-                Error::from(e).caused_by(format!("while enabling WAL on {}", path.display()))
-            })?;
+        let mode: String = busy::retry(busy_timeout(), || {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        })
+        .map_err(|e| {
+            Error::from(e).caused_by(format!("while enabling WAL on {}", path.display()))
+        })?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::internal(format!(
                 "{} could not be switched to WAL mode (it answered `{mode}`)",

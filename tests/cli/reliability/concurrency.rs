@@ -167,7 +167,7 @@ fn soak_eight_processes_times_500() {
 /// it, the others wait for it, and all of them succeed.
 #[test]
 fn eight_first_runs_at_once_all_succeed() {
-    for round in 0..3 {
+    for round in 0..10 {
         let t = TestEnv::new();
         std::thread::scope(|scope| {
             for i in 0..8 {
