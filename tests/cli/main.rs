@@ -3,4 +3,5 @@
 mod support;
 
 mod core;
+#[cfg(unix)]
 mod reliability;
