@@ -217,8 +217,9 @@ fn a_lock_held_past_the_timeout_exits_6() {
         waited >= Duration::from_millis(300),
         "gave up after {waited:?}"
     );
+    // Far below the 5 s default: the variable was honored.
     assert!(
-        waited < Duration::from_secs(3),
+        waited < Duration::from_secs(4),
         "waited {waited:?} for a 300 ms timeout"
     );
     conn.execute_batch("ROLLBACK").unwrap();
