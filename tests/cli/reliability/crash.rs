@@ -90,7 +90,7 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
     t.ok(&["project", "add", "shop", "--org", "acme"]);
     let mut rng = Rng::from_env("sigkill");
     let iterations = 60;
-    let (mut landed, mut lost) = (0, 0);
+    let (mut landed, mut lost, mut restores, mut restored) = (0, 0, 0, 0);
     let started = Instant::now();
     // How long a large write takes here, so half the kills can land anywhere inside it.
     let mut large = Duration::from_millis(15);
@@ -128,7 +128,8 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                 assert_eq!(envs, if visible { BIG as i64 } else { 0 }, "all or none");
                 visible
             }
-            // A large removal: a project with 300 environments and 600 resources.
+            // A large removal: a project with 300 environments and 600 resources; then its
+            // restore.
             2 => {
                 let name = format!("gone{k}");
                 let mut args = many_envs(&name, BIG);
@@ -156,6 +157,29 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
                     if visible { 0 } else { 2 * BIG as i64 },
                     "all or none"
                 );
+                if visible {
+                    // Undo it, under SIGKILL too: the restore lands whole or not at all.
+                    let id = count(
+                        &t.db,
+                        "SELECT max(id) FROM events WHERE action = 'project.remove'",
+                        [],
+                    );
+                    // A restore writes what the add wrote and reads the snapshot first.
+                    let delay = Duration::from_micros(rng.below(2 * window.as_micros() as u64 + 1));
+                    run_and_kill(&t, &s(&["restore", &id.to_string()]), delay);
+                    let back = project_exists(&t, &name);
+                    let logged = events(&t, "project.restore", &format!("acme/{name}"));
+                    assert_eq!(logged, back as i64, "restore {id}: event iff visible");
+                    let (envs, resources) = (env_count(&t, &name), resource_count(&t, &name));
+                    let want = if back {
+                        (BIG as i64, 2 * BIG as i64)
+                    } else {
+                        (0, 0)
+                    };
+                    assert_eq!((envs, resources), want, "restore {id}: all or none");
+                    restores += 1;
+                    restored += back as usize;
+                }
                 visible
             }
             // A rename of what iteration k-3 added (if it landed).
@@ -191,7 +215,8 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
     }
     eprintln!(
         "sigkill: {iterations} iterations in {:.1}s (kills within 0-15 ms, and within 0-{} ms \
-         for half): {landed} commands landed whole, {lost} left no trace, none half-done",
+         for half): {landed} commands landed whole, {lost} left no trace, none half-done; \
+         of {restores} restores of a removed project (killed too), {restored} landed whole",
         started.elapsed().as_secs_f64(),
         large.as_millis()
     );
@@ -225,4 +250,59 @@ fn sigkill_during_the_first_run_leaves_a_usable_file() {
         t.ok(&["project", "add", "shop", "--org", "acme", "-q"]);
         assert_eq!(integrity(&t.db), "ok", "iteration {k}");
     }
+}
+
+/// SIGKILL during `proj restore` of a project with 300 environments and 600 resources: the
+/// project comes back whole, with its `project.restore` event, or not at all.
+#[test]
+fn sigkill_during_restore_leaves_all_or_nothing() {
+    let t = TestEnv::new();
+    t.ok(&["org", "add", "acme"]);
+    let mut args = many_envs("big", BIG);
+    args.extend(["--org", "acme", "-q"].map(String::from));
+    super::ok(&t, &args);
+    add_resources(&t, "big");
+    let mut rng = Rng::from_env("sigkill restore");
+    // One restore left alone, to learn how long it takes here.
+    t.ok(&["project", "remove", "acme/big", "--yes", "-q"]);
+    let id = last_removal(&t);
+    let began = Instant::now();
+    t.ok(&["restore", &id.to_string(), "-q"]);
+    let window = began.elapsed() * 5 / 4;
+    let (iterations, mut landed) = (15, 0);
+    for k in 0..iterations {
+        if project_exists(&t, "big") {
+            t.ok(&["project", "remove", "acme/big", "--yes", "-q"]);
+        }
+        let id = last_removal(&t);
+        let restores = events(&t, "project.restore", "acme/big");
+        let delay = Duration::from_micros(rng.below(window.as_micros() as u64 + 1));
+        run_and_kill(&t, &[String::from("restore"), id.to_string()], delay);
+        let back = project_exists(&t, "big");
+        let logged = events(&t, "project.restore", "acme/big") - restores;
+        assert_eq!(logged, back as i64, "iteration {k}: event iff visible");
+        let want = if back {
+            (BIG as i64, 2 * BIG as i64)
+        } else {
+            (0, 0)
+        };
+        let got = (env_count(&t, "big"), resource_count(&t, "big"));
+        assert_eq!(got, want, "iteration {k}: all or none");
+        landed += back as usize;
+        assert_eq!(integrity(&t.db), "ok", "iteration {k}");
+    }
+    eprintln!(
+        "sigkill restore: {iterations} kills within 0-{} ms: {landed} restores landed whole, \
+         {} left no trace",
+        window.as_millis(),
+        iterations - landed
+    );
+}
+
+fn last_removal(t: &TestEnv) -> i64 {
+    count(
+        &t.db,
+        "SELECT max(id) FROM events WHERE action = 'project.remove'",
+        [],
+    )
 }
