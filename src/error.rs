@@ -162,7 +162,18 @@ impl Error {
                     .caused_by(err)
             }
             Some(C::CannotOpen | C::PermissionDenied) => {
-                Error::internal("cannot open the database file").caused_by(err)
+                Error::internal("cannot open the database file; nothing was changed")
+                    .with_hint(
+                        "check that the file and its directory are writable: proj keeps \
+                         `-wal` and `-shm` files beside the database, so a read-only disk or \
+                         directory cannot hold it",
+                    )
+                    .caused_by(err)
+            }
+            Some(C::SystemIoFailure) => {
+                Error::internal("cannot read or write the database file; nothing was changed")
+                    .with_hint("check that the disk has free space and is writable")
+                    .caused_by(err)
             }
             Some(C::NotADatabase) => {
                 Error::internal("the file is not a proj database").caused_by(err)

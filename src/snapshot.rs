@@ -1,7 +1,9 @@
-//! Whole subtrees as JSON, for the audit log's `before` of a removal (so nothing is lost).
+//! Whole subtrees as JSON, for the audit log's `before` of a removal (so nothing is lost),
+//! and the same shapes read back by `proj restore`.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{Db, EnvRow, OrgRow, ProjectRow};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn env(db: &Db, e: &EnvRow) -> Result<Value> {
@@ -43,4 +45,113 @@ pub fn org(db: &Db, o: &OrgRow) -> Result<Value> {
 /// A row as the `before`/`after` of an update event.
 pub fn row<T: serde::Serialize>(row: &T) -> Value {
     serde_json::to_value(row).unwrap_or(Value::Null)
+}
+
+// What `proj restore` reads back. Unknown fields are ignored and missing optional ones
+// default, so snapshots written by older or newer builds still restore.
+
+/// The `before` of an `org.remove` event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedOrg {
+    pub org: SavedOrgRow,
+    #[serde(default)]
+    pub members: Vec<SavedMember>,
+    #[serde(default)]
+    pub projects: Vec<SavedProject>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedOrgRow {
+    pub slug: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMember {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// The `before` of a `project.remove` event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedProject {
+    pub project: SavedProjectRow,
+    #[serde(default)]
+    pub environments: Vec<SavedEnv>,
+    /// Project-wide grants.
+    #[serde(default)]
+    pub grants: Vec<SavedGrant>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedProjectRow {
+    pub org: String,
+    pub slug: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub created_at: String,
+}
+
+/// The `before` of an `env.remove` event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedEnv {
+    pub environment: SavedEnvRow,
+    #[serde(default)]
+    pub resources: Vec<SavedResource>,
+    /// Grants scoped to this environment.
+    #[serde(default)]
+    pub grants: Vec<SavedGrant>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedEnvRow {
+    pub org: String,
+    pub project: String,
+    pub slug: String,
+    pub display_name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub protected: bool,
+    #[serde(default)]
+    pub archived_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedResource {
+    pub slug: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedGrant {
+    pub email: String,
+    #[serde(default)]
+    pub environment: Option<String>,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// Reads a removal's `before` back into `T`; a snapshot that does not fit is a broken event.
+pub fn parse<T: serde::de::DeserializeOwned>(event_id: i64, before: Option<&Value>) -> Result<T> {
+    let value = before
+        .ok_or_else(|| Error::internal(format!("event {event_id} recorded nothing to restore")))?;
+    serde_json::from_value(value.clone()).map_err(|e| {
+        Error::internal(format!(
+            "event {event_id} holds a snapshot this proj cannot read"
+        ))
+        .caused_by(e)
+    })
 }

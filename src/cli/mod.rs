@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one file per noun, and the shared `App` plumbing.
 
 mod access;
+mod backup;
 pub mod complete;
 mod context;
 mod doctor;
@@ -14,6 +15,7 @@ mod member;
 mod org;
 mod project;
 mod resource;
+mod restore;
 mod tree;
 
 use crate::access::Actor;
@@ -124,6 +126,10 @@ pub enum Command {
     Access(access::AccessCmd),
     /// Show who you are acting as, and your role in the current organization
     Whoami,
+    /// Bring back an organization, project or environment from its removal event
+    Restore(restore::RestoreArgs),
+    /// Copy the database to a file, consistently, even while others write to it
+    Backup(backup::BackupArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(complete::CompletionsArgs),
 }
@@ -206,15 +212,21 @@ impl App {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction with the actor and the resolved context.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Db, &Actor, &Context) -> Result<T>) -> Result<T> {
+    /// When the file does not exist yet, `f` is first rehearsed on an empty stand-in, so a
+    /// write that fails does not leave a new file behind.
+    pub fn write<T>(&mut self, f: impl Fn(&Db, &Actor, &Context) -> Result<T>) -> Result<T> {
         let inputs = self.inputs();
         let globals = self.globals.clone();
-        let store = self.store()?;
-        store.write(|db| {
+        let run = |db: &Db| {
             let actor = actor_for(&globals, db)?;
             let ctx = Context::resolve(db, &actor, &inputs)?;
             f(db, &actor, &ctx)
-        })
+        };
+        let (path, _) = self.db_path()?;
+        if !path.exists() {
+            Store::empty_stand_in(&path)?.rehearse(run)?;
+        }
+        self.store()?.write(run)
     }
 
     /// Asks before something destructive. `--yes` answers yes; without a terminal the
@@ -308,6 +320,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Member(cmd) => member::run(app, cmd),
         Command::Access(cmd) => access::run(app, cmd),
         Command::Whoami => access::whoami(app),
+        Command::Restore(args) => restore::run(app, args),
+        Command::Backup(args) => backup::run(app, args),
     }
 }
 

@@ -24,8 +24,8 @@ pub enum Identity {
 }
 
 pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
-    // One statement, so one snapshot: read apart, another process's first migration could
-    // commit in between and its tables make a half-read new file look foreign.
+    // One statement, so one snapshot: read separately, another process's first migration
+    // could commit in between, and its tables would be seen without its application_id.
     let (app_id, version, tables): (i32, i32, i64) = conn
         .query_row(
             "SELECT application_id, user_version, (SELECT count(*) FROM sqlite_schema)
@@ -33,12 +33,7 @@ pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Error::from(e)
-            }
-            _ => not_ours(path).caused_by(e),
-        })?;
+        .map_err(|e| unreadable(path, e))?;
     if app_id == APPLICATION_ID {
         if version > LATEST {
             return Err(Error::new(
@@ -59,6 +54,19 @@ pub fn identify(conn: &Connection, path: &std::path::Path) -> Result<Identity> {
     }
 }
 
+/// Why the header could not be read. Only "not a database" means a foreign file; a busy,
+/// unopenable or failing disk is reported as what it is, not as "not a proj database".
+fn unreadable(path: &std::path::Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        None | Some(rusqlite::ErrorCode::NotADatabase) => not_ours(path).caused_by(e),
+        Some(_) => {
+            let mut err = Error::from(e);
+            err.message = format!("{}: {}", path.display(), err.message);
+            err
+        }
+    }
+}
+
 fn not_ours(path: &std::path::Path) -> Error {
     Error::internal(format!("{} is not a proj database", path.display()))
         .with_hint("point --db (or PROJ_DB) at a proj file, or at a path that does not exist yet; the file was left untouched")
@@ -72,9 +80,21 @@ pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
         Identity::Empty => 0,
         Identity::Proj(v) => v,
     };
+    // Never upgrade a damaged file: the upgrade would write into it.
+    if from > 0 && from < LATEST {
+        let check: String = tx.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(Error::internal(format!(
+                "{} is corrupt; it was not upgraded",
+                path.display()
+            ))
+            .caused_by(check)
+            .with_hint("restore it from a backup (`proj backup` makes one)"));
+        }
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         tx.execute_batch(sql)
-            .map_err(|e| Error::internal(format!("migration {} failed", i + 1)).caused_by(e))?;
+            .map_err(|e| Error::from(e).caused_by(format!("while applying migration {}", i + 1)))?;
     }
     if from < LATEST {
         tx.execute_batch(&format!(

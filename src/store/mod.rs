@@ -1,5 +1,7 @@
 //! Everything that talks to SQLite. Nothing outside this module touches rusqlite.
 
+pub mod backup;
+mod busy;
 mod env;
 mod event;
 pub mod generate;
@@ -9,6 +11,7 @@ pub mod migrate;
 mod org;
 mod project;
 mod resource;
+mod restore;
 
 pub use env::{EnvRow, NewEnv};
 pub use event::EventRow;
@@ -45,13 +48,16 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| Error::internal(format!("cannot open {}", path.display())).caused_by(e))?;
-        conn.busy_timeout(busy_timeout())?;
+        busy::install(&mut conn, busy_timeout())?;
         if let Some(log) = std::env::var_os("PROJ_TRACE_SQL") {
             trace_sql(&mut conn, Path::new(&log))?;
         }
         // Identify the file before changing anything: a foreign or newer file stays untouched.
         let identity = migrate::identify(&conn, path)?;
-        let mode = enable_wal(&conn).map_err(|e| {
+        let mode: String = busy::retry(busy_timeout(), || {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        })
+        .map_err(|e| {
             Error::from(e).caused_by(format!("while enabling WAL on {}", path.display()))
         })?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -144,6 +150,12 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` in a transaction that is then rolled back: whether it would succeed.
+    pub fn rehearse<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        f(&Db { conn: &tx })
+    }
+
     /// Runs `f` in one read transaction, so it sees a single consistent state.
     pub fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
         let tx = self.conn.unchecked_transaction()?;
@@ -194,24 +206,6 @@ fn uri_path(path: &Path) -> String {
         }
     }
     out
-}
-
-/// Switches the file to WAL. Changing the journal mode needs an exclusive lock and SQLite
-/// answers "busy" at once instead of calling the busy handler, so several processes opening
-/// a new file together would fail here; wait for the others as the busy timeout allows.
-fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
-    let deadline = std::time::Instant::now() + busy_timeout();
-    loop {
-        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
-            Err(e)
-                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            result => return result,
-        }
-    }
 }
 
 fn busy_timeout() -> Duration {

@@ -20,6 +20,7 @@ mod org;
 mod output;
 mod project;
 mod query_plan;
+mod reliability;
 mod resource;
 mod rules;
 mod shells;

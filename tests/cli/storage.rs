@@ -182,6 +182,22 @@ fn the_default_location_is_private() {
         (c.db.source.as_str(), c.db.detail.as_deref()),
         ("flag", Some("--db"))
     );
+    // A command that only reads does not create the file; the first write does, privately.
+    assert!(
+        !elsewhere.exists(),
+        "a read created {}",
+        elsewhere.display()
+    );
+    let out = t
+        .cmd()
+        .args(["org", "add", "acme", "--db", elsewhere.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(mode(&t.path().join("x/y")), 0o700);
     assert_eq!(mode(&elsewhere), 0o600);
 }
@@ -299,4 +315,17 @@ fn a_file_locked_even_for_readers_is_busy_not_foreign() {
     drop(conn);
     assert_eq!(snapshot(&t.db).0, before.0);
     t.ok(&["env", "list"]);
+}
+
+#[test]
+fn reads_and_failed_writes_do_not_create_the_file() {
+    let t = TestEnv::new();
+    t.ok(&["org", "list"]);
+    t.fails(&["env", "list"], 2);
+    t.fails(&["project", "add", "shop"], 2);
+    t.fails(&["env", "add", "Bad Name"], 2);
+    assert!(!t.db.exists(), "a command that changed nothing created the file");
+    assert!(!t.db.parent().unwrap().exists(), "the data directory was created");
+    t.ok(&["org", "add", "acme"]);
+    assert!(t.db.exists());
 }

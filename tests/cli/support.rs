@@ -121,6 +121,9 @@ impl TestEnv {
 
     /// Every row of every table, as text, to compare states before and after a command.
     pub fn dump(&self) -> String {
+        if !self.db.exists() {
+            return "(no database file)".to_string();
+        }
         let conn = rusqlite::Connection::open_with_flags(
             &self.db,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,

@@ -1,0 +1,121 @@
+//! Inserts that bring removed rows back as an audit snapshot recorded them (`proj restore`):
+//! the same slugs and creation times, and the old ids where they are still free, so the
+//! history in the audit log stays attached to what it describes.
+
+use super::{Db, EnvRow, OrgRow, ProjectRow};
+use crate::error::{Error, Result};
+use crate::snapshot::{SavedEnvRow, SavedMember, SavedOrgRow, SavedProjectRow, SavedResource};
+
+impl Db<'_> {
+    /// `id` if no row of `table` holds it, else `None` (a fresh id is picked).
+    fn free_id(&self, table: &str, id: Option<i64>) -> Result<Option<i64>> {
+        let Some(id) = id else { return Ok(None) };
+        let taken: bool = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"
+            ))?
+            .query_row([id], |r| r.get(0))?;
+        Ok((!taken).then_some(id))
+    }
+
+    pub fn org_restore(&self, id: Option<i64>, o: &SavedOrgRow) -> Result<OrgRow> {
+        let id = self.free_id("orgs", id)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO orgs (id, slug, display_name, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute((id, &o.slug, &o.display_name, &o.created_at))?;
+        let id = self.conn.last_insert_rowid();
+        self.org_by_id(id)?
+            .ok_or_else(|| Error::internal("the restored organization vanished"))
+    }
+
+    pub fn project_restore(
+        &self,
+        id: Option<i64>,
+        org: &OrgRow,
+        p: &SavedProjectRow,
+    ) -> Result<ProjectRow> {
+        let id = self.free_id("projects", id)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO projects (id, org_id, slug, display_name, description, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute((
+                id,
+                org.id,
+                &p.slug,
+                &p.display_name,
+                &p.description,
+                &p.created_at,
+            ))?;
+        self.project(org.id, &p.slug)?
+            .ok_or_else(|| Error::internal("the restored project vanished"))
+    }
+
+    pub fn env_restore(&self, project: &ProjectRow, e: &SavedEnvRow) -> Result<EnvRow> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO environments (project_id, slug, display_name, kind, description,
+                        protected, archived_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute((
+                project.id,
+                &e.slug,
+                &e.display_name,
+                &e.kind,
+                &e.description,
+                e.protected,
+                &e.archived_at,
+                &e.created_at,
+            ))?;
+        let id = self.conn.last_insert_rowid();
+        self.env_by_id(id)?
+            .ok_or_else(|| Error::internal("the restored environment vanished"))
+    }
+
+    pub fn resource_restore(&self, env: &EnvRow, r: &SavedResource) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO resources (environment_id, slug, type, description, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute((env.id, &r.slug, &r.kind, &r.description, &r.created_at))?;
+        Ok(())
+    }
+
+    pub fn member_restore(&self, org: &OrgRow, m: &SavedMember) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO members (org_id, email, name, role, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute((org.id, &m.email, &m.name, &m.role, &m.created_at))?;
+        Ok(())
+    }
+
+    /// Puts back one grant of `email`; returns false (and changes nothing) when the member
+    /// no longer belongs to the organization.
+    pub fn grant_restore(
+        &self,
+        project: &ProjectRow,
+        env: Option<&EnvRow>,
+        email: &str,
+        role: &str,
+        created_at: &str,
+    ) -> Result<bool> {
+        let Some(member) = self.member(project.org_id, email)? else {
+            return Ok(false);
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute((member.id, project.id, env.map(|e| e.id), role, created_at))?;
+        Ok(true)
+    }
+}
