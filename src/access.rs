@@ -531,6 +531,34 @@ pub fn can_see(db: &Db, actor: &Actor, target: &Target) -> Result<bool> {
     Ok(decide(db, actor, Action::Read, target)?.visible)
 }
 
+/// The projects of `org` the actor can see, decided once for the whole organization: the
+/// same answer as [`can_see`] on each project (a member or viewer sees exactly the projects
+/// where they hold a grant), without a lookup per project.
+pub fn visible_projects_of(
+    db: &Db,
+    actor: &Actor,
+    org: &OrgRow,
+    projects: Vec<ProjectRow>,
+) -> Result<Vec<ProjectRow>> {
+    let member = match standing(db, actor, org)? {
+        Standing::NoMembers => return Ok(projects),
+        Standing::Outsider => return Ok(Vec::new()),
+        Standing::Member(m) => m,
+    };
+    if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
+        return Ok(projects);
+    }
+    let granted: std::collections::HashSet<i64> = db
+        .member_grants(member.id)?
+        .into_iter()
+        .map(|g| g.project_id)
+        .collect();
+    Ok(projects
+        .into_iter()
+        .filter(|p| granted.contains(&p.id))
+        .collect())
+}
+
 /// Whether the actor may see an audit event about this organization and project. Events of
 /// a removed project are for the organization's owners and admins; events of a removed
 /// organization only show in a file without members.

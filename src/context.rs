@@ -418,13 +418,7 @@ pub fn visible_org_slugs(db: &Db, actor: &Actor, limit: usize) -> Result<Vec<Str
 }
 
 pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<ProjectRow>> {
-    let mut out = Vec::new();
-    for p in db.projects(org.id)? {
-        if access::can_see(db, actor, &Target::project(org, &p))? {
-            out.push(p);
-        }
-    }
-    Ok(out)
+    access::visible_projects_of(db, actor, org, db.projects(org.id)?)
 }
 
 fn visible_projects_named(db: &Db, actor: &Actor, slug: &str) -> Result<Vec<ProjectRow>> {

@@ -183,8 +183,10 @@ fn list(app: &mut App, all: bool) -> Result<()> {
             if !access::can_see(db, actor, &Target::org(org))? {
                 continue;
             }
+            let mut envs = db.env_slugs_by_project(org.id)?;
             for p in visible_projects(db, actor, org)? {
-                out.push(view(db, &p)?);
+                let slugs = envs.remove(&p.id).unwrap_or_default();
+                out.push(ProjectView::new(&p, slugs));
             }
         }
         Ok(out)

@@ -66,6 +66,25 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The non-archived environment slugs of every project of an organization, in
+    /// release-flow order: one query for a whole `project list`.
+    pub fn env_slugs_by_project(
+        &self,
+        org_id: i64,
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT e.project_id, e.slug FROM environments e JOIN projects p ON p.id = e.project_id
+             WHERE p.org_id = ?1 AND e.archived_at IS NULL ORDER BY e.project_id, {RELEASE_ORDER}"
+        ))?;
+        let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        let rows = stmt.query_map([org_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        for row in rows {
+            let (project, slug): (i64, String) = row?;
+            out.entry(project).or_default().push(slug);
+        }
+        Ok(out)
+    }
+
     pub fn env(&self, project_id: i64, slug: &str) -> Result<Option<EnvRow>> {
         let mut stmt = self
             .conn

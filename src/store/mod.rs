@@ -49,6 +49,13 @@ impl Store {
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| Error::internal(format!("cannot open {}", path.display())).caused_by(e))?;
         busy::install(&mut conn, busy_timeout())?;
+        // Every statement the store issues stays prepared; the default (16) is fewer than one
+        // command can use, and a re-prepare costs more than the query it serves.
+        conn.set_prepared_statement_cache_capacity(128);
+        // Plans do not depend on bound values (query planner stability): without it, this
+        // build of SQLite (STAT4) re-prepares a cached statement whenever a parameter is
+        // rebound, which made each lookup cost a full parse.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         if let Some(log) = std::env::var_os("PROJ_TRACE_SQL") {
             trace_sql(&mut conn, Path::new(&log))?;
         }
