@@ -19,6 +19,7 @@ bin=$PWD/target/release/proj
 gen=$PWD/target/release/examples/generate
 out=$PWD/target/bench
 mkdir -p "$out"
+rm -f "$out/rss.jsonl"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
