@@ -7,9 +7,9 @@
 use super::App;
 use crate::access::{self, Action, Actor, Target};
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, OrgRole, default_display_name};
+use crate::model::{EnvKind, OrgRole};
 use crate::snapshot;
-use crate::store::{Db, NewEnv};
+use crate::store::Db;
 use crate::wizard::{
     self, Existing, ExistingMember, ExistingOrg, ExistingProject, Known, Plan, Prompter,
 };
@@ -219,17 +219,7 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         if !created.project {
             access::require(db, &actor, Action::EnvAdd, &Target::project(&org, &project))?;
         }
-        let kind = EnvKind::infer(slug);
-        let env = db.env_insert(
-            &project,
-            &NewEnv {
-                slug,
-                display_name: &default_display_name(slug),
-                kind,
-                description: None,
-                protected: kind.protected_by_default(),
-            },
-        )?;
+        let env = db.env_insert_inferred(&project, slug)?;
         // A new project's environments are part of its own event, as with `proj project add`.
         if !created.project {
             db.record(

@@ -2,9 +2,9 @@ use super::App;
 use crate::access::{self, Action, Actor, Target};
 use crate::context::{Context, find_org, find_project, visible_projects};
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, default_display_name, validate_slug};
+use crate::model::validate_slug;
 use crate::snapshot;
-use crate::store::{Db, NewEnv, OrgRow, ProjectRow};
+use crate::store::{Db, OrgRow, ProjectRow};
 use crate::view::ProjectView;
 use clap::{Args, Subcommand};
 
@@ -144,17 +144,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             args.description.as_deref().filter(|s| !s.is_empty()),
         )?;
         for slug in &envs {
-            let kind = EnvKind::infer(slug);
-            db.env_insert(
-                &project,
-                &NewEnv {
-                    slug,
-                    display_name: &default_display_name(slug),
-                    kind,
-                    description: None,
-                    protected: kind.protected_by_default(),
-                },
-            )?;
+            db.env_insert_inferred(&project, slug)?;
         }
         let shown = view(db, &project)?;
         db.record(

@@ -55,7 +55,10 @@ impl Store {
         // Plans do not depend on bound values (query planner stability): without it, this
         // build of SQLite (STAT4) re-prepares a cached statement whenever a parameter is
         // rebound, which made each lookup cost a full parse.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         if let Some(log) = std::env::var_os("PROJ_TRACE_SQL") {
             trace_sql(&mut conn, Path::new(&log))?;
         }

@@ -324,8 +324,14 @@ fn reads_and_failed_writes_do_not_create_the_file() {
     t.fails(&["env", "list"], 2);
     t.fails(&["project", "add", "shop"], 2);
     t.fails(&["env", "add", "Bad Name"], 2);
-    assert!(!t.db.exists(), "a command that changed nothing created the file");
-    assert!(!t.db.parent().unwrap().exists(), "the data directory was created");
+    assert!(
+        !t.db.exists(),
+        "a command that changed nothing created the file"
+    );
+    assert!(
+        !t.db.parent().unwrap().exists(),
+        "the data directory was created"
+    );
     t.ok(&["org", "add", "acme"]);
     assert!(t.db.exists());
 }
