@@ -103,21 +103,9 @@ pub enum Command {
     /// Manage the environments of a project (production, staging, …)
     #[command(subcommand)]
     Env(env::EnvCmd),
-    /// Pin this directory to a project, so commands run here use it
-    Link(link::LinkArgs),
-    /// Remove the link file that applies to this directory
-    Unlink,
-    /// Show which organization, project and identity commands use, and why
-    Context,
-    /// Show the audit log, newest first
-    Log(log::LogArgs),
     /// Manage the resources of an environment (apps, databases, credential references, …)
     #[command(subcommand)]
     Resource(resource::ResourceCmd),
-    /// Draw organizations, projects, environments and resources as a tree
-    Tree(tree::TreeArgs),
-    /// Check the file's health and how projects are laid out
-    Doctor,
     /// Manage the members of an organization and their project grants
     #[command(subcommand)]
     Member(member::MemberCmd),
@@ -126,6 +114,18 @@ pub enum Command {
     Access(access::AccessCmd),
     /// Show who you are acting as, and your role in the current organization
     Whoami,
+    /// Draw organizations, projects, environments and resources as a tree
+    Tree(tree::TreeArgs),
+    /// Pin this directory to a project, so commands run here use it
+    Link(link::LinkArgs),
+    /// Remove the link file that applies to this directory
+    Unlink,
+    /// Show which organization, project and identity commands use, and why
+    Context,
+    /// Show the audit log, newest first
+    Log(log::LogArgs),
+    /// Check the file's health and how projects are laid out
+    Doctor,
     /// Bring back an organization, project or environment from its removal event
     Restore(restore::RestoreArgs),
     /// Copy the database to a file, consistently, even while others write to it
