@@ -153,6 +153,32 @@ pub fn locate(
     }
 }
 
+/// Writes `after` with its audit event when it differs from `before`; whether it did.
+fn save(
+    db: &Db,
+    actor: &Actor,
+    action: &str,
+    org: &OrgRow,
+    before: &EnvRow,
+    after: &EnvRow,
+) -> Result<bool> {
+    let (before_json, after_json) = (snapshot::row(before), snapshot::row(after));
+    if before_json == after_json {
+        return Ok(false);
+    }
+    db.env_update(after)?;
+    db.record(
+        actor.name(),
+        action,
+        Some(org.id),
+        Some(after.project_id),
+        &env_path(after),
+        Some(&before_json),
+        Some(&after_json),
+    )?;
+    Ok(true)
+}
+
 fn env_path(e: &EnvRow) -> String {
     format!("{}/{}/{}", e.org, e.project, e.slug)
 }
@@ -273,19 +299,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
             after.kind = k;
         }
         // A rename to what it already is changes nothing and writes no event.
-        let changed = snapshot::row(&before) != snapshot::row(&after);
-        if changed {
-            db.env_update(&after)?;
-            db.record(
-                actor.name(),
-                "env.update",
-                Some(org.id),
-                Some(project.id),
-                &env_path(&after),
-                Some(&snapshot::row(&before)),
-                Some(&snapshot::row(&after)),
-            )?;
-        }
+        let changed = save(db, actor, "env.update", &org, &before, &after)?;
         Ok((EnvView::new(&after), changed))
     })?;
     if !changed {
@@ -384,20 +398,7 @@ fn set_flag(app: &mut App, arg: String, flag: Flag) -> Result<()> {
             Flag::Protected(p) => after.protected = p,
             Flag::Archived(true) => {}
         }
-        let changed =
-            after.archived_at != before.archived_at || after.protected != before.protected;
-        if changed {
-            db.env_update(&after)?;
-            db.record(
-                actor.name(),
-                event,
-                Some(org.id),
-                Some(project.id),
-                &env_path(&after),
-                Some(&snapshot::row(&before)),
-                Some(&snapshot::row(&after)),
-            )?;
-        }
+        let changed = save(db, actor, event, &org, &before, &after)?;
         Ok((EnvView::new(&after), changed))
     })?;
     if !changed {

@@ -122,28 +122,6 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A project by id, to tell whether an audit event's project still exists.
-    pub fn project_by_id(&self, id: i64) -> Result<Option<super::ProjectRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT p.id, p.org_id, o.slug, p.slug, p.display_name, p.description, p.created_at
-                 FROM projects p JOIN orgs o ON o.id = p.org_id WHERE p.id = ?1",
-            )?
-            .query_row([id], |r| {
-                Ok(super::ProjectRow {
-                    id: r.get(0)?,
-                    org_id: r.get(1)?,
-                    org: r.get(2)?,
-                    slug: r.get(3)?,
-                    display_name: r.get(4)?,
-                    description: r.get(5)?,
-                    created_at: r.get(6)?,
-                })
-            })
-            .optional()?)
-    }
-
     pub fn owner_count(&self, org_id: i64) -> Result<i64> {
         Ok(self
             .conn

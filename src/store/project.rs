@@ -48,6 +48,14 @@ impl Db<'_> {
         Ok(stmt.query_row((org_id, slug), from_row).optional()?)
     }
 
+    /// A project by id, to tell whether an audit event's project still exists.
+    pub fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?;
+        Ok(stmt.query_row([id], from_row).optional()?)
+    }
+
     /// Projects of this slug in any organization (to resolve a bare `--project`).
     pub fn projects_named(&self, slug: &str) -> Result<Vec<ProjectRow>> {
         let mut stmt = self
