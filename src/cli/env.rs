@@ -1,5 +1,5 @@
-use super::App;
 use super::project::locate as locate_project;
+use super::{App, parse_word};
 use crate::access::{self, Action, Actor, Target};
 use crate::context::{Context, find_org, find_project};
 use crate::error::{Error, Result};
@@ -53,7 +53,7 @@ pub struct AddArgs {
     /// Slug of the new environment (lowercase letters, digits and '-')
     pub name: String,
     /// Kind, instead of the one inferred from the name
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    #[arg(long, value_name = "KIND", value_parser = parse_word::<EnvKind>)]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug, `staging` → `Staging`)
     #[arg(long, value_name = "TEXT")]
@@ -76,18 +76,8 @@ pub struct RenameArgs {
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
     /// New kind
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    #[arg(long, value_name = "KIND", value_parser = parse_word::<EnvKind>)]
     pub kind: Option<EnvKind>,
-}
-
-fn parse_kind(s: &str) -> Result<EnvKind, String> {
-    s.parse::<EnvKind>().map_err(|e| {
-        format!(
-            "{}{}",
-            e.message,
-            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
-        )
-    })
 }
 
 pub fn run(app: &mut App, cmd: EnvCmd) -> Result<()> {

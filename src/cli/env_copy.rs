@@ -1,7 +1,7 @@
 //! `proj env clone` and `proj env diff`: environments compared and copied by their resources.
 
-use super::App;
 use super::env::locate;
+use super::{App, parse_word};
 use crate::access::{self, Action, Target};
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, default_display_name, validate_slug};
@@ -19,7 +19,7 @@ pub struct CloneArgs {
     /// Slug of the new environment, in the same project
     pub new: String,
     /// Kind of the new environment, instead of the one inferred from its name
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    #[arg(long, value_name = "KIND", value_parser = parse_word::<EnvKind>)]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug)
     #[arg(long, value_name = "TEXT")]
@@ -38,16 +38,6 @@ pub struct DiffArgs {
     pub a: String,
     /// The other environment
     pub b: String,
-}
-
-fn parse_kind(s: &str) -> Result<EnvKind, String> {
-    s.parse::<EnvKind>().map_err(|e| {
-        format!(
-            "{}{}",
-            e.message,
-            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
-        )
-    })
 }
 
 /// Creates NEW with SRC's resources (and env-scoped grants) in one transaction: a failure

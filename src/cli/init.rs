@@ -107,11 +107,7 @@ fn var(name: &str) -> Option<String> {
 
 /// What the file holds, without creating it when it does not exist yet.
 fn load_existing(app: &mut App) -> Result<Existing> {
-    let (path, _) = app.db_path()?;
-    if !path.exists() {
-        return Ok(Existing::default());
-    }
-    app.store()?.read(read_existing)
+    app.reader()?.read(read_existing)
 }
 
 fn read_existing(db: &Db) -> Result<Existing> {

@@ -1,6 +1,6 @@
 //! `proj member …`: the people of an organization, their roles and their project grants.
 
-use super::App;
+use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
@@ -30,7 +30,7 @@ pub enum MemberCmd {
         /// The member's email
         email: String,
         /// New organization role: owner, admin, member or viewer
-        #[arg(value_parser = parse_org_role)]
+        #[arg(value_parser = parse_word::<OrgRole>)]
         role: OrgRole,
     },
     /// Remove a member (and their grants) from the organization
@@ -53,7 +53,7 @@ pub struct AddArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Organization role: owner, admin, member or viewer (the first member is always owner)
-    #[arg(long, value_name = "ROLE", value_parser = parse_org_role)]
+    #[arg(long, value_name = "ROLE", value_parser = parse_word::<OrgRole>)]
     pub role: Option<OrgRole>,
 }
 
@@ -77,7 +77,7 @@ pub struct GrantArgs {
     #[arg(short = 'e', long, value_name = "ENV")]
     pub env: Option<String>,
     /// Project role: admin, developer or viewer
-    #[arg(long, value_name = "ROLE", value_parser = parse_project_role)]
+    #[arg(long, value_name = "ROLE", value_parser = parse_word::<ProjectRole>)]
     pub role: ProjectRole,
 }
 
@@ -88,26 +88,6 @@ pub struct RevokeArgs {
     /// Revoke only the grant on this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
     #[arg(short = 'e', long, value_name = "ENV")]
     pub env: Option<String>,
-}
-
-fn parse_org_role(s: &str) -> Result<OrgRole, String> {
-    s.parse::<OrgRole>().map_err(|e| {
-        format!(
-            "{}{}",
-            e.message,
-            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
-        )
-    })
-}
-
-fn parse_project_role(s: &str) -> Result<ProjectRole, String> {
-    s.parse::<ProjectRole>().map_err(|e| {
-        format!(
-            "{}{}",
-            e.message,
-            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
-        )
-    })
 }
 
 /// A member as users see it: organization role and the grants the viewer may see.

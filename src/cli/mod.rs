@@ -183,7 +183,7 @@ impl App {
 
     /// The store to read from. A file that does not exist yet reads as an empty database and
     /// is not created: a command that only looks (or fails) leaves the disk as it was.
-    fn reader(&mut self) -> Result<&mut Store> {
+    pub fn reader(&mut self) -> Result<&mut Store> {
         if self.store.is_none() {
             let (path, _) = self.db_path()?;
             self.store = Some(if path.exists() {
@@ -406,6 +406,15 @@ pub fn report(e: &Error, json: bool) {
         text
     };
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// A clap value parser for the model's named values (kinds, roles): the model's own error
+/// message and hint, on one line.
+pub(crate) fn parse_word<T: std::str::FromStr<Err = Error>>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|e| match e.hint {
+        Some(hint) => format!("{} ({hint})", e.message),
+        None => e.message,
+    })
 }
 
 /// The clap command tree, for completions, man pages and tests.
