@@ -19,10 +19,13 @@ pub enum AccessCmd {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The member's email
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
     pub email: String,
     /// The action, e.g. env.update or read
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::action))]
     pub action: Action,
     /// What the action is aimed at: ORG, ORG/PROJECT or ORG/PROJECT/ENV
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::target))]
     pub target: String,
 }
 

@@ -5,22 +5,24 @@
 //! environments, member emails) come from the database as it is now, and the scripts never
 //! go stale when commands change.
 //!
-//! [`command`] walks the clap tree and attaches a completer to every argument whose name says
-//! what it holds (`org`, `project`, `env`, `email`, `role`, `type`, …), so commands added
-//! later complete without touching this file. Completers open the file read-only, never
-//! create or migrate it (nor leave SQLite's `-wal`/`-shm` files behind), and answer nothing
-//! on any error.
+//! Each argument names its completer where it is declared, e.g.
+//! `#[arg(add = ArgValueCompleter::new(complete::env))]`: one function here per kind of value
+//! (organization, project, environment, resource, member, role, kind, action, target, removal
+//! event). An argument without one completes nothing (or its possible values), so a new
+//! argument never borrows a completer because of its name. Completers open the file without
+//! creating, migrating or locking it (nor leaving SQLite's `-wal`/`-shm` files behind), and
+//! answer nothing on any error.
 
 use super::Cli;
-use crate::access::{Action, Actor};
+use crate::access::{self, Action, Actor};
 use crate::context::{Context, Inputs, visible_projects};
 use crate::error::Result;
-use crate::model::{EnvKind, OrgRole, ProjectRole, ResourceType};
+use crate::model::{EnvKind, OrgRole, ProjectRole};
 use crate::store::{Db, Store};
 use clap::builder::StyledStr;
-use clap::{Arg, CommandFactory, ValueEnum};
+use clap::{ArgMatches, CommandFactory, ValueEnum};
+use clap_complete::CompletionCandidate;
 use clap_complete::env::Shells;
-use clap_complete::{ArgValueCompleter, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
@@ -124,227 +126,199 @@ pub fn print(args: CompletionsArgs) -> Result<()> {
     crate::output::write_stdout(&args.shell.script())
 }
 
-/// The clap tree with completers attached: what the shell's completion calls work from.
+/// The clap tree the shell's completion works from: the command line's own, except that
+/// aliases (`rm`, `delete`, `ls`, `create`, `new`, `mv`) are hidden. clap_complete sorts the
+/// names that match what is typed and keeps the first per command, so `proj env <TAB>`
+/// offered `delete` for `remove`; a hidden alias is offered only when nothing else matches
+/// (`proj env de<TAB>` still completes `delete`).
 pub fn command() -> clap::Command {
-    attach(Cli::command(), &[])
+    names_only(Cli::command())
 }
 
-fn attach(cmd: clap::Command, path: &[String]) -> clap::Command {
-    // `mut_args` keeps the order of positionals (`mut_arg` would move the arg to the end).
-    let mut cmd = cmd.mut_args(|arg| match kind_of(&arg, path) {
-        Some(kind) => arg.add(ArgValueCompleter::new(move |current: &OsStr| {
-            complete(kind, current)
-        })),
-        None => arg,
-    });
+fn names_only(cmd: clap::Command) -> clap::Command {
+    // clap keeps names as `&'static str` (its `string` feature is off); the copies live as
+    // long as this completion process, which answers once and exits.
+    let aliases: Vec<&'static str> = cmd
+        .get_all_aliases()
+        .map(|a| &*String::leak(a.to_string()))
+        .collect();
+    let mut cmd = cmd.visible_alias(None).aliases(aliases);
     let subs: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
     for name in subs {
-        let mut sub_path = path.to_vec();
-        sub_path.push(name.clone());
-        cmd = cmd.mut_subcommand(name, |s| attach(s, &sub_path));
+        cmd = cmd.mut_subcommand(name, names_only);
     }
     cmd
 }
 
-/// What an argument holds, as far as completion is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Org,
-    Project,
-    Env { archived: bool },
-    Resource,
-    Member,
-    OrgRole,
-    ProjectRole,
-    EnvKind,
-    ResourceType,
-    Action,
-    Target,
+// The completers, one per kind of value; arguments attach them with
+// `#[arg(add = ArgValueCompleter::new(complete::…))]`.
+
+/// Organization slugs the actor may see.
+pub fn org(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, _, _| orgs(db, actor))
 }
 
-/// Decides from an argument's id, long flag and value name (and the command it belongs to)
-/// which stored names complete it. Arguments with their own possible values keep them.
-pub fn kind_of(arg: &Arg, path: &[String]) -> Option<Kind> {
-    if !arg.get_action().takes_values()
-        || !arg.get_possible_values().is_empty()
-        || arg.get::<ArgValueCompleter>().is_some()
-    {
-        return None;
-    }
-    let norm = |s: &str| s.to_ascii_lowercase().replace('-', "_");
-    let value_name = arg
-        .get_value_names()
-        .and_then(|v| v.first())
-        .map(|v| norm(v));
-    // A value named NAME or NEW… is a name to be created, never one to look up (except the
-    // positional NAME of resource commands, which names an existing resource).
-    let noun = path.first().map(String::as_str).unwrap_or("");
-    let names_resource = noun == "resource" && arg.is_positional();
-    if value_name
-        .as_deref()
-        .is_some_and(|v| (v == "name" && !names_resource) || v.starts_with("new"))
-    {
-        return None;
-    }
-    let mut names = vec![norm(arg.get_id().as_str())];
-    names.extend(arg.get_long().map(norm));
-    names.extend(value_name);
-    let has = |want: &[&str]| names.iter().any(|n| want.contains(&n.as_str()));
-    let command = path.last().map(String::as_str).unwrap_or("");
-    // The positional argument of `add` (and everything `init` creates) is a new name.
-    let creates = (arg.is_positional() && command == "add") || noun == "init";
-
-    if names.iter().any(|n| n.starts_with("new")) {
-        return None;
-    }
-    // `resource show NAME`, `resource rm NAME`, …: the name of an existing resource.
-    if noun == "resource" && command != "add" && arg.is_positional() && has(&["name", "resource"]) {
-        return Some(Kind::Resource);
-    }
-    if has(&["org", "organization"]) {
-        return Some(Kind::Org);
-    }
-    if has(&["project"]) {
-        return (!creates).then_some(Kind::Project);
-    }
-    let env_like = |n: &String| {
-        [
-            "env",
-            "environment",
-            "src",
-            "source",
-            "from",
-            "to",
-            "left",
-            "right",
-            "base",
-            "dest",
-            "destination",
-        ]
-        .contains(&n.as_str())
-            || n.ends_with("_env")
-            || n.starts_with("env_")
-    };
-    if names.iter().any(env_like) {
-        return (!creates).then_some(Kind::Env {
-            archived: command == "unarchive",
-        });
-    }
-    if has(&["email", "member", "as", "as_member"]) {
-        return (!creates || noun == "init").then_some(Kind::Member);
-    }
-    if has(&["role"]) {
-        let project_scoped = path.iter().any(|p| p == "grant" || p == "revoke");
-        return Some(if project_scoped {
-            Kind::ProjectRole
-        } else {
-            Kind::OrgRole
-        });
-    }
-    if has(&["type", "resource_type"]) {
-        return Some(Kind::ResourceType);
-    }
-    if has(&["kind"]) {
-        return Some(if noun == "resource" {
-            Kind::ResourceType
-        } else {
-            Kind::EnvKind
-        });
-    }
-    if has(&["action"]) {
-        return Some(Kind::Action);
-    }
-    if has(&["target"]) {
-        return Some(Kind::Target);
-    }
-    None
+/// Project slugs: `PROJECT` in the current organization, else `ORG/PROJECT`.
+pub fn project(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, projects)
 }
 
-/// The candidates for `current`; empty on any error.
-fn complete(kind: Kind, current: &OsStr) -> Vec<CompletionCandidate> {
+/// Environments that are not archived, as `ENV`, `PROJECT/ENV` or `ORG/PROJECT/ENV`.
+pub fn env(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, line, current| {
+        envs(db, actor, line, current, false)
+    })
+}
+
+/// Environments archived or not, for `proj env unarchive`.
+pub fn any_env(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, line, current| {
+        envs(db, actor, line, current, true)
+    })
+}
+
+/// Resource slugs of the environment given by `--env`, else of the current project.
+pub fn resource(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, line, _| resources(db, actor, line))
+}
+
+/// Member emails of the organizations the actor may see.
+pub fn member(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, _, _| members(db, actor))
+}
+
+/// `ORG`, `ORG/PROJECT` or `ORG/PROJECT/ENV`, as `proj access check` takes them.
+pub fn target(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, _, _| targets(db, actor))
+}
+
+/// Ids of the removal events `proj restore` can bring back, newest first.
+pub fn removal_event(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, _, _| removals(db, actor))
+}
+
+/// Organization roles: owner, admin, member, viewer.
+pub fn org_role(current: &OsStr) -> Vec<CompletionCandidate> {
+    fixed(current, OrgRole::ALL.iter().map(|r| r.as_str()))
+}
+
+/// Project roles: admin, developer, viewer.
+pub fn project_role(current: &OsStr) -> Vec<CompletionCandidate> {
+    fixed(current, ProjectRole::ALL.iter().map(|r| r.as_str()))
+}
+
+/// Environment kinds.
+pub fn env_kind(current: &OsStr) -> Vec<CompletionCandidate> {
+    fixed(current, EnvKind::ALL.iter().map(|k| k.as_str()))
+}
+
+/// Actions `proj access check` asks about.
+pub fn action(current: &OsStr) -> Vec<CompletionCandidate> {
+    fixed(current, Action::ALL.iter().map(|a| a.as_str()))
+}
+
+/// A value and what the shell may show next to it.
+type Candidate = (String, Option<String>);
+
+fn fixed(current: &OsStr, names: impl Iterator<Item = &'static str>) -> Vec<CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
-    let all: Vec<Candidate> = match kind {
-        Kind::OrgRole => fixed(OrgRole::ALL.iter().map(|r| r.as_str())),
-        Kind::ProjectRole => fixed(ProjectRole::ALL.iter().map(|r| r.as_str())),
-        Kind::EnvKind => fixed(EnvKind::ALL.iter().map(|k| k.as_str())),
-        Kind::ResourceType => fixed(ResourceType::ALL.iter().map(|t| t.as_str())),
-        Kind::Action => fixed(Action::ALL.iter().map(|a| a.as_str())),
-        stored => {
-            let line = Line::parse(std::env::args_os());
-            stored_names(stored, &line, current).unwrap_or_default()
-        }
+    matching(names.map(|n| (n.to_string(), None)), current)
+}
+
+/// Stored names for `current`, read with the file and context of the line being completed;
+/// empty on any error.
+fn stored(
+    current: &OsStr,
+    names: impl FnOnce(&Db, &Actor, &Line, &str) -> Result<Vec<Candidate>>,
+) -> Vec<CompletionCandidate> {
+    let Some(current) = current.to_str() else {
+        return Vec::new();
     };
+    let index = std::env::var("_CLAP_COMPLETE_INDEX")
+        .ok()
+        .and_then(|i| i.parse().ok());
+    let line = Line::typed(std::env::args_os(), index);
+    let read = || -> Result<Vec<Candidate>> {
+        let Some(path) = line.db_path().filter(|p| p.is_file()) else {
+            return Ok(Vec::new());
+        };
+        Store::open_untouched(&path)?.read(|db| {
+            let actor = actor(db, &line)?;
+            names(db, &actor, &line, current)
+        })
+    };
+    matching(read().unwrap_or_default(), current)
+}
+
+fn matching(all: impl IntoIterator<Item = Candidate>, current: &str) -> Vec<CompletionCandidate> {
     all.into_iter()
         .filter(|(value, _)| value.starts_with(current))
         .map(|(value, help)| CompletionCandidate::new(value).help(help.map(StyledStr::from)))
         .collect()
 }
 
-fn fixed(names: impl Iterator<Item = &'static str>) -> Vec<Candidate> {
-    names.map(|n| (n.to_string(), None)).collect()
-}
-
-/// A value and what the shell may show next to it.
-type Candidate = (String, Option<String>);
-
-/// The flags of the command line being completed that say which file and context to use.
+/// What the line being completed says about which file and context to read: the global
+/// flags, and the `--env` of the command (for resource names).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Line {
     pub db: Option<PathBuf>,
     pub org: Option<String>,
     pub project: Option<String>,
-    pub env: Option<String>,
     pub as_member: Option<String>,
+    pub env: Option<String>,
 }
 
 impl Line {
-    /// Reads the words after the first `--` of `proj -- proj env rm …`, the way the
-    /// registration scripts call the completer.
-    pub fn parse(args: impl IntoIterator<Item = OsString>) -> Line {
-        let args: Vec<String> = args
-            .into_iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        let words = match args.iter().position(|a| a == "--") {
-            Some(i) => &args[i + 1..],
-            None => &args[..],
-        };
-        let mut line = Line::default();
-        let mut words = words.iter().skip(1);
-        while let Some(word) = words.next() {
-            if word == "--" {
-                break;
-            }
-            let (flag, inline) = match word.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-                _ => (word.as_str(), None),
-            };
-            let slot = match flag {
-                "--db" => None,
-                "--org" => Some(&mut line.org),
-                "--project" | "-p" => Some(&mut line.project),
-                "--as" => Some(&mut line.as_member),
-                "--env" => Some(&mut line.env),
-                f if f.starts_with("-p") && f.len() > 2 && !f.starts_with("--") => {
-                    line.project = Some(f[2..].to_string());
-                    continue;
-                }
-                _ => continue,
-            };
-            let Some(value) = inline.or_else(|| words.next().cloned()) else {
-                break;
-            };
-            match slot {
-                Some(slot) => *slot = Some(value),
-                None => line.db = Some(expand_home(&value)),
-            }
+    /// Reads the flags already typed on the line being completed.
+    ///
+    /// clap_complete passes a completer only the word under the cursor, not what the rest of
+    /// the line parsed to (clap-rs/clap#5784 asks for that), so this parses the line again,
+    /// with clap and the real `Cli`, not by hand: `args` is this process's argv,
+    /// `proj -- proj env rm -p shop st`, whose words after the first `--` are the line, and
+    /// `index` is the word under the cursor (`_CLAP_COMPLETE_INDEX`; the last word when a
+    /// shell sends none). That word is blanked so a half-typed `--project sh` does not count
+    /// as a choice, and errors of the unfinished line are ignored; an empty value counts as
+    /// none.
+    pub fn typed(args: impl IntoIterator<Item = OsString>, index: Option<usize>) -> Line {
+        let mut words: Vec<OsString> = args.into_iter().skip_while(|a| a != "--").skip(1).collect();
+        let cursor = index.unwrap_or(words.len().saturating_sub(1));
+        if cursor > 0
+            && let Some(word) = words.get_mut(cursor)
+        {
+            word.clear();
         }
-        line
+        let matches = Cli::command()
+            .ignore_errors(true)
+            .try_get_matches_from(words)
+            .unwrap_or_default();
+        let mut leaf = &matches;
+        while let Some((_, sub)) = leaf.subcommand() {
+            leaf = sub;
+        }
+        let text = |m: &ArgMatches, id: &str| {
+            m.try_get_one::<String>(id)
+                .ok()
+                .flatten()
+                .filter(|v| !v.is_empty())
+                .cloned()
+        };
+        Line {
+            db: matches
+                .try_get_one::<PathBuf>("db")
+                .ok()
+                .flatten()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| expand_home(&p.to_string_lossy())),
+            org: text(&matches, "org"),
+            project: text(&matches, "project"),
+            as_member: text(&matches, "as_member"),
+            env: text(leaf, "env"),
+        }
     }
 
     /// `--db` from the line, else `PROJ_DB`, else the default file.
@@ -365,28 +339,6 @@ fn expand_home(path: &str) -> PathBuf {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
     }
-}
-
-fn stored_names(kind: Kind, line: &Line, current: &str) -> Result<Vec<Candidate>> {
-    let path = line
-        .db_path()
-        .ok_or_else(|| crate::error::Error::internal("no database path"))?;
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    let store = Store::open_untouched(&path)?;
-    store.read(|db| {
-        let actor = actor(db, line)?;
-        match kind {
-            Kind::Org => orgs(db, &actor),
-            Kind::Project => projects(db, &actor, line, current),
-            Kind::Env { archived } => envs(db, &actor, line, current, archived),
-            Kind::Resource => resources(db, &actor, line),
-            Kind::Member => members(db, &actor),
-            Kind::Target => targets(db, &actor),
-            _ => Ok(Vec::new()),
-        }
-    })
 }
 
 fn actor(db: &Db, line: &Line) -> Result<Actor> {
@@ -414,7 +366,7 @@ fn context(db: &Db, actor: &Actor, org: Option<String>, project: Option<String>)
 fn orgs(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
     for org in db.orgs()? {
-        if !crate::access::can_see(db, actor, &crate::access::Target::org(&org))? {
+        if !access::can_see(db, actor, &access::Target::org(&org))? {
             continue;
         }
         out.push((org.slug.clone(), org.display_name.clone()));
@@ -518,7 +470,7 @@ fn resources(db: &Db, actor: &Actor, line: &Line) -> Result<Vec<Candidate>> {
 fn members(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     let mut out: Vec<Candidate> = Vec::new();
     for org in db.orgs()? {
-        if !crate::access::can_see(db, actor, &crate::access::Target::org(&org))? {
+        if !access::can_see(db, actor, &access::Target::org(&org))? {
             continue;
         }
         for m in db.members(org.id)? {
@@ -549,103 +501,162 @@ fn targets(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     Ok(out)
 }
 
+/// The removals `proj restore` takes, newest first, as `proj log` shows them to the actor.
+fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
+    // Enough to choose from by TAB; older ones are found with `proj log`.
+    const MOST: usize = 50;
+    let mut out = Vec::new();
+    for e in db.events(None, None, -1)? {
+        if out.len() >= MOST {
+            break;
+        }
+        if !matches!(
+            e.action.as_str(),
+            "org.remove" | "project.remove" | "env.remove"
+        ) || !access::can_see_event(db, actor, e.org_id, e.project_id)?
+        {
+            continue;
+        }
+        out.push((e.id.to_string(), Some(format!("{} {}", e.action, e.target))));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap_complete::ArgValueCompleter;
 
-    fn line(words: &[&str]) -> Line {
-        Line::parse(words.iter().map(OsString::from))
+    fn line(words: &[&str], index: Option<usize>) -> Line {
+        let args = ["proj", "--"].iter().chain(words).map(OsString::from);
+        Line::typed(args, index)
     }
 
     #[test]
-    fn reads_the_context_flags_of_the_line() {
-        let l = line(&[
-            "proj",
-            "--",
-            "proj",
-            "--db=/x.db",
-            "env",
-            "rm",
-            "-p",
-            "acme/shop",
-            "--as",
-            "a@b.c",
-            "",
-        ]);
+    fn reads_the_flags_typed_on_the_line() {
+        let l = line(
+            &[
+                "proj",
+                "--db=/x.db",
+                "env",
+                "rm",
+                "-p",
+                "acme/shop",
+                "--as",
+                "a@b.c",
+                "",
+            ],
+            Some(8),
+        );
         assert_eq!(l.db, Some(PathBuf::from("/x.db")));
         assert_eq!(l.project.as_deref(), Some("acme/shop"));
         assert_eq!(l.as_member.as_deref(), Some("a@b.c"));
-        let l = line(&[
-            "proj", "--", "proj", "-pshop", "--org", "acme", "env", "rm", "--db",
-        ]);
+        let l = line(
+            &["proj", "-pshop", "--org", "acme", "env", "rm", "--db"],
+            None,
+        );
         assert_eq!(l.project.as_deref(), Some("shop"));
         assert_eq!(l.org.as_deref(), Some("acme"));
         assert_eq!(l.db, None);
-    }
-
-    /// Commands other files add later get completers from their argument names alone.
-    #[test]
-    fn arguments_of_future_commands_are_recognized_by_name() {
-        let path = |p: &str| p.split(' ').map(String::from).collect::<Vec<_>>();
-        let pos = |id: &'static str| Arg::new(id);
-        let opt = |id: &'static str, long: &'static str| Arg::new(id).long(long);
-        let cases = [
-            ("member add", pos("email"), None),
-            ("member show", pos("email"), Some(Kind::Member)),
-            ("member role", pos("role"), Some(Kind::OrgRole)),
-            ("member add", opt("role", "role"), Some(Kind::OrgRole)),
-            ("member grant", opt("role", "role"), Some(Kind::ProjectRole)),
-            (
-                "member grant",
-                opt("env", "env"),
-                Some(Kind::Env { archived: false }),
-            ),
-            ("env clone", pos("src"), Some(Kind::Env { archived: false })),
-            ("env clone", pos("new"), None),
-            ("env diff", pos("left"), Some(Kind::Env { archived: false })),
-            ("resource add", pos("name"), None),
-            (
-                "resource add",
-                opt("kind", "type"),
-                Some(Kind::ResourceType),
-            ),
-            ("resource show", pos("name"), Some(Kind::Resource)),
-            (
-                "resource move",
-                opt("to", "to"),
-                Some(Kind::Env { archived: false }),
-            ),
-            ("access check", pos("action"), Some(Kind::Action)),
-            ("access check", pos("target"), Some(Kind::Target)),
-            ("init", opt("org", "org"), Some(Kind::Org)),
-            ("init", opt("project", "project"), None),
-            ("init", opt("envs", "env").value_name("NAME"), None),
-            ("project add", opt("envs", "env").value_name("NAME"), None),
-            (
-                "env unarchive",
-                pos("env"),
-                Some(Kind::Env { archived: true }),
-            ),
-        ];
-        for (p, arg, want) in cases {
-            assert_eq!(kind_of(&arg, &path(p)), want, "{p} {}", arg.get_id());
-        }
+        // The command's own `--env`, short or long, before or after the cursor.
+        let l = line(&["proj", "resource", "show", "a", "-e", "staging"], Some(3));
+        assert_eq!(l.env.as_deref(), Some("staging"));
     }
 
     #[test]
-    fn every_argument_named_for_a_stored_thing_gets_a_completer() {
+    fn the_word_being_completed_is_not_a_choice() {
+        let l = line(&["proj", "--org", "acme", "env", "rm", "-p", "sh"], None);
+        assert_eq!(l.project, None);
+        assert_eq!(l.org.as_deref(), Some("acme"));
+        let l = line(&["proj", "--as", "a@", "env", "rm", "st"], Some(2));
+        assert_eq!(l.as_member, None);
+        // A line that does not parse yet still gives what came before the error.
+        let l = line(&["proj", "--org", "acme", "env", "frobnicate", ""], None);
+        assert_eq!(l.org.as_deref(), Some("acme"));
+    }
+
+    #[test]
+    fn completion_offers_command_names_and_keeps_aliases_working() {
         let mut cmd = command();
         cmd.build();
-        let env = cmd.find_subcommand("env").unwrap();
-        let rm = env.find_subcommand("remove").unwrap();
-        for id in ["env", "org", "project", "as_member"] {
-            let arg = rm.get_arguments().find(|a| a.get_id() == id).unwrap();
-            assert!(arg.get::<ArgValueCompleter>().is_some(), "{id}");
+        fn walk(cmd: &clap::Command) {
+            assert_eq!(cmd.get_visible_aliases().count(), 0, "{}", cmd.get_name());
+            cmd.get_subcommands().for_each(walk);
         }
-        let add = env.find_subcommand("add").unwrap();
-        let name = add.get_arguments().find(|a| a.get_id() == "name").unwrap();
-        assert!(name.get::<ArgValueCompleter>().is_none());
-        let kind = add.get_arguments().find(|a| a.get_id() == "kind").unwrap();
-        assert!(kind.get::<ArgValueCompleter>().is_some());
+        walk(&cmd);
+        let env = cmd.find_subcommand("env").unwrap();
+        for alias in ["rm", "delete", "ls", "create", "new"] {
+            assert!(env.find_subcommand(alias).is_some(), "{alias}");
+        }
+    }
+
+    /// Arguments that take free text or a name that does not exist yet: nothing to complete.
+    const FREE: &[&str] = &[
+        "--display-name",
+        "--description",
+        "--name",
+        "--user",
+        "init --env",
+        "project add --env",
+        "project add NAME",
+        "org add NAME",
+        "env add NAME",
+        "resource add NAME",
+        "org rename NEW_NAME",
+        "project rename NEW_NAME",
+        "env rename NEW_NAME",
+        "resource rename NEW_NAME",
+        "env clone NEW",
+        "member add EMAIL",
+        "member rename NEW_EMAIL",
+        "log --limit",
+    ];
+
+    /// Every argument that takes a value completes one (its own completer, possible values or
+    /// a path), or is listed above as free text: a new argument needs a decision.
+    #[test]
+    fn every_value_argument_completes_or_is_free_text() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                if !arg.get_action().takes_values()
+                    || arg.get::<ArgValueCompleter>().is_some()
+                    || !arg.get_possible_values().is_empty()
+                    || arg.get_value_hint() != clap::ValueHint::Unknown
+                {
+                    continue;
+                }
+                let name = match arg.get_long() {
+                    Some(long) => format!("--{long}"),
+                    None => arg.get_id().as_str().to_uppercase(),
+                };
+                let full = format!("{path} {name}");
+                if !FREE
+                    .iter()
+                    .any(|f| *f == name || full.ends_with(&format!(" {f}")))
+                {
+                    missing.push(full);
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        walk(&cmd, "proj", &mut missing);
+        assert!(missing.is_empty(), "no completer for: {missing:?}");
+    }
+
+    #[test]
+    fn fixed_completers_filter_by_prefix() {
+        let values = |c: Vec<CompletionCandidate>| -> Vec<String> {
+            c.iter()
+                .map(|c| c.get_value().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(values(project_role(OsStr::new("d"))), ["developer"]);
+        assert_eq!(values(org_role(OsStr::new("ow"))), ["owner"]);
+        assert!(values(action(OsStr::new("env."))).contains(&"env.remove".to_string()));
     }
 }

@@ -31,6 +31,9 @@ pub enum EnvCmd {
     /// Hide an environment from lists without deleting it
     Archive(EnvArg),
     /// Bring an archived environment back into lists
+    #[command(mut_arg("env", |a| {
+        a.add(clap_complete::ArgValueCompleter::new(super::complete::any_env))
+    }))]
     Unarchive(EnvArg),
     /// Protect an environment: only project admins may change it
     Protect(EnvArg),
@@ -45,6 +48,7 @@ pub enum EnvCmd {
 #[derive(Debug, Args)]
 pub struct EnvArg {
     /// Environment slug, or PROJECT/ENV, or ORG/PROJECT/ENV
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::env))]
     pub env: String,
 }
 
@@ -53,7 +57,12 @@ pub struct AddArgs {
     /// Slug of the new environment (lowercase letters, digits and '-')
     pub name: String,
     /// Kind, instead of the one inferred from the name
-    #[arg(long, value_name = "KIND", value_parser = parse_word::<EnvKind>)]
+    #[arg(
+        long,
+        value_name = "KIND",
+        value_parser = parse_word::<EnvKind>,
+        add = clap_complete::ArgValueCompleter::new(super::complete::env_kind)
+    )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug, `staging` → `Staging`)
     #[arg(long, value_name = "TEXT")]
@@ -66,6 +75,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Environment slug, or PROJECT/ENV, or ORG/PROJECT/ENV
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::env))]
     pub env: String,
     /// New slug
     pub new_name: Option<String>,
@@ -76,7 +86,12 @@ pub struct RenameArgs {
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
     /// New kind
-    #[arg(long, value_name = "KIND", value_parser = parse_word::<EnvKind>)]
+    #[arg(
+        long,
+        value_name = "KIND",
+        value_parser = parse_word::<EnvKind>,
+        add = clap_complete::ArgValueCompleter::new(super::complete::env_kind)
+    )]
     pub kind: Option<EnvKind>,
 }
 

@@ -15,11 +15,17 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct CloneArgs {
     /// Environment to copy (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::env))]
     pub src: String,
     /// Slug of the new environment, in the same project
     pub new: String,
     /// Kind of the new environment, instead of the one inferred from its name
-    #[arg(long, value_name = "KIND", value_parser = parse_word::<EnvKind>)]
+    #[arg(
+        long,
+        value_name = "KIND",
+        value_parser = parse_word::<EnvKind>,
+        add = clap_complete::ArgValueCompleter::new(super::complete::env_kind)
+    )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug)
     #[arg(long, value_name = "TEXT")]
@@ -35,8 +41,10 @@ pub struct CloneArgs {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// One environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::env))]
     pub a: String,
     /// The other environment
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::env))]
     pub b: String,
 }
 

@@ -9,7 +9,11 @@ use serde::Serialize;
 #[derive(Debug, Args)]
 pub struct LinkArgs {
     /// Project to pin this directory to, as ORG/PROJECT or PROJECT (default: the current one)
-    #[arg(id = "project_arg", value_name = "PROJECT")]
+    #[arg(
+        id = "project_arg",
+        value_name = "PROJECT",
+        add = clap_complete::ArgValueCompleter::new(super::complete::project)
+    )]
     pub project: Option<String>,
 }
 

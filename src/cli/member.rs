@@ -21,6 +21,7 @@ pub enum MemberCmd {
     /// Show one member with their role and grants
     Show {
         /// The member's email
+        #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
         email: String,
     },
     /// Change a member's email or name
@@ -28,15 +29,20 @@ pub enum MemberCmd {
     /// Change a member's organization role
     Role {
         /// The member's email
+        #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
         email: String,
         /// New organization role: owner, admin, member or viewer
-        #[arg(value_parser = parse_word::<OrgRole>)]
+        #[arg(
+            value_parser = parse_word::<OrgRole>,
+            add = clap_complete::ArgValueCompleter::new(super::complete::org_role)
+        )]
         role: OrgRole,
     },
     /// Remove a member (and their grants) from the organization
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// The member's email
+        #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
         email: String,
     },
     /// Give a member a project role, on the whole project (--project) or one environment (--env)
@@ -53,13 +59,19 @@ pub struct AddArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Organization role: owner, admin, member or viewer (the first member is always owner)
-    #[arg(long, value_name = "ROLE", value_parser = parse_word::<OrgRole>)]
+    #[arg(
+        long,
+        value_name = "ROLE",
+        value_parser = parse_word::<OrgRole>,
+        add = clap_complete::ArgValueCompleter::new(super::complete::org_role)
+    )]
     pub role: Option<OrgRole>,
 }
 
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// The member's current email
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
     pub email: String,
     /// New email
     pub new_email: Option<String>,
@@ -71,22 +83,39 @@ pub struct RenameArgs {
 #[derive(Debug, Args)]
 pub struct GrantArgs {
     /// The member's email
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
     pub email: String,
     /// Limit the grant to this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV); it replaces
     /// the project-wide role there
-    #[arg(short = 'e', long, value_name = "ENV")]
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "ENV",
+        add = clap_complete::ArgValueCompleter::new(super::complete::env)
+    )]
     pub env: Option<String>,
     /// Project role: admin, developer or viewer
-    #[arg(long, value_name = "ROLE", value_parser = parse_word::<ProjectRole>)]
+    #[arg(
+        long,
+        value_name = "ROLE",
+        value_parser = parse_word::<ProjectRole>,
+        add = clap_complete::ArgValueCompleter::new(super::complete::project_role)
+    )]
     pub role: ProjectRole,
 }
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The member's email
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
     pub email: String,
     /// Revoke only the grant on this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
-    #[arg(short = 'e', long, value_name = "ENV")]
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "ENV",
+        add = clap_complete::ArgValueCompleter::new(super::complete::env)
+    )]
     pub env: Option<String>,
 }
 

@@ -58,13 +58,30 @@ pub struct Globals {
     )]
     pub db: Option<PathBuf>,
     /// Work in this organization (env: PROJ_ORG)
-    #[arg(long, global = true, value_name = "ORG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "ORG",
+        add = clap_complete::ArgValueCompleter::new(complete::org)
+    )]
     pub org: Option<String>,
     /// Work in this project, as PROJECT or ORG/PROJECT (env: PROJ_PROJECT)
-    #[arg(short = 'p', long, global = true, value_name = "PROJECT")]
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        value_name = "PROJECT",
+        add = clap_complete::ArgValueCompleter::new(complete::project)
+    )]
     pub project: Option<String>,
     /// Act as this member instead of the identity saved by `proj init`
-    #[arg(long = "as", global = true, env = "PROJ_AS", value_name = "EMAIL")]
+    #[arg(
+        long = "as",
+        global = true,
+        env = "PROJ_AS",
+        value_name = "EMAIL",
+        add = clap_complete::ArgValueCompleter::new(complete::member)
+    )]
     pub as_member: Option<String>,
     /// Print results as a table, JSON or tab-separated plain lines
     #[arg(

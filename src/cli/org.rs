@@ -20,7 +20,11 @@ pub enum OrgCmd {
     /// Show one organization (default: the current one)
     Show {
         /// Organization slug
-        #[arg(id = "org_arg", value_name = "ORG")]
+        #[arg(
+            id = "org_arg",
+            value_name = "ORG",
+            add = clap_complete::ArgValueCompleter::new(super::complete::org)
+        )]
         org: Option<String>,
     },
     /// Rename an organization or change its display name
@@ -29,13 +33,21 @@ pub enum OrgCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// Organization slug
-        #[arg(id = "org_arg", value_name = "ORG")]
+        #[arg(
+            id = "org_arg",
+            value_name = "ORG",
+            add = clap_complete::ArgValueCompleter::new(super::complete::org)
+        )]
         org: String,
     },
     /// Make an organization the current one for later commands
     Use {
         /// Organization slug
-        #[arg(id = "org_arg", value_name = "ORG")]
+        #[arg(
+            id = "org_arg",
+            value_name = "ORG",
+            add = clap_complete::ArgValueCompleter::new(super::complete::org)
+        )]
         org: String,
     },
 }
@@ -52,7 +64,11 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Current slug
-    #[arg(id = "org_arg", value_name = "ORG")]
+    #[arg(
+        id = "org_arg",
+        value_name = "ORG",
+        add = clap_complete::ArgValueCompleter::new(super::complete::org)
+    )]
     pub org: String,
     /// New slug
     pub new_name: Option<String>,

@@ -23,7 +23,11 @@ pub enum ProjectCmd {
     /// Show one project (default: the current one)
     Show {
         /// Project slug, or ORG/PROJECT
-        #[arg(id = "project_arg", value_name = "PROJECT")]
+        #[arg(
+            id = "project_arg",
+            value_name = "PROJECT",
+            add = clap_complete::ArgValueCompleter::new(super::complete::project)
+        )]
         project: Option<String>,
     },
     /// Rename a project or change its display name or description
@@ -32,13 +36,21 @@ pub enum ProjectCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// Project slug, or ORG/PROJECT
-        #[arg(id = "project_arg", value_name = "PROJECT")]
+        #[arg(
+            id = "project_arg",
+            value_name = "PROJECT",
+            add = clap_complete::ArgValueCompleter::new(super::complete::project)
+        )]
         project: String,
     },
     /// Make a project (and its organization) the current one for later commands
     Use {
         /// Project slug, or ORG/PROJECT
-        #[arg(id = "project_arg", value_name = "PROJECT")]
+        #[arg(
+            id = "project_arg",
+            value_name = "PROJECT",
+            add = clap_complete::ArgValueCompleter::new(super::complete::project)
+        )]
         project: String,
     },
 }
@@ -64,7 +76,11 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Project slug, or ORG/PROJECT
-    #[arg(id = "project_arg", value_name = "PROJECT")]
+    #[arg(
+        id = "project_arg",
+        value_name = "PROJECT",
+        add = clap_complete::ArgValueCompleter::new(super::complete::project)
+    )]
     pub project: String,
     /// New slug
     pub new_name: Option<String>,

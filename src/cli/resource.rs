@@ -34,7 +34,12 @@ pub enum ResourceCmd {
 #[derive(Debug, Clone, Args)]
 pub struct EnvOpt {
     /// Environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV); default: the project's only one
-    #[arg(short = 'e', long, value_name = "ENV")]
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "ENV",
+        add = clap_complete::ArgValueCompleter::new(super::complete::env)
+    )]
     pub env: Option<String>,
 }
 
@@ -55,7 +60,12 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// List only this environment's resources (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
-    #[arg(short = 'e', long, value_name = "ENV")]
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "ENV",
+        add = clap_complete::ArgValueCompleter::new(super::complete::env)
+    )]
     pub env: Option<String>,
     /// List only resources of this type
     #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = type_parser())]
@@ -65,6 +75,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct NameArgs {
     /// Slug of the resource
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::resource))]
     pub name: String,
     #[command(flatten)]
     pub env: EnvOpt,
@@ -73,6 +84,7 @@ pub struct NameArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// Slug of the resource
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::resource))]
     pub name: String,
     /// New slug
     pub new_name: Option<String>,
@@ -89,11 +101,16 @@ pub struct RenameArgs {
 #[derive(Debug, Args)]
 pub struct MoveArgs {
     /// Slug of the resource
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::resource))]
     pub name: String,
     #[command(flatten)]
     pub env: EnvOpt,
     /// Environment to move it to (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
-    #[arg(long, value_name = "ENV")]
+    #[arg(
+        long,
+        value_name = "ENV",
+        add = clap_complete::ArgValueCompleter::new(super::complete::env)
+    )]
     pub to: String,
 }
 

@@ -14,7 +14,10 @@ use serde_json::Value;
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     /// Id of an `org.remove`, `project.remove` or `env.remove` event (see `proj log`)
-    #[arg(value_name = "EVENT_ID")]
+    #[arg(
+        value_name = "EVENT_ID",
+        add = clap_complete::ArgValueCompleter::new(super::complete::removal_event)
+    )]
     pub event: i64,
 }
 

@@ -146,6 +146,200 @@ fn completion_follows_the_db_and_project_of_the_line_and_environment() {
     assert!(got.iter().any(|c| c == "web"), "{got:?}");
 }
 
+/// `three_envs` with two members and a resource in staging; commands act as ann, the owner.
+fn team() -> TestEnv {
+    let t = three_envs();
+    t.ok(&["member", "add", "ann@acme.test", "--org", "acme"]);
+    let ann = ["--as", "ann@acme.test", "--org", "acme"];
+    t.ok(&[&["member", "add", "bob@acme.test"][..], &ann].concat());
+    t.ok(&[
+        &["resource", "add", "api", "-t", "app", "--env", "staging"][..],
+        &ann,
+    ]
+    .concat());
+    t
+}
+
+const ANN: (&str, &str) = ("PROJ_AS", "ann@acme.test");
+
+/// The candidates that are values: a positional offers the flags beside them.
+fn values(got: Vec<String>) -> Vec<String> {
+    got.into_iter().filter(|c| !c.starts_with('-')).collect()
+}
+
+/// The values of `got` are `want`, in any order.
+#[track_caller]
+fn assert_all(got: &[String], want: &[&str]) {
+    let mut got = values(got.to_vec());
+    got.sort();
+    let mut want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn environment_arguments_complete_environment_slugs() {
+    let t = team();
+    let envs = ["dev", "production", "staging"];
+    for words in [
+        &["proj", "env", "show", ""][..],
+        &["proj", "env", "diff", ""],
+        &["proj", "env", "diff", "staging", ""],
+        &["proj", "env", "clone", ""],
+        &["proj", "resource", "list", "--env", ""],
+        &["proj", "resource", "show", "api", "-e", ""],
+        &["proj", "member", "grant", "bob@acme.test", "--env", ""],
+        &["proj", "member", "revoke", "bob@acme.test", "-e", ""],
+    ] {
+        let got = bash_complete_with(&t, words, &[ANN]);
+        assert_all(&got, &envs);
+    }
+    // Paths complete too: PROJECT/ENV after a slash.
+    let got = bash_complete_with(&t, &["proj", "env", "show", "shop/st"], &[ANN]);
+    assert_eq!(got, ["shop/staging"]);
+    // The name of a new environment is not an existing one.
+    let got = bash_complete_with(&t, &["proj", "env", "clone", "staging", ""], &[ANN]);
+    assert!(!got.iter().any(|c| envs.contains(&c.as_str())), "{got:?}");
+    // Only unarchive offers archived environments.
+    t.ok(&["env", "archive", "dev", "--as", "ann@acme.test"]);
+    let got = bash_complete_with(&t, &["proj", "env", "rm", ""], &[ANN]);
+    assert!(!got.iter().any(|c| c == "dev"), "{got:?}");
+    let got = bash_complete_with(&t, &["proj", "env", "unarchive", "d"], &[ANN]);
+    assert_eq!(got, ["dev"]);
+}
+
+#[test]
+fn member_arguments_complete_member_emails() {
+    let t = team();
+    let emails = ["ann@acme.test", "bob@acme.test"];
+    for words in [
+        &["proj", "member", "show", ""][..],
+        &["proj", "member", "rm", ""],
+        &["proj", "member", "role", ""],
+        &["proj", "member", "rename", ""],
+        &["proj", "member", "grant", ""],
+        &["proj", "member", "revoke", ""],
+        &["proj", "access", "check", ""],
+        &["proj", "env", "list", "--as", ""],
+    ] {
+        let got = bash_complete_with(&t, words, &[ANN]);
+        assert_all(&got, &emails);
+    }
+    let got = bash_complete_with(&t, &["proj", "member", "show", "b"], &[ANN]);
+    assert_eq!(got, ["bob@acme.test"]);
+    // `--as` on the line decides who looks: an outsider sees no members.
+    let got = values(bash_complete(
+        &t,
+        &["proj", "--as", "eve@else.test", "member", "show", ""],
+    ));
+    assert!(got.is_empty(), "{got:?}");
+    // A new member's email and a new email are not existing ones.
+    let got = bash_complete_with(&t, &["proj", "member", "add", ""], &[ANN]);
+    assert!(!got.iter().any(|c| c.contains('@')), "{got:?}");
+    let got = bash_complete_with(
+        &t,
+        &["proj", "member", "rename", "bob@acme.test", ""],
+        &[ANN],
+    );
+    assert!(!got.iter().any(|c| c.contains('@')), "{got:?}");
+}
+
+/// Each value completes as what it is, whatever the flag is called.
+#[test]
+fn arguments_complete_what_they_hold_not_what_they_are_named() {
+    let t = team();
+    // `resource move NAME --to ENV`: environments, not resources.
+    let got = bash_complete_with(&t, &["proj", "resource", "mv", "api", "--to", ""], &[ANN]);
+    assert_all(&got, &["dev", "production", "staging"]);
+    let got = bash_complete_with(&t, &["proj", "resource", "mv", ""], &[ANN]);
+    assert!(got.iter().any(|c| c == "api"), "{got:?}");
+    assert!(!got.iter().any(|c| c == "staging"), "{got:?}");
+    // Roles: project roles for a grant, organization roles for a member.
+    let got = bash_complete_with(
+        &t,
+        &["proj", "member", "grant", "bob@acme.test", "--role", ""],
+        &[ANN],
+    );
+    assert_all(&got, &["admin", "developer", "viewer"]);
+    let got = bash_complete_with(&t, &["proj", "member", "role", "bob@acme.test", ""], &[ANN]);
+    assert_all(&got, &["admin", "member", "owner", "viewer"]);
+    // `access check EMAIL ACTION TARGET`.
+    let got = bash_complete_with(
+        &t,
+        &["proj", "access", "check", "bob@acme.test", "env.r"],
+        &[ANN],
+    );
+    assert_eq!(got, ["env.remove"]);
+    let got = bash_complete_with(
+        &t,
+        &[
+            "proj",
+            "access",
+            "check",
+            "bob@acme.test",
+            "read",
+            "acme/shop/s",
+        ],
+        &[ANN],
+    );
+    assert_eq!(got, ["acme/shop/staging"]);
+    // `restore EVENT_ID`: removal events only.
+    t.ok(&["env", "rm", "dev", "--as", "ann@acme.test"]);
+    let got = values(bash_complete_with(&t, &["proj", "restore", ""], &[ANN]));
+    assert_eq!(got.len(), 1, "{got:?}");
+    let id = &got[0];
+    let log = t.ok(&["log", "-o", "plain", "--as", "ann@acme.test"]);
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(&format!("{id}\t")) && l.contains("env.remove")),
+        "{id} in\n{log}"
+    );
+}
+
+#[test]
+fn commands_complete_by_their_names_not_their_aliases() {
+    let t = three_envs();
+    for noun in ["org", "project", "env", "resource", "member"] {
+        let got = bash_complete(&t, &["proj", noun, ""]);
+        for name in ["add", "list", "remove"] {
+            assert!(
+                got.iter().any(|c| c == name),
+                "{name} in proj {noun}: {got:?}"
+            );
+        }
+        for alias in ["delete", "rm", "ls", "create", "new"] {
+            assert!(
+                !got.iter().any(|c| c == alias),
+                "{alias} in proj {noun}: {got:?}"
+            );
+        }
+    }
+    let got = bash_complete(&t, &["proj", "env", "r"]);
+    assert_all(&got, &["remove", "rename"]);
+    let got = bash_complete(&t, &["proj", "resource", "m"]);
+    assert_eq!(got, ["move"]);
+    // An alias still completes when it is the only thing that matches.
+    let got = bash_complete(&t, &["proj", "env", "de"]);
+    assert_eq!(got, ["delete"]);
+
+    let mut cmd = shell(&t, "fish");
+    cmd.args([
+        "--no-config",
+        "-c",
+        "source $argv[1]; and complete -C 'proj env '",
+    ])
+    .arg(script("proj.fish"));
+    let out = run(cmd, "fish", "fish");
+    assert_clean(&out, "fish completion");
+    let stdout = text(&out.stdout);
+    let got: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or(""))
+        .collect();
+    assert!(got.contains(&"remove"), "{got:?}");
+    assert!(!got.contains(&"delete"), "{got:?}");
+}
+
 #[test]
 fn bash_completion_with_bash_completion_loaded() {
     let t = three_envs();
