@@ -27,7 +27,7 @@ pub(crate) fn from_sqlite(err: &rusqlite::Error) -> Error {
         // Any process may hold the lock: another `proj`, the `sqlite3` shell, a backup tool.
         Some(C::DatabaseBusy | C::DatabaseLocked) => Error::new(
             Kind::Busy,
-            "the database is busy: another process (another `proj`, or any program using the file) holds its lock",
+            "the database is busy: another process holds a lock on it",
         )
         .with_hint("try again in a moment")
         .caused_by(err),
