@@ -1,13 +1,14 @@
 //! `proj doctor`: the file's health, and the seed's decision rules turned into advice.
 //!
-//! Health failures make the command exit 1; advice never does. The rules are pure functions
-//! over [`OrgFacts`], so they can be tested without a database.
+//! The health checks come from the store ([`crate::store::Store::health`]); a failed one makes
+//! the command exit non-zero, advice never does. The rules are pure functions over
+//! [`OrgFacts`], so they can be tested without a database.
 
 use crate::access::{self, Actor, Target};
 use crate::context::visible_projects;
 use crate::error::Result;
 use crate::model::{EnvKind, ProjectRole};
-use crate::store::{Db, migrate};
+use crate::store::Db;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,32 +16,7 @@ use std::path::Path;
 /// More non-archived environments than this in one project is "too many too early".
 pub const MAX_ENVIRONMENTS: usize = 4;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    /// Worth a look, but the file is sound.
-    Warn,
-    /// The file is unhealthy.
-    Fail,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub id: &'static str,
-    pub status: Status,
-    pub detail: String,
-}
+pub use crate::store::{Check, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -331,119 +307,6 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
     Ok(out)
 }
 
-/// The file checks: SQLite's own, the schema, and who may read the file.
-pub fn check_file(db: &Db, path: &Path) -> Result<Vec<Check>> {
-    let mut checks = Vec::new();
-    let quick = db.quick_check()?;
-    checks.push(if quick == ["ok"] {
-        check("quick-check", Status::Ok, "ok".into())
-    } else {
-        check("quick-check", Status::Fail, quick.join("; "))
-    });
-    let fk = db.foreign_key_check()?;
-    checks.push(if fk.is_empty() {
-        check(
-            "foreign-keys",
-            Status::Ok,
-            "every reference resolves".into(),
-        )
-    } else {
-        let first: Vec<String> = fk
-            .iter()
-            .take(5)
-            .map(|v| {
-                format!(
-                    "{} row {} → missing {}",
-                    v.table,
-                    v.rowid.map_or("?".into(), |r| r.to_string()),
-                    v.parent
-                )
-            })
-            .collect();
-        check(
-            "foreign-keys",
-            Status::Fail,
-            format!("{} broken reference(s): {}", fk.len(), first.join("; ")),
-        )
-    });
-    let (app_id, version, journal) = db.file_identity()?;
-    checks.push(
-        if app_id == migrate::APPLICATION_ID && version == migrate::LATEST {
-            check("schema", Status::Ok, format!("version {version} (current)"))
-        } else {
-            check(
-                "schema",
-                Status::Fail,
-                format!(
-                    "application_id {app_id:#x}, version {version}; expected {:#x}, version {}",
-                    migrate::APPLICATION_ID,
-                    migrate::LATEST
-                ),
-            )
-        },
-    );
-    checks.push(if journal.eq_ignore_ascii_case("wal") {
-        check("journal-mode", Status::Ok, "wal".into())
-    } else {
-        check(
-            "journal-mode",
-            Status::Warn,
-            format!("{journal} (expected wal)"),
-        )
-    });
-    checks.extend(modes(path));
-    Ok(checks)
-}
-
-fn check(id: &'static str, status: Status, detail: String) -> Check {
-    Check { id, status, detail }
-}
-
-/// The file must be private (0600); its directory should be (0700), but it may be one the
-/// user chose and shares, so a wider directory only warns.
-#[cfg(unix)]
-fn modes(path: &Path) -> Vec<Check> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
-    let mut out = Vec::new();
-    match mode(path) {
-        Ok(m) if m & 0o077 == 0 => out.push(check("file-mode", Status::Ok, format!("{m:04o}"))),
-        Ok(m) => out.push(check(
-            "file-mode",
-            Status::Fail,
-            format!(
-                "{m:04o}: others may read it; run `chmod 600 {}`",
-                path.display()
-            ),
-        )),
-        Err(e) => out.push(check("file-mode", Status::Fail, e.to_string())),
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    match mode(&dir) {
-        Ok(m) if m & 0o077 == 0 => {
-            out.push(check("directory-mode", Status::Ok, format!("{m:04o}")))
-        }
-        Ok(m) => out.push(check(
-            "directory-mode",
-            Status::Warn,
-            format!(
-                "{m:04o}: others may list it; run `chmod 700 {}` if it is only for proj",
-                dir.display()
-            ),
-        )),
-        Err(e) => out.push(check("directory-mode", Status::Warn, e.to_string())),
-    }
-    out
-}
-
-#[cfg(not(unix))]
-fn modes(_: &Path) -> Vec<Check> {
-    Vec::new()
-}
-
 impl Report {
     pub fn new(db: &Path, checks: Vec<Check>, advice: Vec<Advice>) -> Report {
         Report {
@@ -482,7 +345,8 @@ impl Report {
         s
     }
 
-    /// Tab-separated: `check ID STATUS DETAIL` and `advice ID SEVERITY TARGET REASON`.
+    /// Tab-separated, one record a line: `check ID STATUS DETAIL` and
+    /// `advice ID SEVERITY TARGET REASON`. A tab or line break inside a field becomes a space.
     pub fn plain(&self) -> String {
         let mut s = String::new();
         for c in &self.checks {
@@ -490,7 +354,7 @@ impl Report {
                 "check\t{}\t{}\t{}\n",
                 c.id,
                 c.status.as_str(),
-                c.detail
+                field(&c.detail)
             ));
         }
         for a in &self.advice {
@@ -498,12 +362,19 @@ impl Report {
                 "advice\t{}\t{}\t{}\t{}\n",
                 a.id,
                 a.severity.as_str(),
-                a.target,
-                a.reason
+                field(&a.target),
+                field(&a.reason)
             ));
         }
         s
     }
+}
+
+/// A plain-output field: control characters (tabs, line breaks) become spaces.
+fn field(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

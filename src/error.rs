@@ -111,13 +111,8 @@ impl From<anyhow::Error> for Error {
             e.causes.extend(inner.causes.iter().cloned());
             return e;
         }
-        if let Some(sql) = err.downcast_ref::<rusqlite::Error>() {
-            let mut e = Error::from_sqlite(sql);
-            let top = err.to_string();
-            if top != sql.to_string() {
-                e.causes.insert(0, e.message.clone());
-                e.message = top;
-            }
+        // A backend error (SQLite's) maps to its kind where the backend knows it.
+        if let Some(e) = crate::store::error_from_anyhow(&err) {
             return e;
         }
         let mut chain = err.chain();
@@ -134,54 +129,5 @@ impl From<anyhow::Error> for Error {
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
         Error::internal(err.to_string())
-    }
-}
-
-impl From<rusqlite::Error> for Error {
-    fn from(err: rusqlite::Error) -> Self {
-        Error::from_sqlite(&err)
-    }
-}
-
-impl Error {
-    fn from_sqlite(err: &rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode as C;
-        match err.sqlite_error_code() {
-            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::new(
-                Kind::Busy,
-                "the database is busy: another `proj` is writing to it",
-            )
-            .with_hint("try again in a moment")
-            .caused_by(err),
-            Some(C::DiskFull) => Error::internal("the disk is full; nothing was changed")
-                .with_hint("free some space and try again")
-                .caused_by(err),
-            Some(C::ReadOnly) => {
-                Error::internal("the database file is read-only; nothing was changed")
-                    .with_hint("check the permissions of the file and its directory")
-                    .caused_by(err)
-            }
-            Some(C::CannotOpen | C::PermissionDenied) => {
-                Error::internal("cannot open the database file; nothing was changed")
-                    .with_hint(
-                        "check that the file and its directory are writable: proj keeps \
-                         `-wal` and `-shm` files beside the database, so a read-only disk or \
-                         directory cannot hold it",
-                    )
-                    .caused_by(err)
-            }
-            Some(C::SystemIoFailure) => {
-                Error::internal("cannot read or write the database file; nothing was changed")
-                    .with_hint("check that the disk has free space and is writable")
-                    .caused_by(err)
-            }
-            Some(C::NotADatabase) => {
-                Error::internal("the file is not a proj database").caused_by(err)
-            }
-            Some(C::DatabaseCorrupt) => Error::internal("the database file is corrupt")
-                .with_hint("restore it from a backup (`proj backup` makes one)")
-                .caused_by(err),
-            _ => Error::internal(format!("database error: {err}")),
-        }
     }
 }

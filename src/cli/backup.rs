@@ -1,7 +1,7 @@
 //! `proj backup PATH`: a consistent copy of the database, safe while others write.
 
 use super::App;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::Record;
 use clap::Args;
 use serde::Serialize;
@@ -37,20 +37,14 @@ impl Record for BackupView {
     }
 }
 
+/// The copy is made through the store, which refuses a destination that is the database
+/// or one of its files, or not a regular file. Backup only reads the database: a file that
+/// does not exist is not created (exit 3).
 pub fn run(app: &mut App, args: BackupArgs) -> Result<()> {
     let dest = args.path;
     let replace = app.globals.yes;
-    if dest.exists() && !replace {
-        return Err(crate::store::backup::exists(&dest));
-    }
-    let store = app.store()?;
+    let store = app.reader()?;
     let source = store.path().to_path_buf();
-    if same_file(&source, &dest) {
-        return Err(
-            Error::usage(format!("`{}` is the database itself", dest.display()))
-                .with_hint("write the backup to another path"),
-        );
-    }
     let bytes = store.backup(&dest, replace)?;
     app.out.status(&format!(
         "backed up {} to {}",
@@ -62,11 +56,4 @@ pub fn run(app: &mut App, args: BackupArgs) -> Result<()> {
         path: dest.display().to_string(),
         bytes,
     })
-}
-
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }

@@ -1,34 +1,62 @@
 use super::App;
-use crate::doctor::{Report, advise, check_file, gather};
-use crate::error::{Error, Result};
+use crate::doctor::{Report, Status, advise, gather};
+use crate::error::{Error, Kind, Result};
 use crate::output::Format;
+use crate::store::Store;
 
+/// The store's health checks, then advice. Doctor only reads: a file that does not exist is
+/// not created, and a file that cannot be opened (damaged, foreign, newer, not a file) still
+/// gets its check list, with the checks that found it failed.
 pub fn run(app: &mut App) -> Result<()> {
-    let path = app.store()?.path().to_path_buf();
-    let report = app.read(|db, actor, _| {
-        let checks = check_file(db, &path)?;
-        let advice = advise(&gather(db, actor)?);
-        Ok(Report::new(&path, checks, advice))
-    })?;
+    let (path, _) = app.db_path()?;
+    let (checks, failure) = match app.reader() {
+        Ok(store) => (store.health(), None),
+        // Bad flags or variables, or a lock: not the file's health.
+        Err(e) if matches!(e.kind, Kind::Usage | Kind::Busy) => return Err(e),
+        Err(e) => (Store::examine(&path), Some(e)),
+    };
+    let advice = match failure {
+        None => app.read(|db, actor, _| Ok(advise(&gather(db, actor)?)))?,
+        Some(_) => Vec::new(),
+    };
+    let report = Report::new(&path, checks, advice);
     match app.out.format {
         Format::Json => app.out.json(&report)?,
         Format::Plain => app.out.text(&report.plain())?,
         Format::Table => app.out.text(&report.human())?,
     }
-    if report.healthy {
-        return Ok(());
-    }
     let failed: Vec<&str> = report
         .checks
         .iter()
-        .filter(|c| c.status == crate::doctor::Status::Fail)
+        .filter(|c| c.status == Status::Fail)
         .map(|c| c.id)
         .collect();
-    Err(Error::internal(format!(
-        "{} failed {} check(s): {}",
-        path.display(),
-        failed.len(),
-        failed.join(", ")
-    ))
-    .with_hint("restore the file from a backup, or fix what the checks name"))
+    if failed.is_empty() {
+        return failure.map_or(Ok(()), Err);
+    }
+    // A newer schema keeps its own exit code (6); every other failure is 1.
+    let kind = failure.as_ref().map_or(Kind::Internal, |e| e.kind);
+    let mut err = Error::new(
+        kind,
+        format!(
+            "{} failed {} check(s): {}",
+            path.display(),
+            failed.len(),
+            failed.join(", ")
+        ),
+    );
+    err = match failure {
+        Some(e) => {
+            let hint = e.hint.clone();
+            let err = err.caused_by(&e.message);
+            match hint {
+                Some(h) => err.with_hint(h),
+                None => {
+                    err.with_hint("restore the file from a backup, or fix what the checks name")
+                }
+            }
+        }
+        None => err.with_hint("restore the file from a backup, or fix what the checks name"),
+    };
+    Err(err)
 }

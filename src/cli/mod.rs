@@ -22,7 +22,7 @@ use crate::access::Actor;
 use crate::context::{Context, Inputs};
 use crate::error::{Error, Result};
 use crate::output::{Format, Output};
-use crate::store::{Db, Store};
+use crate::store::{Db, FileState, Store};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -191,23 +191,22 @@ impl App {
 
     /// The store to write to, creating the file if it does not exist yet.
     pub fn store(&mut self) -> Result<&mut Store> {
-        if self.store.as_ref().is_none_or(Store::is_stand_in) {
+        if self.store.as_ref().is_none_or(Store::is_read_only) {
             let (path, _) = self.db_path()?;
             self.store = Some(Store::open(&path)?);
         }
         Ok(self.store.as_mut().expect("opened above"))
     }
 
-    /// The store to read from. A file that does not exist yet reads as an empty database and
-    /// is not created: a command that only looks (or fails) leaves the disk as it was.
+    /// The store to read from, which never writes: a file that does not exist yet (or is
+    /// empty) reads as an empty database and is not created, a directory or device is refused
+    /// unopened, and a file this process cannot write is read read-only
+    /// ([`Store::open_for_reading`]). A command that only looks (or fails) leaves the disk as
+    /// it was.
     pub fn reader(&mut self) -> Result<&mut Store> {
         if self.store.is_none() {
             let (path, _) = self.db_path()?;
-            self.store = Some(if path.exists() {
-                Store::open(&path)?
-            } else {
-                Store::empty_stand_in(&path)?
-            });
+            self.store = Some(Store::open_for_reading(&path)?);
         }
         Ok(self.store.as_mut().expect("opened above"))
     }
@@ -229,8 +228,8 @@ impl App {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction with the actor and the resolved context.
-    /// When the file does not exist yet, `f` is first rehearsed on an empty stand-in, so a
-    /// write that fails does not leave a new file behind.
+    /// When the file does not exist yet (or is empty), `f` is first rehearsed on an empty
+    /// stand-in, so a write that fails does not leave a new database behind.
     pub fn write<T>(&mut self, f: impl Fn(&Db, &Actor, &Context) -> Result<T>) -> Result<T> {
         let inputs = self.inputs();
         let globals = self.globals.clone();
@@ -240,7 +239,7 @@ impl App {
             f(db, &actor, &ctx)
         };
         let (path, _) = self.db_path()?;
-        if !path.exists() {
+        if matches!(FileState::of(&path)?, FileState::Missing | FileState::Empty) {
             Store::empty_stand_in(&path)?.rehearse(run)?;
         }
         self.store()?.write(run)

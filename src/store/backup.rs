@@ -14,7 +14,24 @@ impl Store {
     /// and the copy is the state at one instant. It is written beside `dest` under a temporary
     /// name, checked with `integrity_check`, and only then put in place: `dest` never holds
     /// half a copy. Without `replace`, an existing `dest` is a conflict.
+    ///
+    /// Refused before anything is written (exit 2): a `dest` that is the database or one of
+    /// its companion files (`-wal`, `-shm`, `-journal`), however it is spelled (relative,
+    /// `..`, a symbolic link, a hard link); a directory; and anything that is not a regular
+    /// file (FIFO, socket, device), with or without `replace`. A symbolic link is followed:
+    /// the copy replaces the file it points to.
     pub fn backup(&self, dest: &Path, replace: bool) -> Result<u64> {
+        if self.is_stand_in() {
+            return Err(Error::not_found(format!(
+                "there is no database at {} yet; nothing to back up",
+                self.path.display()
+            ))
+            .with_hint("the first write creates it"));
+        }
+        let dest = &self.backup_target(dest)?;
+        if dest.exists() && !replace {
+            return Err(exists(dest));
+        }
         let partial = partial_path(dest)?;
         let result = self.copy_to(&partial);
         if let Err(e) = result {
@@ -84,6 +101,97 @@ impl Store {
         copy.close().map_err(|(_, e)| Error::from(e))?;
         Ok(())
     }
+}
+
+impl Store {
+    /// Where a backup to `dest` lands, after refusing every `dest` it must not replace.
+    fn backup_target(&self, dest: &Path) -> Result<PathBuf> {
+        let target = match std::fs::symlink_metadata(dest) {
+            Ok(m) if m.file_type().is_symlink() => dest.canonicalize().map_err(|e| {
+                Error::usage(format!(
+                    "`{}` is a symbolic link that does not lead to a file",
+                    dest.display()
+                ))
+                .caused_by(e)
+                .with_hint("write the backup to another path, or remove the link")
+            })?,
+            _ => dest.to_path_buf(),
+        };
+        if let Some(what) = self.protected(&target) {
+            return Err(Error::usage(format!(
+                "`{}` is {what}; a backup must not replace it",
+                dest.display()
+            ))
+            .with_hint("write the backup to another path"));
+        }
+        match std::fs::metadata(&target) {
+            Ok(m) if m.is_dir() => Err(Error::usage(format!(
+                "`{}` is a directory",
+                dest.display()
+            ))
+            .with_hint(format!(
+                "give a file path for the copy, e.g. {}",
+                dest.join("proj-backup.db").display()
+            ))),
+            Ok(m) if !m.is_file() => Err(Error::usage(format!(
+                "`{}` is {}; only a regular file can be replaced by a backup",
+                dest.display(),
+                super::kind_of(&m)
+            ))
+            .with_hint("write the backup to a regular file")),
+            _ => Ok(target),
+        }
+    }
+
+    /// What `target` is, when it is the database or one of its companion files: compared by
+    /// device and inode where the file exists (hard links, symbolic links, any spelling), and
+    /// by canonical directory and name where it does not.
+    fn protected(&self, target: &Path) -> Option<&'static str> {
+        const SIDES: [(&str, &str); 4] = [
+            ("", "the database itself"),
+            ("-wal", "the database's write-ahead log (`-wal`)"),
+            ("-shm", "the database's shared-memory index (`-shm`)"),
+            ("-journal", "the database's rollback journal (`-journal`)"),
+        ];
+        let target_id = file_id(target);
+        let target_name = canonical_name(target);
+        // SQLite names the companions after the path it opened; with a symbolic link in the
+        // way they may sit beside either the link or the file, so both are protected.
+        let mut bases = vec![self.path.clone()];
+        bases.extend(self.path.canonicalize().ok());
+        for base in &bases {
+            for (suffix, what) in SIDES {
+                let side = super::companion(base, suffix);
+                if target_id.is_some() && target_id == file_id(&side) {
+                    return Some(what);
+                }
+                if target_name.is_some() && target_name == canonical_name(&side) {
+                    return Some(what);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Device and inode of an existing file (symbolic links followed).
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<PathBuf> {
+    path.canonicalize().ok()
+}
+
+/// The canonical directory of `path` joined with its file name: one spelling for every way
+/// of writing a path whose file may not exist.
+fn canonical_name(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let dir = super::parent_dir(path).canonicalize().ok()?;
+    Some(dir.join(name))
 }
 
 fn partial_path(dest: &Path) -> Result<PathBuf> {

@@ -3,6 +3,7 @@
 pub mod backup;
 mod busy;
 mod env;
+mod error;
 mod event;
 pub mod generate;
 mod health;
@@ -14,8 +15,9 @@ mod resource;
 mod restore;
 
 pub use env::{EnvRow, NewEnv};
+pub(crate) use error::from_anyhow as error_from_anyhow;
 pub use event::EventRow;
-pub use health::ForeignKeyViolation;
+pub use health::{Check, Status};
 pub use member::{GrantRow, MemberRow};
 pub use org::OrgRow;
 pub use project::ProjectRow;
@@ -32,8 +34,89 @@ const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5000;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// An empty in-memory database standing in for a file that does not exist yet.
-    stand_in: bool,
+    backing: Backing,
+}
+
+/// What a [`Store`]'s connection reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backing {
+    /// The file, read-write.
+    File,
+    /// The file, read-only: the file or its directory cannot be written.
+    ReadOnlyFile,
+    /// An empty in-memory database standing in for a file that does not exist yet (or is
+    /// empty), which only the first write creates.
+    StandIn(FileState),
+}
+
+/// What is at the database path, looked at without opening it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    Missing,
+    /// A regular file of 0 bytes: an empty database nobody has written yet.
+    Empty,
+    Regular,
+    /// A directory, FIFO, socket or device: never a database, never opened.
+    Other(&'static str),
+}
+
+impl FileState {
+    /// Follows symbolic links, as SQLite does.
+    pub fn of(path: &Path) -> Result<FileState> {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::Missing),
+            Err(e) => {
+                return Err(Error::internal(format!("cannot read {}", path.display())).caused_by(e));
+            }
+        };
+        Ok(if meta.is_file() {
+            if meta.len() == 0 {
+                FileState::Empty
+            } else {
+                FileState::Regular
+            }
+        } else {
+            FileState::Other(kind_of(&meta))
+        })
+    }
+}
+
+/// "a directory", "a FIFO", …: what a path that is not a regular file is.
+pub(crate) fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+    }
+    "not a regular file"
+}
+
+/// The database path names something that is not a file: it is never opened (a FIFO would
+/// block, a device would be written to), and nothing is created beside it.
+fn not_a_file(path: &Path, kind: &str) -> Error {
+    Error::internal(format!(
+        "{} is not a regular file (it is {kind}); nothing was read or written",
+        path.display()
+    ))
+    .with_hint(
+        "point --db (or PROJ_DB) at a proj database file, or at a path that does not exist yet",
+    )
 }
 
 /// A view of the database inside one transaction; all queries live on it.
@@ -44,24 +127,15 @@ pub struct Db<'a> {
 impl Store {
     /// Opens (creating if needed) and migrates a proj database, per STYLE.md "Storage".
     pub fn open(path: &Path) -> Result<Store> {
+        settings()?;
+        if let FileState::Other(kind) = FileState::of(path)? {
+            return Err(not_a_file(path, kind));
+        }
         prepare_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| Error::internal(format!("cannot open {}", path.display())).caused_by(e))?;
-        busy::install(&mut conn, busy_timeout())?;
-        // Every statement the store issues stays prepared; the default (16) is fewer than one
-        // command can use, and a re-prepare costs more than the query it serves.
-        conn.set_prepared_statement_cache_capacity(128);
-        // Plans do not depend on bound values (query planner stability): without it, this
-        // build of SQLite (STAT4) re-prepares a cached statement whenever a parameter is
-        // rebound, which made each lookup cost a full parse.
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
-        if let Some(log) = std::env::var_os("PROJ_TRACE_SQL") {
-            trace_sql(&mut conn, Path::new(&log))?;
-        }
+        configure(&mut conn)?;
         // Identify the file before changing anything: a foreign or newer file stays untouched.
         let identity = migrate::identify(&conn, path)?;
         let mode: String = busy::retry(busy_timeout(), || {
@@ -85,23 +159,61 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            stand_in: false,
+            backing: Backing::File,
         })
     }
 
-    /// Opens an existing, current proj database read-only; never creates or migrates.
-    /// Used where any failure must be silent (shell completion).
-    pub fn open_read_only(path: &Path) -> Result<Store> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(Duration::from_millis(200))?;
-        if migrate::identify(&conn, path)? != migrate::Identity::Proj(migrate::LATEST) {
-            return Err(Error::internal("not a current proj database"));
+    /// Opens `path` for a command that only reads, and never writes to it or creates it:
+    /// - a path that does not exist, or an empty file, reads as an empty database;
+    /// - a directory, FIFO or device is refused without being opened;
+    /// - a file in a directory this process cannot write (or a file it cannot write) is
+    ///   opened read-only, see [`Store::open_read_only`];
+    /// - otherwise it is opened as by [`Store::open`], which upgrades an older schema.
+    pub fn open_for_reading(path: &Path) -> Result<Store> {
+        settings()?;
+        match FileState::of(path)? {
+            state @ (FileState::Missing | FileState::Empty) => {
+                Store::empty_stand_in_for(path, state)
+            }
+            FileState::Other(kind) => Err(not_a_file(path, kind)),
+            FileState::Regular if writable(path) && writable(&parent_dir(path)) => {
+                Store::open(path)
+            }
+            FileState::Regular => Store::open_read_only(path),
         }
+    }
+
+    /// Opens an existing, current proj database read-only; never creates, writes or migrates.
+    ///
+    /// With a `-wal` file beside it, another connection may hold committed data there, so
+    /// it is opened as a normal read-only connection (which reads the WAL; SQLite needs the
+    /// `-shm` file for that). Without one, every committed change is in the file itself, and
+    /// it is opened `immutable`, which creates no `-shm` file: the only way to read it from a
+    /// directory this process cannot write. (A writer that starts during such a read is not
+    /// seen; the command answers from the state it found.)
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        settings()?;
+        let mut conn = raw_read_only(path)?;
+        configure(&mut conn)?;
+        match migrate::identify(&conn, path)? {
+            migrate::Identity::Proj(migrate::LATEST) => {}
+            migrate::Identity::Empty => {
+                return Store::empty_stand_in_for(path, FileState::Empty);
+            }
+            migrate::Identity::Proj(v) => {
+                return Err(Error::internal(format!(
+                    "{} has schema version {v} and needs an upgrade to {}, but this process cannot write it",
+                    path.display(),
+                    migrate::LATEST
+                ))
+                .with_hint("run proj once as a user who can write the file and its directory"));
+            }
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;")?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            stand_in: false,
+            backing: Backing::ReadOnlyFile,
         })
     }
 
@@ -110,40 +222,52 @@ impl Store {
     /// writer has them open (no `-wal` file) the file is opened `immutable`, which creates
     /// nothing. Only for answers that may be slightly stale (shell completion).
     pub fn open_untouched(path: &Path) -> Result<Store> {
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        if Path::new(&wal).exists() {
-            return Store::open_read_only(path);
+        if FileState::of(path)? != FileState::Regular {
+            return Err(Error::internal("not a current proj database"));
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let uri = format!("file:{}?immutable=1", uri_path(path));
-        let conn = Connection::open_with_flags(uri, flags)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if companion(path, "-wal").exists() {
+            Connection::open_with_flags(path, flags)?
+        } else {
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?
+        };
+        conn.busy_timeout(Duration::from_millis(200))?;
         if migrate::identify(&conn, path)? != migrate::Identity::Proj(migrate::LATEST) {
             return Err(Error::internal("not a current proj database"));
         }
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            stand_in: false,
+            backing: Backing::ReadOnlyFile,
         })
     }
 
     /// An empty, current database in memory that answers reads for `path`, which does not
     /// exist yet; the file is created only by the first write.
     pub fn empty_stand_in(path: &Path) -> Result<Store> {
+        Store::empty_stand_in_for(path, FileState::Missing)
+    }
+
+    fn empty_stand_in_for(path: &Path, state: FileState) -> Result<Store> {
+        settings()?;
         let mut conn = Connection::open_in_memory()?;
         migrate::migrate(&mut conn, path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            stand_in: true,
+            backing: Backing::StandIn(state),
         })
     }
 
+    /// True when this store cannot take a write: an empty stand-in, or a file opened
+    /// read-only. A command that goes on to write opens the file again with [`Store::open`].
+    pub fn is_read_only(&self) -> bool {
+        self.backing != Backing::File
+    }
+
     pub fn is_stand_in(&self) -> bool {
-        self.stand_in
+        matches!(self.backing, Backing::StandIn(_))
     }
 
     pub fn path(&self) -> &Path {
@@ -218,12 +342,142 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
+/// What the `PROJ_*` variables the store reads say, validated: a value that is set but
+/// invalid is a usage error naming the variable, never silently ignored. An empty value
+/// counts as unset, as for every `PROJ_*` variable.
+struct Settings {
+    busy_timeout: Duration,
+    now: Option<String>,
+    trace_sql: Option<PathBuf>,
+}
+
+/// A `PROJ_*` variable, `None` when unset or empty.
+fn var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+fn settings() -> Result<Settings> {
+    let text = |name: &str| -> Result<Option<String>> {
+        var(name)
+            .map(|v| {
+                v.into_string().map_err(|v| {
+                    Error::usage(format!(
+                        "{name} is not valid UTF-8: {}",
+                        v.to_string_lossy().escape_debug()
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let busy_timeout = match text("PROJ_BUSY_TIMEOUT_MS")? {
+        None => Duration::from_millis(DEFAULT_BUSY_TIMEOUT_MS),
+        Some(v) => Duration::from_millis(v.trim().parse::<u64>().map_err(|_| {
+            Error::usage(format!(
+                "PROJ_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not `{}`",
+                v.escape_debug()
+            ))
+            .with_hint(format!(
+                "for example PROJ_BUSY_TIMEOUT_MS={DEFAULT_BUSY_TIMEOUT_MS}, or unset it"
+            ))
+        })?),
+    };
+    let now = match text("PROJ_NOW")? {
+        None => None,
+        Some(v) => Some(
+            chrono::DateTime::parse_from_rfc3339(v.trim())
+                .map_err(|e| {
+                    Error::usage(format!(
+                        "PROJ_NOW must be an RFC 3339 timestamp, not `{}`",
+                        v.escape_debug()
+                    ))
+                    .caused_by(e)
+                    .with_hint("for example PROJ_NOW=2026-11-27T09:14:03Z, or unset it")
+                })?
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ),
+    };
+    Ok(Settings {
+        busy_timeout,
+        now,
+        trace_sql: var("PROJ_TRACE_SQL").map(PathBuf::from),
+    })
+}
+
+/// The busy timeout; [`settings`] has refused an invalid value before any store exists.
 fn busy_timeout() -> Duration {
-    let ms = std::env::var("PROJ_BUSY_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_BUSY_TIMEOUT_MS);
-    Duration::from_millis(ms)
+    settings().map_or(Duration::from_millis(DEFAULT_BUSY_TIMEOUT_MS), |s| {
+        s.busy_timeout
+    })
+}
+
+/// What every connection to a file gets: the busy handler, the statement cache, planner
+/// stability and (when asked for) the SQL trace.
+fn configure(conn: &mut Connection) -> Result<()> {
+    let settings = settings()?;
+    busy::install(conn, settings.busy_timeout)?;
+    // Every statement the store issues stays prepared; the default (16) is fewer than one
+    // command can use, and a re-prepare costs more than the query it serves.
+    conn.set_prepared_statement_cache_capacity(128);
+    // Plans do not depend on bound values (query planner stability): without it, this
+    // build of SQLite (STAT4) re-prepares a cached statement whenever a parameter is
+    // rebound, which made each lookup cost a full parse.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    if let Some(log) = &settings.trace_sql {
+        trace_sql(conn, log)?;
+    }
+    Ok(())
+}
+
+/// A read-only connection that creates nothing: `immutable` unless a `-wal` file may hold
+/// committed data (see [`Store::open_read_only`]). The file is not identified here.
+fn raw_read_only(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let opened = if companion(path, "-wal").exists() {
+        Connection::open_with_flags(path, flags)
+    } else {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    };
+    opened.map_err(|e| {
+        Error::from(e).caused_by(format!("while opening {} read-only", path.display()))
+    })
+}
+
+/// `path` with `suffix` appended to its file name: where SQLite keeps `-wal`, `-shm` and
+/// `-journal`.
+pub(crate) fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The directory that holds `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Whether this process may write `path` (the kernel's answer, `access(2)`: it knows about
+/// read-only mounts and root).
+#[cfg(unix)]
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
 /// Creates the directory (0700) and the file (0600) before SQLite touches them.
@@ -265,9 +519,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// The time every row and event is stamped with: RFC 3339 UTC to the second.
-/// `PROJ_NOW` pins it, so tests and demos print stable output.
+/// `PROJ_NOW` pins it, so tests and demos print stable output (validated when the store
+/// opens; an empty value counts as unset).
 pub fn now() -> String {
-    if let Ok(fixed) = std::env::var("PROJ_NOW") {
+    if let Some(fixed) = settings().ok().and_then(|s| s.now) {
         return fixed;
     }
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
