@@ -1,8 +1,8 @@
 use super::App;
-use super::project::locate;
 use crate::context::{LINK_FILE, LinkFile, find_link};
 use crate::error::{Error, Result};
 use crate::output::Record;
+use crate::scope::ProjectScope;
 use clap::Args;
 use serde::Serialize;
 
@@ -33,8 +33,8 @@ impl Record for LinkView {
 
 pub fn link(app: &mut App, args: LinkArgs) -> Result<()> {
     let (org, project) = app.read(|db, actor, ctx| {
-        let (o, p) = locate(db, actor, ctx, args.project.as_deref())?;
-        Ok((o.slug, p.slug))
+        let p = ProjectScope::resolve(db, actor, ctx, args.project.as_deref())?;
+        Ok((p.org.slug, p.project.slug))
     })?;
     let dir = std::env::current_dir()?;
     let path = dir.join(LINK_FILE);

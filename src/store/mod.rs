@@ -14,12 +14,13 @@ mod resource;
 mod restore;
 
 pub use env::{EnvRow, NewEnv};
-pub use event::EventRow;
+pub use event::{EventRow, NewEvent};
 pub use health::ForeignKeyViolation;
 pub use member::{GrantRow, MemberRow};
 pub use org::OrgRow;
 pub use project::ProjectRow;
 pub use resource::ResourceRow;
+pub use restore::{SavedEnvFields, SavedFields};
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
