@@ -389,17 +389,13 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             format!("{org_role} of {} with a grant on {path}", org.slug),
         ));
     }
-    let project_role = grants
-        .iter()
-        .find(|g| g.environment_id.is_none())
-        .map(|g| g.role);
-    // An environment-scoped grant replaces the project-wide role there, up or down.
-    let env_grant = target.env.and_then(|e| {
-        grants
-            .iter()
-            .find(|g| g.environment_id == Some(e.id))
-            .map(|g| g.role)
-    });
+    let RoleOn {
+        project: project_role,
+        env: env_grant,
+    } = role_on(
+        grants.iter().map(|g| (g.environment_id, g.role)),
+        target.env.map(|e| e.id),
+    );
     let (role, on) = match (env_grant, target.env) {
         (Some(r), Some(e)) => {
             let instead = match project_role {
@@ -427,6 +423,41 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         },
     };
     Ok(decide_project_role(action, role, on, target.env))
+}
+
+/// The grants one holder has in a project, read for one environment (or, with `None`, for
+/// the project as a whole).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleOn {
+    /// The project-wide grant's role.
+    pub project: Option<ProjectRole>,
+    /// The role of a grant on the environment itself.
+    pub env: Option<ProjectRole>,
+}
+
+impl RoleOn {
+    /// The role that applies: a grant on one environment replaces the project-wide role
+    /// there, up or down.
+    pub fn effective(self) -> Option<ProjectRole> {
+        self.env.or(self.project)
+    }
+}
+
+/// Reads one holder's grants in a project, given as (environment id or `None` for the whole
+/// project, role), for environment `env`.
+pub fn role_on(
+    grants: impl IntoIterator<Item = (Option<i64>, ProjectRole)>,
+    env: Option<i64>,
+) -> RoleOn {
+    let mut on = RoleOn::default();
+    for (scope, role) in grants {
+        match scope {
+            None if on.project.is_none() => on.project = Some(role),
+            Some(e) if env == Some(e) && on.env.is_none() => on.env = Some(role),
+            _ => {}
+        }
+    }
+    on
 }
 
 /// Organization admins do everything except removing the organization and changing owners.
