@@ -327,3 +327,23 @@ pub fn env_insert_inferred(db: &Db, project: &ProjectRow, slug: &str) -> Result<
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_read_back_and_are_unique() {
+        for e in Event::ALL {
+            assert_eq!(e.as_str().parse::<Event>().unwrap(), *e);
+        }
+        let names: std::collections::HashSet<_> = Event::ALL.iter().map(|e| e.as_str()).collect();
+        assert_eq!(names.len(), Event::ALL.len());
+    }
+
+    #[test]
+    fn only_organizations_are_created_without_a_role() {
+        let free: Vec<_> = Event::ALL.iter().filter(|e| e.action().is_none()).collect();
+        assert_eq!(free, [&Event::OrgAdd, &Event::OrgRestore]);
+    }
+}
