@@ -23,6 +23,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole};
+use crate::scope::slash;
 use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use std::fmt;
@@ -231,14 +232,10 @@ impl<'a> Target<'a> {
     }
     /// `org`, `org/project` or `org/project/env`.
     pub fn path(&self) -> String {
-        let mut s = self.org.slug.clone();
-        if let Some(p) = self.project {
-            s = format!("{s}/{}", p.slug);
-        }
-        if let Some(e) = self.env {
-            s = format!("{s}/{}", e.slug);
-        }
-        s
+        let mut parts = vec![self.org.slug.as_str()];
+        parts.extend(self.project.map(|p| p.slug.as_str()));
+        parts.extend(self.env.map(|e| e.slug.as_str()));
+        slash(&parts)
     }
     /// The target cut back to the level the action works at (`org.update` on `acme/shop`
     /// is about `acme`).
@@ -375,7 +372,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             )
         });
     };
-    let path = format!("{}/{}", org.slug, project.slug);
+    let path = slash(&[&org.slug, &project.slug]);
     let grants = db.member_grants_in(member.id, project.id)?;
     if grants.is_empty() {
         return Ok(Decision::hidden(
@@ -622,8 +619,8 @@ pub fn can_see_event(
 pub fn invisible(target: &Target) -> Error {
     match (target.project, target.env) {
         (Some(p), _) => Error::not_found(format!(
-            "project `{}/{}` not found",
-            target.org.slug, p.slug
+            "project `{}` not found",
+            slash(&[&target.org.slug, &p.slug])
         )),
         _ => Error::not_found(format!("organization `{}` not found", target.org.slug)),
     }

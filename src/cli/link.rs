@@ -2,7 +2,7 @@ use super::App;
 use crate::context::{LINK_FILE, LinkFile, find_link};
 use crate::error::{Error, Result};
 use crate::output::Record;
-use crate::scope::ProjectScope;
+use crate::scope::{ProjectScope, slash};
 use clap::Args;
 use serde::Serialize;
 
@@ -75,8 +75,8 @@ pub fn unlink(app: &mut App) -> Result<()> {
     let link = match link {
         Ok(link) => {
             app.out.status(&format!(
-                "unlinked {place} from {}/{}",
-                link.org, link.project
+                "unlinked {place} from {}",
+                slash(&[&link.org, &link.project])
             ));
             link
         }

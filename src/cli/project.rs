@@ -240,8 +240,10 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
         tx.removed(Event::ProjectRemove, &p.target(), Subject::Scope, &before)?;
         Ok(shown)
     })?;
-    app.out
-        .status(&format!("removed project {}/{}", removed.org, removed.slug));
+    app.out.status(&format!(
+        "removed project {}",
+        slash(&[&removed.org, &removed.slug])
+    ));
     app.out.one(&removed)
 }
 
@@ -251,7 +253,9 @@ fn use_project(app: &mut App, arg: String) -> Result<()> {
         db.select(Some(p.org.id), Some(p.project.id))?;
         view(db, &p.project)
     })?;
-    app.out
-        .status(&format!("now using project {}/{}", chosen.org, chosen.slug));
+    app.out.status(&format!(
+        "now using project {}",
+        slash(&[&chosen.org, &chosen.slug])
+    ));
     app.out.one(&chosen)
 }

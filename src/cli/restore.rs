@@ -70,15 +70,15 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
         }
         Restored::Project(v) => {
             app.out.status(&format!(
-                "restored project {}/{} from event {id}",
-                v.org, v.slug
+                "restored project {} from event {id}",
+                slash(&[&v.org, &v.slug])
             ));
             app.out.one(v)
         }
         Restored::Env(v) => {
             app.out.status(&format!(
-                "restored environment {}/{}/{} from event {id}",
-                v.org, v.project, v.slug
+                "restored environment {} from event {id}",
+                slash(&[&v.org, &v.project, &v.slug])
             ));
             app.out.one(v)
         }
