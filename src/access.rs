@@ -23,6 +23,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole};
+use crate::scope::slash;
 use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use std::fmt;
@@ -231,14 +232,10 @@ impl<'a> Target<'a> {
     }
     /// `org`, `org/project` or `org/project/env`.
     pub fn path(&self) -> String {
-        let mut s = self.org.slug.clone();
-        if let Some(p) = self.project {
-            s = format!("{s}/{}", p.slug);
-        }
-        if let Some(e) = self.env {
-            s = format!("{s}/{}", e.slug);
-        }
-        s
+        let mut parts = vec![self.org.slug.as_str()];
+        parts.extend(self.project.map(|p| p.slug.as_str()));
+        parts.extend(self.env.map(|e| e.slug.as_str()));
+        slash(&parts)
     }
     /// The target cut back to the level the action works at (`org.update` on `acme/shop`
     /// is about `acme`).
@@ -375,7 +372,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             )
         });
     };
-    let path = format!("{}/{}", org.slug, project.slug);
+    let path = slash(&[&org.slug, &project.slug]);
     let grants = db.member_grants_in(member.id, project.id)?;
     if grants.is_empty() {
         return Ok(Decision::hidden(
@@ -389,17 +386,13 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             format!("{org_role} of {} with a grant on {path}", org.slug),
         ));
     }
-    let project_role = grants
-        .iter()
-        .find(|g| g.environment_id.is_none())
-        .map(|g| g.role);
-    // An environment-scoped grant replaces the project-wide role there, up or down.
-    let env_grant = target.env.and_then(|e| {
-        grants
-            .iter()
-            .find(|g| g.environment_id == Some(e.id))
-            .map(|g| g.role)
-    });
+    let RoleOn {
+        project: project_role,
+        env: env_grant,
+    } = role_on(
+        grants.iter().map(|g| (g.environment_id, g.role)),
+        target.env.map(|e| e.id),
+    );
     let (role, on) = match (env_grant, target.env) {
         (Some(r), Some(e)) => {
             let instead = match project_role {
@@ -427,6 +420,41 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         },
     };
     Ok(decide_project_role(action, role, on, target.env))
+}
+
+/// The grants one holder has in a project, read for one environment (or, with `None`, for
+/// the project as a whole).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleOn {
+    /// The project-wide grant's role.
+    pub project: Option<ProjectRole>,
+    /// The role of a grant on the environment itself.
+    pub env: Option<ProjectRole>,
+}
+
+impl RoleOn {
+    /// The role that applies: a grant on one environment replaces the project-wide role
+    /// there, up or down.
+    pub fn effective(self) -> Option<ProjectRole> {
+        self.env.or(self.project)
+    }
+}
+
+/// Reads one holder's grants in a project, given as (environment id or `None` for the whole
+/// project, role), for environment `env`.
+pub fn role_on(
+    grants: impl IntoIterator<Item = (Option<i64>, ProjectRole)>,
+    env: Option<i64>,
+) -> RoleOn {
+    let mut on = RoleOn::default();
+    for (scope, role) in grants {
+        match scope {
+            None if on.project.is_none() => on.project = Some(role),
+            Some(e) if env == Some(e) && on.env.is_none() => on.env = Some(role),
+            _ => {}
+        }
+    }
+    on
 }
 
 /// Organization admins do everything except removing the organization and changing owners.
@@ -591,8 +619,8 @@ pub fn can_see_event(
 pub fn invisible(target: &Target) -> Error {
     match (target.project, target.env) {
         (Some(p), _) => Error::not_found(format!(
-            "project `{}/{}` not found",
-            target.org.slug, p.slug
+            "project `{}` not found",
+            slash(&[&target.org.slug, &p.slug])
         )),
         _ => Error::not_found(format!("organization `{}` not found", target.org.slug)),
     }

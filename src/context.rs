@@ -5,6 +5,7 @@
 
 use crate::access::{self, Actor, Target};
 use crate::error::{Error, Result};
+use crate::scope::{find_org, find_project, slash};
 use crate::store::{Db, OrgRow, ProjectRow};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -237,10 +238,7 @@ impl Context {
                     })
                 }
                 found => {
-                    let names = found
-                        .iter()
-                        .map(|p| format!("{}/{}", p.org, p.slug))
-                        .collect();
+                    let names = found.iter().map(|p| slash(&[&p.org, &p.slug])).collect();
                     ctx.unplaced = Some((name.to_string(), names));
                 }
             }
@@ -306,15 +304,14 @@ impl Context {
                     let mut all = Vec::new();
                     for org in db.orgs()? {
                         for p in visible_projects(db, actor, &org)? {
-                            all.push(format!("{}/{}", org.slug, p.slug));
+                            all.push(slash(&[&org.slug, &p.slug]));
                         }
                     }
-                    let mut e =
-                        Error::not_found(format!("project `{name}` not found in any organization"));
-                    if !all.is_empty() {
-                        e = e.with_hint(format!("available: {}", all.join(", ")));
-                    }
-                    return Err(e);
+                    return Err(Error::missing_in(
+                        format!("project `{name}`"),
+                        "any organization",
+                        &all,
+                    ));
                 }
                 Some((name, names)) => {
                     return Err(Error::usage(format!(
@@ -364,42 +361,6 @@ impl Context {
         };
         let project = find_project(db, actor, &org, &part.value)?;
         Ok((org, project))
-    }
-}
-
-/// An organization by slug, as the actor may see it.
-pub fn find_org(db: &Db, actor: &Actor, slug: &str) -> Result<OrgRow> {
-    let missing = || {
-        let known = visible_org_slugs(db, actor, 50).unwrap_or_default();
-        let mut e = Error::not_found(format!("organization `{slug}` not found"));
-        if !known.is_empty() {
-            e = e.with_hint(format!("available: {}", known.join(", ")));
-        }
-        e
-    };
-    let org = db.org(slug)?.ok_or_else(missing)?;
-    if !access::can_see(db, actor, &Target::org(&org))? {
-        return Err(missing());
-    }
-    Ok(org)
-}
-
-/// A project of `org` by slug, as the actor may see it (an invisible one is "not found").
-pub fn find_project(db: &Db, actor: &Actor, org: &OrgRow, slug: &str) -> Result<ProjectRow> {
-    let missing = || -> Result<Error> {
-        let names: Vec<_> = visible_projects(db, actor, org)?
-            .into_iter()
-            .map(|p| p.slug)
-            .collect();
-        let mut e = Error::not_found(format!("project `{}/{slug}` not found", org.slug));
-        if !names.is_empty() {
-            e = e.with_hint(format!("available: {}", names.join(", ")));
-        }
-        Ok(e)
-    };
-    match db.project(org.id, slug)? {
-        Some(p) if access::can_see(db, actor, &Target::project(org, &p))? => Ok(p),
-        _ => Err(missing()?),
     }
 }
 

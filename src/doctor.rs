@@ -91,19 +91,21 @@ pub struct GrantFact {
 type AccessMap = BTreeMap<String, ProjectRole>;
 
 impl ProjectFacts {
-    /// The role each granted member has in `env`: its env-scoped grant, else the
-    /// project-wide one (as `access::decide` reads them).
+    /// The role each granted member has in `env`, by the access module's rule.
     fn access_in(&self, env: Option<i64>) -> AccessMap {
-        let mut map = AccessMap::new();
-        for g in self.grants.iter().filter(|g| g.env_id.is_none()) {
-            map.insert(g.email.clone(), g.role);
-        }
-        if let Some(env) = env {
-            for g in self.grants.iter().filter(|g| g.env_id == Some(env)) {
-                map.insert(g.email.clone(), g.role);
-            }
-        }
-        map
+        let people: BTreeSet<&String> = self.grants.iter().map(|g| &g.email).collect();
+        people
+            .into_iter()
+            .filter_map(|email| {
+                let theirs = self
+                    .grants
+                    .iter()
+                    .filter(|g| g.email == *email)
+                    .map(|g| (g.env_id, g.role));
+                let role = access::role_on(theirs, env).effective()?;
+                Some((email.clone(), role))
+            })
+            .collect()
     }
 }
 

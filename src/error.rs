@@ -86,6 +86,33 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(Kind::Internal, message)
     }
+    /// `{what} not found`, with the names there are as the hint (`available: a, b`).
+    pub fn missing(what: impl fmt::Display, available: &[String]) -> Self {
+        Self::not_found(format!("{what} not found")).listing("available", available)
+    }
+    /// `{what} not found in {place}`, with the names there are as the hint.
+    pub fn missing_in(what: impl fmt::Display, place: &str, available: &[String]) -> Self {
+        Self::not_found(format!("{what} not found in {place}")).listing("available", available)
+    }
+    /// `{what} already exists` (exit 4).
+    pub fn exists(what: impl fmt::Display) -> Self {
+        Self::conflict(format!("{what} already exists"))
+    }
+    /// `{what} already exists in {place}` (exit 4).
+    pub fn exists_in(what: impl fmt::Display, place: &str) -> Self {
+        Self::conflict(format!("{what} already exists in {place}"))
+    }
+    /// A change command given nothing to change (exit 2); `hint` names what it takes.
+    pub fn nothing_to_change(hint: &str) -> Self {
+        Self::usage("nothing to change").with_hint(hint)
+    }
+    /// The hint `{label}: a, b`, when there is anything to list.
+    pub fn listing(self, label: &str, names: &[String]) -> Self {
+        if names.is_empty() {
+            return self;
+        }
+        self.with_hint(format!("{label}: {}", names.join(", ")))
+    }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

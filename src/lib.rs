@@ -9,9 +9,11 @@ pub mod model;
 pub mod output;
 pub mod paths;
 pub mod resources;
+pub mod scope;
 pub mod snapshot;
 pub mod store;
 pub mod tree;
+pub mod tx;
 pub mod view;
 pub mod wizard;
 

@@ -2,6 +2,7 @@
 
 use crate::model::ResourceType;
 use crate::output::{Record, or_dash};
+use crate::scope::{env_path, slash};
 use crate::store::{EnvRow, ResourceRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -33,10 +34,7 @@ impl ResourceView {
 
     /// `org/project/environment/slug`, as the audit log names it.
     pub fn path(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.org, self.project, self.environment, self.slug
-        )
+        slash(&[&self.org, &self.project, &self.environment, &self.slug])
     }
 }
 
@@ -95,7 +93,7 @@ pub struct EnvDiff {
 
 impl EnvDiff {
     pub fn new(a: &EnvRow, a_res: &[ResourceRow], b: &EnvRow, b_res: &[ResourceRow]) -> Self {
-        let path = |e: &EnvRow| format!("{}/{}/{}", e.org, e.project, e.slug);
+        let path = env_path;
         let index = |rs: &[ResourceRow]| -> BTreeMap<String, ResourceType> {
             rs.iter().map(|r| (r.slug.clone(), r.kind)).collect()
         };

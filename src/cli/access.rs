@@ -2,11 +2,11 @@
 //! enforcement runs.
 
 use super::App;
-use crate::access::{self, Action, Actor, Level, Standing, Target};
-use crate::context::{find_org, find_project};
+use crate::access::{self, Action, Actor, Level, Standing};
 use crate::error::{Error, Result};
 use crate::model::OrgRole;
 use crate::output::{Format, Record, or_dash};
+use crate::scope::{AbsolutePath, Scope};
 use clap::{Args, Subcommand, ValueEnum, builder::PossibleValue};
 use serde::Serialize;
 
@@ -101,13 +101,9 @@ pub fn run(app: &mut App, cmd: AccessCmd) -> Result<()> {
 }
 
 fn check(app: &mut App, args: CheckArgs) -> Result<()> {
-    let parts: Vec<&str> = args.target.split('/').collect();
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
-        return Err(Error::usage(format!("invalid target `{}`", args.target))
-            .with_hint("write ORG, ORG/PROJECT or ORG/PROJECT/ENV"));
-    }
+    let path = AbsolutePath::parse(&args.target)?;
     let needs_project = matches!(args.action.level(), Level::Project | Level::Env);
-    if needs_project && parts.len() < 2 {
+    if needs_project && path.depth() < 2 {
         return Err(Error::usage(format!(
             "{} is about a project: give the target as ORG/PROJECT or ORG/PROJECT/ENV",
             args.action
@@ -115,20 +111,8 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
     }
     let view = app.read(|db, actor, _| {
         // The caller sees only what they may see; the member is judged by `decide`.
-        let org = find_org(db, actor, parts[0])?;
-        let project = match parts.get(1) {
-            Some(p) => Some(find_project(db, actor, &org, p)?),
-            None => None,
-        };
-        let env = match (&project, parts.get(2)) {
-            (Some(p), Some(e)) => Some(db.env(p.id, e)?.ok_or_else(|| {
-                Error::not_found(format!(
-                    "environment `{e}` not found in {}/{}",
-                    org.slug, p.slug
-                ))
-            })?),
-            _ => None,
-        };
+        let scope = Scope::absolute(db, actor, &path)?;
+        let org = scope.org();
         if db.has_members(org.id)? && db.member(org.id, &args.email)?.is_none() {
             return Err(Error::not_found(format!(
                 "no member `{}` in organization `{}`",
@@ -136,11 +120,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             ))
             .with_hint(format!("see `proj member list --org {}`", org.slug)));
         }
-        let target = match (&project, &env) {
-            (Some(p), Some(e)) => Target::env(&org, p, e),
-            (Some(p), None) => Target::project(&org, p),
-            _ => Target::org(&org),
-        };
+        let target = scope.target();
         let member = Actor {
             email: Some(args.email.clone()),
             explicit: true,

@@ -1,11 +1,11 @@
-use super::project::locate as locate_project;
 use super::{App, parse_word};
-use crate::access::{self, Action, Actor, Target};
-use crate::context::{Context, find_org, find_project};
+use crate::access::{Action, Target};
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, default_display_name, validate_slug};
+use crate::scope::{EnvScope, ProjectScope, slash};
 use crate::snapshot;
-use crate::store::{Db, EnvRow, NewEnv, OrgRow, ProjectRow};
+use crate::store::NewEnv;
+use crate::tx::{Event, Subject, Tx};
 use crate::view::EnvView;
 use clap::{Args, Subcommand};
 
@@ -111,93 +111,27 @@ pub fn run(app: &mut App, cmd: EnvCmd) -> Result<()> {
     }
 }
 
-/// An environment by `ENV`, `PROJECT/ENV` or `ORG/PROJECT/ENV`, with its project and org.
-pub fn locate(
-    db: &Db,
-    actor: &Actor,
-    ctx: &Context,
-    arg: &str,
-) -> Result<(OrgRow, ProjectRow, EnvRow)> {
-    let parts: Vec<&str> = arg.split('/').collect();
-    let (org, project, slug) = match parts.as_slice() {
-        [env] => {
-            let (o, p) = ctx.require_project(db, actor)?;
-            (o, p, *env)
-        }
-        [project, env] => {
-            let (o, p) = locate_project(db, actor, ctx, Some(project))?;
-            (o, p, *env)
-        }
-        [org, project, env] => {
-            let o = find_org(db, actor, org)?;
-            let p = find_project(db, actor, &o, project)?;
-            (o, p, *env)
-        }
-        _ => {
-            return Err(Error::usage(format!("invalid environment `{arg}`"))
-                .with_hint("write ENV, PROJECT/ENV or ORG/PROJECT/ENV"));
-        }
-    };
-    match db.env(project.id, slug)? {
-        Some(env) => Ok((org, project, env)),
-        None => {
-            let names: Vec<_> = db
-                .envs(project.id, true)?
-                .into_iter()
-                .map(|e| e.slug)
-                .collect();
-            let mut e = Error::not_found(format!(
-                "environment `{slug}` not found in {}/{}",
-                org.slug, project.slug
-            ));
-            if !names.is_empty() {
-                e = e.with_hint(format!("available: {}", names.join(", ")));
-            }
-            Err(e)
-        }
-    }
-}
-
-/// Writes `after` with its audit event when it differs from `before`; whether it did.
-fn save(
-    db: &Db,
-    actor: &Actor,
-    action: &str,
-    org: &OrgRow,
-    before: &EnvRow,
-    after: &EnvRow,
-) -> Result<bool> {
-    let (before_json, after_json) = (snapshot::row(before), snapshot::row(after));
-    if before_json == after_json {
-        return Ok(false);
-    }
-    db.env_update(after)?;
-    db.record(
-        actor.name(),
-        action,
-        Some(org.id),
-        Some(after.project_id),
-        &env_path(after),
-        Some(&before_json),
-        Some(&after_json),
-    )?;
-    Ok(true)
-}
-
-fn env_path(e: &EnvRow) -> String {
-    format!("{}/{}/{}", e.org, e.project, e.slug)
+/// Writes `after` with its audit event when it differs from the scope's environment;
+/// whether it did.
+fn save(tx: &Tx, event: Event, scope: &EnvScope, after: &crate::store::EnvRow) -> Result<bool> {
+    tx.updated(
+        event,
+        &Target::env(&scope.org, &scope.project, after),
+        Subject::Scope,
+        &scope.env,
+        after,
+        || tx.db.env_update(after),
+    )
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     validate_slug("environment", &args.name)?;
-    let created = app.write(|db, actor, ctx| {
-        let (org, project) = ctx.require_project(db, actor)?;
-        access::require(db, actor, Action::EnvAdd, &Target::project(&org, &project))?;
-        if let Some(existing) = db.env(project.id, &args.name)? {
-            let mut e = Error::conflict(format!(
-                "environment `{}` already exists in {}/{}",
-                args.name, org.slug, project.slug
-            ));
+    let created = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = ProjectScope::resolve(db, tx.actor, tx.ctx, None)?;
+        tx.require(Action::EnvAdd, &scope.target())?;
+        if let Some(existing) = db.env(scope.project.id, &args.name)? {
+            let mut e = Error::exists_in(format!("environment `{}`", args.name), &scope.path());
             if existing.archived_at.is_some() {
                 e = e.with_hint(format!(
                     "it is archived: `proj env unarchive {}`",
@@ -213,7 +147,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| default_display_name(&args.name));
         let env = db.env_insert(
-            &project,
+            &scope.project,
             &NewEnv {
                 slug: &args.name,
                 display_name: &display_name,
@@ -222,14 +156,11 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 protected: kind.protected_by_default(),
             },
         )?;
-        db.record(
-            actor.name(),
-            "env.add",
-            Some(org.id),
-            Some(project.id),
-            &env_path(&env),
-            None,
-            Some(&snapshot::row(&env)),
+        tx.created(
+            Event::EnvAdd,
+            &Target::env(&scope.org, &scope.project, &env),
+            Subject::Scope,
+            &snapshot::row(&env),
         )?;
         Ok(EnvView::new(&env))
     })?;
@@ -238,9 +169,9 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
 
 fn list(app: &mut App, archived: bool) -> Result<()> {
     let envs = app.read(|db, actor, ctx| {
-        let (_, project) = ctx.require_project(db, actor)?;
+        let scope = ProjectScope::resolve(db, actor, ctx, None)?;
         Ok(db
-            .envs(project.id, archived)?
+            .envs(scope.project.id, archived)?
             .iter()
             .map(|e| {
                 let mut v = EnvView::new(e);
@@ -253,10 +184,8 @@ fn list(app: &mut App, archived: bool) -> Result<()> {
 }
 
 fn show(app: &mut App, arg: String) -> Result<()> {
-    let shown = app.read(|db, actor, ctx| {
-        let (_, _, env) = locate(db, actor, ctx, &arg)?;
-        Ok(EnvView::new(&env))
-    })?;
+    let shown =
+        app.read(|db, actor, ctx| Ok(EnvView::new(&EnvScope::resolve(db, actor, ctx, &arg)?.env)))?;
     app.out.one(&shown)
 }
 
@@ -266,27 +195,24 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         && args.description.is_none()
         && args.kind.is_none()
     {
-        return Err(Error::usage("nothing to change")
-            .with_hint("give a new slug, --display-name, --description or --kind"));
+        return Err(Error::nothing_to_change(
+            "give a new slug, --display-name, --description or --kind",
+        ));
     }
     if let Some(n) = &args.new_name {
         validate_slug("environment", n)?;
     }
-    let (renamed, changed) = app.write(|db, actor, ctx| {
-        let (org, project, before) = locate(db, actor, ctx, &args.env)?;
-        access::require(
-            db,
-            actor,
-            Action::EnvUpdate,
-            &Target::env(&org, &project, &before),
-        )?;
+    let (renamed, changed) = app.mutate(|tx| {
+        let scope = EnvScope::resolve(tx.db, tx.actor, tx.ctx, &args.env)?;
+        tx.require(Action::EnvUpdate, &scope.target())?;
+        let before = &scope.env;
         let mut after = before.clone();
         if let Some(n) = &args.new_name {
-            if *n != before.slug && db.env(project.id, n)?.is_some() {
-                return Err(Error::conflict(format!(
-                    "environment `{n}` already exists in {}/{}",
-                    org.slug, project.slug
-                )));
+            if *n != before.slug && tx.db.env(scope.project.id, n)?.is_some() {
+                return Err(Error::exists_in(
+                    format!("environment `{n}`"),
+                    &slash(&[&scope.org.slug, &scope.project.slug]),
+                ));
             }
             // A display name that was only the default follows the new slug.
             if before.display_name == default_display_name(&before.slug) {
@@ -304,7 +230,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
             after.kind = k;
         }
         // A rename to what it already is changes nothing and writes no event.
-        let changed = save(db, actor, "env.update", &org, &before, &after)?;
+        let changed = save(tx, Event::EnvUpdate, &scope, &after)?;
         Ok((EnvView::new(&after), changed))
     })?;
     if !changed {
@@ -314,18 +240,13 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
 }
 
 fn remove(app: &mut App, arg: String) -> Result<()> {
-    let (env, resources) = app.read(|db, actor, ctx| {
-        let (org, project, env) = locate(db, actor, ctx, &arg)?;
-        access::require(
-            db,
-            actor,
-            Action::EnvRemove,
-            &Target::env(&org, &project, &env),
-        )?;
-        let n = db.resource_count(env.id)?;
-        Ok((env, n))
+    let (env, resources) = app.check(|tx| {
+        let scope = EnvScope::resolve(tx.db, tx.actor, tx.ctx, &arg)?;
+        tx.require(Action::EnvRemove, &scope.target())?;
+        let n = tx.db.resource_count(scope.env.id)?;
+        Ok((scope.env, n))
     })?;
-    let place = format!("{}/{}", env.org, env.project);
+    let place = slash(&[&env.org, &env.project]);
     let why = match (env.protected, resources) {
         (true, _) => Some((
             format!("environment `{}` in {place} is protected", env.slug),
@@ -349,34 +270,19 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
             Error::conflict(what).with_hint(hint),
         )?;
     }
-    let removed = app.write(|db, actor, ctx| {
-        let (org, project, env) = locate(db, actor, ctx, &arg)?;
-        access::require(
-            db,
-            actor,
-            Action::EnvRemove,
-            &Target::env(&org, &project, &env),
-        )?;
-        let before = snapshot::env(db, &env)?;
-        db.env_delete(env.id)?;
-        db.record(
-            actor.name(),
-            "env.remove",
-            Some(org.id),
-            Some(project.id),
-            &env_path(&env),
-            Some(&before),
-            None,
-        )?;
-        Ok(EnvView::new(&env))
+    let removed = app.mutate(|tx| {
+        let scope = EnvScope::resolve(tx.db, tx.actor, tx.ctx, &arg)?;
+        tx.require(Action::EnvRemove, &scope.target())?;
+        let before = snapshot::env(tx.db, &scope.env)?;
+        tx.db.env_delete(scope.env.id)?;
+        tx.removed(Event::EnvRemove, &scope.target(), Subject::Scope, &before)?;
+        Ok(EnvView::new(&scope.env))
     })?;
-    app.out
-        .status(&format!("removed environment {}", env_path_view(&removed)));
+    app.out.status(&format!(
+        "removed environment {}",
+        slash(&[&removed.org, &removed.project, &removed.slug])
+    ));
     app.out.one(&removed)
-}
-
-fn env_path_view(v: &EnvView) -> String {
-    format!("{}/{}/{}", v.org, v.project, v.slug)
 }
 
 enum Flag {
@@ -385,15 +291,16 @@ enum Flag {
 }
 
 fn set_flag(app: &mut App, arg: String, flag: Flag) -> Result<()> {
-    let (view, changed) = app.write(|db, actor, ctx| {
-        let (org, project, before) = locate(db, actor, ctx, &arg)?;
-        let (action, event) = match flag {
-            Flag::Archived(true) => (Action::EnvUpdate, "env.archive"),
-            Flag::Archived(false) => (Action::EnvUpdate, "env.unarchive"),
-            Flag::Protected(true) => (Action::EnvProtect, "env.protect"),
-            Flag::Protected(false) => (Action::EnvProtect, "env.unprotect"),
+    let (view, changed) = app.mutate(|tx| {
+        let scope = EnvScope::resolve(tx.db, tx.actor, tx.ctx, &arg)?;
+        let event = match flag {
+            Flag::Archived(true) => Event::EnvArchive,
+            Flag::Archived(false) => Event::EnvUnarchive,
+            Flag::Protected(true) => Event::EnvProtect,
+            Flag::Protected(false) => Event::EnvUnprotect,
         };
-        access::require(db, actor, action, &Target::env(&org, &project, &before))?;
+        tx.require_for(event, &scope.target())?;
+        let before = &scope.env;
         let mut after = before.clone();
         match flag {
             Flag::Archived(true) if before.archived_at.is_none() => {
@@ -403,7 +310,7 @@ fn set_flag(app: &mut App, arg: String, flag: Flag) -> Result<()> {
             Flag::Protected(p) => after.protected = p,
             Flag::Archived(true) => {}
         }
-        let changed = save(db, actor, event, &org, &before, &after)?;
+        let changed = save(tx, event, &scope, &after)?;
         Ok((EnvView::new(&after), changed))
     })?;
     if !changed {

@@ -1,14 +1,15 @@
 //! `proj env clone` and `proj env diff`: environments compared and copied by their resources.
 
-use super::env::locate;
 use super::{App, parse_word};
-use crate::access::{self, Action, Target};
+use crate::access::{Action, Target};
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, default_display_name, validate_slug};
 use crate::output::Format;
 use crate::resources::EnvDiff;
+use crate::scope::{EnvScope, env_path};
 use crate::snapshot;
 use crate::store::NewEnv;
+use crate::tx::{Event, Subject};
 use crate::view::EnvView;
 use clap::Args;
 
@@ -52,23 +53,23 @@ pub struct DiffArgs {
 /// anywhere, such as NEW already existing, leaves the file as it was.
 pub fn clone(app: &mut App, args: CloneArgs) -> Result<()> {
     validate_slug("environment", &args.new)?;
-    let created = app.write(|db, actor, ctx| {
-        let (org, project, src) = locate(db, actor, ctx, &args.src)?;
-        access::require(db, actor, Action::EnvAdd, &Target::project(&org, &project))?;
+    let created = app.mutate(|tx| {
+        let db = tx.db;
+        let EnvScope {
+            org,
+            project,
+            env: src,
+        } = EnvScope::resolve(db, tx.actor, tx.ctx, &args.src)?;
+        let target = Target::project(&org, &project);
+        tx.require(Action::EnvAdd, &target)?;
         if args.with_access {
-            access::require(
-                db,
-                actor,
-                Action::MemberGrant,
-                &Target::project(&org, &project),
-            )?;
+            tx.require(Action::MemberGrant, &target)?;
         }
         if db.env(project.id, &args.new)?.is_some() {
-            return Err(Error::conflict(format!(
-                "environment `{}` already exists in {}/{}",
-                args.new, org.slug, project.slug
-            ))
-            .with_hint("pick another name, or remove that environment first"));
+            return Err(
+                Error::exists_in(format!("environment `{}`", args.new), &target.path())
+                    .with_hint("pick another name, or remove that environment first"),
+            );
         }
         let kind = args.kind.unwrap_or_else(|| EnvKind::infer(&args.new));
         let display_name = args
@@ -105,15 +106,12 @@ pub fn clone(app: &mut App, args: CloneArgs) -> Result<()> {
             }
         }
         let mut after = snapshot::env(db, &env)?;
-        after["source"] = serde_json::json!(format!("{}/{}/{}", src.org, src.project, src.slug));
-        db.record(
-            actor.name(),
-            "env.clone",
-            Some(org.id),
-            Some(project.id),
-            &format!("{}/{}/{}", env.org, env.project, env.slug),
-            None,
-            Some(&after),
+        after["source"] = serde_json::json!(env_path(&src));
+        tx.created(
+            Event::EnvClone,
+            &Target::env(&org, &project, &env),
+            Subject::Scope,
+            &after,
         )?;
         let copied = db.resource_count(env.id)?;
         Ok((EnvView::new(&env), src.slug.clone(), copied))
@@ -128,8 +126,8 @@ pub fn clone(app: &mut App, args: CloneArgs) -> Result<()> {
 
 pub fn diff(app: &mut App, args: DiffArgs) -> Result<()> {
     let diff = app.read(|db, actor, ctx| {
-        let (_, _, a) = locate(db, actor, ctx, &args.a)?;
-        let (_, _, b) = locate(db, actor, ctx, &args.b)?;
+        let a = EnvScope::resolve(db, actor, ctx, &args.a)?.env;
+        let b = EnvScope::resolve(db, actor, ctx, &args.b)?.env;
         Ok(EnvDiff::new(
             &a,
             &db.resources(a.id)?,

@@ -215,7 +215,7 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         if !created.project {
             access::require(db, &actor, Action::EnvAdd, &Target::project(&org, &project))?;
         }
-        let env = db.env_insert_inferred(&project, slug)?;
+        let env = crate::tx::env_insert_inferred(db, &project, slug)?;
         // A new project's environments are part of its own event, as with `proj project add`.
         if !created.project {
             db.record(

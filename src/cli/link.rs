@@ -1,8 +1,8 @@
 use super::App;
-use super::project::locate;
 use crate::context::{LINK_FILE, LinkFile, find_link};
 use crate::error::{Error, Result};
 use crate::output::Record;
+use crate::scope::{ProjectScope, slash};
 use clap::Args;
 use serde::Serialize;
 
@@ -37,8 +37,8 @@ impl Record for LinkView {
 
 pub fn link(app: &mut App, args: LinkArgs) -> Result<()> {
     let (org, project) = app.read(|db, actor, ctx| {
-        let (o, p) = locate(db, actor, ctx, args.project.as_deref())?;
-        Ok((o.slug, p.slug))
+        let p = ProjectScope::resolve(db, actor, ctx, args.project.as_deref())?;
+        Ok((p.org.slug, p.project.slug))
     })?;
     let dir = std::env::current_dir()?;
     let path = dir.join(LINK_FILE);
@@ -79,8 +79,8 @@ pub fn unlink(app: &mut App) -> Result<()> {
     let link = match link {
         Ok(link) => {
             app.out.status(&format!(
-                "unlinked {place} from {}/{}",
-                link.org, link.project
+                "unlinked {place} from {}",
+                slash(&[&link.org, &link.project])
             ));
             link
         }

@@ -5,8 +5,9 @@ use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
 use crate::output::{Record, or_dash};
-use crate::snapshot;
-use crate::store::{Db, EnvRow, GrantRow, MemberRow, OrgRow, ProjectRow};
+use crate::scope::{Scope, find_member, member_exists, slash};
+use crate::store::{Db, GrantRow, MemberRow, OrgRow};
+use crate::tx::{Event, Subject};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -255,31 +256,12 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberVie
     })
 }
 
-/// A member of `org` by email; exit 3 with the known emails otherwise.
-fn find_member(db: &Db, org: &OrgRow, email: &str) -> Result<MemberRow> {
-    if let Some(m) = db.member(org.id, email)? {
-        return Ok(m);
-    }
-    let known: Vec<_> = db.members(org.id)?.into_iter().map(|m| m.email).collect();
-    let mut e = Error::not_found(format!(
-        "no member `{email}` in organization `{}`",
-        org.slug
-    ));
-    if !known.is_empty() {
-        e = e.with_hint(format!("members: {}", known.join(", ")));
-    }
-    Err(e)
-}
-
-fn member_target(m: &MemberRow) -> String {
-    format!("{} in {}", m.email, m.org)
-}
-
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     validate_email(&args.email)?;
     let asked = args.role.unwrap_or(OrgRole::Member);
-    let (shown, first, saved_identity, locked_out) = app.write(|db, actor, ctx| {
-        let org = ctx.require_org(db, actor)?;
+    let (shown, first, saved_identity, locked_out) = app.mutate(|tx| {
+        let (db, actor) = (tx.db, tx.actor);
+        let org = tx.ctx.require_org(db, actor)?;
         let first = !db.has_members(org.id)?;
         // An organization without members gets its owner first, whatever was asked.
         let role = if first { OrgRole::Owner } else { asked };
@@ -288,18 +270,9 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             from: None,
             to: Some(role),
         };
-        access::require(
-            db,
-            actor,
-            Action::MemberAdd,
-            &Target::org(&org).with_member(change),
-        )?;
+        tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
         if db.member(org.id, &args.email)?.is_some() {
-            return Err(Error::conflict(format!(
-                "`{}` is already a member of `{}`",
-                args.email, org.slug
-            ))
-            .with_hint(format!(
+            return Err(member_exists(&args.email, &org).with_hint(format!(
                 "change their role with `proj member role {} ROLE`",
                 args.email
             )));
@@ -309,21 +282,14 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         let saved_identity = first && actor.email.is_none();
         if saved_identity {
             db.set_identity(Some(&m.email))?;
+            // The first member of a file without an identity is the person at the keyboard.
+            tx.author(&m.email);
         }
-        // The first member of a file without an identity is the person at the keyboard.
-        let by = if saved_identity {
-            m.email.as_str()
-        } else {
-            actor.name()
-        };
-        db.record(
-            by,
-            "member.add",
-            Some(org.id),
-            None,
-            &member_target(&m),
-            None,
-            Some(&snapshot::row(&m)),
+        tx.created(
+            Event::MemberAdd,
+            &Target::org(&org),
+            Subject::Member(&m.email),
+            &crate::snapshot::row(&m),
         )?;
         // Adding someone else first locks the one running the command out of the organization.
         let locked_out = match &actor.email {
@@ -385,15 +351,16 @@ fn show(app: &mut App, email: String) -> Result<()> {
 
 fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if args.new_email.is_none() && args.name.is_none() {
-        return Err(
-            Error::usage("nothing to change").with_hint("give a new email, --name, or both")
-        );
+        return Err(Error::nothing_to_change(
+            "give a new email, --name, or both",
+        ));
     }
     if let Some(e) = &args.new_email {
         validate_email(e)?;
     }
-    let shown = app.write(|db, actor, ctx| {
-        let org = ctx.require_org(db, actor)?;
+    let (shown, changed) = app.mutate(|tx| {
+        let db = tx.db;
+        let org = tx.ctx.require_org(db, tx.actor)?;
         let before = find_member(db, &org, &args.email)?;
         // Renaming is changing the member: admins may not do it to owners.
         let change = MemberChange {
@@ -401,79 +368,71 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
             from: Some(before.role),
             to: Some(before.role),
         };
-        access::require(
-            db,
-            actor,
-            Action::MemberRole,
-            &Target::org(&org).with_member(change),
-        )?;
+        tx.require(Action::MemberRole, &Target::org(&org).with_member(change))?;
         let mut after = before.clone();
-        if let Some(e) = args.new_email.as_ref().filter(|e| **e != before.email) {
+        let new_email = args.new_email.as_ref().filter(|e| **e != before.email);
+        if let Some(e) = new_email {
             if db.member(org.id, e)?.is_some() {
-                return Err(Error::conflict(format!(
-                    "`{e}` is already a member of `{}`",
-                    org.slug
-                )));
-            }
-            db.member_set_email(before.id, e)?;
-            // The saved identity follows, unless the old email is still a member elsewhere.
-            if db.selection()?.identity.as_deref() == Some(before.email.as_str())
-                && db.memberships(&before.email)?.is_empty()
-            {
-                db.set_identity(Some(e))?;
+                return Err(member_exists(e, &org));
             }
             after.email = e.clone();
         }
         if let Some(n) = &args.name {
             after.name = Some(n.clone()).filter(|n| !n.is_empty());
         }
-        db.member_update(&after)?;
-        db.record(
-            actor.name(),
-            "member.update",
-            Some(org.id),
-            None,
-            &member_target(&after),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
+        let changed = tx.updated(
+            Event::MemberUpdate,
+            &Target::org(&org),
+            Subject::Member(&after.email),
+            &before,
+            &after,
+            || {
+                if let Some(e) = new_email {
+                    db.member_set_email(before.id, e)?;
+                    // The saved identity follows, unless the old email is still a member
+                    // elsewhere.
+                    if db.selection()?.identity.as_deref() == Some(before.email.as_str())
+                        && db.memberships(&before.email)?.is_empty()
+                    {
+                        db.set_identity(Some(e))?;
+                    }
+                }
+                db.member_update(&after)
+            },
         )?;
-        view(db, actor, &org, &after)
+        Ok((view(db, tx.actor, &org, &after)?, changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&shown)
 }
 
 fn set_role(app: &mut App, email: String, role: OrgRole) -> Result<()> {
-    let (shown, changed) = app.write(|db, actor, ctx| {
-        let org = ctx.require_org(db, actor)?;
+    let (shown, changed) = app.mutate(|tx| {
+        let db = tx.db;
+        let org = tx.ctx.require_org(db, tx.actor)?;
         let before = find_member(db, &org, &email)?;
         let change = MemberChange {
             email: &before.email,
             from: Some(before.role),
             to: Some(role),
         };
-        access::require(
-            db,
-            actor,
-            Action::MemberRole,
-            &Target::org(&org).with_member(change),
-        )?;
-        if before.role == role {
-            return Ok((view(db, actor, &org, &before)?, false));
+        tx.require(Action::MemberRole, &Target::org(&org).with_member(change))?;
+        if before.role != role {
+            access::keep_an_owner(db, &org, &before, "demote")?;
         }
-        access::keep_an_owner(db, &org, &before, "demote")?;
         let mut after = before.clone();
         after.role = role;
-        db.member_update(&after)?;
-        db.record(
-            actor.name(),
-            "member.role",
-            Some(org.id),
-            None,
-            &member_target(&after),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
+        let changed = tx.updated(
+            Event::MemberRole,
+            &Target::org(&org),
+            Subject::Member(&after.email),
+            &before,
+            &after,
+            || db.member_update(&after),
         )?;
-        Ok((view(db, actor, &org, &after)?, true))
+        Ok((view(db, tx.actor, &org, &after)?, changed))
     })?;
     if !changed {
         app.out.status("nothing changed");
@@ -482,32 +441,25 @@ fn set_role(app: &mut App, email: String, role: OrgRole) -> Result<()> {
 }
 
 fn remove(app: &mut App, email: String) -> Result<()> {
-    let removed = app.write(|db, actor, ctx| {
-        let org = ctx.require_org(db, actor)?;
+    let removed = app.mutate(|tx| {
+        let db = tx.db;
+        let org = tx.ctx.require_org(db, tx.actor)?;
         let m = find_member(db, &org, &email)?;
         let change = MemberChange {
             email: &m.email,
             from: Some(m.role),
             to: None,
         };
-        access::require(
-            db,
-            actor,
-            Action::MemberRemove,
-            &Target::org(&org).with_member(change),
-        )?;
+        tx.require(Action::MemberRemove, &Target::org(&org).with_member(change))?;
         access::keep_an_owner(db, &org, &m, "remove")?;
-        let shown = view(db, actor, &org, &m)?;
+        let shown = view(db, tx.actor, &org, &m)?;
         let grants = db.member_grants(m.id)?;
         db.member_delete(m.id)?;
-        db.record(
-            actor.name(),
-            "member.remove",
-            Some(org.id),
-            None,
-            &member_target(&m),
-            Some(&serde_json::json!({ "member": m, "grants": grants })),
-            None,
+        tx.removed(
+            Event::MemberRemove,
+            &Target::org(&org),
+            Subject::Member(&m.email),
+            &serde_json::json!({ "member": m, "grants": grants }),
         )?;
         Ok(shown)
     })?;
@@ -516,61 +468,39 @@ fn remove(app: &mut App, email: String) -> Result<()> {
     app.out.one(&removed)
 }
 
-/// The project of the context, or the environment named by `--env` (ENV, PROJECT/ENV or
-/// ORG/PROJECT/ENV) with its project.
-fn grant_scope(
-    db: &Db,
-    actor: &Actor,
-    ctx: &crate::context::Context,
-    env: Option<&str>,
-) -> Result<(OrgRow, ProjectRow, Option<EnvRow>)> {
-    match env {
-        None => {
-            let (org, project) = ctx.require_project(db, actor)?;
-            Ok((org, project, None))
-        }
-        Some(arg) => {
-            let (org, project, env) = super::env::locate(db, actor, ctx, arg)?;
-            Ok((org, project, Some(env)))
-        }
-    }
-}
-
-fn scope_path(org: &OrgRow, project: &ProjectRow, env: Option<&EnvRow>) -> String {
-    match env {
-        Some(e) => format!("{}/{}/{}", org.slug, project.slug, e.slug),
-        None => format!("{}/{}", org.slug, project.slug),
-    }
+/// A member's grant where `scope` (a project or one environment of it) points, if any.
+fn grant_on(db: &Db, m: &MemberRow, scope: &Scope) -> Result<Option<GrantRow>> {
+    let Some(project) = scope.project() else {
+        return Ok(None);
+    };
+    let env_id = scope.env().map(|e| e.id);
+    Ok(db
+        .member_grants_in(m.id, project.id)?
+        .into_iter()
+        .find(|g| g.environment_id == env_id))
 }
 
 fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
-    let (shown, note) = app.write(|db, actor, ctx| {
-        let (org, project, env) = grant_scope(db, actor, ctx, args.env.as_deref())?;
-        let target = match &env {
-            Some(e) => Target::env(&org, &project, e),
-            None => Target::project(&org, &project),
-        };
-        access::require(db, actor, Action::MemberGrant, &target)?;
-        let m = find_member(db, &org, &args.email)?;
-        let before = db
-            .member_grants_in(m.id, project.id)?
-            .into_iter()
-            .find(|g| g.environment_id == env.as_ref().map(|e| e.id));
-        db.grant_set(&m, &project, env.as_ref(), args.role)?;
-        let after = db
-            .member_grants_in(m.id, project.id)?
-            .into_iter()
-            .find(|g| g.environment_id == env.as_ref().map(|e| e.id))
-            .ok_or_else(|| Error::internal("the grant was not saved"))?;
-        let path = scope_path(&org, &project, env.as_ref());
-        db.record(
-            actor.name(),
-            "member.grant",
-            Some(org.id),
-            Some(project.id),
-            &format!("{} on {path}", m.email),
-            before.as_ref().map(snapshot::row).as_ref(),
-            Some(&snapshot::row(&after)),
+    let (shown, note) = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
+        let target = scope.target();
+        tx.require(Action::MemberGrant, &target)?;
+        let org = scope.org();
+        let m = find_member(db, org, &args.email)?;
+        let before = grant_on(db, &m, &scope)?;
+        let project = scope
+            .project()
+            .ok_or_else(|| Error::internal("a grant needs a project"))?;
+        db.grant_set(&m, project, scope.env(), args.role)?;
+        let after =
+            grant_on(db, &m, &scope)?.ok_or_else(|| Error::internal("the grant was not saved"))?;
+        tx.replaced(
+            Event::MemberGrant,
+            &target,
+            Subject::Grant(&m.email),
+            before.as_ref(),
+            &after,
         )?;
         let note = matches!(m.role, OrgRole::Owner | OrgRole::Admin).then(|| {
             format!(
@@ -587,44 +517,32 @@ fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
 }
 
 fn revoke(app: &mut App, args: RevokeArgs) -> Result<()> {
-    let shown = app.write(|db, actor, ctx| {
-        let (org, project, env) = grant_scope(db, actor, ctx, args.env.as_deref())?;
-        let target = match &env {
-            Some(e) => Target::env(&org, &project, e),
-            None => Target::project(&org, &project),
+    let shown = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
+        let target = scope.target();
+        tx.require(Action::MemberGrant, &target)?;
+        let m = find_member(db, scope.org(), &args.email)?;
+        let Some(before) = grant_on(db, &m, &scope)? else {
+            return Err(Error::not_found(format!(
+                "`{}` has no grant on {}",
+                m.email,
+                scope.path()
+            ))
+            .with_hint(format!("see `proj member show {}`", m.email)));
         };
-        access::require(db, actor, Action::MemberGrant, &target)?;
-        let m = find_member(db, &org, &args.email)?;
-        let path = scope_path(&org, &project, env.as_ref());
-        let Some(before) = db
-            .member_grants_in(m.id, project.id)?
-            .into_iter()
-            .find(|g| g.environment_id == env.as_ref().map(|e| e.id))
-        else {
-            return Err(
-                Error::not_found(format!("`{}` has no grant on {path}", m.email))
-                    .with_hint(format!("see `proj member show {}`", m.email)),
-            );
-        };
-        db.grant_delete(m.id, project.id, before.environment_id)?;
-        db.record(
-            actor.name(),
-            "member.revoke",
-            Some(org.id),
-            Some(project.id),
-            &format!("{} on {path}", m.email),
-            Some(&snapshot::row(&before)),
-            None,
+        db.grant_delete(m.id, before.project_id, before.environment_id)?;
+        tx.removed(
+            Event::MemberRevoke,
+            &target,
+            Subject::Grant(&m.email),
+            &crate::snapshot::row(&before),
         )?;
         Ok(GrantView::new(&before))
     })?;
-    app.out.status(&format!(
-        "revoked {} on {}",
-        shown.email,
-        match &shown.environment {
-            Some(e) => format!("{}/{}/{e}", shown.org, shown.project),
-            None => format!("{}/{}", shown.org, shown.project),
-        }
-    ));
+    let mut path = vec![shown.org.as_str(), shown.project.as_str()];
+    path.extend(shown.environment.as_deref());
+    app.out
+        .status(&format!("revoked {} on {}", shown.email, slash(&path)));
     app.out.one(&shown)
 }

@@ -23,6 +23,7 @@ use crate::context::{Context, Inputs};
 use crate::error::{Error, Result};
 use crate::output::{Format, Output};
 use crate::store::{Db, FileState, Store};
+use crate::tx::Tx;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -243,6 +244,18 @@ impl App {
             Store::empty_stand_in(&path)?.rehearse(run)?;
         }
         self.store()?.write(run)
+    }
+
+    /// Runs a mutation: [`App::write`] with the transaction as a [`Tx`], through which the
+    /// handler checks access and audits what it changes.
+    pub fn mutate<T>(&mut self, f: impl Fn(&mut Tx) -> Result<T>) -> Result<T> {
+        self.write(|db, actor, ctx| f(&mut Tx::new(db, actor, ctx)))
+    }
+
+    /// Runs `f` in a read transaction with a [`Tx`], for the access check a command makes
+    /// before asking a confirmation; it writes nothing.
+    pub fn check<T>(&mut self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.read(|db, actor, ctx| f(&Tx::new(db, actor, ctx)))
     }
 
     /// Asks before something destructive. `--yes` answers yes; without a terminal the

@@ -1,11 +1,12 @@
 use super::App;
-use crate::access::Actor;
-use crate::access::{self, Action, Target};
-use crate::context::{find_org, visible_projects};
+use crate::access::{self, Action, Actor, Target};
+use crate::context::visible_projects;
 use crate::error::{Error, Result};
 use crate::model::validate_slug;
+use crate::scope::find_org;
 use crate::snapshot;
 use crate::store::{Db, OrgRow};
+use crate::tx::{Event, Subject};
 use crate::view::OrgView;
 use clap::{Args, Subcommand};
 
@@ -98,27 +99,23 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     validate_slug("organization", &args.name)?;
-    let created = app.write(|db, actor, _| {
+    let created = app.mutate(|tx| {
+        let db = tx.db;
         if db.org(&args.name)?.is_some() {
-            return Err(
-                Error::conflict(format!("organization `{}` already exists", args.name))
-                    .with_hint("pick another name, or use it with `--org`"),
-            );
+            return Err(Error::exists(format!("organization `{}`", args.name))
+                .with_hint("pick another name, or use it with `--org`"));
         }
         let org = db.org_insert(
             &args.name,
             args.display_name.as_deref().filter(|s| !s.is_empty()),
         )?;
-        db.record(
-            actor.name(),
-            "org.add",
-            Some(org.id),
-            None,
-            &org.slug,
-            None,
-            Some(&snapshot::row(&org)),
+        tx.created(
+            Event::OrgAdd,
+            &Target::org(&org),
+            Subject::Scope,
+            &snapshot::row(&org),
         )?;
-        view(db, actor, &org)
+        view(db, tx.actor, &org)
     })?;
     app.out.one(&created)
 }
@@ -149,43 +146,36 @@ fn show(app: &mut App, org: Option<String>) -> Result<()> {
 
 fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if args.new_name.is_none() && args.display_name.is_none() {
-        return Err(
-            Error::usage("nothing to change").with_hint("give a new slug, --display-name, or both")
-        );
+        return Err(Error::nothing_to_change(
+            "give a new slug, --display-name, or both",
+        ));
     }
     if let Some(n) = &args.new_name {
         validate_slug("organization", n)?;
     }
-    let (renamed, changed) = app.write(|db, actor, _| {
-        let before = find_org(db, actor, &args.org)?;
-        access::require(db, actor, Action::OrgUpdate, &Target::org(&before))?;
+    let (renamed, changed) = app.mutate(|tx| {
+        let db = tx.db;
+        let before = find_org(db, tx.actor, &args.org)?;
+        tx.require(Action::OrgUpdate, &Target::org(&before))?;
         let mut after = before.clone();
         if let Some(n) = &args.new_name {
             if *n != before.slug && db.org(n)?.is_some() {
-                return Err(Error::conflict(format!(
-                    "organization `{n}` already exists"
-                )));
+                return Err(Error::exists(format!("organization `{n}`")));
             }
             after.slug = n.clone();
         }
         if let Some(d) = &args.display_name {
             after.display_name = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        // A rename to what it already is changes nothing and writes no event.
-        let changed = snapshot::row(&before) != snapshot::row(&after);
-        if changed {
-            db.org_update(&after)?;
-            db.record(
-                actor.name(),
-                "org.update",
-                Some(after.id),
-                None,
-                &after.slug,
-                Some(&snapshot::row(&before)),
-                Some(&snapshot::row(&after)),
-            )?;
-        }
-        Ok((view(db, actor, &after)?, changed))
+        let changed = tx.updated(
+            Event::OrgUpdate,
+            &Target::org(&after),
+            Subject::Scope,
+            &before,
+            &after,
+            || db.org_update(&after),
+        )?;
+        Ok((view(db, tx.actor, &after)?, changed))
     })?;
     if !changed {
         app.out.status("nothing changed");
@@ -194,10 +184,10 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
 }
 
 fn remove(app: &mut App, slug: String) -> Result<()> {
-    let held = app.read(|db, actor, _| {
-        let org = find_org(db, actor, &slug)?;
-        access::require(db, actor, Action::OrgRemove, &Target::org(&org))?;
-        Ok((db.projects(org.id)?.len(), db.members(org.id)?.len()))
+    let held = app.check(|tx| {
+        let org = find_org(tx.db, tx.actor, &slug)?;
+        tx.require(Action::OrgRemove, &Target::org(&org))?;
+        Ok((tx.db.projects(org.id)?.len(), tx.db.members(org.id)?.len()))
     })?;
     if held != (0, 0) {
         let what = format!(
@@ -209,21 +199,15 @@ fn remove(app: &mut App, slug: String) -> Result<()> {
             Error::conflict(what).with_hint("pass --yes to remove it with everything in it"),
         )?;
     }
-    let removed = app.write(|db, actor, _| {
-        let org = find_org(db, actor, &slug)?;
-        access::require(db, actor, Action::OrgRemove, &Target::org(&org))?;
-        let shown = view(db, actor, &org)?;
+    let removed = app.mutate(|tx| {
+        let db = tx.db;
+        let org = find_org(db, tx.actor, &slug)?;
+        let target = Target::org(&org);
+        tx.require(Action::OrgRemove, &target)?;
+        let shown = view(db, tx.actor, &org)?;
         let before = snapshot::org(db, &org)?;
         db.org_delete(org.id)?;
-        db.record(
-            actor.name(),
-            "org.remove",
-            Some(org.id),
-            None,
-            &org.slug,
-            Some(&before),
-            None,
-        )?;
+        tx.removed(Event::OrgRemove, &target, Subject::Scope, &before)?;
         Ok(shown)
     })?;
     app.out

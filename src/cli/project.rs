@@ -1,10 +1,12 @@
 use super::App;
-use crate::access::{self, Action, Actor, Target};
-use crate::context::{Context, find_org, find_project, visible_projects};
+use crate::access::{self, Action, Target};
+use crate::context::visible_projects;
 use crate::error::{Error, Result};
 use crate::model::validate_slug;
+use crate::scope::{ProjectScope, slash};
 use crate::snapshot;
-use crate::store::{Db, OrgRow, ProjectRow};
+use crate::store::{Db, ProjectRow};
+use crate::tx::{self, Event, Subject};
 use crate::view::ProjectView;
 use clap::{Args, Subcommand};
 
@@ -103,27 +105,6 @@ pub fn run(app: &mut App, cmd: ProjectCmd) -> Result<()> {
     }
 }
 
-/// The project named on the command line (PROJECT or ORG/PROJECT), or the context's one.
-pub fn locate(
-    db: &Db,
-    actor: &Actor,
-    ctx: &Context,
-    arg: Option<&str>,
-) -> Result<(OrgRow, ProjectRow)> {
-    match arg {
-        None => ctx.require_project(db, actor),
-        Some(arg) => {
-            let org = match arg.split_once('/') {
-                Some((o, _)) => find_org(db, actor, o)?,
-                None => ctx.require_org(db, actor)?,
-            };
-            let slug = arg.split_once('/').map_or(arg, |(_, p)| p);
-            let project = find_project(db, actor, &org, slug)?;
-            Ok((org, project))
-        }
-    }
-}
-
 pub fn view(db: &Db, p: &ProjectRow) -> Result<ProjectView> {
     let envs = db.envs(p.id, false)?.into_iter().map(|e| e.slug).collect();
     Ok(ProjectView::new(p, envs))
@@ -144,13 +125,14 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             return Err(Error::usage(format!("environment `{e}` is given twice")));
         }
     }
-    let created = app.write(|db, actor, ctx| {
-        let org = ctx.require_org(db, actor)?;
-        access::require(db, actor, Action::ProjectAdd, &Target::org(&org))?;
+    let created = app.mutate(|tx| {
+        let db = tx.db;
+        let org = tx.ctx.require_org(db, tx.actor)?;
+        tx.require(Action::ProjectAdd, &Target::org(&org))?;
         if db.project(org.id, &args.name)?.is_some() {
-            return Err(Error::conflict(format!(
-                "project `{}/{}` already exists",
-                org.slug, args.name
+            return Err(Error::exists(format!(
+                "project `{}`",
+                slash(&[&org.slug, &args.name])
             )));
         }
         let project = db.project_insert(
@@ -160,17 +142,14 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             args.description.as_deref().filter(|s| !s.is_empty()),
         )?;
         for slug in &envs {
-            db.env_insert_inferred(&project, slug)?;
+            tx::env_insert_inferred(db, &project, slug)?;
         }
         let shown = view(db, &project)?;
-        db.record(
-            actor.name(),
-            "project.add",
-            Some(org.id),
-            Some(project.id),
-            &format!("{}/{}", org.slug, project.slug),
-            None,
-            Some(&snapshot::project(db, &project)?),
+        tx.created(
+            Event::ProjectAdd,
+            &Target::project(&org, &project),
+            Subject::Scope,
+            &snapshot::project(db, &project)?,
         )?;
         Ok(shown)
     })?;
@@ -202,34 +181,32 @@ fn list(app: &mut App, all: bool) -> Result<()> {
 
 fn show(app: &mut App, project: Option<String>) -> Result<()> {
     let shown = app.read(|db, actor, ctx| {
-        let (_, p) = locate(db, actor, ctx, project.as_deref())?;
-        view(db, &p)
+        let p = ProjectScope::resolve(db, actor, ctx, project.as_deref())?;
+        view(db, &p.project)
     })?;
     app.out.one(&shown)
 }
 
 fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if args.new_name.is_none() && args.display_name.is_none() && args.description.is_none() {
-        return Err(Error::usage("nothing to change")
-            .with_hint("give a new slug, --display-name or --description"));
+        return Err(Error::nothing_to_change(
+            "give a new slug, --display-name or --description",
+        ));
     }
     if let Some(n) = &args.new_name {
         validate_slug("project", n)?;
     }
-    let (renamed, changed) = app.write(|db, actor, ctx| {
-        let (org, before) = locate(db, actor, ctx, Some(&args.project))?;
-        access::require(
-            db,
-            actor,
-            Action::ProjectUpdate,
-            &Target::project(&org, &before),
-        )?;
+    let (renamed, changed) = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = ProjectScope::resolve(db, tx.actor, tx.ctx, Some(&args.project))?;
+        tx.require(Action::ProjectUpdate, &scope.target())?;
+        let (org, before) = (&scope.org, &scope.project);
         let mut after = before.clone();
         if let Some(n) = &args.new_name {
             if *n != before.slug && db.project(org.id, n)?.is_some() {
-                return Err(Error::conflict(format!(
-                    "project `{}/{n}` already exists",
-                    org.slug
+                return Err(Error::exists(format!(
+                    "project `{}`",
+                    slash(&[&org.slug, n])
                 )));
             }
             after.slug = n.clone();
@@ -240,20 +217,14 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.description {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        // A rename to what it already is changes nothing and writes no event.
-        let changed = snapshot::row(&before) != snapshot::row(&after);
-        if changed {
-            db.project_update(&after)?;
-            db.record(
-                actor.name(),
-                "project.update",
-                Some(org.id),
-                Some(after.id),
-                &format!("{}/{}", org.slug, after.slug),
-                Some(&snapshot::row(&before)),
-                Some(&snapshot::row(&after)),
-            )?;
-        }
+        let changed = tx.updated(
+            Event::ProjectUpdate,
+            &Target::project(org, &after),
+            Subject::Scope,
+            before,
+            &after,
+            || db.project_update(&after),
+        )?;
         Ok((view(db, &after)?, changed))
     })?;
     if !changed {
@@ -263,13 +234,10 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
 }
 
 fn remove(app: &mut App, arg: String) -> Result<()> {
-    let (path, envs) = app.read(|db, actor, ctx| {
-        let (org, p) = locate(db, actor, ctx, Some(&arg))?;
-        access::require(db, actor, Action::ProjectRemove, &Target::project(&org, &p))?;
-        Ok((
-            format!("{}/{}", org.slug, p.slug),
-            db.envs(p.id, true)?.len(),
-        ))
+    let (path, envs) = app.check(|tx| {
+        let p = ProjectScope::resolve(tx.db, tx.actor, tx.ctx, Some(&arg))?;
+        tx.require(Action::ProjectRemove, &p.target())?;
+        Ok((p.path(), tx.db.envs(p.project.id, true)?.len()))
     })?;
     if envs > 0 {
         let what = format!("project `{path}` has {envs} environment(s)");
@@ -278,35 +246,32 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
             Error::conflict(what).with_hint("pass --yes to remove it with everything in it"),
         )?;
     }
-    let removed = app.write(|db, actor, ctx| {
-        let (org, p) = locate(db, actor, ctx, Some(&arg))?;
-        access::require(db, actor, Action::ProjectRemove, &Target::project(&org, &p))?;
-        let shown = view(db, &p)?;
-        let before = snapshot::project(db, &p)?;
-        db.project_delete(p.id)?;
-        db.record(
-            actor.name(),
-            "project.remove",
-            Some(org.id),
-            Some(p.id),
-            &format!("{}/{}", org.slug, p.slug),
-            Some(&before),
-            None,
-        )?;
+    let removed = app.mutate(|tx| {
+        let db = tx.db;
+        let p = ProjectScope::resolve(db, tx.actor, tx.ctx, Some(&arg))?;
+        tx.require(Action::ProjectRemove, &p.target())?;
+        let shown = view(db, &p.project)?;
+        let before = snapshot::project(db, &p.project)?;
+        db.project_delete(p.project.id)?;
+        tx.removed(Event::ProjectRemove, &p.target(), Subject::Scope, &before)?;
         Ok(shown)
     })?;
-    app.out
-        .status(&format!("removed project {}/{}", removed.org, removed.slug));
+    app.out.status(&format!(
+        "removed project {}",
+        slash(&[&removed.org, &removed.slug])
+    ));
     app.out.one(&removed)
 }
 
 fn use_project(app: &mut App, arg: String) -> Result<()> {
     let chosen = app.write(|db, actor, ctx| {
-        let (org, p) = locate(db, actor, ctx, Some(&arg))?;
-        db.select(Some(org.id), Some(p.id))?;
-        view(db, &p)
+        let p = ProjectScope::resolve(db, actor, ctx, Some(&arg))?;
+        db.select(Some(p.org.id), Some(p.project.id))?;
+        view(db, &p.project)
     })?;
-    app.out
-        .status(&format!("now using project {}/{}", chosen.org, chosen.slug));
+    app.out.status(&format!(
+        "now using project {}",
+        slash(&[&chosen.org, &chosen.slug])
+    ));
     app.out.one(&chosen)
 }

@@ -1,12 +1,12 @@
 use super::App;
-use super::env::locate as locate_env;
-use crate::access::{self, Action, Actor, Target};
-use crate::context::Context;
+use crate::access::Action;
 use crate::error::{Error, Result};
 use crate::model::{ResourceType, validate_slug};
 use crate::resources::ResourceView;
+use crate::scope::{EnvScope, ProjectScope, env_path, find_resource};
 use crate::snapshot;
-use crate::store::{Db, EnvRow, OrgRow, ProjectRow, ResourceRow};
+use crate::store::EnvRow;
+use crate::tx::{Event, Subject};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 
@@ -132,99 +132,26 @@ pub fn run(app: &mut App, cmd: ResourceCmd) -> Result<()> {
     }
 }
 
-/// The environment named by `--env`, or the project's only non-archived one. With several,
-/// exit 2 naming the flag and the choices (and, for an existing resource, where it is).
-fn target_env(
-    db: &Db,
-    actor: &Actor,
-    ctx: &Context,
-    env: Option<&str>,
-    resource: Option<&str>,
-) -> Result<(OrgRow, ProjectRow, EnvRow)> {
-    if let Some(e) = env {
-        return locate_env(db, actor, ctx, e);
-    }
-    let (org, project) = ctx.require_project(db, actor)?;
-    let mut envs = db.envs(project.id, false)?;
-    if envs.len() == 1 {
-        let only = envs.remove(0);
-        return Ok((org, project, only));
-    }
-    let place = format!("{}/{}", org.slug, project.slug);
-    if envs.is_empty() {
-        return Err(
-            Error::usage(format!("project {place} has no environments")).with_hint(
-                "add one with `proj env add production`, or pass --env ENV naming another project's (PROJECT/ENV)",
-            ),
-        );
-    }
-    let names: Vec<_> = envs.iter().map(|e| e.slug.as_str()).collect();
-    let mut hint = format!("pass --env ENV; available: {}", names.join(", "));
-    if let Some(name) = resource {
-        let mut holders = Vec::new();
-        for e in &envs {
-            if db.resource(e.id, name)?.is_some() {
-                holders.push(e.slug.as_str());
-            }
-        }
-        if !holders.is_empty() {
-            hint.push_str(&format!("; `{name}` is in: {}", holders.join(", ")));
-        }
-    }
-    Err(Error::usage(format!("no environment selected in {place}")).with_hint(hint))
-}
-
-fn env_path(e: &EnvRow) -> String {
-    format!("{}/{}/{}", e.org, e.project, e.slug)
-}
-
-/// A resource by slug in an environment; "not found" names the ones there are.
-fn find(db: &Db, env: &EnvRow, name: &str) -> Result<ResourceRow> {
-    if let Some(r) = db.resource(env.id, name)? {
-        return Ok(r);
-    }
-    let names: Vec<_> = db.resources(env.id)?.into_iter().map(|r| r.slug).collect();
-    let mut e = Error::not_found(format!("resource `{name}` not found in {}", env_path(env)));
-    if !names.is_empty() {
-        e = e.with_hint(format!("available: {}", names.join(", ")));
-    }
-    Err(e)
-}
-
 fn taken(env: &EnvRow, name: &str) -> Error {
-    Error::conflict(format!(
-        "resource `{name}` already exists in {}",
-        env_path(env)
-    ))
-}
-
-fn resource_path(env: &EnvRow, slug: &str) -> String {
-    format!("{}/{slug}", env_path(env))
+    Error::exists_in(format!("resource `{name}`"), &env_path(env))
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     validate_slug("resource", &args.name)?;
     let description = args.description.clone().filter(|d| !d.is_empty());
-    let created = app.write(|db, actor, ctx| {
-        let (org, project, env) = target_env(db, actor, ctx, args.env.env.as_deref(), None)?;
-        access::require(
-            db,
-            actor,
-            Action::ResourceAdd,
-            &Target::env(&org, &project, &env),
-        )?;
-        if db.resource(env.id, &args.name)?.is_some() {
-            return Err(taken(&env, &args.name));
+    let created = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = EnvScope::resolve_or_only(db, tx.actor, tx.ctx, args.env.env.as_deref(), None)?;
+        tx.require(Action::ResourceAdd, &scope.target())?;
+        if db.resource(scope.env.id, &args.name)?.is_some() {
+            return Err(taken(&scope.env, &args.name));
         }
-        let r = db.resource_insert(&env, &args.name, args.kind, description.as_deref())?;
-        db.record(
-            actor.name(),
-            "resource.add",
-            Some(org.id),
-            Some(project.id),
-            &resource_path(&env, &r.slug),
-            None,
-            Some(&snapshot::row(&r)),
+        let r = db.resource_insert(&scope.env, &args.name, args.kind, description.as_deref())?;
+        tx.created(
+            Event::ResourceAdd,
+            &scope.target(),
+            Subject::Resource(&r.slug),
+            &snapshot::row(&r),
         )?;
         Ok(ResourceView::new(&r))
     })?;
@@ -234,10 +161,10 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
 fn list(app: &mut App, args: ListArgs) -> Result<()> {
     let found = app.read(|db, actor, ctx| {
         let envs = match &args.env {
-            Some(e) => vec![locate_env(db, actor, ctx, e)?.2],
+            Some(e) => vec![EnvScope::resolve(db, actor, ctx, e)?.env],
             None => {
-                let (_, project) = ctx.require_project(db, actor)?;
-                db.envs(project.id, false)?
+                let scope = ProjectScope::resolve(db, actor, ctx, None)?;
+                db.envs(scope.project.id, false)?
             }
         };
         let mut out = Vec::new();
@@ -255,35 +182,39 @@ fn list(app: &mut App, args: ListArgs) -> Result<()> {
 
 fn show(app: &mut App, args: NameArgs) -> Result<()> {
     let shown = app.read(|db, actor, ctx| {
-        let (_, _, env) = target_env(db, actor, ctx, args.env.env.as_deref(), Some(&args.name))?;
-        Ok(ResourceView::new(&find(db, &env, &args.name)?))
+        let scope =
+            EnvScope::resolve_or_only(db, actor, ctx, args.env.env.as_deref(), Some(&args.name))?;
+        Ok(ResourceView::new(&find_resource(
+            db, &scope.env, &args.name,
+        )?))
     })?;
     app.out.one(&shown)
 }
 
 fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
     if args.new_name.is_none() && args.kind.is_none() && args.description.is_none() {
-        return Err(
-            Error::usage("nothing to change").with_hint("give a new slug, --type or --description")
-        );
+        return Err(Error::nothing_to_change(
+            "give a new slug, --type or --description",
+        ));
     }
     if let Some(n) = &args.new_name {
         validate_slug("resource", n)?;
     }
-    let renamed = app.write(|db, actor, ctx| {
-        let (org, project, env) =
-            target_env(db, actor, ctx, args.env.env.as_deref(), Some(&args.name))?;
-        let before = find(db, &env, &args.name)?;
-        access::require(
+    let (renamed, changed) = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = EnvScope::resolve_or_only(
             db,
-            actor,
-            Action::ResourceUpdate,
-            &Target::env(&org, &project, &env),
+            tx.actor,
+            tx.ctx,
+            args.env.env.as_deref(),
+            Some(&args.name),
         )?;
+        let before = find_resource(db, &scope.env, &args.name)?;
+        tx.require(Action::ResourceUpdate, &scope.target())?;
         let mut after = before.clone();
         if let Some(n) = &args.new_name {
-            if *n != before.slug && db.resource(env.id, n)?.is_some() {
-                return Err(taken(&env, n));
+            if *n != before.slug && db.resource(scope.env.id, n)?.is_some() {
+                return Err(taken(&scope.env, n));
             }
             after.slug = n.clone();
         }
@@ -293,41 +224,41 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.description {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        db.resource_update(&after)?;
-        db.record(
-            actor.name(),
-            "resource.update",
-            Some(org.id),
-            Some(project.id),
-            &resource_path(&env, &after.slug),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
+        // A rename to what it already is changes nothing and writes no event.
+        let changed = tx.updated(
+            Event::ResourceUpdate,
+            &scope.target(),
+            Subject::Resource(&after.slug),
+            &before,
+            &after,
+            || db.resource_update(&after),
         )?;
-        Ok(ResourceView::new(&after))
+        Ok((ResourceView::new(&after), changed))
     })?;
+    if !changed {
+        app.out.status("nothing changed");
+    }
     app.out.one(&renamed)
 }
 
 fn remove(app: &mut App, args: NameArgs) -> Result<()> {
-    let removed = app.write(|db, actor, ctx| {
-        let (org, project, env) =
-            target_env(db, actor, ctx, args.env.env.as_deref(), Some(&args.name))?;
-        let r = find(db, &env, &args.name)?;
-        access::require(
+    let removed = app.mutate(|tx| {
+        let db = tx.db;
+        let scope = EnvScope::resolve_or_only(
             db,
-            actor,
-            Action::ResourceRemove,
-            &Target::env(&org, &project, &env),
+            tx.actor,
+            tx.ctx,
+            args.env.env.as_deref(),
+            Some(&args.name),
         )?;
+        let r = find_resource(db, &scope.env, &args.name)?;
+        tx.require(Action::ResourceRemove, &scope.target())?;
         db.resource_delete(r.id)?;
-        db.record(
-            actor.name(),
-            "resource.remove",
-            Some(org.id),
-            Some(project.id),
-            &resource_path(&env, &r.slug),
-            Some(&snapshot::row(&r)),
-            None,
+        tx.removed(
+            Event::ResourceRemove,
+            &scope.target(),
+            Subject::Resource(&r.slug),
+            &snapshot::row(&r),
         )?;
         Ok(ResourceView::new(&r))
     })?;
@@ -337,53 +268,47 @@ fn remove(app: &mut App, args: NameArgs) -> Result<()> {
 }
 
 fn move_to(app: &mut App, args: MoveArgs) -> Result<()> {
-    let moved = app.write(|db, actor, ctx| {
-        let (org, project, from) =
-            target_env(db, actor, ctx, args.env.env.as_deref(), Some(&args.name))?;
-        let before = find(db, &from, &args.name)?;
-        let (to_org, to_project, to) = locate_env(db, actor, ctx, &args.to)?;
-        if to.id == from.id {
+    let moved = app.mutate(|tx| {
+        let db = tx.db;
+        let from = EnvScope::resolve_or_only(
+            db,
+            tx.actor,
+            tx.ctx,
+            args.env.env.as_deref(),
+            Some(&args.name),
+        )?;
+        let before = find_resource(db, &from.env, &args.name)?;
+        let to = EnvScope::resolve(db, tx.actor, tx.ctx, &args.to)?;
+        if to.env.id == from.env.id {
             return Err(Error::usage(format!(
                 "resource `{}` is already in {}",
                 args.name,
-                env_path(&from)
+                from.path()
             ))
             .with_hint("name another environment with --to"));
         }
         // Leaving one environment and arriving in another: both must allow it.
-        access::require(
-            db,
-            actor,
-            Action::ResourceRemove,
-            &Target::env(&org, &project, &from),
-        )?;
-        access::require(
-            db,
-            actor,
-            Action::ResourceAdd,
-            &Target::env(&to_org, &to_project, &to),
-        )?;
-        if db.resource(to.id, &before.slug)?.is_some() {
-            return Err(taken(&to, &before.slug).with_hint(format!(
+        tx.require(Action::ResourceRemove, &from.target())?;
+        tx.require(Action::ResourceAdd, &to.target())?;
+        if db.resource(to.env.id, &before.slug)?.is_some() {
+            return Err(taken(&to.env, &before.slug).with_hint(format!(
                 "rename one first: `proj resource rename {} NEW --env {}`",
                 before.slug,
-                env_path(&from)
+                from.path()
             )));
         }
         let mut after = before.clone();
-        after.environment_id = to.id;
-        after.org = to.org.clone();
-        after.project = to.project.clone();
-        after.environment = to.slug.clone();
-        db.resource_update(&after)?;
-        db.record(
-            actor.name(),
-            "resource.move",
-            Some(to_org.id),
-            Some(to_project.id),
-            &resource_path(&to, &after.slug),
-            Some(&snapshot::row(&before)),
-            Some(&snapshot::row(&after)),
+        after.environment_id = to.env.id;
+        after.org = to.env.org.clone();
+        after.project = to.env.project.clone();
+        after.environment = to.env.slug.clone();
+        tx.updated(
+            Event::ResourceMove,
+            &to.target(),
+            Subject::Resource(&after.slug),
+            &before,
+            &after,
+            || db.resource_update(&after),
         )?;
         Ok(ResourceView::new(&after))
     })?;

@@ -2,11 +2,12 @@
 
 use super::App;
 use super::project::view as project_view;
-use crate::access::{self, Action, Actor, Target};
-use crate::context::{find_org, find_project};
+use crate::access::{Action, Target};
 use crate::error::{Error, Result};
-use crate::snapshot::{self, SavedEnv, SavedOrg, SavedProject};
-use crate::store::{Db, EventRow, OrgRow, ProjectRow};
+use crate::scope::{ProjectScope, find_org, find_project, slash};
+use crate::snapshot::{self, SavedEnv, SavedGrant, SavedOrg, SavedProject};
+use crate::store::{EnvRow, EventRow, OrgRow, ProjectRow, SavedEnvFields, SavedFields};
+use crate::tx::{Event, Subject, Tx};
 use crate::view::{EnvView, OrgView, ProjectView};
 use clap::Args;
 use serde_json::Value;
@@ -35,24 +36,26 @@ struct Outcome {
 
 pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
     let id = args.event;
-    let outcome = app.write(|db, actor, _| {
-        let event = db.event(id)?.ok_or_else(|| {
+    let outcome = app.mutate(|tx| {
+        let event = tx.db.event(id)?.ok_or_else(|| {
             Error::not_found(format!("no event {id}"))
                 .with_hint("`proj log` lists events with their ids")
         })?;
         let mut skipped = Vec::new();
-        let restored = match event.action.as_str() {
-            "org.remove" => Restored::Org(restore_org(db, actor, &event, &mut skipped)?),
-            "project.remove" => {
-                Restored::Project(restore_project(db, actor, &event, &mut skipped)?)
+        let restored = match event.action.parse::<Event>() {
+            Ok(Event::OrgRemove) => Restored::Org(restore_org(tx, &event, &mut skipped)?),
+            Ok(Event::ProjectRemove) => {
+                Restored::Project(restore_project(tx, &event, &mut skipped)?)
             }
-            "env.remove" => Restored::Env(restore_env(db, actor, &event, &mut skipped)?),
-            other => {
-                return Err(
-                    Error::usage(format!("event {id} is `{other}`, not a removal")).with_hint(
-                        "restore takes the id of an org.remove, project.remove or env.remove event",
-                    ),
-                );
+            Ok(Event::EnvRemove) => Restored::Env(restore_env(tx, &event, &mut skipped)?),
+            _ => {
+                return Err(Error::usage(format!(
+                    "event {id} is `{}`, not a removal",
+                    event.action
+                ))
+                .with_hint(
+                    "restore takes the id of an org.remove, project.remove or env.remove event",
+                ));
             }
         };
         Ok(Outcome { restored, skipped })
@@ -70,15 +73,15 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
         }
         Restored::Project(v) => {
             app.out.status(&format!(
-                "restored project {}/{} from event {id}",
-                v.org, v.slug
+                "restored project {} from event {id}",
+                slash(&[&v.org, &v.slug])
             ));
             app.out.one(v)
         }
         Restored::Env(v) => {
             app.out.status(&format!(
-                "restored environment {}/{}/{} from event {id}",
-                v.org, v.project, v.slug
+                "restored environment {} from event {id}",
+                slash(&[&v.org, &v.project, &v.slug])
             ));
             app.out.one(v)
         }
@@ -101,12 +104,8 @@ fn taken(what: String, event: &EventRow, hint: String) -> Error {
     .with_hint(hint)
 }
 
-fn restore_org(
-    db: &Db,
-    actor: &Actor,
-    event: &EventRow,
-    skipped: &mut Vec<String>,
-) -> Result<OrgView> {
+fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<OrgView> {
+    let db = tx.db;
     let saved: SavedOrg = snapshot::parse(event.id, event.before.as_ref())?;
     let slug = &saved.org.slug;
     if db.org(slug)?.is_some() {
@@ -117,141 +116,183 @@ fn restore_org(
         ));
     }
     // Creating an organization needs no role, so neither does bringing one back.
-    let org = db.org_restore(event.org_id, &saved.org)?;
+    let o = &saved.org;
+    let org = db.org_restore(
+        event.org_id,
+        &SavedFields {
+            slug: &o.slug,
+            display_name: o.display_name.as_deref(),
+            description: None,
+            created_at: &o.created_at,
+        },
+    )?;
     for m in &saved.members {
-        db.member_restore(&org, m)?;
+        let fields = SavedFields {
+            slug: &m.email,
+            display_name: m.name.as_deref(),
+            description: None,
+            created_at: &m.created_at,
+        };
+        db.member_restore(&org, &fields, &m.role)?;
     }
     for p in &saved.projects {
-        put_project(db, &org, None, p, skipped)?;
+        put_project(tx, &org, None, p, skipped)?;
     }
     let subtree = snapshot::org(db, &org)?;
-    db.record(
-        actor.name(),
-        "org.restore",
-        Some(org.id),
-        None,
-        &org.slug,
-        None,
-        Some(&after(subtree, event)),
+    tx.created(
+        Event::OrgRestore,
+        &Target::org(&org),
+        Subject::Scope,
+        &after(subtree, event),
     )?;
     let projects = db.projects(org.id)?.into_iter().map(|p| p.slug).collect();
     Ok(OrgView::new(&org, projects))
 }
 
-fn restore_project(
-    db: &Db,
-    actor: &Actor,
-    event: &EventRow,
-    skipped: &mut Vec<String>,
-) -> Result<ProjectView> {
+fn restore_project(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<ProjectView> {
+    let db = tx.db;
     let saved: SavedProject = snapshot::parse(event.id, event.before.as_ref())?;
-    let org = find_org(db, actor, &saved.project.org).map_err(|e| {
+    let org = find_org(db, tx.actor, &saved.project.org).map_err(|e| {
         e.with_hint(format!(
             "the project belonged to organization `{}`; restore that first (see `proj log`)",
             saved.project.org
         ))
     })?;
-    access::require(db, actor, Action::ProjectAdd, &Target::org(&org))?;
+    tx.require(Action::ProjectAdd, &Target::org(&org))?;
     let slug = &saved.project.slug;
     if db.project(org.id, slug)?.is_some() {
+        let path = slash(&[&org.slug, slug]);
         return Err(taken(
-            format!("project `{}/{slug}`", org.slug),
+            format!("project `{path}`"),
             event,
-            format!(
-                "rename the existing one first: `proj project rename {}/{slug} NEW`",
-                org.slug
-            ),
+            format!("rename the existing one first: `proj project rename {path} NEW`"),
         ));
     }
-    let project = put_project(db, &org, event.project_id, &saved, skipped)?;
+    let project = put_project(tx, &org, event.project_id, &saved, skipped)?;
     let subtree = snapshot::project(db, &project)?;
-    db.record(
-        actor.name(),
-        "project.restore",
-        Some(org.id),
-        Some(project.id),
-        &format!("{}/{}", org.slug, project.slug),
-        None,
-        Some(&after(subtree, event)),
+    tx.created(
+        Event::ProjectRestore,
+        &Target::project(&org, &project),
+        Subject::Scope,
+        &after(subtree, event),
     )?;
     project_view(db, &project)
 }
 
-fn restore_env(
-    db: &Db,
-    actor: &Actor,
-    event: &EventRow,
-    skipped: &mut Vec<String>,
-) -> Result<EnvView> {
+fn restore_env(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<EnvView> {
+    let db = tx.db;
     let saved: SavedEnv = snapshot::parse(event.id, event.before.as_ref())?;
     let e = &saved.environment;
-    let org = find_org(db, actor, &e.org)?;
-    let project = find_project(db, actor, &org, &e.project).map_err(|err| {
+    let org = find_org(db, tx.actor, &e.org)?;
+    let project = find_project(db, tx.actor, &org, &e.project).map_err(|err| {
         err.with_hint(format!(
-            "the environment belonged to project `{}/{}`; restore that first (see `proj log`)",
-            e.org, e.project
+            "the environment belonged to project `{}`; restore that first (see `proj log`)",
+            slash(&[&e.org, &e.project])
         ))
     })?;
-    access::require(db, actor, Action::EnvAdd, &Target::project(&org, &project))?;
-    if db.env(project.id, &e.slug)?.is_some() {
+    let scope = ProjectScope { org, project };
+    tx.require(Action::EnvAdd, &scope.target())?;
+    if db.env(scope.project.id, &e.slug)?.is_some() {
         return Err(taken(
-            format!("environment `{}` in {}/{}", e.slug, org.slug, project.slug),
+            format!("environment `{}` in {}", e.slug, scope.path()),
             event,
             format!(
-                "rename the existing one first: `proj env rename {}/{}/{} NEW`",
-                org.slug, project.slug, e.slug
+                "rename the existing one first: `proj env rename {} NEW`",
+                slash(&[&scope.path(), &e.slug])
             ),
         ));
     }
-    let env = put_env(db, &project, &saved, skipped)?;
-    db.record(
-        actor.name(),
-        "env.restore",
-        Some(org.id),
-        Some(project.id),
-        &format!("{}/{}/{}", org.slug, project.slug, env.slug),
-        None,
-        Some(&after(snapshot::env(db, &env)?, event)),
+    let env = put_env(tx, &scope.project, &saved, skipped)?;
+    tx.created(
+        Event::EnvRestore,
+        &Target::env(&scope.org, &scope.project, &env),
+        Subject::Scope,
+        &after(snapshot::env(db, &env)?, event),
     )?;
     Ok(EnvView::new(&env))
 }
 
 fn put_project(
-    db: &Db,
+    tx: &Tx,
     org: &OrgRow,
     id: Option<i64>,
     saved: &SavedProject,
     skipped: &mut Vec<String>,
 ) -> Result<ProjectRow> {
-    let project = db.project_restore(id, org, &saved.project)?;
+    let p = &saved.project;
+    let project = tx.db.project_restore(
+        id,
+        org,
+        &SavedFields {
+            slug: &p.slug,
+            display_name: p.display_name.as_deref(),
+            description: p.description.as_deref(),
+            created_at: &p.created_at,
+        },
+    )?;
     for e in &saved.environments {
-        put_env(db, &project, e, skipped)?;
+        put_env(tx, &project, e, skipped)?;
     }
     for g in &saved.grants {
-        if !db.grant_restore(&project, None, &g.email, &g.role, &g.created_at)? {
-            skipped.push(format!("{} on {}/{}", g.email, org.slug, project.slug));
-        }
+        put_grant(tx, &project, None, g, skipped)?;
     }
     Ok(project)
 }
 
 fn put_env(
-    db: &Db,
+    tx: &Tx,
     project: &ProjectRow,
     saved: &SavedEnv,
     skipped: &mut Vec<String>,
-) -> Result<crate::store::EnvRow> {
-    let env = db.env_restore(project, &saved.environment)?;
+) -> Result<EnvRow> {
+    let e = &saved.environment;
+    let env = tx.db.env_restore(
+        project,
+        &SavedFields {
+            slug: &e.slug,
+            display_name: Some(&e.display_name),
+            description: e.description.as_deref(),
+            created_at: &e.created_at,
+        },
+        &SavedEnvFields {
+            kind: &e.kind,
+            protected: e.protected,
+            archived_at: e.archived_at.as_deref(),
+        },
+    )?;
     for r in &saved.resources {
-        db.resource_restore(&env, r)?;
+        let fields = SavedFields {
+            slug: &r.slug,
+            display_name: None,
+            description: r.description.as_deref(),
+            created_at: &r.created_at,
+        };
+        tx.db.resource_restore(&env, &fields, &r.kind)?;
     }
     for g in &saved.grants {
-        if !db.grant_restore(project, Some(&env), &g.email, &g.role, &g.created_at)? {
-            skipped.push(format!(
-                "{} on {}/{}/{}",
-                g.email, project.org, project.slug, env.slug
-            ));
-        }
+        put_grant(tx, project, Some(&env), g, skipped)?;
     }
     Ok(env)
+}
+
+/// Puts back one grant; one whose member no longer belongs to the organization is left out
+/// and named in `skipped`.
+fn put_grant(
+    tx: &Tx,
+    project: &ProjectRow,
+    env: Option<&EnvRow>,
+    g: &SavedGrant,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
+    match tx.db.member(project.org_id, &g.email)? {
+        Some(member) => tx
+            .db
+            .grant_restore(&member, project, env, &g.role, &g.created_at),
+        None => {
+            let mut path = vec![project.org.as_str(), project.slug.as_str()];
+            path.extend(env.map(|e| e.slug.as_str()));
+            skipped.push(format!("{} on {}", g.email, slash(&path)));
+            Ok(())
+        }
+    }
 }

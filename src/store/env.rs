@@ -130,22 +130,6 @@ impl Db<'_> {
         })
     }
 
-    /// Inserts an environment with everything inferred from its slug: kind, display name,
-    /// and protection (production kinds start protected).
-    pub fn env_insert_inferred(&self, project: &super::ProjectRow, slug: &str) -> Result<EnvRow> {
-        let kind = EnvKind::infer(slug);
-        self.env_insert(
-            project,
-            &NewEnv {
-                slug,
-                display_name: &crate::model::default_display_name(slug),
-                kind,
-                description: None,
-                protected: kind.protected_by_default(),
-            },
-        )
-    }
-
     pub fn env_update(&self, e: &EnvRow) -> Result<()> {
         self.conn
             .prepare_cached(

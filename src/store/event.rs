@@ -17,6 +17,18 @@ pub struct EventRow {
     pub after: Option<Value>,
 }
 
+/// An audit event to append.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub org_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub target: &'a str,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
 const SELECT: &str =
     "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM events";
 
@@ -40,6 +52,28 @@ fn from_row(r: &Row) -> rusqlite::Result<EventRow> {
 
 impl Db<'_> {
     /// Appends an audit event; call it inside the transaction that makes the change.
+    /// Commands write events through `Tx` (src/tx.rs), which fills this in from the target.
+    pub fn event_insert(&self, e: &NewEvent) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (at, actor, action, org_id, project_id, target, before, after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute((
+                now(),
+                e.actor,
+                e.action,
+                e.org_id,
+                e.project_id,
+                e.target,
+                e.before.map(Value::to_string),
+                e.after.map(Value::to_string),
+            ))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// [`Db::event_insert`] with positional arguments, kept for `proj init` until it writes
+    /// through `Tx` like every other command; do not use it in new code.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
@@ -51,22 +85,15 @@ impl Db<'_> {
         before: Option<&Value>,
         after: Option<&Value>,
     ) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (at, actor, action, org_id, project_id, target, before, after)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute((
-                now(),
-                actor,
-                action,
-                org_id,
-                project_id,
-                target,
-                before.map(Value::to_string),
-                after.map(Value::to_string),
-            ))?;
-        Ok(self.conn.last_insert_rowid())
+        self.event_insert(&NewEvent {
+            actor,
+            action,
+            org_id,
+            project_id,
+            target,
+            before,
+            after,
+        })
     }
 
     /// The newest events first, optionally only those of one organization or project.

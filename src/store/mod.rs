@@ -16,12 +16,13 @@ mod restore;
 
 pub use env::{EnvRow, NewEnv};
 pub(crate) use error::from_anyhow as error_from_anyhow;
-pub use event::EventRow;
+pub use event::{EventRow, NewEvent};
 pub use health::{Check, Status};
 pub use member::{GrantRow, MemberRow};
 pub use org::OrgRow;
 pub use project::ProjectRow;
 pub use resource::ResourceRow;
+pub use restore::{SavedEnvFields, SavedFields};
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

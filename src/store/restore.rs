@@ -2,9 +2,25 @@
 //! the same slugs and creation times, and the old ids where they are still free, so the
 //! history in the audit log stays attached to what it describes.
 
-use super::{Db, EnvRow, OrgRow, ProjectRow};
+use super::{Db, EnvRow, MemberRow, OrgRow, ProjectRow};
 use crate::error::{Error, Result};
-use crate::snapshot::{SavedEnvRow, SavedMember, SavedOrgRow, SavedProjectRow, SavedResource};
+
+/// The fields of a removed row as its snapshot recorded them; the caller reads the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedFields<'a> {
+    pub slug: &'a str,
+    pub display_name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub created_at: &'a str,
+}
+
+/// An environment's fields beyond [`SavedFields`], as recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedEnvFields<'a> {
+    pub kind: &'a str,
+    pub protected: bool,
+    pub archived_at: Option<&'a str>,
+}
 
 impl Db<'_> {
     /// `id` if no row of `table` holds it, else `None` (a fresh id is picked).
@@ -19,13 +35,13 @@ impl Db<'_> {
         Ok((!taken).then_some(id))
     }
 
-    pub fn org_restore(&self, id: Option<i64>, o: &SavedOrgRow) -> Result<OrgRow> {
+    pub fn org_restore(&self, id: Option<i64>, o: &SavedFields) -> Result<OrgRow> {
         let id = self.free_id("orgs", id)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO orgs (id, slug, display_name, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute((id, &o.slug, &o.display_name, &o.created_at))?;
+            .execute((id, o.slug, o.display_name, o.created_at))?;
         let id = self.conn.last_insert_rowid();
         self.org_by_id(id)?
             .ok_or_else(|| Error::internal("the restored organization vanished"))
@@ -35,7 +51,7 @@ impl Db<'_> {
         &self,
         id: Option<i64>,
         org: &OrgRow,
-        p: &SavedProjectRow,
+        p: &SavedFields,
     ) -> Result<ProjectRow> {
         let id = self.free_id("projects", id)?;
         self.conn
@@ -46,16 +62,21 @@ impl Db<'_> {
             .execute((
                 id,
                 org.id,
-                &p.slug,
-                &p.display_name,
-                &p.description,
-                &p.created_at,
+                p.slug,
+                p.display_name,
+                p.description,
+                p.created_at,
             ))?;
-        self.project(org.id, &p.slug)?
+        self.project(org.id, p.slug)?
             .ok_or_else(|| Error::internal("the restored project vanished"))
     }
 
-    pub fn env_restore(&self, project: &ProjectRow, e: &SavedEnvRow) -> Result<EnvRow> {
+    pub fn env_restore(
+        &self,
+        project: &ProjectRow,
+        e: &SavedFields,
+        env: &SavedEnvFields,
+    ) -> Result<EnvRow> {
         self.conn
             .prepare_cached(
                 "INSERT INTO environments (project_id, slug, display_name, kind, description,
@@ -64,58 +85,55 @@ impl Db<'_> {
             )?
             .execute((
                 project.id,
-                &e.slug,
-                &e.display_name,
-                &e.kind,
-                &e.description,
-                e.protected,
-                &e.archived_at,
-                &e.created_at,
+                e.slug,
+                e.display_name,
+                env.kind,
+                e.description,
+                env.protected,
+                env.archived_at,
+                e.created_at,
             ))?;
         let id = self.conn.last_insert_rowid();
         self.env_by_id(id)?
             .ok_or_else(|| Error::internal("the restored environment vanished"))
     }
 
-    pub fn resource_restore(&self, env: &EnvRow, r: &SavedResource) -> Result<()> {
+    pub fn resource_restore(&self, env: &EnvRow, r: &SavedFields, kind: &str) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO resources (environment_id, slug, type, description, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute((env.id, &r.slug, &r.kind, &r.description, &r.created_at))?;
+            .execute((env.id, r.slug, kind, r.description, r.created_at))?;
         Ok(())
     }
 
-    pub fn member_restore(&self, org: &OrgRow, m: &SavedMember) -> Result<()> {
+    /// Puts back a member: `slug` is the email, `display_name` the name.
+    pub fn member_restore(&self, org: &OrgRow, m: &SavedFields, role: &str) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO members (org_id, email, name, role, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute((org.id, &m.email, &m.name, &m.role, &m.created_at))?;
+            .execute((org.id, m.slug, m.display_name, role, m.created_at))?;
         Ok(())
     }
 
-    /// Puts back one grant of `email`; returns false (and changes nothing) when the member
-    /// no longer belongs to the organization.
+    /// Puts back one grant of a member on a project or one of its environments.
     pub fn grant_restore(
         &self,
+        member: &MemberRow,
         project: &ProjectRow,
         env: Option<&EnvRow>,
-        email: &str,
         role: &str,
         created_at: &str,
-    ) -> Result<bool> {
-        let Some(member) = self.member(project.org_id, email)? else {
-            return Ok(false);
-        };
+    ) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute((member.id, project.id, env.map(|e| e.id), role, created_at))?;
-        Ok(true)
+        Ok(())
     }
 }

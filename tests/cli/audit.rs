@@ -258,3 +258,43 @@ fn log_shows_twenty_by_default() {
     t.fails(&["log", "--limit", "-1"], 2);
     assert_eq!(t.json(&["log", "--limit", "0"]), serde_json::json!([]));
 }
+
+#[test]
+fn member_and_resource_renames_that_change_nothing_write_no_event() {
+    let t = TestEnv::with_shop();
+    t.ok(&["member", "add", "ana@acme.dev", "--name", "Ana"]);
+    t.ok(&[
+        "resource",
+        "add",
+        "api",
+        "--type",
+        "app",
+        "--description",
+        "the API",
+    ]);
+    let before = t.dump();
+    let n = events(&t).len();
+    for args in [
+        &["member", "rename", "ana@acme.dev", "ana@acme.dev"][..],
+        &["member", "rename", "ana@acme.dev", "--name", "Ana"][..],
+        &["resource", "rename", "api", "api"][..],
+        &["resource", "rename", "api", "--type", "app"][..],
+        &["resource", "rename", "api", "--description", "the API"][..],
+    ] {
+        let r = t.run(args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("nothing changed"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(events(&t).len(), n);
+    assert_eq!(before, t.dump());
+    // A real change still writes its one event.
+    t.ok(&["resource", "rename", "api", "web"]);
+    let all = events(&t);
+    assert_eq!(all.len(), n + 1);
+    assert_eq!(all[0]["action"], "resource.update");
+    assert_eq!(all[0]["target"], "acme/shop/production/web");
+}

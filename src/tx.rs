@@ -1,0 +1,349 @@
+//! One shape for every mutation: check, write, audit.
+//!
+//! A command's write transaction gets a [`Tx`]: [`Tx::require`] is the only way a command
+//! asks [`access::require`], and [`Tx::created`], [`Tx::updated`], [`Tx::replaced`] and
+//! [`Tx::removed`] are the only way it appends an audit event. Each [`Event`] names the
+//! [`Action`] that authorizes it, and an event is written only after that action passed in
+//! the same transaction.
+
+use crate::access::{self, Action, Actor, Target};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::model::{EnvKind, default_display_name};
+use crate::scope::slash;
+use crate::snapshot;
+use crate::store::{Db, EnvRow, NewEnv, NewEvent, ProjectRow};
+use serde::Serialize;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::fmt;
+use std::str::FromStr;
+
+/// Everything the audit log records, by the name it records it under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    OrgAdd,
+    OrgUpdate,
+    OrgRemove,
+    OrgRestore,
+    ProjectAdd,
+    ProjectUpdate,
+    ProjectRemove,
+    ProjectRestore,
+    EnvAdd,
+    EnvUpdate,
+    EnvArchive,
+    EnvUnarchive,
+    EnvProtect,
+    EnvUnprotect,
+    EnvClone,
+    EnvRemove,
+    EnvRestore,
+    ResourceAdd,
+    ResourceUpdate,
+    ResourceMove,
+    ResourceRemove,
+    MemberAdd,
+    MemberUpdate,
+    MemberRole,
+    MemberRemove,
+    MemberGrant,
+    MemberRevoke,
+}
+
+impl Event {
+    pub const ALL: &'static [Event] = &[
+        Event::OrgAdd,
+        Event::OrgUpdate,
+        Event::OrgRemove,
+        Event::OrgRestore,
+        Event::ProjectAdd,
+        Event::ProjectUpdate,
+        Event::ProjectRemove,
+        Event::ProjectRestore,
+        Event::EnvAdd,
+        Event::EnvUpdate,
+        Event::EnvArchive,
+        Event::EnvUnarchive,
+        Event::EnvProtect,
+        Event::EnvUnprotect,
+        Event::EnvClone,
+        Event::EnvRemove,
+        Event::EnvRestore,
+        Event::ResourceAdd,
+        Event::ResourceUpdate,
+        Event::ResourceMove,
+        Event::ResourceRemove,
+        Event::MemberAdd,
+        Event::MemberUpdate,
+        Event::MemberRole,
+        Event::MemberRemove,
+        Event::MemberGrant,
+        Event::MemberRevoke,
+    ];
+
+    /// The name in the audit log (`proj log`, `proj restore`); never change one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::OrgAdd => "org.add",
+            Event::OrgUpdate => "org.update",
+            Event::OrgRemove => "org.remove",
+            Event::OrgRestore => "org.restore",
+            Event::ProjectAdd => "project.add",
+            Event::ProjectUpdate => "project.update",
+            Event::ProjectRemove => "project.remove",
+            Event::ProjectRestore => "project.restore",
+            Event::EnvAdd => "env.add",
+            Event::EnvUpdate => "env.update",
+            Event::EnvArchive => "env.archive",
+            Event::EnvUnarchive => "env.unarchive",
+            Event::EnvProtect => "env.protect",
+            Event::EnvUnprotect => "env.unprotect",
+            Event::EnvClone => "env.clone",
+            Event::EnvRemove => "env.remove",
+            Event::EnvRestore => "env.restore",
+            Event::ResourceAdd => "resource.add",
+            Event::ResourceUpdate => "resource.update",
+            Event::ResourceMove => "resource.move",
+            Event::ResourceRemove => "resource.remove",
+            Event::MemberAdd => "member.add",
+            Event::MemberUpdate => "member.update",
+            Event::MemberRole => "member.role",
+            Event::MemberRemove => "member.remove",
+            Event::MemberGrant => "member.grant",
+            Event::MemberRevoke => "member.revoke",
+        }
+    }
+
+    /// The action that authorizes this change; `None` for creating or bringing back an
+    /// organization, which needs no role.
+    pub fn action(self) -> Option<Action> {
+        Some(match self {
+            Event::OrgAdd | Event::OrgRestore => return None,
+            Event::OrgUpdate => Action::OrgUpdate,
+            Event::OrgRemove => Action::OrgRemove,
+            Event::ProjectAdd | Event::ProjectRestore => Action::ProjectAdd,
+            Event::ProjectUpdate => Action::ProjectUpdate,
+            Event::ProjectRemove => Action::ProjectRemove,
+            Event::EnvAdd | Event::EnvClone | Event::EnvRestore => Action::EnvAdd,
+            Event::EnvUpdate | Event::EnvArchive | Event::EnvUnarchive => Action::EnvUpdate,
+            Event::EnvProtect | Event::EnvUnprotect => Action::EnvProtect,
+            Event::EnvRemove => Action::EnvRemove,
+            // A move is checked as leaving one environment and arriving in another.
+            Event::ResourceAdd | Event::ResourceMove => Action::ResourceAdd,
+            Event::ResourceUpdate => Action::ResourceUpdate,
+            Event::ResourceRemove => Action::ResourceRemove,
+            Event::MemberAdd => Action::MemberAdd,
+            // Renaming a member is changing them: the rules about owners apply.
+            Event::MemberUpdate | Event::MemberRole => Action::MemberRole,
+            Event::MemberRemove => Action::MemberRemove,
+            Event::MemberGrant | Event::MemberRevoke => Action::MemberGrant,
+        })
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Event {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Event::ALL
+            .iter()
+            .copied()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| Error::internal(format!("unknown event `{s}`")))
+    }
+}
+
+/// What an event names as its target, inside the [`Target`] it is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'s> {
+    /// The target itself: `org`, `org/project` or `org/project/env`.
+    Scope,
+    /// A resource of the target environment: `org/project/env/slug`.
+    Resource(&'s str),
+    /// A member of the target organization: `email in org`.
+    Member(&'s str),
+    /// A member's grant on the target project or environment: `email on org/project[/env]`.
+    Grant(&'s str),
+}
+
+impl Subject<'_> {
+    fn describe(self, target: &Target) -> String {
+        match self {
+            Subject::Scope => target.path(),
+            Subject::Resource(slug) => slash(&[&target.path(), slug]),
+            Subject::Member(email) => format!("{email} in {}", target.org.slug),
+            Subject::Grant(email) => format!("{email} on {}", target.path()),
+        }
+    }
+}
+
+/// One mutation's transaction: the database, who acts, and the context they act in.
+pub struct Tx<'a> {
+    pub db: &'a Db<'a>,
+    pub actor: &'a Actor,
+    pub ctx: &'a Context,
+    /// The name events are recorded under, when it is not the actor's.
+    author: Option<String>,
+    /// Actions [`Tx::require`] allowed so far.
+    allowed: RefCell<Vec<Action>>,
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(db: &'a Db<'a>, actor: &'a Actor, ctx: &'a Context) -> Self {
+        Tx {
+            db,
+            actor,
+            ctx,
+            author: None,
+            allowed: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records the following events under `name` instead of the actor's name (the first
+    /// member of a file without an identity is the person at the keyboard).
+    pub fn author(&mut self, name: &str) {
+        self.author = Some(name.to_string());
+    }
+
+    /// Enforces the access model (see [`access::require`]): exit 3 for a target the actor
+    /// may not see, 5 for one they may not change.
+    pub fn require(&self, action: Action, target: &Target) -> Result<()> {
+        access::require(self.db, self.actor, action, target)?;
+        self.allowed.borrow_mut().push(action);
+        Ok(())
+    }
+
+    /// [`Tx::require`] of the action that authorizes `event`.
+    pub fn require_for(&self, event: Event, target: &Target) -> Result<()> {
+        match event.action() {
+            Some(action) => self.require(action, target),
+            None => Ok(()),
+        }
+    }
+
+    /// Audits something the caller just inserted; `after` is its snapshot.
+    pub fn created(
+        &self,
+        event: Event,
+        target: &Target,
+        subject: Subject,
+        after: &Value,
+    ) -> Result<()> {
+        self.record(event, target, subject, None, Some(after))
+    }
+
+    /// Writes a change with `write` and audits it, unless `after` is `before`: then it
+    /// writes nothing, audits nothing and returns false.
+    pub fn updated<R: Serialize>(
+        &self,
+        event: Event,
+        target: &Target,
+        subject: Subject,
+        before: &R,
+        after: &R,
+        write: impl FnOnce() -> Result<()>,
+    ) -> Result<bool> {
+        let (before, after) = (snapshot::row(before), snapshot::row(after));
+        if before == after {
+            return Ok(false);
+        }
+        write()?;
+        self.record(event, target, subject, Some(&before), Some(&after))?;
+        Ok(true)
+    }
+
+    /// Audits something the caller just set, whatever it was before (none: it is new).
+    pub fn replaced<R: Serialize>(
+        &self,
+        event: Event,
+        target: &Target,
+        subject: Subject,
+        before: Option<&R>,
+        after: &R,
+    ) -> Result<()> {
+        let before = before.map(snapshot::row);
+        let after = snapshot::row(after);
+        self.record(event, target, subject, before.as_ref(), Some(&after))
+    }
+
+    /// Audits something the caller just deleted; `before` is its snapshot, taken first.
+    pub fn removed(
+        &self,
+        event: Event,
+        target: &Target,
+        subject: Subject,
+        before: &Value,
+    ) -> Result<()> {
+        self.record(event, target, subject, Some(before), None)
+    }
+
+    /// The one place commands append audit events.
+    fn record(
+        &self,
+        event: Event,
+        target: &Target,
+        subject: Subject,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<()> {
+        if let Some(action) = event.action()
+            && !self.allowed.borrow().contains(&action)
+        {
+            return Err(Error::internal(format!(
+                "{event} was about to be written without checking {action}"
+            )));
+        }
+        self.db.event_insert(&NewEvent {
+            actor: self.author.as_deref().unwrap_or(self.actor.name()),
+            action: event.as_str(),
+            org_id: Some(target.org.id),
+            project_id: target.project.map(|p| p.id),
+            target: &subject.describe(target),
+            before,
+            after,
+        })?;
+        Ok(())
+    }
+}
+
+/// Inserts an environment with everything inferred from its slug: kind, display name, and
+/// protection (production kinds start protected). `project add` and `init` share it.
+pub fn env_insert_inferred(db: &Db, project: &ProjectRow, slug: &str) -> Result<EnvRow> {
+    let kind = EnvKind::infer(slug);
+    db.env_insert(
+        project,
+        &NewEnv {
+            slug,
+            display_name: &default_display_name(slug),
+            kind,
+            description: None,
+            protected: kind.protected_by_default(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_read_back_and_are_unique() {
+        for e in Event::ALL {
+            assert_eq!(e.as_str().parse::<Event>().unwrap(), *e);
+        }
+        let names: std::collections::HashSet<_> = Event::ALL.iter().map(|e| e.as_str()).collect();
+        assert_eq!(names.len(), Event::ALL.len());
+    }
+
+    #[test]
+    fn only_organizations_are_created_without_a_role() {
+        let free: Vec<_> = Event::ALL.iter().filter(|e| e.action().is_none()).collect();
+        assert_eq!(free, [&Event::OrgAdd, &Event::OrgRestore]);
+    }
+}
