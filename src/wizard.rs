@@ -644,43 +644,43 @@ impl Prompter for TermPrompter {
 }
 
 /// Ctrl-C during a prompt: console turns it into SIGINT, which ends the process before any
-/// write (the plan is applied only after the final confirmation). The handler only shows the
-/// cursor again and re-raises the signal, so the shell still sees an interrupted command.
+/// write (the plan is applied only after the final confirmation). While a prompter lives, the
+/// handler shows the cursor again and says nothing was changed; either way the default action
+/// follows, so the shell still sees an interrupted command. signal-hook keeps the handler: once
+/// registered it stays, and outside the wizard it only does what the default would.
 #[cfg(unix)]
 mod interrupt {
-    use std::os::raw::c_int;
+    use signal_hook::consts::SIGINT;
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
-    const SIGINT: c_int = 2;
-    const SIG_DFL: usize = 0;
+    static PROMPTING: AtomicBool = AtomicBool::new(false);
+    static REGISTER: Once = Once::new();
 
-    unsafe extern "C" {
-        fn signal(signum: c_int, handler: usize) -> usize;
-        fn raise(sig: c_int) -> c_int;
-        fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
-    }
-
-    extern "C" fn on_interrupt(_: c_int) {
+    fn on_interrupt() {
         const MESSAGE: &[u8] = b"\x1b[?25h\ncancelled; nothing was changed\n";
-        // SAFETY: write, signal and raise are async-signal-safe.
-        unsafe {
-            write(2, MESSAGE.as_ptr(), MESSAGE.len());
-            signal(SIGINT, SIG_DFL);
-            raise(SIGINT);
+        if PROMPTING.load(Ordering::SeqCst) {
+            use std::io::Write;
+            use std::os::fd::FromRawFd;
+            // One write(2) on stderr, bypassing std's lock: nothing else is safe in a handler.
+            // SAFETY: fd 2 stays open for the life of the process and is never closed here.
+            let mut stderr = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
+            let _ = stderr.write(MESSAGE);
         }
+        let _ = signal_hook::low_level::emulate_default_handler(SIGINT);
     }
 
     pub fn restore_cursor_on_interrupt() {
-        // SAFETY: installs a handler that only calls async-signal-safe functions.
-        unsafe {
-            signal(SIGINT, on_interrupt as *const () as usize);
-        }
+        REGISTER.call_once(|| {
+            // SAFETY: the action only loads an atomic, writes once to fd 2 and resets and
+            // re-raises the signal, all async-signal-safe.
+            let _ = unsafe { signal_hook::low_level::register(SIGINT, on_interrupt) };
+        });
+        PROMPTING.store(true, Ordering::SeqCst);
     }
 
     pub fn default_on_interrupt() {
-        // SAFETY: restores the default disposition.
-        unsafe {
-            signal(SIGINT, SIG_DFL);
-        }
+        PROMPTING.store(false, Ordering::SeqCst);
     }
 }
 
