@@ -318,6 +318,7 @@ fn an_existing_project_gets_only_the_missing_environments() {
 #[cfg(unix)]
 mod pty {
     use super::*;
+    use expectrl::process::Process as _;
     use expectrl::process::unix::WaitStatus;
     use expectrl::{Eof, Expect, Session};
     use std::time::{Duration, Instant};
@@ -427,7 +428,7 @@ mod pty {
         p.send(" ");
         p.send(ENTER); // staging
         p.expect("staging     (staging, new)");
-        p.answer("Go ahead?", "y");
+        p.answer("Go ahead?", "y\r");
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
@@ -458,7 +459,7 @@ mod pty {
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER); // none
         p.expect("globex  (organization)");
-        p.answer("Go ahead?", "y");
+        p.answer("Go ahead?", "y\r");
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
@@ -487,7 +488,7 @@ mod pty {
         p.answer("Project name", ENTER);
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER);
-        p.answer("Go ahead?", "y");
+        p.answer("Go ahead?", "y\r");
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
@@ -506,7 +507,7 @@ mod pty {
         p.answer("Project name", "shop\r");
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER);
-        p.answer("Go ahead?", "n");
+        p.answer("Go ahead?", "n\r");
         let (status, rest) = p.finish();
         // Like any declined confirmation.
         assert!(
@@ -572,5 +573,41 @@ mod pty {
             "{status:?}\n{rest}"
         );
         assert!(!t.db.exists());
+    }
+
+    /// `proj project remove` on a terminal: the answer counts on Enter, so a typed `yes⏎`
+    /// is read whole instead of answering on `y` and leaving `es⏎` to the shell.
+    #[test]
+    fn confirmations_wait_for_enter() {
+        let t = TestEnv::with_shop();
+        let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+        p.expect("?");
+        p.send("yes");
+        // Still asking: the keys so far decided nothing.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            p.session.get_process().is_alive().unwrap(),
+            "answered before Enter"
+        );
+        assert_eq!(t.json(&["project", "list"]).as_array().unwrap().len(), 1);
+        p.send(ENTER);
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(t.json(&["project", "list"]).as_array().unwrap().is_empty());
+
+        // `no⏎` declines like any declined confirmation, and Enter alone takes the default (no).
+        let t = TestEnv::with_shop();
+        for keys in ["no\r", "\r"] {
+            let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+            p.expect("?");
+            p.send(keys);
+            let (status, rest) = p.finish();
+            assert!(
+                matches!(status, WaitStatus::Exited(_, 4)),
+                "{status:?}\n{rest}"
+            );
+            assert!(rest.contains("cancelled; nothing was changed"), "{rest}");
+        }
+        assert_eq!(t.json(&["project", "list"]).as_array().unwrap().len(), 1);
     }
 }
