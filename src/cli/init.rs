@@ -45,6 +45,17 @@ pub struct InitView {
     pub command: String,
     /// Commands to try next.
     pub next: Vec<String>,
+    /// What init switched besides creating, for the text summary (not in JSON).
+    #[serde(skip)]
+    pub switched: Switched,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Switched {
+    /// The saved organization and project were others (or none).
+    pub selection: bool,
+    /// The saved identity init replaced, when there was another one.
+    pub identity_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -121,10 +132,16 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
     let kinds: Vec<EnvKind> = envs.iter().map(|e| e.kind).collect();
     let environments: Vec<String> = envs.into_iter().map(|e| e.slug).collect();
     let created = done.created;
-    let changed =
-        created.org || created.member || created.project || !created.environments.is_empty();
+    // `false` only when the file is as it was: switching the saved selection or identity is
+    // a change too, and is said.
+    let changed = created.org
+        || created.member
+        || created.project
+        || !created.environments.is_empty()
+        || done.selection_changed
+        || done.identity_changed;
     let next = next_commands(&kinds, &plan.email);
-    Ok(InitView {
+    let view = InitView {
         org: done.org.slug,
         project: done.project.slug,
         environments,
@@ -135,7 +152,12 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         changed,
         command: plan.command(),
         next,
-    })
+        switched: Switched {
+            selection: done.selection_changed,
+            identity_from: done.previous_identity,
+        },
+    };
+    Ok(view)
 }
 
 /// What [`write_plan`] left in the file.
@@ -144,6 +166,10 @@ struct Written {
     member: MemberRow,
     project: ProjectRow,
     created: Created,
+    selection_changed: bool,
+    identity_changed: bool,
+    /// The saved identity before, when init replaced another one.
+    previous_identity: Option<String>,
 }
 
 /// Every write `proj init` makes, in one place: creates what is missing (each creation checked
@@ -156,7 +182,7 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
     let org = match db.org(&plan.org)? {
         Some(org) => org,
         None => {
-            let org = db.org_insert(&plan.org, None)?;
+            let org = db.org_insert(&plan.org, plan.org_display_name.as_deref())?;
             db.record(
                 who,
                 "org.add",
@@ -198,7 +224,12 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
         None => {
             access::require(db, actor, Action::ProjectAdd, &Target::org(&org))?;
             created.project = true;
-            db.project_insert(&org, &plan.project, None, None)?
+            db.project_insert(
+                &org,
+                &plan.project,
+                plan.project_display_name.as_deref(),
+                None,
+            )?
         }
     };
 
@@ -236,13 +267,25 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
         )?;
     }
 
-    db.select(Some(org.id), Some(project.id))?;
-    db.set_identity(Some(&plan.email))?;
+    // Saved only when different, so a re-run that changes nothing writes nothing.
+    let saved = db.selection()?;
+    let selection_changed = saved.org.as_deref() != Some(org.slug.as_str())
+        || saved.project.as_ref() != Some(&(org.slug.clone(), project.slug.clone()));
+    if selection_changed {
+        db.select(Some(org.id), Some(project.id))?;
+    }
+    let identity_changed = saved.identity.as_deref() != Some(plan.email.as_str());
+    if identity_changed {
+        db.set_identity(Some(&plan.email))?;
+    }
     Ok(Written {
         org,
         member,
         project,
         created,
+        selection_changed,
+        identity_changed,
+        previous_identity: saved.identity.filter(|_| identity_changed),
     })
 }
 
@@ -288,13 +331,26 @@ fn summary_line(v: &InitView) -> String {
     if v.created.member && !v.created.org {
         parts.push(format!("member {} in {}", v.email, v.org));
     }
-    let you = format!("you are {} ({})", v.email, v.role);
+    let you = match &v.switched.identity_from {
+        Some(before) => format!("you are now {} ({}; was {before})", v.email, v.role),
+        None => format!("you are {} ({})", v.email, v.role),
+    };
     if parts.is_empty() {
         format!(
-            "nothing changed: {}/{} already has {}; using it; {you}\n",
+            "{}: {}/{} already has {}; {}; {you}\n",
+            if v.changed {
+                "nothing created"
+            } else {
+                "nothing changed"
+            },
             v.org,
             v.project,
-            wizard::list_or_none(&v.environments)
+            wizard::list_or_none(&v.environments),
+            if v.switched.selection {
+                "now using it"
+            } else {
+                "using it"
+            },
         )
     } else {
         format!("created {}; {you}\n", parts.join(", "))

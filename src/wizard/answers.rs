@@ -1,5 +1,5 @@
 //! The answers: flags checked once into [`Answers`], and the questions that ask for one value
-//! (an email, a name) until it is valid.
+//! (an email, a name) until it is usable.
 
 use super::prompt::Prompter;
 use crate::error::{Error, Result};
@@ -115,40 +115,63 @@ pub fn missing_error(missing: &[&str]) -> Error {
     )
 }
 
+/// Asks for an email until it is valid. A rejected answer is not offered back: typing would
+/// append to it (`badana@acme.dev`).
 pub(super) fn ask_email(p: &mut dyn Prompter) -> Result<String> {
-    let mut initial: Option<String> = None;
     loop {
-        let answer = p.input("Your email", initial.as_deref(), None)?;
+        let answer = p.input("Your email", None, None)?;
         let answer = answer.trim().to_string();
         match validate_email(&answer) {
             Ok(()) => return Ok(answer),
-            Err(e) => {
-                p.say(&rejection(&e));
-                initial = Some(answer).filter(|a| !a.is_empty());
-            }
+            Err(e) => p.say(&rejection(&e)),
         }
     }
 }
 
-/// Asks for a slug until it is valid; a rejected answer comes back with the suggested slug
-/// pre-filled, so Enter accepts it.
-pub(super) fn ask_slug(
+/// A name as a person typed it: the slug, and the text as the display name when it differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Named {
+    pub slug: String,
+    pub display_name: Option<String>,
+}
+
+/// Asks for an organization or project name. A valid slug is taken as it is; anything else
+/// a slug can be derived from (`Storefront`, `My Shop`) becomes the display name, with the
+/// derived slug shown; what gives no slug (`!!!`, control characters) is asked again.
+pub(super) fn ask_name(
     p: &mut dyn Prompter,
     noun: &str,
     prompt: &str,
     default: Option<&str>,
-) -> Result<String> {
-    let mut initial: Option<String> = None;
+) -> Result<Named> {
     loop {
-        let answer = p.input(prompt, initial.as_deref(), default)?;
-        let answer = answer.trim().to_string();
-        match validate_slug(noun, &answer) {
-            Ok(()) => return Ok(answer),
-            Err(e) => {
-                p.say(&rejection(&e));
-                initial = suggest_slug(&answer);
+        let answer = p.input(prompt, None, default)?;
+        let answer = answer.trim();
+        if answer.chars().any(char::is_control) {
+            p.say(&format!(
+                "  invalid {noun} name: control characters are not allowed"
+            ));
+            continue;
+        }
+        if let Err(e) = validate_slug(noun, answer) {
+            match suggest_slug(answer) {
+                Some(slug) => {
+                    p.say(&format!("  {noun} slug: {slug} (display name: {answer})"));
+                    return Ok(Named {
+                        slug,
+                        display_name: Some(answer.to_string()),
+                    });
+                }
+                None => {
+                    p.say(&rejection(&e));
+                    continue;
+                }
             }
         }
+        return Ok(Named {
+            slug: answer.to_string(),
+            display_name: None,
+        });
     }
 }
 

@@ -3,7 +3,7 @@
 //! here writes.
 
 use super::answers::{
-    Answers, ask_email, ask_slug, missing_error, name_from_email, org_from_email, rejection,
+    Answers, Named, ask_email, ask_name, missing_error, name_from_email, org_from_email, rejection,
 };
 use super::prompt::Prompter;
 use super::render;
@@ -40,6 +40,10 @@ pub struct Plan {
     pub project: String,
     /// Environments the project should have; the missing ones are created, none removed.
     pub envs: Vec<String>,
+    /// The name as typed for a new organization or project when it is not its slug
+    /// (`Storefront` for `storefront`); never set for one that exists.
+    pub org_display_name: Option<String>,
+    pub project_display_name: Option<String>,
 }
 
 /// What of a plan the file already holds, for the preview.
@@ -85,35 +89,52 @@ pub fn plan(p: &mut dyn Prompter, answers: &Answers, file: &impl Reads) -> Resul
     };
 
     // 2. The organization.
-    let org = match answers.org() {
-        Some(o) => o.to_string(),
+    let Named {
+        slug: org,
+        display_name: org_display_name,
+    } = match answers.org() {
+        Some(o) => Named {
+            slug: o.to_string(),
+            display_name: None,
+        },
         None => ask_org(p, file, &email)?,
     };
     file.read(|db| may_join(db, &org, &email))?;
 
     // 3. The first project.
-    let project = match answers.project() {
-        Some(pr) => pr.to_string(),
+    let Named {
+        slug: project,
+        display_name: project_display_name,
+    } = match answers.project() {
+        Some(pr) => Named {
+            slug: pr.to_string(),
+            display_name: None,
+        },
         None => {
             let default = file.read(|db| default_project(db, &org))?;
-            ask_slug(p, "project", "Project name", default.as_deref())?
+            ask_name(p, "project", "Project name", default.as_deref())?
         }
     };
 
     // 4. Its environments.
     let have = file.read(|db| project_envs(db, &org, &project))?;
+    let project_exists = have.is_some();
     let envs = match (answers.envs(), have) {
         (Some(envs), _) => envs.to_vec(),
         (None, None) => ask_new_project_envs(p, &project)?,
         (None, Some(have)) => ask_more_envs(p, &org, &project, &have)?,
     };
 
+    // A display name is for what init creates; an existing one keeps its own.
+    let org_exists = file.read(|db| Ok(db.org(&org)?.is_some()))?;
     let plan = Plan {
         email,
         name,
         org,
         project,
         envs,
+        org_display_name: org_display_name.filter(|_| !org_exists),
+        project_display_name: project_display_name.filter(|_| !project_exists),
     };
 
     // 5. The summary and the final word.
@@ -150,6 +171,8 @@ pub fn plan_from_flags(answers: &Answers, file: &impl Reads) -> Result<Plan> {
         org: org.to_string(),
         project: project.to_string(),
         envs,
+        org_display_name: None,
+        project_display_name: None,
     })
 }
 
@@ -235,11 +258,11 @@ fn project_envs(db: &Db, org: &str, project: &str) -> Result<Option<Vec<String>>
     ))
 }
 
-fn ask_org(p: &mut dyn Prompter, file: &impl Reads, email: &str) -> Result<String> {
+fn ask_org(p: &mut dyn Prompter, file: &impl Reads, email: &str) -> Result<Named> {
     let suggested = org_from_email(email);
     let orgs: Vec<String> = file.read(|db| Ok(db.orgs()?.into_iter().map(|o| o.slug).collect()))?;
     if orgs.is_empty() {
-        return ask_slug(p, "organization", "Organization name", suggested.as_deref());
+        return ask_name(p, "organization", "Organization name", suggested.as_deref());
     }
     let selected = file.read(|db| Ok(db.selection()?.org))?;
     let default = selected
@@ -250,19 +273,22 @@ fn ask_org(p: &mut dyn Prompter, file: &impl Reads, email: &str) -> Result<Strin
     // An organization you cannot join is explained and the choice offered again.
     loop {
         let picked = p.select("Organization", &items, default)?;
-        let slug = if picked < orgs.len() {
-            orgs[picked].clone()
+        let named = if picked < orgs.len() {
+            Named {
+                slug: orgs[picked].clone(),
+                display_name: None,
+            }
         } else {
             let suggested = suggested.clone().filter(|s| !orgs.contains(s));
-            ask_slug(
+            ask_name(
                 p,
                 "organization",
                 "New organization name",
                 suggested.as_deref(),
             )?
         };
-        match file.read(|db| may_join(db, &slug, email)) {
-            Ok(()) => return Ok(slug),
+        match file.read(|db| may_join(db, &named.slug, email)) {
+            Ok(()) => return Ok(named),
             Err(e) if e.kind == Kind::Denied => p.say(&rejection(&e)),
             Err(e) => return Err(e),
         }

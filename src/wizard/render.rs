@@ -26,12 +26,20 @@ pub fn summary(plan: &Plan, outline: &Outline) -> String {
         .collect();
     let project = Node {
         label: plan.project.clone(),
-        note: Some(format!("(project{})", new(outline.project_exists))),
+        note: Some(format!(
+            "(project{}{})",
+            shown_as(&plan.project_display_name),
+            new(outline.project_exists)
+        )),
         children: envs,
     };
     let org = Node {
         label: plan.org.clone(),
-        note: Some(format!("(organization{})", new(outline.org_exists))),
+        note: Some(format!(
+            "(organization{}{})",
+            shown_as(&plan.org_display_name),
+            new(outline.org_exists)
+        )),
         children: vec![project],
     };
 
@@ -49,8 +57,17 @@ pub fn summary(plan: &Plan, outline: &Outline) -> String {
     out
 }
 
+/// ` "Storefront"` after the noun in a preview note, when a display name was typed.
+fn shown_as(display_name: &Option<String>) -> String {
+    display_name
+        .as_ref()
+        .map(|d| format!(" \"{d}\""))
+        .unwrap_or_default()
+}
+
 impl Plan {
-    /// The non-interactive command that does the same thing.
+    /// The non-interactive command that does the same thing. init has no flag for display
+    /// names, so a typed one is set by the rename that follows it.
     pub fn command(&self) -> String {
         let mut words = vec![
             "proj".to_string(),
@@ -72,6 +89,22 @@ impl Plan {
         for env in &self.envs {
             words.push("--env".into());
             words.push(shell_quote(env));
+        }
+        if let Some(d) = &self.org_display_name {
+            words.extend(["&&", "proj", "org", "rename"].map(String::from));
+            words.extend([
+                shell_quote(&self.org),
+                "--display-name".into(),
+                shell_quote(d),
+            ]);
+        }
+        if let Some(d) = &self.project_display_name {
+            words.extend(["&&", "proj", "project", "rename"].map(String::from));
+            words.extend([
+                shell_quote(&format!("{}/{}", self.org, self.project)),
+                "--display-name".into(),
+                shell_quote(d),
+            ]);
         }
         words.join(" ")
     }

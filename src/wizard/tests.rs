@@ -30,6 +30,8 @@ fn plan_of(email: &str, name: Option<&str>, org: &str, project: &str, envs: &[&s
         org: org.into(),
         project: project.into(),
         envs: envs.iter().map(|e| e.to_string()).collect(),
+        org_display_name: None,
+        project_display_name: None,
     }
 }
 
@@ -245,15 +247,13 @@ fn a_new_organization_can_be_created_next_to_existing_ones() {
 }
 
 #[test]
-fn an_invalid_slug_is_asked_again_with_the_suggestion_prefilled() {
+fn a_typed_name_becomes_the_display_name_and_the_slug_is_derived_and_shown() {
     let (out, s) = run(
         vec![
             A::Text("ana@acme.dev"),
             A::Text("Ana"),
             A::Text("Acme Corp"),
-            A::Enter, // accept the pre-filled `acme-corp`
-            A::Text("My Shop!"),
-            A::Text("shop"), // or type something else
+            A::Text("Storefront"),
             A::Yes,
             A::Enter,
             A::Yes,
@@ -264,32 +264,90 @@ fn an_invalid_slug_is_asked_again_with_the_suggestion_prefilled() {
     let plan = out.unwrap().unwrap();
     assert_eq!(
         (plan.org.as_str(), plan.project.as_str()),
-        ("acme-corp", "shop")
+        ("acme-corp", "storefront")
     );
-    let inputs = s.inputs();
-    assert_eq!(
-        inputs[3],
-        &Q::Input {
-            prompt: "Organization name".into(),
-            initial: Some("acme-corp".into()),
-            default: Some("acme".into())
-        }
-    );
-    assert!(matches!(inputs[5], Q::Input { initial: Some(i), .. } if i == "my-shop"));
+    assert_eq!(plan.org_display_name.as_deref(), Some("Acme Corp"));
+    assert_eq!(plan.project_display_name.as_deref(), Some("Storefront"));
     assert!(
-        s.said[0].contains("invalid organization name `Acme Corp`"),
+        s.said[0].contains("organization slug: acme-corp (display name: Acme Corp)"),
         "{:?}",
         s.said
     );
     assert!(
-        s.said[1].contains("invalid project name `My Shop!`"),
+        s.said[1].contains("project slug: storefront (display name: Storefront)"),
+        "{:?}",
+        s.said
+    );
+    let summary = s.said.last().unwrap();
+    assert!(
+        summary.contains("acme-corp  (organization \"Acme Corp\", new)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("storefront  (project \"Storefront\", new)"),
+        "{summary}"
+    );
+    assert_eq!(
+        plan.command(),
+        "proj init --yes --user ana@acme.dev --name Ana --org acme-corp --project storefront --env production \
+         && proj org rename acme-corp --display-name 'Acme Corp' \
+         && proj project rename acme-corp/storefront --display-name Storefront"
+    );
+}
+
+#[test]
+fn a_name_that_gives_no_slug_is_asked_again_without_the_rejected_text() {
+    let (out, s) = run(
+        vec![
+            A::Text("ana@acme.dev"),
+            A::Text("Ana"),
+            A::Text("acme"),
+            A::Text("!!!"),
+            A::Text("shop"),
+            A::Yes,
+            A::Enter,
+            A::Yes,
+        ],
+        &Known::default(),
+        &empty(),
+    );
+    let plan = out.unwrap().unwrap();
+    assert_eq!(plan.project, "shop");
+    assert_eq!(plan.project_display_name, None);
+    let inputs = s.inputs();
+    assert!(matches!(inputs[4], Q::Input { initial: None, .. }));
+    assert!(
+        s.said[0].contains("invalid project name `!!!`"),
         "{:?}",
         s.said
     );
 }
 
 #[test]
-fn an_invalid_email_is_asked_again_with_the_answer_to_fix() {
+fn a_typed_name_of_an_existing_project_uses_it_and_keeps_its_display_name() {
+    let existing = file(
+        &[org("acme", &["ana@acme.dev"], &[("shop", &["production"])])],
+        None,
+    );
+    let (out, _) = run(
+        vec![
+            A::Text("ana@acme.dev"),
+            A::Enter,
+            A::Enter,
+            A::Text("Shop"),
+            A::Enter,
+            A::Yes,
+        ],
+        &Known::default(),
+        &existing,
+    );
+    let plan = out.unwrap().unwrap();
+    assert_eq!(plan.project, "shop");
+    assert_eq!(plan.project_display_name, None);
+}
+
+#[test]
+fn an_invalid_email_is_asked_again_empty() {
     let (out, s) = run(
         vec![
             A::Text("ana at acme"),
@@ -307,7 +365,8 @@ fn an_invalid_email_is_asked_again_with_the_answer_to_fix() {
     );
     assert_eq!(out.unwrap().unwrap().email, "ana@acme.dev");
     let inputs = s.inputs();
-    assert!(matches!(inputs[1], Q::Input { initial: Some(i), .. } if i == "ana at acme"));
+    // The rejected text is not offered back: typing would append to it.
+    assert!(matches!(inputs[1], Q::Input { initial: None, .. }));
     assert!(matches!(inputs[2], Q::Input { initial: None, .. }));
     assert!(s.said[0].contains("invalid email `ana at acme`"));
     assert!(s.said[1].contains("invalid email ``"));
