@@ -366,7 +366,6 @@ fn init_on_an_existing_project_that_is_not_the_current_one_says_it_switched() {
 #[cfg(unix)]
 mod pty {
     use super::*;
-    use expectrl::process::Process as _;
     use expectrl::process::unix::WaitStatus;
     use expectrl::{Eof, Expect, Session};
     use std::time::{Duration, Instant};
