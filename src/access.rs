@@ -625,3 +625,26 @@ pub fn invisible(target: &Target) -> Error {
         _ => Error::not_found(format!("organization `{}` not found", target.org.slug)),
     }
 }
+
+/// `proj init` makes its user the first owner of an organization without members, and keeps
+/// an existing member as they are; an organization that has members and not this email is
+/// refused (the `not-a-member` standing of [`decide`]): joining it is `proj member add` by one
+/// of its owners or admins, not a side effect of init.
+pub fn check_membership(db: &Db, org: &OrgRow, email: &str) -> Result<()> {
+    let newcomer = Actor {
+        email: Some(email.to_string()),
+        explicit: true,
+        os_user: String::new(),
+    };
+    match standing(db, &newcomer, org)? {
+        Standing::NoMembers | Standing::Member(_) => Ok(()),
+        Standing::Outsider => Err(Error::denied(format!(
+            "`{email}` is not a member of organization `{}`",
+            org.slug
+        ))
+        .with_hint(format!(
+            "ask one of its owners to run `proj member add {email} --org {}`, or pick another organization",
+            org.slug
+        ))),
+    }
+}

@@ -218,6 +218,41 @@ pub fn plain(orgs: &[OrgNode]) -> String {
     s
 }
 
+/// Draws one tree for a short preview inside other text (`proj init`'s summary): every line
+/// behind `indent`, each note two spaces past the widest label among its siblings rather than
+/// in one column for the whole tree.
+pub fn draw_compact(root: &Node, charset: Charset, indent: &str) -> String {
+    let mut out = String::new();
+    compact_line(&mut out, indent, root, root.label.chars().count());
+    compact_children(&root.children, indent, &charset.glyphs(), &mut out);
+    out
+}
+
+fn compact_children(children: &[Node], prefix: &str, g: &Glyphs, out: &mut String) {
+    let width = children
+        .iter()
+        .map(|n| n.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (i, child) in children.iter().enumerate() {
+        let last = i + 1 == children.len();
+        let branch = if last { g.elbow } else { g.tee };
+        compact_line(out, &format!("{prefix}{branch}"), child, width);
+        let deeper = format!("{prefix}{}", if last { g.blank } else { g.pipe });
+        compact_children(&child.children, &deeper, g, out);
+    }
+}
+
+fn compact_line(out: &mut String, lead: &str, node: &Node, width: usize) {
+    match &node.note {
+        Some(n) => {
+            let pad = width - node.label.chars().count();
+            out.push_str(&format!("{lead}{}{:pad$}  {n}\n", node.label, ""));
+        }
+        None => out.push_str(&format!("{lead}{}\n", node.label)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +327,32 @@ acme
             got.lines()
                 .any(|l| l.starts_with("`-- shop ") && l.ends_with(" (no environments)")),
             "{got}"
+        );
+    }
+
+    #[test]
+    fn draws_a_compact_preview_with_notes_beside_each_sibling_group() {
+        let got = draw_compact(&Node::from(&shop()), Charset::Unicode, "  ");
+        let want = "  acme
+  └── shop  (no environments)
+";
+        let mut empty = shop();
+        empty.projects[0].environments.clear();
+        assert_eq!(
+            draw_compact(&Node::from(&empty), Charset::Unicode, "  "),
+            want
+        );
+        let got_lines: Vec<&str> = got.lines().collect();
+        assert_eq!(
+            got_lines,
+            [
+                "  acme",
+                "  └── shop",
+                "      ├── staging     (staging)",
+                "      │   └── api  app",
+                "      └── production  (production, protected)",
+                "          └── api  app",
+            ]
         );
     }
 }

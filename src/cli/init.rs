@@ -1,8 +1,8 @@
 //! `proj init`: the quick-start wizard, or its flags without a terminal.
 //!
-//! The questions live in `crate::wizard`; this file reads what the file already holds,
-//! runs them, and applies the plan in one write transaction after the final confirmation,
-//! so an interrupted or declined wizard leaves the file exactly as it was.
+//! The questions live in `crate::wizard`; this file runs them against the file and applies the
+//! plan in one write transaction after the final confirmation, so an interrupted or declined
+//! wizard leaves the file exactly as it was. Every write init makes is in [`write_plan`].
 
 use super::App;
 use crate::access::{self, Action, Actor, Target};
@@ -10,9 +10,8 @@ use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole};
 use crate::snapshot;
 use crate::store::Db;
-use crate::wizard::{
-    self, Existing, ExistingMember, ExistingOrg, ExistingProject, Known, Plan, Prompter,
-};
+use crate::store::{MemberRow, OrgRow, ProjectRow};
+use crate::wizard::{self, Known, Plan, Prompter};
 use clap::Args;
 use serde::Serialize;
 
@@ -46,6 +45,17 @@ pub struct InitView {
     pub command: String,
     /// Commands to try next.
     pub next: Vec<String>,
+    /// What init switched besides creating, for the text summary (not in JSON).
+    #[serde(skip)]
+    pub switched: Switched,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Switched {
+    /// The saved organization and project were others (or none).
+    pub selection: bool,
+    /// The saved identity init replaced, when there was another one.
+    pub identity_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -57,7 +67,7 @@ pub struct Created {
 }
 
 pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
-    let known = Known {
+    let answers = Known {
         user: args.user.map(|u| u.trim().to_string()),
         name: args.name,
         // Like every command, init reads PROJ_ORG/PROJ_PROJECT when the flags are absent.
@@ -66,27 +76,27 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
         envs: (!args.envs.is_empty()).then_some(args.envs),
         yes: app.globals.yes,
     }
-    .normalize()?;
-    known.validate()?;
+    .check()?;
 
     // `--yes` with every required flag never prompts, terminal or not.
-    let ask = app.interactive && !(known.yes && known.missing_flags().is_empty());
+    let ask = app.interactive && !(answers.yes() && answers.missing_flags().is_empty());
     let plan = if ask {
-        let existing = load_existing(app)?;
+        // Opened before the first question, so a file that cannot be read stops it early; a
+        // file that does not exist yet reads as empty and is not created.
+        let file = app.reader()?;
         let mut prompter = wizard::TermPrompter::new();
         prompter.say(wizard::INTRO);
-        let plan = wizard::plan(&mut prompter, &known, &existing)?;
+        let plan = wizard::plan(&mut prompter, &answers, &*file)?;
         drop(prompter);
         // Declining is reported like any declined confirmation (`App::confirm`).
         plan.ok_or_else(|| Error::conflict("cancelled; nothing was changed"))?
     } else {
         // Name every missing flag before the file is even opened, so nothing is created.
-        let missing = known.missing_flags();
+        let missing = answers.missing_flags();
         if !missing.is_empty() {
             return Err(wizard::missing_error(&missing));
         }
-        let existing = load_existing(app)?;
-        wizard::plan_from_flags(&known, &existing)?
+        wizard::plan_from_flags(&answers, &*app.reader()?)?
     };
 
     let view = app.store()?.write(|db| apply(db, &plan))?;
@@ -105,64 +115,74 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// What the file holds, without creating it when it does not exist yet.
-fn load_existing(app: &mut App) -> Result<Existing> {
-    app.reader()?.read(read_existing)
-}
-
-fn read_existing(db: &Db) -> Result<Existing> {
-    let mut orgs = Vec::new();
-    for org in db.orgs()? {
-        let members = db
-            .members(org.id)?
-            .into_iter()
-            .map(|m| ExistingMember {
-                email: m.email,
-                name: m.name,
-                role: m.role,
-            })
-            .collect();
-        let mut projects = Vec::new();
-        for p in db.projects(org.id)? {
-            let envs = db
-                .envs(p.id, true)?
-                .into_iter()
-                .map(|e| (e.slug, e.kind))
-                .collect();
-            projects.push(ExistingProject { slug: p.slug, envs });
-        }
-        orgs.push(ExistingOrg {
-            slug: org.slug,
-            members,
-            projects,
-        });
-    }
-    let saved = db.selection()?;
-    Ok(Existing {
-        orgs,
-        selected_org: saved.org,
-        selected_project: saved.project,
-    })
-}
-
-/// Applies the plan inside one transaction: creates what is missing, keeps what exists,
-/// saves the selection and the identity. The new identity is the actor of every event.
+/// Applies the plan inside the write transaction and describes the result.
 fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
-    // Re-read inside the transaction: the file may have changed while the wizard asked.
-    let existing = read_existing(db)?;
-    wizard::check_membership(existing.org(&plan.org), &plan.email)?;
+    // Check again inside the transaction: the file may have changed while the wizard asked.
+    if let Some(org) = db.org(&plan.org)? {
+        access::check_membership(db, &org, &plan.email)?;
+    }
     let actor = Actor {
         email: Some(plan.email.clone()),
         explicit: true,
         os_user: Actor::os_user(),
     };
+    let done = write_plan(db, &actor, plan)?;
+
+    let envs = db.envs(done.project.id, false)?;
+    let kinds: Vec<EnvKind> = envs.iter().map(|e| e.kind).collect();
+    let environments: Vec<String> = envs.into_iter().map(|e| e.slug).collect();
+    let created = done.created;
+    // `false` only when the file is as it was: switching the saved selection or identity is
+    // a change too, and is said.
+    let changed = created.org
+        || created.member
+        || created.project
+        || !created.environments.is_empty()
+        || done.selection_changed
+        || done.identity_changed;
+    let next = next_commands(&kinds, &plan.email);
+    let view = InitView {
+        org: done.org.slug,
+        project: done.project.slug,
+        environments,
+        email: done.member.email,
+        name: done.member.name,
+        role: done.member.role,
+        created,
+        changed,
+        command: plan.command(),
+        next,
+        switched: Switched {
+            selection: done.selection_changed,
+            identity_from: done.previous_identity,
+        },
+    };
+    Ok(view)
+}
+
+/// What [`write_plan`] left in the file.
+struct Written {
+    org: OrgRow,
+    member: MemberRow,
+    project: ProjectRow,
+    created: Created,
+    selection_changed: bool,
+    identity_changed: bool,
+    /// The saved identity before, when init replaced another one.
+    previous_identity: Option<String>,
+}
+
+/// Every write `proj init` makes, in one place: creates what is missing (each creation checked
+/// and audited as its command would), keeps what exists, and saves the selection and the
+/// identity. `actor` (the new identity) is the actor of every event.
+fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
     let who = actor.name();
     let mut created = Created::default();
 
     let org = match db.org(&plan.org)? {
         Some(org) => org,
         None => {
-            let org = db.org_insert(&plan.org, None)?;
+            let org = db.org_insert(&plan.org, plan.org_display_name.as_deref())?;
             db.record(
                 who,
                 "org.add",
@@ -198,13 +218,18 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
 
     let project = match db.project(org.id, &plan.project)? {
         Some(p) => {
-            access::require(db, &actor, Action::Read, &Target::project(&org, &p))?;
+            access::require(db, actor, Action::Read, &Target::project(&org, &p))?;
             p
         }
         None => {
-            access::require(db, &actor, Action::ProjectAdd, &Target::org(&org))?;
+            access::require(db, actor, Action::ProjectAdd, &Target::org(&org))?;
             created.project = true;
-            db.project_insert(&org, &plan.project, None, None)?
+            db.project_insert(
+                &org,
+                &plan.project,
+                plan.project_display_name.as_deref(),
+                None,
+            )?
         }
     };
 
@@ -213,7 +238,7 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
             continue;
         }
         if !created.project {
-            access::require(db, &actor, Action::EnvAdd, &Target::project(&org, &project))?;
+            access::require(db, actor, Action::EnvAdd, &Target::project(&org, &project))?;
         }
         let env = crate::tx::env_insert_inferred(db, &project, slug)?;
         // A new project's environments are part of its own event, as with `proj project add`.
@@ -242,26 +267,25 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         )?;
     }
 
-    db.select(Some(org.id), Some(project.id))?;
-    db.set_identity(Some(&plan.email))?;
-
-    let envs = db.envs(project.id, false)?;
-    let kinds: Vec<EnvKind> = envs.iter().map(|e| e.kind).collect();
-    let environments: Vec<String> = envs.into_iter().map(|e| e.slug).collect();
-    let changed =
-        created.org || created.member || created.project || !created.environments.is_empty();
-    let next = next_commands(&kinds, &plan.email);
-    Ok(InitView {
-        org: org.slug,
-        project: project.slug,
-        environments,
-        email: member.email,
-        name: member.name,
-        role: member.role,
+    // Saved only when different, so a re-run that changes nothing writes nothing.
+    let saved = db.selection()?;
+    let selection_changed = saved.org.as_deref() != Some(org.slug.as_str())
+        || saved.project.as_ref() != Some(&(org.slug.clone(), project.slug.clone()));
+    if selection_changed {
+        db.select(Some(org.id), Some(project.id))?;
+    }
+    let identity_changed = saved.identity.as_deref() != Some(plan.email.as_str());
+    if identity_changed {
+        db.set_identity(Some(&plan.email))?;
+    }
+    Ok(Written {
+        org,
+        member,
+        project,
         created,
-        changed,
-        command: plan.command(),
-        next,
+        selection_changed,
+        identity_changed,
+        previous_identity: saved.identity.filter(|_| identity_changed),
     })
 }
 
@@ -294,7 +318,7 @@ fn summary_line(v: &InitView) -> String {
             "project {}/{} with {}",
             v.org,
             v.project,
-            list_or_none(&v.created.environments)
+            wizard::list_or_none(&v.created.environments)
         ));
     } else if !v.created.environments.is_empty() {
         parts.push(format!(
@@ -307,23 +331,28 @@ fn summary_line(v: &InitView) -> String {
     if v.created.member && !v.created.org {
         parts.push(format!("member {} in {}", v.email, v.org));
     }
-    let you = format!("you are {} ({})", v.email, v.role);
+    let you = match &v.switched.identity_from {
+        Some(before) => format!("you are now {} ({}; was {before})", v.email, v.role),
+        None => format!("you are {} ({})", v.email, v.role),
+    };
     if parts.is_empty() {
         format!(
-            "nothing changed: {}/{} already has {}; using it; {you}\n",
+            "{}: {}/{} already has {}; {}; {you}\n",
+            if v.changed {
+                "nothing created"
+            } else {
+                "nothing changed"
+            },
             v.org,
             v.project,
-            list_or_none(&v.environments)
+            wizard::list_or_none(&v.environments),
+            if v.switched.selection {
+                "now using it"
+            } else {
+                "using it"
+            },
         )
     } else {
         format!("created {}; {you}\n", parts.join(", "))
-    }
-}
-
-fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() {
-        "no environments".to_string()
-    } else {
-        items.join(", ")
     }
 }

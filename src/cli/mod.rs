@@ -267,9 +267,12 @@ impl App {
         if !self.interactive {
             return Err(refusal);
         }
+        // The answer counts on Enter, as in the wizard: answering on the first key would leave
+        // the rest of a typed `yes⏎` to the shell.
         match dialoguer::Confirm::new()
             .with_prompt(question)
             .default(false)
+            .wait_for_newline(true)
             .interact()
         {
             Ok(true) => Ok(()),

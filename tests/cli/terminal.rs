@@ -37,7 +37,7 @@ fn confirmation_no_changes_nothing_and_yes_removes() {
     let before = t.dump();
     let mut s = spawn(&t, &["env", "remove", "production"], false);
     s.expect("remove it?").expect("the question");
-    s.send("n").unwrap();
+    s.send("n\r").unwrap();
     let (text, code) = finish(s);
     assert_eq!(code, 4, "{text}");
     assert!(text.contains("nothing was changed"), "{text}");
@@ -45,7 +45,7 @@ fn confirmation_no_changes_nothing_and_yes_removes() {
 
     let mut s = spawn(&t, &["env", "remove", "production"], false);
     s.expect("remove it?").expect("the question");
-    s.send("y").unwrap();
+    s.send("y\r").unwrap();
     let (text, code) = finish(s);
     assert_eq!(code, 0, "{text}");
     assert_eq!(t.json(&["env", "list"]), serde_json::json!([]));

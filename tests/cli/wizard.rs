@@ -314,6 +314,54 @@ fn an_existing_project_gets_only_the_missing_environments() {
     assert_eq!(log[0]["target"], "acme/shop/staging");
 }
 
+#[test]
+fn init_as_another_member_switches_the_identity_and_says_so() {
+    let t = TestEnv::new();
+    t.ok(ANA);
+    t.ok(&["member", "add", "bo@acme.dev", "--role", "admin"]);
+    let bo = [
+        "init",
+        "--yes",
+        "--user",
+        "bo@acme.dev",
+        "--org",
+        "acme",
+        "--project",
+        "shop",
+    ];
+    let out = t.ok(&bo);
+    assert!(
+        out.starts_with("nothing created: acme/shop already has production; using it; you are now bo@acme.dev (admin; was ana@acme.dev)\n"),
+        "{out}"
+    );
+    assert_eq!(t.json(&["context"])["identity"]["value"], "bo@acme.dev");
+    // In JSON the switch back is a change, though nothing was created.
+    let r: InitJson = t.json_as(ANA);
+    assert!(r.changed);
+    assert!(!r.created.org && !r.created.member && !r.created.project);
+    assert!(r.created.environments.is_empty());
+    assert_eq!(t.json(&["context"])["identity"]["value"], "ana@acme.dev");
+    // `"changed": false` means not a byte changed.
+    let before = t.dump();
+    let r: InitJson = t.json_as(ANA);
+    assert!(!r.changed);
+    assert_eq!(t.dump(), before);
+}
+
+#[test]
+fn init_on_an_existing_project_that_is_not_the_current_one_says_it_switched() {
+    let t = TestEnv::new();
+    t.ok(ANA);
+    t.ok(&["project", "add", "web"]);
+    t.ok(&["project", "use", "web"]);
+    let out = t.ok(ANA);
+    assert!(
+        out.starts_with("nothing created: acme/shop already has production; now using it; you are ana@acme.dev (owner)\n"),
+        "{out}"
+    );
+    assert_eq!(t.json(&["context"])["project"]["value"], "shop");
+}
+
 /// Typing into `proj init` through a pseudo-terminal.
 #[cfg(unix)]
 mod pty {
@@ -427,7 +475,7 @@ mod pty {
         p.send(" ");
         p.send(ENTER); // staging
         p.expect("staging     (staging, new)");
-        p.answer("Go ahead?", "y");
+        p.answer("Go ahead?", "y\r");
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
@@ -458,7 +506,7 @@ mod pty {
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER); // none
         p.expect("globex  (organization)");
-        p.answer("Go ahead?", "y");
+        p.answer("Go ahead?", "y\r");
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
@@ -477,22 +525,55 @@ mod pty {
         let mut p = Pty::spawn(&t, &["init"]);
         p.answer("Your email", "ana\r");
         p.expect("invalid email `ana`");
-        // The rejected answer comes back to be fixed.
-        p.answer("Your email", "@acme.dev\r");
+        // Asked again empty: what is typed is the whole answer, not appended to `ana`.
+        p.answer("Your email", "ana@acme.dev\r");
         p.answer("Your name", "Ana\r");
-        p.answer("Organization name", "acme\r");
-        p.answer("Project name", "My Shop\r");
-        p.expect("invalid project name `My Shop`");
-        // The suggestion is pre-filled: Enter takes it.
-        p.answer("Project name", ENTER);
+        p.answer("Organization name", "!!!\r");
+        p.expect("invalid organization name `!!!`");
+        p.answer("Organization name", ENTER); // the default, from the email: acme
+        p.answer("Project name", "shop\r");
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER);
-        p.answer("Go ahead?", "y");
+        p.answer("Go ahead?", "y\r");
         let (status, rest) = p.finish();
         exited_ok(status, &rest);
         assert!(
-            rest.contains("created organization acme, project acme/my-shop with production; you are ana@acme.dev (owner)"),
+            rest.contains("created organization acme, project acme/shop with production; you are ana@acme.dev (owner)"),
             "{rest}"
+        );
+    }
+
+    #[test]
+    fn a_typed_name_becomes_the_display_name_with_the_slug_shown() {
+        let t = TestEnv::new();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "ana@acme.dev\r");
+        p.answer("Your name", "Ana\r");
+        p.answer("Organization name", "Acme Corp\r");
+        p.expect("organization slug: acme-corp (display name: Acme Corp)");
+        p.answer("Project name", "Storefront\r");
+        p.expect("project slug: storefront (display name: Storefront)");
+        p.answer("with a Production environment", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.expect("storefront  (project \"Storefront\", new)");
+        p.answer("Go ahead?", "y\r");
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(
+            rest.contains(
+                "created organization acme-corp, project acme-corp/storefront with production"
+            ),
+            "{rest}"
+        );
+        assert!(
+            rest.contains("&& proj project rename acme-corp/storefront --display-name Storefront"),
+            "{rest}"
+        );
+        let project = t.json(&["project", "show", "acme-corp/storefront"]);
+        assert_eq!(project["display_name"], "Storefront");
+        assert_eq!(
+            t.json(&["org", "show", "acme-corp"])["display_name"],
+            "Acme Corp"
         );
     }
 
@@ -506,7 +587,7 @@ mod pty {
         p.answer("Project name", "shop\r");
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER);
-        p.answer("Go ahead?", "n");
+        p.answer("Go ahead?", "n\r");
         let (status, rest) = p.finish();
         // Like any declined confirmation.
         assert!(
@@ -572,5 +653,41 @@ mod pty {
             "{status:?}\n{rest}"
         );
         assert!(!t.db.exists());
+    }
+
+    /// `proj project remove` on a terminal: the answer counts on Enter, so a typed `yes⏎`
+    /// is read whole instead of answering on `y` and leaving `es⏎` to the shell.
+    #[test]
+    fn confirmations_wait_for_enter() {
+        let t = TestEnv::with_shop();
+        let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+        p.expect("?");
+        p.send("yes");
+        // Still asking: the keys so far decided nothing.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            p.session.get_process().is_alive().unwrap(),
+            "answered before Enter"
+        );
+        assert_eq!(t.json(&["project", "list"]).as_array().unwrap().len(), 1);
+        p.send(ENTER);
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(t.json(&["project", "list"]).as_array().unwrap().is_empty());
+
+        // `no⏎` declines like any declined confirmation, and Enter alone takes the default (no).
+        let t = TestEnv::with_shop();
+        for keys in ["no\r", "\r"] {
+            let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+            p.expect("?");
+            p.send(keys);
+            let (status, rest) = p.finish();
+            assert!(
+                matches!(status, WaitStatus::Exited(_, 4)),
+                "{status:?}\n{rest}"
+            );
+            assert!(rest.contains("cancelled; nothing was changed"), "{rest}");
+        }
+        assert_eq!(t.json(&["project", "list"]).as_array().unwrap().len(), 1);
     }
 }
