@@ -69,7 +69,7 @@ fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
                 for (p, envs) in o.projects {
                     let project = db.project_insert(&row, p, None, None)?;
                     for e in *envs {
-                        db.env_insert_inferred(&project, e)?;
+                        crate::tx::env_insert_inferred(db, &project, e)?;
                     }
                 }
             }
