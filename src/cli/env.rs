@@ -220,8 +220,13 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
             }
             after.slug = n.clone();
         }
-        if let Some(d) = args.display_name.as_ref().filter(|d| !d.is_empty()) {
-            after.display_name = d.clone();
+        // An empty display name goes back to the default one: an environment always has one.
+        if let Some(d) = &args.display_name {
+            after.display_name = if d.is_empty() {
+                default_display_name(&after.slug)
+            } else {
+                d.clone()
+            };
         }
         if let Some(d) = &args.description {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());

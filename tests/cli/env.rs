@@ -352,3 +352,15 @@ fn removing_an_environment_that_holds_resources_needs_yes() {
     let e = &crate::helpers::events(&t)[0];
     assert_eq!(e["before"]["resources"][0]["slug"], "api");
 }
+
+#[test]
+fn an_empty_display_name_gives_an_environment_its_default_back() {
+    let t = TestEnv::with_shop();
+    t.ok(&["env", "add", "staging", "--display-name", "Pre-release"]);
+    let env = t.json(&["env", "rename", "staging", "--display-name", ""]);
+    assert_eq!(env["display_name"], "Staging");
+    // The default is the new slug's when the same rename changes the slug.
+    t.ok(&["env", "rename", "staging", "--display-name", "Pre-release"]);
+    let env = t.json(&["env", "rename", "staging", "qa", "--display-name", ""]);
+    assert_eq!(env["display_name"], "Qa");
+}

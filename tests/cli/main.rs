@@ -21,6 +21,7 @@ mod org;
 mod output;
 mod project;
 mod query_plan;
+mod readme;
 mod reliability;
 mod resource;
 mod rules;
