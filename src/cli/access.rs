@@ -19,7 +19,10 @@ pub enum AccessCmd {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The member's email
-    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+    #[arg(
+        value_parser = super::parse_email,
+        add = clap_complete::ArgValueCompleter::new(super::complete::member)
+    )]
     pub email: String,
     /// The action, e.g. env.update or read
     #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::action))]

@@ -267,7 +267,11 @@ impl App {
 }
 
 fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
-    let explicit = globals.as_member.clone().filter(|e| !e.is_empty());
+    let explicit = globals
+        .as_member
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .map(crate::model::normalize_email);
     let email = match &explicit {
         Some(e) => Some(e.clone()),
         None => db.selection()?.identity,
@@ -431,6 +435,23 @@ pub(crate) fn parse_word<T: std::str::FromStr<Err = Error>>(s: &str) -> Result<T
         Some(hint) => format!("{} ({hint})", e.message),
         None => e.message,
     })
+}
+
+/// A clap value parser for free text shown to people (display names, descriptions, member
+/// names): refuses control characters with exit 2, naming the flag.
+pub(crate) fn parse_text(s: &str) -> Result<String, String> {
+    match crate::model::text_problem(s) {
+        None => Ok(s.to_string()),
+        Some(problem) => Err(format!(
+            "{problem}; use printable text: no escape sequences, tabs or line breaks"
+        )),
+    }
+}
+
+/// A clap value parser for an email argument: lowercased, the one spelling stored and
+/// compared. Whether it is an email at all is checked where it is used.
+pub(crate) fn parse_email(s: &str) -> Result<String, String> {
+    Ok(crate::model::normalize_email(s))
 }
 
 /// The clap command tree, for completions, man pages and tests.
