@@ -160,6 +160,10 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             reason: d.reason,
         })
     })?;
+    // Under --quiet the exit code is the answer, for scripts: 0 allowed, 5 denied.
+    if app.out.quiet && !view.allowed {
+        return Err(Error::silent(crate::error::Kind::Denied));
+    }
     match app.out.format {
         Format::Json => app.out.json(&view),
         Format::Plain => app.out.text(&format!(
