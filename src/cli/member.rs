@@ -186,12 +186,23 @@ impl Record for MemberView {
             self.created_at.clone(),
         ]
     }
-    /// `email name role`: what a script branches on.
+    /// `email name role grants`, grants as `PROJECT:ROLE` or `PROJECT/ENV:ROLE` joined by
+    /// `,` (`-` for none): slugs and roles hold neither `,` nor `:`, nor spaces or tabs.
     fn plain(&self) -> Vec<String> {
+        let grants: Vec<_> = self
+            .grants
+            .iter()
+            .map(|g| g.label().replace(": ", ":"))
+            .collect();
         vec![
             self.email.clone(),
             or_dash(&self.name),
             self.role.to_string(),
+            if grants.is_empty() {
+                "-".into()
+            } else {
+                grants.join(",")
+            },
         ]
     }
 }
