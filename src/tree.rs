@@ -44,9 +44,9 @@ pub struct ResourceNode {
 /// The characters branches are drawn with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
-    /// Box-drawing characters, for terminals.
+    /// Box-drawing characters: what `proj tree` draws, on a terminal or not, like its tables.
     Unicode,
-    /// Plain ASCII, for pipes, files and old consoles.
+    /// Plain ASCII, for a caller that needs it.
     Ascii,
 }
 
