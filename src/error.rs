@@ -113,6 +113,14 @@ impl Error {
         }
         self.with_hint(format!("{label}: {}", names.join(", ")))
     }
+    /// An answer the exit code alone gives, with nothing printed: `proj -q access check`
+    /// exits 5 when the member is denied.
+    pub fn silent(kind: Kind) -> Self {
+        Self::new(kind, "")
+    }
+    pub fn is_silent(&self) -> bool {
+        self.message.is_empty() && self.hint.is_none() && self.causes.is_empty()
+    }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -120,6 +120,37 @@ pub fn validate_email(email: &str) -> Result<()> {
     }
 }
 
+/// The one spelling of an email that is stored and compared: lowercased, so `Bo@Acme.dev` is
+/// `bo@acme.dev` (Unicode lowercase, the same as migration 3 applies to older files).
+pub fn normalize_email(email: &str) -> String {
+    email.to_lowercase()
+}
+
+/// Characters that must never reach a terminal raw: C0 controls (ESC, BEL, CR, LF, TAB, …),
+/// DEL, C1 controls, and the bidirectional embeddings, overrides and isolates that reorder
+/// what a reader sees. Free text with one is refused; stored text with one is escaped.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Why a free-text value (display name, description, member name) is refused, if it is:
+/// the first unsafe character, as `U+001B`.
+pub fn text_problem(value: &str) -> Option<String> {
+    value
+        .chars()
+        .find(|c| is_unsafe_char(*c))
+        .map(|c| format!("it contains the control character U+{:04X}", c as u32))
+}
+
+/// Checks a free-text value; the error names the field.
+pub fn validate_text(field: &str, value: &str) -> Result<()> {
+    match text_problem(value) {
+        None => Ok(()),
+        Some(problem) => Err(Error::usage(format!("invalid {field}: {problem}"))
+            .with_hint("use printable text: no escape sequences, tabs or line breaks")),
+    }
+}
+
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -266,6 +297,17 @@ mod tests {
             ResourceType::VirtualHost
         );
         assert!("boss".parse::<OrgRole>().is_err());
+    }
+
+    #[test]
+    fn free_text() {
+        assert!(validate_text("display name", "Hotfix 1.2 · ünïcode").is_ok());
+        for bad in [
+            "\x1b[31m", "a\x07", "a\tb", "a\nb", "a\rb", "\x7f", "\u{9b}", "\u{202e}",
+        ] {
+            assert!(validate_text("display name", bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(normalize_email("Bo@Acme.DEV"), "bo@acme.dev");
     }
 
     #[test]

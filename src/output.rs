@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -102,11 +103,13 @@ impl Output {
     }
 
     /// Free-form text for people (`proj tree`, `proj context`); callers pick it per format.
+    /// The line breaks and tabs are the caller's layout; every other control character is
+    /// escaped.
     pub fn text(&self, text: &str) -> Result<()> {
         if self.quiet {
             return Ok(());
         }
-        write_stdout(text)
+        write_stdout(&escape_except(text, &['\n', '\t']))
     }
 
     /// A status line on stderr for people: only in table format and never with `--quiet`.
@@ -114,7 +117,7 @@ impl Output {
         if self.quiet || self.format != Format::Table {
             return;
         }
-        let _ = writeln!(std::io::stderr(), "{line}");
+        let _ = writeln!(std::io::stderr(), "{}", escape(line));
     }
 
     fn table(&self, headers: Vec<&'static str>, rows: Vec<Vec<String>>) -> String {
@@ -135,20 +138,46 @@ impl Output {
             }
         }));
         for row in rows {
-            table.add_row(row);
+            table.add_row(row.iter().map(|c| escape(c).into_owned()));
         }
         format!("{table}\n")
     }
 }
 
 /// One plain record: fields joined by tabs. A tab or line break inside a free-text field
-/// becomes a space, so every record stays one line of the same number of fields.
+/// becomes a space, so every record stays one line of the same number of fields; any other
+/// control character is escaped like in a table.
 fn plain_line(fields: Vec<String>) -> String {
     let fields: Vec<String> = fields
         .into_iter()
-        .map(|f| f.replace(['\t', '\n', '\r'], " "))
+        .map(|f| escape(&f.replace(['\t', '\n', '\r'], " ")).into_owned())
         .collect();
     fields.join("\t") + "\n"
+}
+
+/// Text as it may reach a terminal: every character `model::is_unsafe_char` refuses on input
+/// (ESC, BEL, CR, LF, DEL, C1, bidirectional overrides) written as a Rust-style escape,
+/// `\u{1b}`. Input refuses them, so only rows stored before that (or by another program)
+/// and echoed input in error messages carry any. JSON needs none of this: serde escapes.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    escape_except(text, &[])
+}
+
+/// [`escape`], leaving the layout characters `keep` (a drawn tree's line breaks) alone.
+pub fn escape_except<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let unsafe_char = |c: char| crate::model::is_unsafe_char(c) && !keep.contains(&c);
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Writes to stdout; a closed pipe (`proj … | head`) ends the process quietly.

@@ -1,6 +1,7 @@
 //! `proj tree`: organizations → projects → environments → resources, as JSON or drawn.
 
 use crate::model::{EnvKind, ResourceType};
+use crate::output::escape;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,9 +44,9 @@ pub struct ResourceNode {
 /// The characters branches are drawn with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
-    /// Box-drawing characters, for terminals.
+    /// Box-drawing characters: what `proj tree` draws, on a terminal or not, like its tables.
     Unicode,
-    /// Plain ASCII, for pipes, files and old consoles.
+    /// Plain ASCII, for a caller that needs it.
     Ascii,
 }
 
@@ -138,7 +139,8 @@ impl From<&EnvNode> for Node {
 }
 
 /// Draws trees one after another, notes aligned in one column three spaces past the
-/// widest annotated label.
+/// widest annotated label. Labels and notes are escaped (`output::escape`): a drawn tree is
+/// one node a line whatever the file holds.
 pub fn draw(roots: &[Node], charset: Charset) -> String {
     let g = charset.glyphs();
     let mut lines: Vec<(String, Option<&str>)> = Vec::new();
@@ -146,7 +148,7 @@ pub fn draw(roots: &[Node], charset: Charset) -> String {
         if i > 0 {
             lines.push((String::new(), None));
         }
-        lines.push((root.label.clone(), root.note.as_deref()));
+        lines.push((escape(&root.label).into_owned(), root.note.as_deref()));
         walk(&root.children, "", &g, &mut lines);
     }
     let column = lines
@@ -161,7 +163,7 @@ pub fn draw(roots: &[Node], charset: Charset) -> String {
         match note {
             Some(n) => {
                 let pad = column - label.chars().count();
-                out.push_str(&format!("{label}{:pad$}{n}\n", ""));
+                out.push_str(&format!("{label}{:pad$}{}\n", "", escape(n)));
             }
             None => {
                 out.push_str(&label);
@@ -182,7 +184,7 @@ fn walk<'a>(
         let last = i + 1 == children.len();
         let branch = if last { g.elbow } else { g.tee };
         lines.push((
-            format!("{prefix}{branch}{}", child.label),
+            format!("{prefix}{branch}{}", escape(&child.label)),
             child.note.as_deref(),
         ));
         let deeper = format!("{prefix}{}", if last { g.blank } else { g.pipe });
@@ -199,9 +201,9 @@ pub fn plain(orgs: &[OrgNode]) -> String {
             for e in &p.environments {
                 let env = format!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
-                    o.slug,
-                    p.slug,
-                    e.slug,
+                    escape(&o.slug),
+                    escape(&p.slug),
+                    escape(&e.slug),
                     e.kind,
                     crate::output::yes_no(e.protected),
                     crate::output::yes_no(e.archived)
@@ -210,7 +212,7 @@ pub fn plain(orgs: &[OrgNode]) -> String {
                     s.push_str(&format!("{env}\t\t\n"));
                 }
                 for r in &e.resources {
-                    s.push_str(&format!("{env}\t{}\t{}\n", r.slug, r.kind));
+                    s.push_str(&format!("{env}\t{}\t{}\n", escape(&r.slug), r.kind));
                 }
             }
         }

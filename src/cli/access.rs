@@ -19,7 +19,10 @@ pub enum AccessCmd {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The member's email
-    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+    #[arg(
+        value_parser = super::parse_email,
+        add = clap_complete::ArgValueCompleter::new(super::complete::member)
+    )]
     pub email: String,
     /// The action, e.g. env.update or read
     #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::action))]
@@ -137,6 +140,10 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             reason: d.reason,
         })
     })?;
+    // Under --quiet the exit code is the answer, for scripts: 0 allowed, 5 denied.
+    if app.out.quiet && !view.allowed {
+        return Err(Error::silent(crate::error::Kind::Denied));
+    }
     match app.out.format {
         Format::Json => app.out.json(&view),
         Format::Plain => app.out.text(&format!(

@@ -65,10 +65,10 @@ pub struct AddArgs {
     )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug, `staging` → `Staging`)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
     /// What the environment is for
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
 }
 
@@ -80,10 +80,10 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
     /// New description
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
     /// New kind
     #[arg(

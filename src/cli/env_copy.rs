@@ -29,10 +29,10 @@ pub struct CloneArgs {
     )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
     /// What the environment is for (default: the source's description)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
     /// Also copy the grants scoped to the source environment
     #[arg(long)]

@@ -18,10 +18,10 @@ use serde::Serialize;
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Your email; you become the organization's first owner
-    #[arg(long, value_name = "EMAIL")]
+    #[arg(long, value_name = "EMAIL", value_parser = super::parse_email)]
     pub user: Option<String>,
     /// Your name, as teammates see it
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
     pub name: Option<String>,
     /// Start the project with this environment (repeatable; default production)
     #[arg(long = "env", value_name = "ENV")]

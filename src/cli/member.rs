@@ -22,7 +22,10 @@ pub enum MemberCmd {
     /// Show one member with their role and grants
     Show {
         /// The member's email
-        #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+        #[arg(
+            value_parser = super::parse_email,
+            add = clap_complete::ArgValueCompleter::new(super::complete::member)
+        )]
         email: String,
     },
     /// Change a member's email or name
@@ -30,7 +33,10 @@ pub enum MemberCmd {
     /// Change a member's organization role
     Role {
         /// The member's email
-        #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+        #[arg(
+            value_parser = super::parse_email,
+            add = clap_complete::ArgValueCompleter::new(super::complete::member)
+        )]
         email: String,
         /// New organization role: owner, admin, member or viewer
         #[arg(
@@ -43,7 +49,10 @@ pub enum MemberCmd {
     #[command(visible_aliases = ["rm", "delete"])]
     Remove {
         /// The member's email
-        #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+        #[arg(
+            value_parser = super::parse_email,
+            add = clap_complete::ArgValueCompleter::new(super::complete::member)
+        )]
         email: String,
     },
     /// Give a member a project role, on the whole project (--project) or one environment (--env)
@@ -55,9 +64,10 @@ pub enum MemberCmd {
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// The new member's email
+    #[arg(value_parser = super::parse_email)]
     pub email: String,
     /// The member's name, shown to people
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
     pub name: Option<String>,
     /// Organization role: owner, admin, member or viewer (the first member is always owner)
     #[arg(
@@ -72,19 +82,26 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// The member's current email
-    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+    #[arg(
+            value_parser = super::parse_email,
+            add = clap_complete::ArgValueCompleter::new(super::complete::member)
+        )]
     pub email: String,
     /// New email
+    #[arg(value_parser = super::parse_email)]
     pub new_email: Option<String>,
     /// New name (empty to clear it)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct GrantArgs {
     /// The member's email
-    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+    #[arg(
+            value_parser = super::parse_email,
+            add = clap_complete::ArgValueCompleter::new(super::complete::member)
+        )]
     pub email: String,
     /// Limit the grant to this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV); it replaces
     /// the project-wide role there
@@ -108,7 +125,10 @@ pub struct GrantArgs {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The member's email
-    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::member))]
+    #[arg(
+            value_parser = super::parse_email,
+            add = clap_complete::ArgValueCompleter::new(super::complete::member)
+        )]
     pub email: String,
     /// Revoke only the grant on this environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV)
     #[arg(
@@ -167,12 +187,23 @@ impl Record for MemberView {
             self.created_at.clone(),
         ]
     }
-    /// `email name role`: what a script branches on.
+    /// `email name role grants`, grants as `PROJECT:ROLE` or `PROJECT/ENV:ROLE` joined by
+    /// `,` (`-` for none): slugs and roles hold neither `,` nor `:`, nor spaces or tabs.
     fn plain(&self) -> Vec<String> {
+        let grants: Vec<_> = self
+            .grants
+            .iter()
+            .map(|g| g.label().replace(": ", ":"))
+            .collect();
         vec![
             self.email.clone(),
             or_dash(&self.name),
             self.role.to_string(),
+            if grants.is_empty() {
+                "-".into()
+            } else {
+                grants.join(",")
+            },
         ]
     }
 }

@@ -270,7 +270,7 @@ impl App {
         // The answer counts on Enter, as in the wizard: answering on the first key would leave
         // the rest of a typed `yes⏎` to the shell.
         match dialoguer::Confirm::new()
-            .with_prompt(question)
+            .with_prompt(crate::output::escape(question))
             .default(false)
             .wait_for_newline(true)
             .interact()
@@ -283,7 +283,11 @@ impl App {
 }
 
 fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
-    let explicit = globals.as_member.clone().filter(|e| !e.is_empty());
+    let explicit = globals
+        .as_member
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .map(crate::model::normalize_email);
     let email = match &explicit {
         Some(e) => Some(e.clone()),
         None => db.selection()?.identity,
@@ -302,9 +306,10 @@ pub fn run(args: Vec<OsString>) -> u8 {
     // Shell completion calls `COMPLETE=<shell> proj -- <words>`; without it this is one lookup.
     complete::complete_and_exit_if_asked();
     let json = wants_json(&args);
-    let cli = match parse(&args) {
+    let raw = echoes_control_characters(&args);
+    let cli = match parse(&args, raw) {
         Ok(cli) => cli,
-        Err(e) => return report_clap(e, json),
+        Err(e) => return report_clap(e, json, raw),
     };
     let mut app = App::new(cli.globals.clone());
     match dispatch(&mut app, cli.command) {
@@ -318,8 +323,12 @@ pub fn run(args: Vec<OsString>) -> u8 {
 
 /// Parses the command line. An empty `PROJ_DB`, `PROJ_OUTPUT` or `PROJ_AS` counts as unset,
 /// as an empty `PROJ_ORG`/`PROJ_PROJECT` does, instead of "a value is required".
-fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command();
+    if raw {
+        // Unstyled, so the rendered error holds exactly the user's text, to escape.
+        cmd = cmd.styles(clap::builder::Styles::plain());
+    }
     for (id, var) in [
         ("db", "PROJ_DB"),
         ("output", "PROJ_OUTPUT"),
@@ -382,34 +391,79 @@ fn wants_json(args: &[OsString]) -> bool {
     json_flag || format == "json"
 }
 
-fn report_clap(e: clap::Error, json: bool) -> u8 {
+/// Whether an argument (or a variable clap reads) holds a character that must not reach a
+/// terminal raw: clap echoes the offending value in its errors.
+fn echoes_control_characters(args: &[OsString]) -> bool {
+    let vars = ["PROJ_DB", "PROJ_OUTPUT", "PROJ_AS"].map(std::env::var_os);
+    args.iter().chain(vars.iter().flatten()).any(|a| {
+        a.to_string_lossy()
+            .chars()
+            .any(crate::model::is_unsafe_char)
+    })
+}
+
+/// Reports a clap error. With `raw` (see [`echoes_control_characters`]) the command was
+/// built unstyled, and its text is escaped rather than printed as is: clap would print the
+/// user's escape sequences to the terminal, or (uncolored) silently drop them.
+fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
     use clap::error::ErrorKind as K;
+    let text = if raw {
+        e.render().ansi().to_string()
+    } else {
+        e.render().to_string()
+    };
     match e.kind() {
         K::DisplayHelp | K::DisplayVersion => {
             let _ = crate::output::write_stdout(&e.render().to_string());
             0
         }
-        _ if !json => {
-            let _ = e.print();
+        _ if json => {
+            report(&clap_error(&text), true);
+            2
+        }
+        _ if raw => {
+            let safe = crate::output::escape_except(&text, &['\n']);
+            let _ = std::io::stderr().lock().write_all(safe.as_bytes());
             2
         }
         _ => {
-            let text = e.render().to_string();
-            let message = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ")
-                .to_string();
-            let err = Error::usage(message).with_hint("see `proj --help`");
-            report(&err, true);
+            let _ = e.print();
             2
         }
     }
 }
 
+/// clap's rendered error as one of ours: its whole message on one line (the missing or
+/// invalid arguments included), its tips and usage line as the hint.
+fn clap_error(text: &str) -> Error {
+    let text = text.trim_start_matches("error: ");
+    let mut message: Vec<String> = Vec::new();
+    let mut hints: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            hints.push(tip.to_string());
+        } else if let Some(usage) = line.strip_prefix("Usage: ") {
+            hints.push(format!("usage: {usage}"));
+        } else if line.starts_with("For more information") {
+            continue;
+        } else {
+            message.push(line.to_string());
+        }
+    }
+    let message = match message.split_first() {
+        None => "invalid arguments".to_string(),
+        Some((first, [])) => first.clone(),
+        Some((first, rest)) => format!("{first} {}", rest.join(", ")),
+    };
+    hints.push("see `proj --help`".into());
+    Error::usage(message).with_hint(hints.join("; "))
+}
+
 /// Prints an error to stderr: `error:`/`caused by:`/`hint:` lines, or one JSON object.
 pub fn report(e: &Error, json: bool) {
+    if e.is_silent() {
+        return;
+    }
     // One write: stderr is unbuffered, and a message in pieces can interleave with others.
     let text = if json {
         let value = serde_json::json!({
@@ -428,12 +482,15 @@ pub fn report(e: &Error, json: bool) {
         } else {
             ("", "", "")
         };
-        let mut text = format!("{red}error:{reset} {}\n", e.message);
+        // Messages and hints echo what the user typed and what the file holds: a control
+        // character in either is escaped, never sent to the terminal.
+        let esc = crate::output::escape;
+        let mut text = format!("{red}error:{reset} {}\n", esc(&e.message));
         for cause in &e.causes {
-            text.push_str(&format!("caused by: {cause}\n"));
+            text.push_str(&format!("caused by: {}\n", esc(cause)));
         }
         if let Some(hint) = &e.hint {
-            text.push_str(&format!("{yellow}hint:{reset} {hint}\n"));
+            text.push_str(&format!("{yellow}hint:{reset} {}\n", esc(hint)));
         }
         text
     };
@@ -447,6 +504,23 @@ pub(crate) fn parse_word<T: std::str::FromStr<Err = Error>>(s: &str) -> Result<T
         Some(hint) => format!("{} ({hint})", e.message),
         None => e.message,
     })
+}
+
+/// A clap value parser for free text shown to people (display names, descriptions, member
+/// names): refuses control characters with exit 2, naming the flag.
+pub(crate) fn parse_text(s: &str) -> Result<String, String> {
+    match crate::model::text_problem(s) {
+        None => Ok(s.to_string()),
+        Some(problem) => Err(format!(
+            "{problem}; use printable text: no escape sequences, tabs or line breaks"
+        )),
+    }
+}
+
+/// A clap value parser for an email argument: lowercased, the one spelling stored and
+/// compared. Whether it is an email at all is checked where it is used.
+pub(crate) fn parse_email(s: &str) -> Result<String, String> {
+    Ok(crate::model::normalize_email(s))
 }
 
 /// The clap command tree, for completions, man pages and tests.

@@ -58,7 +58,7 @@ pub struct AddArgs {
     /// Slug of the new organization (lowercase letters, digits and '-')
     pub name: String,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
 }
 
@@ -74,7 +74,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
 }
 

@@ -68,10 +68,10 @@ pub struct AddArgs {
     #[arg(long)]
     pub no_env: bool,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
     /// What the project is for
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
 }
 
@@ -87,10 +87,10 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
     /// New description
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
 }
 

@@ -53,7 +53,7 @@ pub struct AddArgs {
     #[command(flatten)]
     pub env: EnvOpt,
     /// What it is for; for a credential, where its secret lives (never the secret itself)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
 }
 
@@ -94,7 +94,7 @@ pub struct RenameArgs {
     #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = type_parser())]
     pub kind: Option<ResourceType>,
     /// New description (empty to clear it)
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
 }
 

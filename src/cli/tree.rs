@@ -53,11 +53,8 @@ pub fn run(app: &mut App, args: TreeArgs) -> Result<()> {
         Format::Json => app.out.json(&orgs),
         Format::Plain => app.out.text(&plain(&orgs)),
         Format::Table => {
-            let charset = if app.out.tty {
-                Charset::Unicode
-            } else {
-                Charset::Ascii
-            };
+            // Box-drawing characters on a terminal and off it, as tables are drawn.
+            let charset = Charset::Unicode;
             let roots: Vec<Node> = orgs.iter().map(Node::from).collect();
             if roots.is_empty() {
                 app.out

@@ -1,6 +1,6 @@
 use super::{Db, now};
 use crate::error::{Error, Result};
-use crate::model::{OrgRole, ProjectRole};
+use crate::model::{OrgRole, ProjectRole, normalize_email};
 use rusqlite::{OptionalExtension, Row};
 use serde::Serialize;
 
@@ -79,6 +79,8 @@ fn grant_from_row(r: &Row) -> rusqlite::Result<GrantRow> {
     })
 }
 
+// Emails are stored lowercased (migration 3 brought older files there) and every lookup
+// lowercases what it is given, so `Bo@Acme.dev` finds `bo@acme.dev` through the same index.
 impl Db<'_> {
     pub fn members(&self, org_id: i64) -> Result<Vec<MemberRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -101,7 +103,7 @@ impl Db<'_> {
             "{MEMBER_SELECT} WHERE m.org_id = ?1 AND m.email = ?2"
         ))?;
         Ok(stmt
-            .query_row((org_id, email), member_from_row)
+            .query_row((org_id, normalize_email(email)), member_from_row)
             .optional()?)
     }
 
@@ -118,7 +120,7 @@ impl Db<'_> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{MEMBER_SELECT} WHERE m.email = ?1 ORDER BY o.slug"
         ))?;
-        let rows = stmt.query_map([email], member_from_row)?;
+        let rows = stmt.query_map([normalize_email(email)], member_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -137,16 +139,17 @@ impl Db<'_> {
         role: OrgRole,
     ) -> Result<MemberRow> {
         let created_at = now();
+        let email = normalize_email(email);
         self.conn
             .prepare_cached(
                 "INSERT INTO members (org_id, email, name, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute((org.id, email, name, role.as_str(), &created_at))?;
+            .execute((org.id, &email, name, role.as_str(), &created_at))?;
         Ok(MemberRow {
             id: self.conn.last_insert_rowid(),
             org_id: org.id,
             org: org.slug.clone(),
-            email: email.to_string(),
+            email,
             name: name.map(str::to_string),
             role,
             created_at,
@@ -163,7 +166,7 @@ impl Db<'_> {
     pub fn member_set_email(&self, id: i64, email: &str) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE members SET email = ?2 WHERE id = ?1")?
-            .execute((id, email))?;
+            .execute((id, normalize_email(email)))?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ pub const APPLICATION_ID: i32 = 0x5052_4F4A;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_members_by_email.sql"),
+    include_str!("migrations/0003_emails_lowercase.sql"),
 ];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;
@@ -75,6 +76,7 @@ fn not_ours(path: &std::path::Path) -> Error {
 /// Brings the schema to `LATEST`. The version is read again inside the write lock, so
 /// processes that start at once on a new file migrate it exactly once.
 pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
+    register_functions(conn)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let from = match identify(&tx, path)? {
         Identity::Empty => 0,
@@ -93,6 +95,7 @@ pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
         }
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        precondition(&tx, i + 1, path)?;
         tx.execute_batch(sql)
             .map_err(|e| Error::from(e).caused_by(format!("while applying migration {}", i + 1)))?;
     }
@@ -103,4 +106,58 @@ pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The Rust functions migrations call, for what SQL alone would do differently.
+fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "proj_lower_email",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let email: Option<String> = ctx.get(0)?;
+            Ok(email.map(|e| crate::model::normalize_email(&e)))
+        },
+    )?;
+    Ok(())
+}
+
+/// What must hold before migration `number` runs; a refusal rolls the whole upgrade back, so
+/// the file stays as it was.
+fn precondition(tx: &Connection, number: usize, path: &std::path::Path) -> Result<()> {
+    if number == 3 {
+        return emails_differing_only_in_case(tx, path);
+    }
+    Ok(())
+}
+
+/// Migration 3 lowercases emails. Two members of one organization whose emails differ only in
+/// case would become one address: which of them is the person (role, name, grants) is not
+/// for an upgrade to guess, so it refuses and names them.
+fn emails_differing_only_in_case(tx: &Connection, path: &std::path::Path) -> Result<()> {
+    let mut stmt = tx.prepare(
+        "SELECT o.slug, group_concat('`' || m.email || '`', ', ') FROM members m JOIN orgs o ON o.id = m.org_id
+         GROUP BY m.org_id, proj_lower_email(m.email) HAVING count(*) > 1
+         ORDER BY o.slug, min(m.email)",
+    )?;
+    let clashes: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some((org, emails)) = clashes.first() else {
+        return Ok(());
+    };
+    let mut err = Error::internal(format!(
+        "cannot upgrade {}: in organization `{org}`, members {emails} differ only in case",
+        path.display()
+    ));
+    for (org, emails) in &clashes[1..] {
+        err = err.caused_by(format!("also in organization `{org}`: {emails}"));
+    }
+    Err(err.with_hint(format!(
+        "emails now compare without case, and which one is the person is yours to decide: \
+         remove one with the older proj that wrote this file (`proj member remove EMAIL --org \
+         {org}`, granting what it held to the other first), then run this proj again; the file \
+         was left untouched"
+    )))
 }

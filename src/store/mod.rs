@@ -572,7 +572,7 @@ impl Db<'_> {
     pub fn set_identity(&self, email: Option<&str>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE selection SET identity = ?1 WHERE id = 1")?
-            .execute([email])?;
+            .execute([email.map(crate::model::normalize_email)])?;
         Ok(())
     }
 }

@@ -115,7 +115,14 @@ impl Db<'_> {
                 "INSERT INTO members (org_id, email, name, role, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute((org.id, m.slug, m.display_name, role, m.created_at))?;
+            // A snapshot from before emails were lowercased (schema 3) may spell it otherwise.
+            .execute((
+                org.id,
+                crate::model::normalize_email(m.slug),
+                m.display_name,
+                role,
+                m.created_at,
+            ))?;
         Ok(())
     }
 

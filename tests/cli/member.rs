@@ -677,7 +677,9 @@ fn member_list_json_and_plain_are_pinned() {
     let plain = t.ok(&["member", "list", "-o", "plain"]);
     assert_eq!(
         plain,
-        "ana@acme.dev\tAna\towner\nbo@acme.dev\t-\tmember\nvi@acme.dev\t-\tviewer\n"
+        "ana@acme.dev\tAna\towner\t-\n\
+         bo@acme.dev\t-\tmember\tshop:developer,shop/production:viewer\n\
+         vi@acme.dev\t-\tviewer\tother:viewer,shop:viewer\n"
     );
     assert_eq!(t.ok(&["member", "add", "cy@acme.dev", "-q"]), "");
     let g: Grant = t.json_as(&[

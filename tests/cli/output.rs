@@ -253,7 +253,16 @@ fn a_reader_that_closes_early_is_not_an_error() {
 #[test]
 fn plain_records_stay_one_line_whatever_the_free_text() {
     let t = TestEnv::with_shop();
-    t.ok(&["env", "add", "qa", "--display-name", "QA\tline\none"]);
+    // Input refuses tabs and line breaks (exit 2); a row stored before that, or by another
+    // program, may still hold them.
+    t.fails(&["env", "add", "qa", "--display-name", "QA\tline\none"], 2);
+    t.ok(&["env", "add", "qa"]);
+    crate::helpers::open(&t.db)
+        .execute(
+            "UPDATE environments SET display_name = ?1 WHERE slug = 'qa'",
+            ["QA\tline\none"],
+        )
+        .unwrap();
     let plain = t.ok(&["env", "list", "-o", "plain"]);
     assert_eq!(
         plain,

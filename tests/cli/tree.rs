@@ -74,18 +74,18 @@ fn example() -> TestEnv {
 }
 
 #[test]
-fn draws_the_contract_example_in_ascii_off_a_terminal() {
+fn draws_the_contract_example_with_box_characters_off_a_terminal_too() {
     let t = example();
     let out = t.ok(&["tree", "--org", "acme"]);
     assert_eq!(
         out,
         "\
 acme
-`-- shop
-    |-- staging      (staging)
-    |   `-- api      app
-    `-- production   (production, protected)
-        `-- api      app
+└── shop
+    ├── staging      (staging)
+    │   └── api      app
+    └── production   (production, protected)
+        └── api      app
 "
     );
 }
@@ -145,10 +145,10 @@ fn a_named_project_narrows_the_tree_and_all_widens_it() {
     );
     assert!(org.contains("(no environments)"), "{org}");
     let one = t.ok(&["tree", "-p", "acme/blog"]);
-    assert_eq!(one, "acme\n`-- blog   (no environments)\n");
+    assert_eq!(one, "acme\n└── blog   (no environments)\n");
     let all = t.ok(&["tree", "--all"]);
     assert!(
-        all.starts_with("acme\n") && all.contains("\n\nbeta\n`-- site\n"),
+        all.starts_with("acme\n") && all.contains("\n\nbeta\n└── site\n"),
         "{all}"
     );
     let err = t.fails(&["tree"], 2);
@@ -166,7 +166,7 @@ fn a_linked_directory_narrows_it_too() {
     let r = t.run_in(&dir, &["tree"]);
     assert_eq!(
         r.stdout,
-        "acme\n`-- blog\n    `-- production   (production, protected)\n"
+        "acme\n└── blog\n    └── production   (production, protected)\n"
     );
 }
 
