@@ -272,11 +272,11 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
     let selection_changed = saved.org.as_deref() != Some(org.slug.as_str())
         || saved.project.as_ref() != Some(&(org.slug.clone(), project.slug.clone()));
     if selection_changed {
-        db.select(Some(org.id), Some(project.id))?;
+        db.selection_save(Some(org.id), Some(project.id))?;
     }
     let identity_changed = saved.identity.as_deref() != Some(plan.email.as_str());
     if identity_changed {
-        db.set_identity(Some(&plan.email))?;
+        db.identity_save(Some(&plan.email))?;
     }
     Ok(Written {
         org,

@@ -281,7 +281,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         let m = db.member_insert(&org, &args.email, name, role)?;
         let saved_identity = first && actor.email.is_none();
         if saved_identity {
-            db.set_identity(Some(&m.email))?;
+            db.identity_save(Some(&m.email))?;
             // The first member of a file without an identity is the person at the keyboard.
             tx.author(&m.email);
         }
@@ -394,7 +394,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
                     if db.selection()?.identity.as_deref() == Some(before.email.as_str())
                         && db.memberships(&before.email)?.is_empty()
                     {
-                        db.set_identity(Some(e))?;
+                        db.identity_save(Some(e))?;
                     }
                 }
                 db.member_update(&after)

@@ -538,6 +538,7 @@ pub struct Selection {
 }
 
 impl Db<'_> {
+    /// The saved organization, project and identity.
     pub fn selection(&self) -> Result<Selection> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.slug, po.slug, p.slug, s.identity FROM selection s
@@ -562,14 +563,15 @@ impl Db<'_> {
     }
 
     /// Saves the current organization (and project, or none).
-    pub fn select(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
+    pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE selection SET org_id = ?1, project_id = ?2 WHERE id = 1")?
             .execute((org_id, project_id))?;
         Ok(())
     }
 
-    pub fn set_identity(&self, email: Option<&str>) -> Result<()> {
+    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none).
+    pub fn identity_save(&self, email: Option<&str>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE selection SET identity = ?1 WHERE id = 1")?
             .execute([email])?;
