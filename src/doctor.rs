@@ -302,7 +302,7 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
         }
         out.push(OrgFacts {
             slug: org.slug.clone(),
-            has_members: db.has_members(org.id)?,
+            has_members: db.has_members(Some(org.id))?,
             projects,
         });
     }

@@ -262,7 +262,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
     let (shown, first, saved_identity, locked_out) = app.mutate(|tx| {
         let (db, actor) = (tx.db, tx.actor);
         let org = tx.ctx.require_org(db, actor)?;
-        let first = !db.has_members(org.id)?;
+        let first = !db.has_members(Some(org.id))?;
         // An organization without members gets its owner first, whatever was asked.
         let role = if first { OrgRole::Owner } else { asked };
         let change = MemberChange {
