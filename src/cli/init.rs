@@ -9,6 +9,7 @@ use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole};
+use crate::scope::slash;
 use crate::snapshot;
 use crate::store::{Db, MemberRow, OrgRow, ProjectRow};
 use crate::tx::{self, Event, Subject, Tx};
@@ -309,23 +310,20 @@ fn next_commands(kinds: &[EnvKind], email: &str) -> Vec<String> {
 
 /// `created organization acme, project acme/shop with production; you are ana@acme.dev (owner)`
 fn summary_line(v: &InitView) -> String {
+    let path = slash(&[&v.org, &v.project]);
     let mut parts = Vec::new();
     if v.created.org {
         parts.push(format!("organization {}", v.org));
     }
     if v.created.project {
         parts.push(format!(
-            "project {}/{} with {}",
-            v.org,
-            v.project,
+            "project {path} with {}",
             wizard::list_or_none(&v.created.environments)
         ));
     } else if !v.created.environments.is_empty() {
         parts.push(format!(
-            "environment(s) {} in {}/{}",
+            "environment(s) {} in {path}",
             v.created.environments.join(", "),
-            v.org,
-            v.project
         ));
     }
     if v.created.member && !v.created.org {
@@ -337,14 +335,12 @@ fn summary_line(v: &InitView) -> String {
     };
     if parts.is_empty() {
         format!(
-            "{}: {}/{} already has {}; {}; {you}\n",
+            "{}: {path} already has {}; {}; {you}\n",
             if v.changed {
                 "nothing created"
             } else {
                 "nothing changed"
             },
-            v.org,
-            v.project,
             wizard::list_or_none(&v.environments),
             if v.switched.selection {
                 "now using it"
