@@ -302,7 +302,7 @@ pub enum Standing {
 }
 
 pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
-    if !db.has_members(org.id)? {
+    if !db.has_members(Some(org.id))? {
         return Ok(Standing::NoMembers);
     }
     let member = match &actor.email {
@@ -319,7 +319,7 @@ pub fn check_identity(db: &Db, actor: &Actor) -> Result<()> {
     let Some(email) = actor.email.as_deref().filter(|_| actor.explicit) else {
         return Ok(());
     };
-    if db.any_members()? && db.memberships(email)?.is_empty() {
+    if db.has_members(None)? && db.memberships(email)?.is_empty() {
         return Err(
             Error::not_found(format!("no member `{email}` in this file"))
                 .with_hint("check the spelling of --as / PROJ_AS, or see `proj member list`"),
@@ -600,7 +600,7 @@ pub fn can_see_event(
         return Ok(true);
     };
     let Some(org) = db.org_by_id(org_id)? else {
-        return Ok(!db.any_members()?);
+        return Ok(!db.has_members(None)?);
     };
     let Some(project_id) = project_id else {
         return can_see(db, actor, &Target::org(&org));

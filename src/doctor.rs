@@ -8,6 +8,7 @@ use crate::access::{self, Actor, Target};
 use crate::context::visible_projects;
 use crate::error::Result;
 use crate::model::{EnvKind, ProjectRole};
+use crate::scope::slash;
 use crate::store::Db;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,7 +115,7 @@ pub fn advise(orgs: &[OrgFacts]) -> Vec<Advice> {
     let mut out = Vec::new();
     for org in orgs {
         for p in &org.projects {
-            let target = format!("{}/{}", org.slug, p.slug);
+            let target = slash(&[&org.slug, &p.slug]);
             out.extend(diverging_access(&target, p));
             out.extend(too_many_environments(&target, p));
             out.extend(no_production(&target, p));
@@ -302,7 +303,7 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
         }
         out.push(OrgFacts {
             slug: org.slug.clone(),
-            has_members: db.has_members(org.id)?,
+            has_members: db.has_members(Some(org.id))?,
             projects,
         });
     }

@@ -116,7 +116,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
         // The caller sees only what they may see; the member is judged by `decide`.
         let scope = Scope::absolute(db, actor, &path)?;
         let org = scope.org();
-        if db.has_members(org.id)? && db.member(org.id, &args.email)?.is_none() {
+        if db.has_members(Some(org.id))? && db.member(org.id, &args.email)?.is_none() {
             return Err(Error::not_found(format!(
                 "no member `{}` in organization `{}`",
                 args.email, org.slug

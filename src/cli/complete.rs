@@ -18,6 +18,7 @@ use crate::access::{self, Action, Actor};
 use crate::context::{Context, Inputs, visible_projects};
 use crate::error::Result;
 use crate::model::{EnvKind, OrgRole, ProjectRole};
+use crate::scope::slash;
 use crate::store::{Db, Store};
 use clap::builder::StyledStr;
 use clap::{ArgMatches, CommandFactory, ValueEnum};
@@ -385,7 +386,7 @@ fn projects(db: &Db, actor: &Actor, line: &Line, current: &str) -> Result<Vec<Ca
             if here && !current.contains('/') {
                 out.push((p.slug.clone(), help));
             } else if ctx.org.is_none() || current.contains('/') {
-                out.push((format!("{}/{}", org.slug, p.slug), help));
+                out.push((slash(&[&org.slug, &p.slug]), help));
             }
         }
     }
@@ -418,9 +419,9 @@ fn envs(
                 }
                 let form = match slashes {
                     0 if project_here => e.slug.clone(),
-                    0 if ctx.project.is_none() => format!("{}/{}/{}", org.slug, p.slug, e.slug),
-                    1 if org_here => format!("{}/{}", p.slug, e.slug),
-                    1 | 2 => format!("{}/{}/{}", org.slug, p.slug, e.slug),
+                    0 if ctx.project.is_none() => slash(&[&org.slug, &p.slug, &e.slug]),
+                    1 if org_here => slash(&[&p.slug, &e.slug]),
+                    1 | 2 => slash(&[&org.slug, &p.slug, &e.slug]),
                     _ => continue,
                 };
                 out.push((form, Some(help)));
@@ -492,9 +493,9 @@ fn targets(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     let mut out = orgs(db, actor)?;
     for org in db.orgs()? {
         for p in visible_projects(db, actor, &org)? {
-            out.push((format!("{}/{}", org.slug, p.slug), None));
+            out.push((slash(&[&org.slug, &p.slug]), None));
             for e in db.envs(p.id, true)? {
-                out.push((format!("{}/{}/{}", org.slug, p.slug, e.slug), None));
+                out.push((slash(&[&org.slug, &p.slug, &e.slug]), None));
             }
         }
     }

@@ -5,12 +5,14 @@
 //! wizard leaves the file exactly as it was. Every write init makes is in [`write_plan`].
 
 use super::App;
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{self, Action, Actor, MemberChange, Target};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole};
+use crate::scope::slash;
 use crate::snapshot;
-use crate::store::Db;
-use crate::store::{MemberRow, OrgRow, ProjectRow};
+use crate::store::{Db, MemberRow, OrgRow, ProjectRow};
+use crate::tx::{self, Event, Subject, Tx};
 use crate::wizard::{self, Known, Plan, Prompter};
 use clap::Args;
 use serde::Serialize;
@@ -126,7 +128,9 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         explicit: true,
         os_user: Actor::os_user(),
     };
-    let done = write_plan(db, &actor, plan)?;
+    // The plan names the organization and project itself: there is no context to resolve.
+    let ctx = Context::default();
+    let done = write_plan(&Tx::new(db, &actor, &ctx), plan)?;
 
     let envs = db.envs(done.project.id, false)?;
     let kinds: Vec<EnvKind> = envs.iter().map(|e| e.kind).collect();
@@ -172,25 +176,23 @@ struct Written {
     previous_identity: Option<String>,
 }
 
-/// Every write `proj init` makes, in one place: creates what is missing (each creation checked
-/// and audited as its command would), keeps what exists, and saves the selection and the
-/// identity. `actor` (the new identity) is the actor of every event.
-fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
-    let who = actor.name();
+/// Every write `proj init` makes, in one place: creates what is missing through `tx` (each
+/// creation checked and audited as its command does), keeps what exists, and saves the
+/// selection and the identity. The transaction's actor (the new identity) is the actor of
+/// every event.
+fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
+    let db = tx.db;
     let mut created = Created::default();
 
     let org = match db.org(&plan.org)? {
         Some(org) => org,
         None => {
             let org = db.org_insert(&plan.org, plan.org_display_name.as_deref())?;
-            db.record(
-                who,
-                "org.add",
-                Some(org.id),
-                None,
-                &org.slug,
-                None,
-                Some(&snapshot::row(&org)),
+            tx.created(
+                Event::OrgAdd,
+                &Target::org(&org),
+                Subject::Scope,
+                &snapshot::row(&org),
             )?;
             created.org = true;
             org
@@ -198,18 +200,23 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
     };
 
     // The first member of an organization is its owner; an existing member keeps their role.
+    // `apply` made sure a missing member means an organization without members, where
+    // anyone may add one.
     let member = match db.member(org.id, &plan.email)? {
         Some(m) => m,
         None => {
+            let change = MemberChange {
+                email: &plan.email,
+                from: None,
+                to: Some(OrgRole::Owner),
+            };
+            tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
             let m = db.member_insert(&org, &plan.email, plan.name.as_deref(), OrgRole::Owner)?;
-            db.record(
-                who,
-                "member.add",
-                Some(org.id),
-                None,
-                &format!("{} in {}", m.email, org.slug),
-                None,
-                Some(&snapshot::row(&m)),
+            tx.created(
+                Event::MemberAdd,
+                &Target::org(&org),
+                Subject::Member(&m.email),
+                &snapshot::row(&m),
             )?;
             created.member = true;
             m
@@ -218,11 +225,11 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
 
     let project = match db.project(org.id, &plan.project)? {
         Some(p) => {
-            access::require(db, actor, Action::Read, &Target::project(&org, &p))?;
+            tx.require(Action::Read, &Target::project(&org, &p))?;
             p
         }
         None => {
-            access::require(db, actor, Action::ProjectAdd, &Target::org(&org))?;
+            tx.require(Action::ProjectAdd, &Target::org(&org))?;
             created.project = true;
             db.project_insert(
                 &org,
@@ -238,32 +245,26 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
             continue;
         }
         if !created.project {
-            access::require(db, actor, Action::EnvAdd, &Target::project(&org, &project))?;
+            tx.require(Action::EnvAdd, &Target::project(&org, &project))?;
         }
-        let env = crate::tx::env_insert_inferred(db, &project, slug)?;
+        let env = tx::env_insert_inferred(db, &project, slug)?;
         // A new project's environments are part of its own event, as with `proj project add`.
         if !created.project {
-            db.record(
-                who,
-                "env.add",
-                Some(org.id),
-                Some(project.id),
-                &format!("{}/{}/{}", org.slug, project.slug, env.slug),
-                None,
-                Some(&snapshot::row(&env)),
+            tx.created(
+                Event::EnvAdd,
+                &Target::env(&org, &project, &env),
+                Subject::Scope,
+                &snapshot::row(&env),
             )?;
         }
         created.environments.push(env.slug);
     }
     if created.project {
-        db.record(
-            who,
-            "project.add",
-            Some(org.id),
-            Some(project.id),
-            &format!("{}/{}", org.slug, project.slug),
-            None,
-            Some(&snapshot::project(db, &project)?),
+        tx.created(
+            Event::ProjectAdd,
+            &Target::project(&org, &project),
+            Subject::Scope,
+            &snapshot::project(db, &project)?,
         )?;
     }
 
@@ -272,11 +273,11 @@ fn write_plan(db: &Db, actor: &Actor, plan: &Plan) -> Result<Written> {
     let selection_changed = saved.org.as_deref() != Some(org.slug.as_str())
         || saved.project.as_ref() != Some(&(org.slug.clone(), project.slug.clone()));
     if selection_changed {
-        db.select(Some(org.id), Some(project.id))?;
+        db.selection_save(Some(org.id), Some(project.id))?;
     }
     let identity_changed = saved.identity.as_deref() != Some(plan.email.as_str());
     if identity_changed {
-        db.set_identity(Some(&plan.email))?;
+        db.identity_save(Some(&plan.email))?;
     }
     Ok(Written {
         org,
@@ -309,23 +310,20 @@ fn next_commands(kinds: &[EnvKind], email: &str) -> Vec<String> {
 
 /// `created organization acme, project acme/shop with production; you are ana@acme.dev (owner)`
 fn summary_line(v: &InitView) -> String {
+    let path = slash(&[&v.org, &v.project]);
     let mut parts = Vec::new();
     if v.created.org {
         parts.push(format!("organization {}", v.org));
     }
     if v.created.project {
         parts.push(format!(
-            "project {}/{} with {}",
-            v.org,
-            v.project,
+            "project {path} with {}",
             wizard::list_or_none(&v.created.environments)
         ));
     } else if !v.created.environments.is_empty() {
         parts.push(format!(
-            "environment(s) {} in {}/{}",
+            "environment(s) {} in {path}",
             v.created.environments.join(", "),
-            v.org,
-            v.project
         ));
     }
     if v.created.member && !v.created.org {
@@ -337,14 +335,12 @@ fn summary_line(v: &InitView) -> String {
     };
     if parts.is_empty() {
         format!(
-            "{}: {}/{} already has {}; {}; {you}\n",
+            "{}: {path} already has {}; {}; {you}\n",
             if v.changed {
                 "nothing created"
             } else {
                 "nothing changed"
             },
-            v.org,
-            v.project,
             wizard::list_or_none(&v.environments),
             if v.switched.selection {
                 "now using it"

@@ -293,7 +293,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
     let (shown, first, saved_identity, locked_out) = app.mutate(|tx| {
         let (db, actor) = (tx.db, tx.actor);
         let org = tx.ctx.require_org(db, actor)?;
-        let first = !db.has_members(org.id)?;
+        let first = !db.has_members(Some(org.id))?;
         // An organization without members gets its owner first, whatever was asked.
         let role = if first { OrgRole::Owner } else { asked };
         let change = MemberChange {
@@ -312,7 +312,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         let m = db.member_insert(&org, &args.email, name, role)?;
         let saved_identity = first && actor.email.is_none();
         if saved_identity {
-            db.set_identity(Some(&m.email))?;
+            db.identity_save(Some(&m.email))?;
             // The first member of a file without an identity is the person at the keyboard.
             tx.author(&m.email);
         }
@@ -425,7 +425,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
                     if db.selection()?.identity.as_deref() == Some(before.email.as_str())
                         && db.memberships(&before.email)?.is_empty()
                     {
-                        db.set_identity(Some(e))?;
+                        db.identity_save(Some(e))?;
                     }
                 }
                 db.member_update(&after)

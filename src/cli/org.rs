@@ -224,7 +224,7 @@ fn use_org(app: &mut App, slug: String) -> Result<()> {
             .filter(|(o, _)| *o == org.slug)
             .and_then(|(_, p)| db.project(org.id, &p).ok().flatten())
             .map(|p| p.id);
-        db.select(Some(org.id), keep)?;
+        db.selection_save(Some(org.id), keep)?;
         view(db, actor, &org)
     })?;
     app.out

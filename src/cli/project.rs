@@ -266,7 +266,7 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
 fn use_project(app: &mut App, arg: String) -> Result<()> {
     let chosen = app.write(|db, actor, ctx| {
         let p = ProjectScope::resolve(db, actor, ctx, Some(&arg))?;
-        db.select(Some(p.org.id), Some(p.project.id))?;
+        db.selection_save(Some(p.org.id), Some(p.project.id))?;
         view(db, &p.project)
     })?;
     app.out.status(&format!(

@@ -52,7 +52,8 @@ fn from_row(r: &Row) -> rusqlite::Result<EventRow> {
 
 impl Db<'_> {
     /// Appends an audit event; call it inside the transaction that makes the change.
-    /// Commands write events through `Tx` (src/tx.rs), which fills this in from the target.
+    /// Only `Tx` (src/tx.rs) calls it: it fills the event in from the target and checks
+    /// that the event's action was required first.
     pub fn event_insert(&self, e: &NewEvent) -> Result<i64> {
         self.conn
             .prepare_cached(
@@ -70,30 +71,6 @@ impl Db<'_> {
                 e.after.map(Value::to_string),
             ))?;
         Ok(self.conn.last_insert_rowid())
-    }
-
-    /// [`Db::event_insert`] with positional arguments, kept for `proj init` until it writes
-    /// through `Tx` like every other command; do not use it in new code.
-    #[allow(clippy::too_many_arguments)]
-    pub fn record(
-        &self,
-        actor: &str,
-        action: &str,
-        org_id: Option<i64>,
-        project_id: Option<i64>,
-        target: &str,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<i64> {
-        self.event_insert(&NewEvent {
-            actor,
-            action,
-            org_id,
-            project_id,
-            target,
-            before,
-            after,
-        })
     }
 
     /// The newest events first, optionally only those of one organization or project.

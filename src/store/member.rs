@@ -90,12 +90,19 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Whether the organization has any members at all (none: a single-owner file).
-    pub fn has_members(&self, org_id: i64) -> Result<bool> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM members WHERE org_id = ?1)")?
-            .query_row([org_id], |r| r.get(0))?)
+    /// Whether an organization (`Some`), or any organization in the file (`None`), has
+    /// members at all. An organization without members behaves as a single owner.
+    pub fn has_members(&self, org_id: Option<i64>) -> Result<bool> {
+        Ok(match org_id {
+            Some(id) => self
+                .conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM members WHERE org_id = ?1)")?
+                .query_row([id], |r| r.get(0))?,
+            None => self
+                .conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM members)")?
+                .query_row([], |r| r.get(0))?,
+        })
     }
 
     pub fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>> {
@@ -105,14 +112,6 @@ impl Db<'_> {
         Ok(stmt
             .query_row((org_id, normalize_email(email)), member_from_row)
             .optional()?)
-    }
-
-    /// Whether any organization in the file has members.
-    pub fn any_members(&self) -> Result<bool> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM members)")?
-            .query_row([], |r| r.get(0))?)
     }
 
     /// Every membership of one email, by organization.

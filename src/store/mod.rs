@@ -1,4 +1,77 @@
 //! Everything that talks to SQLite. Nothing outside this module touches rusqlite.
+//!
+//! This is the one list of the store API: what handlers, `scope`, `tx`, `access` and
+//! `snapshot` may call. A second backend (team mode, STYLE.md "Two backends") implements
+//! exactly this, with the same meaning, and nothing above the store learns which one runs.
+//! Ids are bare `i64` row ids for now (typed ids would touch every call site while other
+//! work is in flight; see the README's architecture section).
+//!
+//! Conventions: `thing(parent, slug)` finds one by name (indexed), `things(parent)` lists,
+//! `thing_by_id(id)` finds one by id (for ids kept in events and snapshots), and
+//! `thing_insert` / `thing_update` / `thing_delete` write. Reads return `Option` or `Vec`;
+//! "not found" errors with hints are built above the store (`scope`, `error`). No method
+//! decides access or writes the audit log by itself: `Tx` (src/tx.rs) does both.
+//!
+//! **Opening and transactions** ([`Store`])
+//! - `Store::open(path)`: create (0700 dir, 0600 file), identify, configure, migrate.
+//! - `Store::open_for_reading(path)`: for commands that only read; never creates a file.
+//! - `Store::open_read_only(path)`, `Store::open_untouched(path)`: read-only, the latter
+//!   leaving the directory exactly as it was (completion).
+//! - `Store::empty_stand_in(path)`: an empty database answering for a file not created yet.
+//! - `write(f)`: `f` in one `BEGIN IMMEDIATE` transaction; `read(f)`: one read transaction;
+//!   `rehearse(f)`: run `f` and roll back.
+//! - `path()`, `is_read_only()`, `is_stand_in()`.
+//!
+//! **Backend care** (`health.rs`, `backup.rs`, `migrate.rs`, `busy.rs`, `error.rs`)
+//! - `health()`: typed [`Check`]s of an open store; `Store::examine(path)`: the same for a
+//!   file that would not open, without changing it.
+//! - `backup(dest, replace)`: a consistent copy, checked before it is put in place.
+//! - `migrate::identify`, `migrate::migrate`: the numbered `.sql` files under
+//!   `migrations/`, applied under the write lock.
+//! - Busy waiting (`busy.rs`), and backend errors in the user's terms (`error.rs`): a lock
+//!   held past the timeout is [`Kind::Busy`](crate::error::Kind) (exit 6), a full disk or a
+//!   corrupt file is internal (exit 1). Only the store sees the backend's error type.
+//! - `generate::Spec` / `Store::generate`: bulk fixture databases for benches and tests.
+//!
+//! **Organizations** ([`OrgRow`]) — `orgs()`, `org(slug)`, `org_by_id(id)`,
+//! `org_insert(slug, display_name)`, `org_update(&row)`, `org_delete(id)` (cascades).
+//!
+//! **Projects** ([`ProjectRow`]) — `projects(org_id)`, `project(org_id, slug)`,
+//! `project_by_id(id)`, `projects_named(slug)` (the same slug in every organization),
+//! `project_insert(&org, slug, display_name, description)`, `project_update(&row)`,
+//! `project_delete(id)`.
+//!
+//! **Environments** ([`EnvRow`], [`NewEnv`]) — `envs(project_id, include_archived)` (in
+//! release-flow order), `env_slugs_by_project(org_id)` (one query for a whole list),
+//! `env(project_id, slug)`, `env_by_id(id)`, `env_insert(&project, &NewEnv)`,
+//! `env_update(&row)`, `env_delete(id)`.
+//!
+//! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
+//! `resource_count(env_id)`, `resource_insert(&env, slug, kind, description)`,
+//! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
+//!
+//! **Members** ([`MemberRow`]) — `members(org_id)`, `member(org_id, email)`,
+//! `memberships(email)` (every organization of one email), `has_members(Some(org_id))` /
+//! `has_members(None)` (any organization: a file without members has a single owner),
+//! `owner_count(org_id)`, `member_insert(&org, email, name, role)`, `member_update(&row)`
+//! (name, role), `member_set_email(id, email)`, `member_delete(id)`.
+//!
+//! **Grants** ([`GrantRow`]) — `member_grants(member_id)`, `member_grants_in(member_id,
+//! project_id)`, `project_grants(project_id)`, `grant_set(&member, &project, env, role)`
+//! (replaces an earlier one), `grant_delete(member_id, project_id, env_id)`.
+//!
+//! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, limit)` (newest
+//! first), `event(id)`, `event_insert(&NewEvent)` (only `Tx` calls it).
+//!
+//! **Selection** ([`Selection`]) — `selection()` (saved organization, project, identity),
+//! `selection_save(org_id, project_id)`, `identity_save(email)`.
+//!
+//! **Restore** ([`SavedFields`], [`SavedEnvFields`]) — inserts that bring removed rows back
+//! with their old ids where free: `org_restore`, `project_restore`, `env_restore`,
+//! `resource_restore`, `member_restore`, `grant_restore`.
+//!
+//! Shared by every backend and kept above it: rows → views (`view`), snapshots for the
+//! audit log (`snapshot`), access decisions (`access`), and [`now`] (`PROJ_NOW`).
 
 pub mod backup;
 mod busy;
@@ -298,13 +371,6 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
-
-    /// Integrity of the file, as `PRAGMA integrity_check` reports it (`ok` when healthy).
-    pub fn integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 }
 
 /// Appends every statement this process runs, with its parameters, to `log`: a debugging
@@ -538,6 +604,7 @@ pub struct Selection {
 }
 
 impl Db<'_> {
+    /// The saved organization, project and identity.
     pub fn selection(&self) -> Result<Selection> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.slug, po.slug, p.slug, s.identity FROM selection s
@@ -562,14 +629,15 @@ impl Db<'_> {
     }
 
     /// Saves the current organization (and project, or none).
-    pub fn select(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
+    pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE selection SET org_id = ?1, project_id = ?2 WHERE id = 1")?
             .execute((org_id, project_id))?;
         Ok(())
     }
 
-    pub fn set_identity(&self, email: Option<&str>) -> Result<()> {
+    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none).
+    pub fn identity_save(&self, email: Option<&str>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE selection SET identity = ?1 WHERE id = 1")?
             .execute([email.map(crate::model::normalize_email)])?;

@@ -4,6 +4,7 @@
 use super::prompt::Prompter;
 use crate::error::{Error, Result};
 use crate::model::{suggest_slug, validate_email, validate_slug};
+use crate::scope::slash;
 
 /// Answers given as flags, as typed; [`Known::check`] turns them into [`Answers`].
 #[derive(Debug, Clone, Default)]
@@ -37,7 +38,8 @@ impl Known {
         {
             if let Some(given) = self.org.as_ref().filter(|g| **g != org) {
                 return Err(Error::usage(format!(
-                    "the organization `{given}` and the project `{org}/{project}` disagree"
+                    "the organization `{given}` and the project `{}` disagree",
+                    slash(&[&org, &project])
                 ))
                 .with_hint("give the organization once, in --org or as ORG/PROJECT"));
             }

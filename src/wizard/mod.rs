@@ -4,7 +4,7 @@
 //! - [`prompt`]: the [`Prompter`] trait and its dialoguer implementation (with Ctrl-C);
 //! - [`answers`]: flag answers checked once ([`Known::check`] → [`Answers`]) and the questions
 //!   for one value;
-//! - [`plan`]: the conversation and the [`Plan`], reading the file through the store;
+//! - [`plan`](mod@plan): the conversation and the [`Plan`], reading the file through the store;
 //! - [`render`]: the preview tree and the equivalent command.
 
 pub mod answers;

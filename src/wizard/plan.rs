@@ -10,6 +10,7 @@ use super::render;
 use crate::access;
 use crate::error::{Kind, Result};
 use crate::model::{EnvKind, OrgRole};
+use crate::scope::slash;
 use crate::store::{Db, Store};
 
 /// Where the wizard reads what the file holds. A [`Store`] answers each read in its own short
@@ -330,7 +331,8 @@ fn ask_more_envs(
         .map(str::to_string)
         .collect();
     p.say(&format!(
-        "  `{org}/{project}` exists with {}",
+        "  `{}` exists with {}",
+        slash(&[org, project]),
         render::list_or_none(have)
     ));
     if missing.is_empty() {

@@ -2,6 +2,7 @@
 //! one command that does the same without questions.
 
 use super::plan::{Outline, Plan};
+use crate::scope::slash;
 use crate::tree::{self, Charset, Node};
 
 /// What the plan will do, as a tree marking what is new, and who you will be.
@@ -101,7 +102,7 @@ impl Plan {
         if let Some(d) = &self.project_display_name {
             words.extend(["&&", "proj", "project", "rename"].map(String::from));
             words.extend([
-                shell_quote(&format!("{}/{}", self.org, self.project)),
+                shell_quote(&slash(&[&self.org, &self.project])),
                 "--display-name".into(),
                 shell_quote(d),
             ]);

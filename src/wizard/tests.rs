@@ -76,7 +76,7 @@ fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
             if let Some((o, p)) = selected {
                 let o = db.org(o)?.unwrap();
                 let p = p.map(|p| db.project(o.id, p).unwrap().unwrap().id);
-                db.select(Some(o.id), p)?;
+                db.selection_save(Some(o.id), p)?;
             }
             Ok(())
         })
