@@ -12,6 +12,7 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod test_hooks;
 
 pub use env::{EnvRow, NewEnv};
 pub use event::EventRow;
@@ -93,7 +94,8 @@ impl Store {
     /// Used where any failure must be silent (shell completion).
     pub fn open_read_only(path: &Path) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        test_hooks::trace_read_only(&mut conn)?;
         conn.busy_timeout(Duration::from_millis(200))?;
         if migrate::identify(&conn, path)? != migrate::Identity::Proj(migrate::LATEST) {
             return Err(Error::internal("not a current proj database"));
@@ -119,7 +121,8 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let uri = format!("file:{}?immutable=1", uri_path(path));
-        let conn = Connection::open_with_flags(uri, flags)?;
+        let mut conn = Connection::open_with_flags(uri, flags)?;
+        test_hooks::trace_read_only(&mut conn)?;
         if migrate::identify(&conn, path)? != migrate::Identity::Proj(migrate::LATEST) {
             return Err(Error::internal("not a current proj database"));
         }
@@ -156,6 +159,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&Db { conn: &tx })?;
+        test_hooks::pause_in_transaction();
         tx.commit()?;
         Ok(out)
     }
@@ -187,6 +191,7 @@ impl Store {
 fn trace_sql(conn: &mut Connection, log: &Path) -> Result<()> {
     use rusqlite::trace::{TraceEvent, TraceEventCodes};
     use std::io::Write;
+    let unbound = test_hooks::trace_unbound();
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -196,7 +201,8 @@ fn trace_sql(conn: &mut Connection, log: &Path) -> Result<()> {
         TraceEventCodes::SQLITE_TRACE_STMT,
         Some(move |event: TraceEvent<'_>| {
             if let TraceEvent::Stmt(stmt, sql) = event {
-                let text = stmt.expanded_sql().unwrap_or_else(|| sql.to_string());
+                let expanded = stmt.expanded_sql().filter(|_| !unbound);
+                let text = expanded.unwrap_or_else(|| sql.to_string());
                 let _ = writeln!(file, "{}", text.replace('\n', " "));
             }
         }),
