@@ -8,9 +8,11 @@ pub fn pause_in_transaction() {
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        eprintln!("proj-test: paused in transaction");
+        // Markers for the test, not output for a user: straight to stderr, unbuffered.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "proj-test: paused in transaction");
         std::thread::sleep(std::time::Duration::from_millis(ms));
-        eprintln!("proj-test: resuming to commit");
+        let _ = writeln!(std::io::stderr(), "proj-test: resuming to commit");
     }
 }
 
