@@ -86,6 +86,7 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod test_hooks;
 
 pub use env::{EnvRow, NewEnv};
 pub(crate) use error::from_anyhow as error_from_anyhow;
@@ -300,12 +301,13 @@ impl Store {
             return Err(Error::internal("not a current proj database"));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = if companion(path, "-wal").exists() {
+        let mut conn = if companion(path, "-wal").exists() {
             Connection::open_with_flags(path, flags)?
         } else {
             let uri = format!("file:{}?immutable=1", uri_path(path));
             Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?
         };
+        test_hooks::trace_read_only(&mut conn)?;
         conn.busy_timeout(Duration::from_millis(200))?;
         if migrate::identify(&conn, path)? != migrate::Identity::Proj(migrate::LATEST) {
             return Err(Error::internal("not a current proj database"));
@@ -354,6 +356,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&Db { conn: &tx })?;
+        test_hooks::pause_in_transaction();
         tx.commit()?;
         Ok(out)
     }
@@ -378,6 +381,7 @@ impl Store {
 fn trace_sql(conn: &mut Connection, log: &Path) -> Result<()> {
     use rusqlite::trace::{TraceEvent, TraceEventCodes};
     use std::io::Write;
+    let unbound = test_hooks::trace_unbound();
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -387,7 +391,8 @@ fn trace_sql(conn: &mut Connection, log: &Path) -> Result<()> {
         TraceEventCodes::SQLITE_TRACE_STMT,
         Some(move |event: TraceEvent<'_>| {
             if let TraceEvent::Stmt(stmt, sql) = event {
-                let text = stmt.expanded_sql().unwrap_or_else(|| sql.to_string());
+                let expanded = stmt.expanded_sql().filter(|_| !unbound);
+                let text = expanded.unwrap_or_else(|| sql.to_string());
                 let _ = writeln!(file, "{}", text.replace('\n', " "));
             }
         }),

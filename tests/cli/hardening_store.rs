@@ -313,7 +313,7 @@ fn run_unprivileged(t: &TestEnv, bin: &Path, args: &[&str]) -> Run {
     if unsafe { libc::geteuid() } == 0 {
         cmd.uid(65534).gid(65534);
     }
-    let out = cmd.args(args).output().expect("run proj");
+    let out = crate::support::output_retrying(cmd.args(args)).expect("run proj");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -330,13 +330,7 @@ fn a_database_in_a_directory_the_user_cannot_write_still_answers_reads() {
     let t = TestEnv::with_shop();
     let data = t.db.parent().unwrap().to_path_buf();
     // The binary where any user can run it, and the test's directories open to read.
-    let bin = t.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let proj = bin.join("proj");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("proj"), &proj).unwrap();
-    set(&bin, 0o755);
-    set(&proj, 0o755);
-    set(t.path(), 0o755);
+    let proj = crate::support::binary_for_anyone(&t);
     set(&t.path().join("home"), 0o755);
     let root = unsafe { libc::geteuid() } == 0;
     let (dir_mode, file_mode) = if root { (0o755, 0o644) } else { (0o555, 0o444) };

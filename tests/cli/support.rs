@@ -159,3 +159,38 @@ impl TestEnv {
         out
     }
 }
+
+/// A copy of the `proj` binary that any user may run (the build directory may sit under a
+/// home that other users cannot enter), in `t`'s directory, which is opened to be entered.
+#[cfg(unix)]
+pub fn binary_for_anyone(t: &TestEnv) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = t.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let proj = bin.join("proj");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("proj"), &proj).unwrap();
+    for (p, mode) in [
+        (&bin, 0o755),
+        (&proj, 0o755),
+        (&t.path().to_path_buf(), 0o755),
+    ] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    proj
+}
+
+/// `cmd.output()`, retried while the kernel says the binary is busy: a just-copied binary
+/// stays "text file busy" while a child another test thread forked still holds the copy's
+/// descriptor open between its fork and exec.
+pub fn output_retrying(cmd: &mut std::process::Command) -> std::io::Result<std::process::Output> {
+    let mut tries = 0;
+    loop {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}

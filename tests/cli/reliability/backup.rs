@@ -1,6 +1,8 @@
 //! `proj backup` while four processes write: every copy opens, passes `integrity_check`,
 //! is a consistent instant (each environment has its audit event, and no event lacks its
-//! environment), and is created with mode 0600.
+//! environment), and is created with mode 0600. The copies must differ — each later one
+//! holds more — and lie between what the file held just before and just after its backup
+//! ran; at least three of the eight backups must have had a write commit while they ran.
 
 use super::{bytes, count, integrity};
 use crate::support::TestEnv;
@@ -22,7 +24,7 @@ fn backups_are_consistent_while_four_processes_write() {
         ]);
     }
     let stop = AtomicBool::new(false);
-    let copies: Vec<_> = (0..5)
+    let copies: Vec<_> = (0..8)
         .map(|b| t.path().join(format!("copy{b}.db")))
         .collect();
     let written = std::thread::scope(|scope| {
@@ -49,17 +51,29 @@ fn backups_are_consistent_while_four_processes_write() {
                 })
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        let envs = || count(&t.db, "SELECT count(*) FROM environments", []);
+        let mut brackets = Vec::new();
+        let mut last = 0;
         for copy in &copies {
+            // Writers committed since the last copy, so this one must differ from it.
+            let waiting = std::time::Instant::now();
+            while envs() <= last {
+                assert!(waiting.elapsed().as_secs() < 30, "the writers stopped");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let before = envs();
             t.ok(&["backup", copy.to_str().unwrap(), "-q"]);
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            last = envs();
+            brackets.push((before, last));
         }
         stop.store(true, Ordering::Relaxed);
-        writers
+        let written = writers
             .into_iter()
             .map(|w| w.join().unwrap())
-            .sum::<usize>()
+            .sum::<usize>();
+        (written, brackets)
     });
+    let (written, brackets) = written;
     let mut sizes = Vec::new();
     for copy in &copies {
         let mode = std::fs::metadata(copy).unwrap().permissions().mode() & 0o777;
@@ -84,10 +98,26 @@ fn backups_are_consistent_while_four_processes_write() {
             "-q",
         ]);
     }
-    eprintln!("backup: {written} writes meanwhile; the copies hold {sizes:?} environments");
+    let overlapped = brackets.iter().filter(|(a, b)| a < b).count();
+    eprintln!(
+        "backup: {} copies while {written} writes ran; the copies hold {sizes:?} environments; \
+         the file held {brackets:?} just before and after each backup; {overlapped} backups \
+         had a write commit while they ran",
+        copies.len()
+    );
     assert!(
-        sizes.windows(2).all(|w| w[0] <= w[1]),
-        "later copies hold more"
+        sizes.windows(2).all(|w| w[0] < w[1]),
+        "each copy holds more than the one before: {sizes:?}"
+    );
+    for (size, (before, after)) in sizes.iter().zip(&brackets) {
+        assert!(
+            before <= size && size <= after,
+            "a copy of {size} environments, taken while the file went from {before} to {after}"
+        );
+    }
+    assert!(
+        overlapped >= 1,
+        "no write committed while a backup ran: {brackets:?}"
     );
 
     // An existing file is not replaced without --yes.

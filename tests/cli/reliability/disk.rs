@@ -1,11 +1,19 @@
 //! A full disk and a read-only one: a write exits 1 with a clear error, the file is
 //! unchanged and still opens.
 //!
-//! The conditions are made for real where the machine allows: a small tmpfs mounted over
-//! the database directory (needs root, as in CI containers that allow `mount`), filled up
-//! or remounted read-only. Where `mount` is refused, a full disk is imitated with a file-size
-//! limit (`ulimit -f`) and a read-only one with `chattr +i` (root) or `chmod` (others);
-//! when none works the test says why and skips.
+//! Each condition is made one way per test, and the test is named after that way:
+//!
+//! - a 1 MiB tmpfs mounted over the database directory, filled up, or remounted read-only
+//!   (needs `mount`, i.e. root with `CAP_SYS_ADMIN`);
+//! - a file-size limit (`RLIMIT_FSIZE` through `ulimit -f`), which makes writes fail with
+//!   `EFBIG` as a full disk makes them fail with `ENOSPC` (no privilege needed);
+//! - a read-only bind mount inside a user and mount namespace (`unshare -Urm`; needs
+//!   unprivileged user namespaces, not root);
+//! - a file and directory the user may not write (root drops to `nobody` with `setpriv`, as
+//!   root ignores permissions; others just lose the write bit).
+//!
+//! A test whose way is not available here says `SKIPPED` and why, and passes — except when
+//! `CI` is set (`.ci/run` sets it), where it fails: CI must prove every claim.
 
 use super::{bytes, hermetic, integrity, many_envs, spawnable};
 use crate::support::TestEnv;
@@ -52,12 +60,15 @@ impl Drop for Tmpfs {
     }
 }
 
-/// A 1 MiB tmpfs over `dir`, unless `PROJ_TEST_NO_MOUNT` asks for the fallbacks.
-fn mount(dir: &Path) -> Result<Tmpfs, String> {
-    if std::env::var_os("PROJ_TEST_NO_MOUNT").is_some() {
-        return Err("PROJ_TEST_NO_MOUNT is set".to_string());
+/// A test that cannot make its condition here: skipped with the reason, or failed under CI.
+fn unavailable(test: &str, why: &str) {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!(
+            "{test}: this machine cannot make the condition ({why}); CI must, so this fails \
+             (unset CI to skip it locally)"
+        );
     }
-    Tmpfs::mount(dir, "1m")
+    eprintln!("SKIPPED {test}: {why} (with CI set this fails)");
 }
 
 /// Writes zeros into `path` until the file system refuses.
@@ -89,110 +100,190 @@ fn shop_on(t: &TestEnv) -> (Vec<u8>, String) {
     (bytes(&t.db), t.dump())
 }
 
+/// `proj ARGS` run by `bash` after `ulimit -f KIB` (1024-byte blocks in bash), with
+/// SIGXFSZ ignored so a write past the limit fails with `EFBIG` instead of killing.
+fn with_file_size_limit(t: &TestEnv, kib: u64, args: &[String]) -> std::process::Output {
+    hermetic(t, "bash")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("proj"))
+        .args(args)
+        .output()
+        .expect("run bash")
+}
+
+/// The refused write's checks, for an output produced some other way than [`refused_write`].
+#[track_caller]
+fn refused(out: &std::process::Output, t: &TestEnv, words: &[&str], before: &[u8], dump: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(words.iter().any(|w| stderr.contains(w)), "{stderr}");
+    assert!(bytes(&t.db) == before, "the file changed");
+    assert_eq!(t.dump(), dump, "the state changed");
+}
+
+const FULL: [&str; 3] = [
+    "disk is full",
+    "cannot read or write",
+    "cannot open the database file",
+];
+const READ_ONLY: [&str; 2] = ["read-only", "cannot open the database file"];
+
 #[test]
-fn a_write_on_a_full_disk_exits_1_and_changes_nothing() {
+fn a_write_on_a_full_tmpfs_exits_1_and_changes_nothing() {
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();
-    let words = [
-        "disk is full",
-        "cannot read or write",
-        "cannot open the database file",
-    ];
-    let mounted = mount(&dir);
-    match &mounted {
-        Ok(_) => {
-            let (before, dump) = shop_on(&t);
-            let filler = dir.join("filler");
-            // Not a byte left: even the write-ahead log cannot start.
-            fill(&filler);
-            let small = ["env", "add", "staging", "-p", "acme/shop"].map(String::from);
-            refused_write(&t, &small, &words, &before, &dump);
-            // 64 KiB left: the log starts, and a large write runs out midway.
-            let size = std::fs::metadata(&filler).unwrap().len();
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(&filler)
-                .unwrap()
-                .set_len(size - 64 * 1024)
-                .unwrap();
-            let mut large = many_envs("big", 300);
-            large.extend(["--org", "acme"].map(String::from));
-            refused_write(&t, &large, &words, &before, &dump);
-            std::fs::remove_file(&filler).unwrap();
-            eprintln!("full disk: tmpfs of 1 MiB, filled");
-        }
-        Err(why) => {
-            // A file-size limit: the log cannot grow, like a disk with no room.
-            let (before, dump) = shop_on(&t);
-            let proj = assert_cmd::cargo::cargo_bin("proj");
-            let out = hermetic(&t, "/bin/sh")
-                .args(["-c", "trap '' XFSZ; ulimit -f 0; exec \"$0\" \"$@\""])
-                .arg(proj)
-                .args(["env", "add", "staging", "-p", "acme/shop"])
-                .output()
-                .unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(1), "{stderr}");
-            assert!(words.iter().any(|w| stderr.contains(w)), "{stderr}");
-            assert!(bytes(&t.db) == before);
-            assert_eq!(t.dump(), dump);
-            eprintln!("full disk: mount refused ({why}); imitated with `ulimit -f 0`");
-        }
-    }
+    let _mounted = match Tmpfs::mount(&dir, "1m") {
+        Ok(m) => m,
+        Err(why) => return unavailable("full tmpfs", &format!("mount refused: {why}")),
+    };
+    let (before, dump) = shop_on(&t);
+    let filler = dir.join("filler");
+    // Not a byte left: even the write-ahead log cannot start.
+    fill(&filler);
+    let small = ["env", "add", "staging", "-p", "acme/shop"].map(String::from);
+    refused_write(&t, &small, &FULL, &before, &dump);
+    // 64 KiB left: the log starts, and a large write runs out midway.
+    let size = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len(size - 64 * 1024)
+        .unwrap();
+    let mut large = many_envs("big", 300);
+    large.extend(["--org", "acme"].map(String::from));
+    refused_write(&t, &large, &FULL, &before, &dump);
+    std::fs::remove_file(&filler).unwrap();
     // The file opens and is healthy; writes work again once there is room.
     assert_eq!(integrity(&t.db), "ok");
     t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
 }
 
+/// Needs no privilege, so it runs everywhere.
 #[test]
-fn a_write_on_a_read_only_disk_exits_1_and_changes_nothing() {
+fn a_write_past_the_file_size_limit_exits_1_and_changes_nothing() {
+    let t = TestEnv::new();
+    let (before, dump) = shop_on(&t);
+    // A limit of 0: no write at all may happen, not even the log's first frame.
+    let small = ["env", "add", "staging", "-p", "acme/shop"].map(String::from);
+    let out = with_file_size_limit(&t, 0, &small);
+    refused(&out, &t, &FULL, &before, &dump);
+    // 64 KiB: the log starts, and a 300-environment write runs out midway.
+    let mut large = many_envs("big", 300);
+    large.extend(["--org", "acme"].map(String::from));
+    let out = with_file_size_limit(&t, 64, &large);
+    refused(&out, &t, &FULL, &before, &dump);
+    assert_eq!(integrity(&t.db), "ok");
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+}
+
+#[test]
+fn a_write_on_a_read_only_tmpfs_exits_1_and_changes_nothing() {
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();
-    let words = ["read-only", "cannot open the database file"];
+    let mounted = match Tmpfs::mount(&dir, "1m") {
+        Ok(m) => m,
+        Err(why) => return unavailable("read-only tmpfs", &format!("mount refused: {why}")),
+    };
     let args = ["env", "add", "staging", "-p", "acme/shop"].map(String::from);
-    let mounted = mount(&dir);
-    match &mounted {
-        Ok(mounted) => {
-            let (before, dump) = shop_on(&t);
-            assert!(mounted.remount("ro"), "remount read-only");
-            refused_write(&t, &args, &words, &before, &dump);
-            assert!(mounted.remount("rw"), "remount read-write");
-            eprintln!("read-only disk: tmpfs remounted read-only");
+    let (before, dump) = shop_on(&t);
+    assert!(mounted.remount("ro"), "remount read-only");
+    refused_write(&t, &args, &READ_ONLY, &before, &dump);
+    assert!(mounted.remount("rw"), "remount read-write");
+    assert_eq!(integrity(&t.db), "ok");
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+}
+
+/// A real read-only mount (`EROFS`) without root: the database directory bound read-only
+/// onto itself in a new user and mount namespace, for the one `proj` process.
+#[test]
+fn a_write_on_a_read_only_bind_mount_in_a_user_namespace_exits_1_and_changes_nothing() {
+    let t = TestEnv::new();
+    let dir = t.db.parent().unwrap().to_path_buf();
+    let (before, dump) = shop_on(&t);
+    let in_namespace = |args: &[&str]| {
+        hermetic(&t, "unshare")
+            .args(["-Urm", "sh", "-c"])
+            .arg(
+                "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && shift && \
+                 exec \"$@\"",
+            )
+            .arg("sh")
+            .arg(&dir)
+            .args(args)
+            .output()
+    };
+    // Can this machine make one at all? (`true` inside a read-only bind.)
+    match in_namespace(&["true"]) {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return unavailable("read-only bind mount", &format!("unshare -Urm: {why}"));
         }
-        Err(why) => {
-            let (before, dump) = shop_on(&t);
-            let root = super::is_root();
-            let locked = if root {
-                Command::new("chattr")
-                    .arg("+i")
-                    .arg(&t.db)
-                    .status()
-                    .is_ok_and(|s| s.success())
-            } else {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&t.db, std::fs::Permissions::from_mode(0o400)).is_ok()
-            };
-            if !locked {
-                eprintln!(
-                    "SKIPPED read-only disk: mount refused ({why}) and chattr +i unavailable; \
-                     root ignores chmod, so this machine cannot make the file read-only"
-                );
-                return;
-            }
-            refused_write(&t, &args, &words, &before, &dump);
-            if root {
-                Command::new("chattr")
-                    .arg("-i")
-                    .arg(&t.db)
-                    .status()
-                    .unwrap();
-            } else {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&t.db, std::fs::Permissions::from_mode(0o600)).unwrap();
-            }
-            eprintln!("read-only disk: mount refused ({why}); imitated with chattr/chmod");
-        }
+        Err(e) => return unavailable("read-only bind mount", &format!("no unshare: {e}")),
     }
+    let proj = assert_cmd::cargo::cargo_bin("proj");
+    let proj = proj.to_str().unwrap();
+    let out = in_namespace(&[proj, "env", "add", "staging", "-p", "acme/shop"]).unwrap();
+    refused(&out, &t, &READ_ONLY, &before, &dump);
+    assert_eq!(integrity(&t.db), "ok");
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+}
+
+/// A file and directory the user may not write: as root (which ignores permissions) `proj`
+/// runs as `nobody` through `setpriv`; as anyone else the write bits are removed.
+#[test]
+fn a_write_to_a_file_the_user_may_not_write_exits_1_and_changes_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestEnv::new();
+    let dir = t.db.parent().unwrap().to_path_buf();
+    let (before, dump) = shop_on(&t);
+    let mode = |path: &Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    let args = ["env", "add", "staging", "-p", "acme/shop"];
+    let out = if super::is_root() {
+        // nobody may enter the directories and read the file, and write none of it.
+        for p in [t.path(), dir.as_path()] {
+            mode(p, 0o755);
+        }
+        mode(&t.db, 0o644);
+        let proj = crate::support::binary_for_anyone(&t);
+        // setpriv reports a just-copied binary that is still "text file busy" (see
+        // `output_retrying`) on stderr: try again then too.
+        let mut ran = Err(std::io::Error::other("not run"));
+        for _ in 0..100 {
+            ran = hermetic(&t, "setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&proj)
+                .args(args)
+                .output();
+            match &ran {
+                Ok(out) if String::from_utf8_lossy(&out.stderr).contains("Text file busy") => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                _ => break,
+            }
+        }
+        match ran {
+            Ok(out) if !String::from_utf8_lossy(&out.stderr).starts_with("setpriv:") => out,
+            Ok(out) => {
+                let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                return unavailable("file the user may not write", &why);
+            }
+            Err(e) => return unavailable("file the user may not write", &format!("{e}")),
+        }
+    } else {
+        mode(&dir, 0o500);
+        mode(&t.db, 0o400);
+        let out = spawnable(&t).args(args).output().unwrap();
+        mode(&dir, 0o700);
+        mode(&t.db, 0o600);
+        out
+    };
+    refused(&out, &t, &READ_ONLY, &before, &dump);
     assert_eq!(integrity(&t.db), "ok");
     t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
 }

@@ -11,6 +11,7 @@ mod restore;
 mod state_machine;
 
 use crate::support::TestEnv;
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use std::path::Path;
 
 /// A small, seedable generator (xorshift64*), so a failing run can be replayed from the
@@ -43,6 +44,38 @@ impl Rng {
     /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
+    }
+}
+
+/// A proptest runner whose seed is printed first and can be replayed: `PROPTEST_RNG_SEED`
+/// (proptest's own variable) fixes it, else a seed is drawn from the clock. The same seed
+/// generates the same cases in the same order (`a_seed_replays_the_same_cases`).
+pub fn seeded_runner(what: &str, cases: u32) -> (TestRunner, u64) {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let seed = match config.rng_seed {
+        RngSeed::Fixed(seed) => seed,
+        RngSeed::Random => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    };
+    eprintln!("{what}: seed {seed} (replay with PROPTEST_RNG_SEED={seed})");
+    let config = Config {
+        rng_seed: RngSeed::Fixed(seed),
+        ..config
+    };
+    (TestRunner::new(config), seed)
+}
+
+/// Fails with proptest's report (the smallest failing case) and how to replay the run.
+#[track_caller]
+pub fn replayable<T: std::fmt::Debug>(run: Result<(), TestError<T>>, test: &str, seed: u64) {
+    if let Err(e) = run {
+        panic!("{e}\nreplay: PROPTEST_RNG_SEED={seed} cargo test --test cli {test} -- --nocapture");
     }
 }
 
