@@ -1,4 +1,4 @@
-//! The one place that decides who may do what (CONTRACT.md, "Access model").
+//! The one place that decides who may do what (README.md, "Members and access").
 //!
 //! Every mutation calls [`require`] inside its write transaction, and `proj access check`
 //! prints [`decide`]'s answer, so enforcement and explanation cannot disagree.

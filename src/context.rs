@@ -1,4 +1,4 @@
-//! Which organization and project a command works on (CONTRACT.md, "Context resolution").
+//! Which organization and project a command works on (README.md, "Context resolution").
 //!
 //! First match wins: flags, environment variables, a link file in this directory or the
 //! nearest ancestor, the saved selection, then "the only one there is".
@@ -173,7 +173,7 @@ fn explicit_level(
 }
 
 impl Context {
-    /// Resolves the context by the contract's precedence. `db` answers the saved selection
+    /// Resolves the context by the precedence README.md's "Context resolution" gives. `db` answers the saved selection
     /// and "only one"; `actor` keeps invisible projects out of it.
     pub fn resolve(db: &Db, actor: &Actor, inputs: &Inputs) -> Result<Context> {
         let mut levels = explicit_level(

@@ -40,12 +40,12 @@ pub fn run(app: &mut App) -> Result<()> {
     let view = app.read(|_, actor, ctx| {
         let identity = match (&as_flag, &as_from_env, &actor.email) {
             (Some(e), Some(_), _) => PartView {
-                value: e.clone(),
+                value: crate::model::normalize_email(e),
                 source: "env".into(),
                 detail: Some("PROJ_AS".into()),
             },
             (Some(e), None, _) => PartView {
-                value: e.clone(),
+                value: crate::model::normalize_email(e),
                 source: "flag".into(),
                 detail: Some("--as".into()),
             },

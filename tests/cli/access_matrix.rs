@@ -34,7 +34,7 @@ const ACTIONS: [(&str, &str, &str); 18] = [
     ("rd", "read", "env"),
 ];
 
-/// One row a person can check against CONTRACT.md, "Access model":
+/// One row a person can check against README.md, "Members and access":
 /// (organization role, project-wide grant, grant on the environment, protected?, outcomes).
 ///
 /// The environment is `production` (protected, `P`) or `staging` (unprotected, `U`); the
