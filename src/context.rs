@@ -5,7 +5,7 @@
 
 use crate::access::{self, Actor, Target};
 use crate::error::{Error, Result};
-use crate::scope::{find_org, find_project, slash};
+use crate::scope::{PROJECT_FORMS, find_org, find_project, segments, slash};
 use crate::store::{Db, OrgRow, ProjectRow};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -124,12 +124,14 @@ struct Level {
     source: Source,
 }
 
-/// Splits `org/project` into its parts.
-fn split_project(value: &str) -> (Option<String>, String) {
-    match value.split_once('/') {
-        Some((o, p)) => (Some(o.to_string()), p.to_string()),
-        None => (None, value.to_string()),
-    }
+/// Splits `org/project` into its parts, by the one path parser (an empty part is usage).
+fn split_project(value: &str) -> Result<(Option<String>, String)> {
+    Ok(
+        match segments(value, "project", PROJECT_FORMS)?.as_slice() {
+            [o, p] => (Some(o.to_string()), p.to_string()),
+            _ => (None, value.to_string()),
+        },
+    )
 }
 
 fn explicit_level(
@@ -141,7 +143,7 @@ fn explicit_level(
     let mut out = Vec::new();
     let (prefix, proj) = match project {
         Some(p) => {
-            let (o, p) = split_project(p);
+            let (o, p) = split_project(p)?;
             (o, Some(p))
         }
         None => (None, None),
