@@ -4,6 +4,8 @@
 //! an empty segment is usage.
 
 use crate::support::TestEnv;
+use serde_json::Value;
+use std::path::Path;
 
 const ANA: &str = "ana@acme.dev";
 const BO: &str = "bo@acme.dev";
@@ -36,6 +38,84 @@ fn grant(t: &TestEnv, who: &str, project: &str, env: Option<&str>, role: &str) {
         args.extend(["--env", e]);
     }
     t.ok(&args);
+}
+
+/// `dir/sub` with a good link file in `dir` and whatever `make` puts at `dir/sub/.proj.json`.
+fn nested_link(t: &TestEnv, make: impl Fn(&Path)) -> std::path::PathBuf {
+    let dir = t.path().join("work");
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    t.run_in(&dir, &["link", "acme/shop"]);
+    assert!(dir.join(".proj.json").is_file());
+    make(&sub.join(".proj.json"));
+    sub
+}
+
+#[test]
+fn a_malformed_link_file_is_reported_and_unlink_removes_only_it() {
+    let t = world();
+    let sub = nested_link(&t, |p| std::fs::write(p, "{not json").unwrap());
+    let link = sub.join(".proj.json");
+    let r = t.run_in(&sub, &["context"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&link.display().to_string()),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains(&link.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    let r = t.run_in(&sub, &["context", "--json"]);
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["broken_link"]["path"], link.display().to_string());
+    let r = t.run_in(&sub, &["tree"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&link.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    let r = t.run_in(&sub, &["unlink"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!link.exists());
+    assert!(
+        sub.parent().unwrap().join(".proj.json").is_file(),
+        "the parent's link stays"
+    );
+}
+
+#[test]
+fn a_directory_named_like_the_link_file_is_reported_and_never_reached_past() {
+    let t = world();
+    let sub = nested_link(&t, |p| std::fs::create_dir(p).unwrap());
+    let link = sub.join(".proj.json");
+    let r = t.run_in(&sub, &["context"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&link.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    let r = t.run_in(&sub, &["tree"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let r = t.run_in(&sub, &["env", "list"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let r = t.run_in(&sub, &["unlink"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&link.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    assert!(link.is_dir(), "the directory stays");
+    assert!(
+        sub.parent().unwrap().join(".proj.json").is_file(),
+        "the parent's link stays"
+    );
 }
 
 #[test]
