@@ -107,7 +107,7 @@ fn print(app: &mut App, view: &ContextView) -> Result<()> {
         Format::Json => app.out.json(&view),
         Format::Plain => {
             let mut s = String::new();
-            for (name, p) in rows(&view) {
+            for (name, p) in rows(view) {
                 if let Some(p) = p {
                     s.push_str(&format!(
                         "{name}\t{}\t{}\t{}\n",
@@ -124,7 +124,7 @@ fn print(app: &mut App, view: &ContextView) -> Result<()> {
         }
         Format::Table => {
             let mut s = String::new();
-            for (name, p) in rows(&view) {
+            for (name, p) in rows(view) {
                 let line = match p {
                     Some(p) => format!("{name:<13}{}  ({})\n", p.value, describe(p)),
                     None => format!("{name:<13}(none)\n"),

@@ -40,6 +40,95 @@ fn grant(t: &TestEnv, who: &str, project: &str, env: Option<&str>, role: &str) {
     t.ok(&args);
 }
 
+/// The id of the newest event ana sees.
+fn last_id(t: &TestEnv) -> String {
+    t.json(&["log", "-n", "1", "--as", ANA])[0]["id"].to_string()
+}
+
+/// Every event `who` sees, as JSON text.
+fn log_of(t: &TestEnv, who: &str) -> String {
+    t.ok(&["log", "-n", "100000", "--as", who, "--json"])
+}
+
+#[test]
+fn log_shows_no_part_of_a_hidden_project() {
+    let t = world();
+    t.ok(&[
+        "resource",
+        "add",
+        "vault",
+        "--type",
+        "app",
+        "--env",
+        "acme/secret/staging",
+    ]);
+    t.ok(&["env", "clone", "acme/secret/staging", "qa", "--with-access"]);
+    t.ok(&["env", "protect", "acme/secret/qa"]);
+    grant(&t, CY, "acme/secret", Some("qa"), "admin");
+    // Moved out of the hidden project into shop: the event is shop's, its `before` was not.
+    t.ok(&[
+        "resource",
+        "move",
+        "vault",
+        "--env",
+        "acme/secret/staging",
+        "--to",
+        "acme/shop/staging",
+    ]);
+    // Removing cy records their grants, on shop and on secret.
+    t.ok(&["member", "remove", CY]);
+    // The hidden project goes, and a new project takes its row id: the old events stay hidden.
+    t.ok(&["project", "remove", "acme/secret", "--yes"]);
+    t.ok(&["project", "add", "fresh", "--org", "acme"]);
+    grant(&t, BO, "acme/fresh", None, "viewer");
+
+    let everything = log_of(&t, ANA);
+    assert!(
+        everything.contains("secret"),
+        "the owner sees it all: {everything}"
+    );
+    let bo = log_of(&t, BO);
+    assert!(!bo.contains("secret"), "bo sees a hidden project: {bo}");
+    let events: Vec<Value> = serde_json::from_str(&bo).unwrap();
+    let action = |a: &str| events.iter().find(|e| e["action"] == a).cloned();
+    // What bo may read stays: cy's grant on shop, the move's arrival in shop.
+    let removal = action("member.remove").expect("bo sees cy leave");
+    let grants = removal["before"]["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 1, "{removal}");
+    assert_eq!(grants[0]["project"], "shop");
+    let moved = action("resource.move").expect("bo sees vault arrive");
+    assert_eq!(moved["after"]["project"], "shop");
+    assert_eq!(moved["target"], "acme/shop/staging/vault");
+    // The plain and table forms leave the same events out.
+    let plain = t.ok(&["log", "-n", "100000", "--as", BO, "-o", "plain"]);
+    assert!(!plain.contains("secret"), "{plain}");
+}
+
+#[test]
+fn log_strips_hidden_projects_from_a_restored_organization() {
+    // A file whose only members are globex's: its removal may be restored by anyone.
+    let t = TestEnv::new();
+    t.ok(&["org", "add", "globex"]);
+    t.ok(&["project", "add", "site", "--org", "globex"]);
+    t.ok(&["project", "add", "plans", "--org", "globex"]);
+    t.ok(&["member", "add", ANA, "--org", "globex"]);
+    t.ok(&["member", "add", BO, "--org", "globex"]);
+    grant(&t, BO, "globex/site", None, "developer");
+    t.ok(&["org", "remove", "globex", "--yes"]);
+    let id = last_id(&t);
+    t.ok(&["restore", &id, "--as", ANA]);
+    let bo = log_of(&t, BO);
+    assert!(!bo.contains("plans"), "bo sees a hidden project: {bo}");
+    let events: Vec<Value> = serde_json::from_str(&bo).unwrap();
+    let restored = events
+        .iter()
+        .find(|e| e["action"] == "org.restore")
+        .unwrap();
+    let projects = restored["after"]["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "{restored}");
+    assert!(log_of(&t, ANA).contains("plans"));
+}
+
 /// `dir/sub` with a good link file in `dir` and whatever `make` puts at `dir/sub/.proj.json`.
 fn nested_link(t: &TestEnv, make: impl Fn(&Path)) -> std::path::PathBuf {
     let dir = t.path().join("work");
