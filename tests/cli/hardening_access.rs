@@ -129,6 +129,128 @@ fn log_strips_hidden_projects_from_a_restored_organization() {
     assert!(log_of(&t, ANA).contains("plans"));
 }
 
+/// stderr with the event id replaced, to compare the shape of two answers.
+fn shape(stderr: &str, id: &str) -> String {
+    stderr.replace(id, "ID")
+}
+
+#[test]
+fn restore_of_a_hidden_event_is_not_found_like_a_missing_one() {
+    let t = world();
+    let add = last_id(&t); // cy's grant on secret
+    t.ok(&["env", "remove", "acme/secret/staging", "--yes"]);
+    let removal = last_id(&t);
+    let dump = t.dump();
+    let missing = t.fails(&["restore", "999999", "--as", BO], 3);
+    assert_eq!(
+        missing,
+        "error: event 999999 not found\nhint: `proj log` lists events with their ids\n"
+    );
+    for id in [&add, &removal] {
+        let err = t.fails(&["restore", id, "--as", BO], 3);
+        assert_eq!(shape(&err, id), shape(&missing, "999999"), "event {id}");
+        assert!(!err.contains("secret"), "{err}");
+        let json = t.fails(&["restore", id, "--as", BO, "--json"], 3);
+        let missing_json = t.fails(&["restore", "999999", "--as", BO, "--json"], 3);
+        assert_eq!(shape(&json, id), shape(&missing_json, "999999"));
+    }
+    assert_eq!(t.dump(), dump);
+    // The same event is there for the one who may see it.
+    let err = t.fails(&["restore", &add, "--as", CY], 2);
+    assert!(err.contains("not a removal"), "{err}");
+}
+
+#[test]
+fn restore_checks_every_grant_it_brings_back() {
+    let t = world();
+    grant(&t, CY, "acme/shop", Some("staging"), "admin");
+    // dev, a developer, may remove an unprotected environment...
+    t.ok(&["env", "remove", "acme/shop/staging", "--yes", "--as", DEV]);
+    let id = last_id(&t);
+    let dump = t.dump();
+    // ...but not grant admin on it, so they may not bring that grant back either.
+    let err = t.fails(&["restore", &id, "--as", DEV], 5);
+    assert!(err.contains("permission denied"), "{err}");
+    assert!(err.contains("member.grant"), "{err}");
+    assert_eq!(t.dump(), dump, "a denied restore restores nothing");
+    t.ok(&["restore", &id, "--as", BO]);
+    let cy = t.json(&["member", "show", CY]);
+    assert!(cy.to_string().contains("staging"), "{cy}");
+}
+
+#[test]
+fn restore_checks_resources_in_a_protected_environment() {
+    let t = world();
+    t.ok(&[
+        "resource",
+        "add",
+        "api",
+        "--type",
+        "app",
+        "--env",
+        "acme/shop/production",
+    ]);
+    t.ok(&["env", "remove", "acme/shop/production", "--yes"]);
+    let id = last_id(&t);
+    let dump = t.dump();
+    // A developer may add an environment but not resources in a protected one.
+    let err = t.fails(&["restore", &id, "--as", DEV], 5);
+    assert!(err.contains("protected"), "{err}");
+    assert_eq!(t.dump(), dump);
+    t.ok(&["restore", &id, "--as", BO]);
+}
+
+#[test]
+fn restore_follows_renamed_parents() {
+    let t = world();
+    t.ok(&[
+        "resource",
+        "add",
+        "api",
+        "--type",
+        "app",
+        "--env",
+        "acme/shop/staging",
+    ]);
+    t.ok(&["env", "remove", "acme/shop/staging", "--yes"]);
+    let env_removal = last_id(&t);
+    t.ok(&["project", "rename", "acme/shop", "store"]);
+    t.ok(&["org", "rename", "acme", "acme-inc"]);
+    let out = t.json(&["restore", &env_removal]);
+    assert_eq!(out["org"], "acme-inc");
+    assert_eq!(out["project"], "store");
+    t.ok(&["resource", "show", "api", "--env", "acme-inc/store/staging"]);
+
+    t.ok(&["project", "remove", "acme-inc/secret", "--yes"]);
+    let project_removal = last_id(&t);
+    t.ok(&["org", "rename", "acme-inc", "acme"]);
+    let out = t.json(&["restore", &project_removal]);
+    assert_eq!(out["org"], "acme");
+    assert_eq!(out["slug"], "secret");
+}
+
+#[test]
+fn restore_into_a_removed_parent_names_its_removal_not_a_look_alike() {
+    let t = world();
+    t.ok(&["env", "remove", "acme/secret/staging", "--yes"]);
+    let env_removal = last_id(&t);
+    t.ok(&["project", "remove", "acme/secret", "--yes"]);
+    let project_removal = last_id(&t);
+    // A new project takes the removed one's row id; the environment must not land in it.
+    t.ok(&["project", "add", "fresh", "--org", "acme", "--no-env"]);
+    let dump = t.dump();
+    let err = t.fails(&["restore", &env_removal], 3);
+    assert!(err.contains("acme/secret"), "{err}");
+    assert!(
+        err.contains(&format!("proj restore {project_removal}")),
+        "{err}"
+    );
+    assert_eq!(t.dump(), dump);
+    t.ok(&["restore", &project_removal]);
+    t.ok(&["restore", &env_removal]);
+    t.ok(&["env", "show", "acme/secret/staging"]);
+}
+
 /// `dir/sub` with a good link file in `dir` and whatever `make` puts at `dir/sub/.proj.json`.
 fn nested_link(t: &TestEnv, make: impl Fn(&Path)) -> std::path::PathBuf {
     let dir = t.path().join("work");
