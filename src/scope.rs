@@ -352,3 +352,43 @@ pub fn find_member(db: &Db, org: &OrgRow, email: &str) -> Result<MemberRow> {
 pub fn member_exists(email: &str, org: &OrgRow) -> Error {
     Error::conflict(format!("`{email}` is already a member of `{}`", org.slug))
 }
+
+/// The conflict for a project slug `org` already holds, if it holds it. Slugs are unique in
+/// an organization, so a name held by a project the actor may not see cannot be theirs either;
+/// they learn that the name is not available, which is true of a free name nowhere, but not
+/// that a project holds it, what it is or anything in it (`show` still says "not found").
+pub fn project_name_taken(
+    db: &Db,
+    actor: &Actor,
+    org: &OrgRow,
+    slug: &str,
+) -> Result<Option<Error>> {
+    let Some(p) = db.project(org.id, slug)? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        if access::can_see(db, actor, &Target::project(org, &p))? {
+            Error::exists(format!("project `{}`", slash(&[&org.slug, slug])))
+        } else {
+            Error::conflict(format!(
+                "the name `{slug}` is not available in {}",
+                org.slug
+            ))
+            .with_hint("project names are unique in an organization; pick another")
+        },
+    ))
+}
+
+/// The conflict for an organization slug the file already holds, if it does: like
+/// [`project_name_taken`], one the actor may not see is only "not available".
+pub fn org_name_taken(db: &Db, actor: &Actor, slug: &str) -> Result<Option<Error>> {
+    let Some(o) = db.org(slug)? else {
+        return Ok(None);
+    };
+    Ok(Some(if access::can_see(db, actor, &Target::org(&o))? {
+        Error::exists(format!("organization `{slug}`"))
+    } else {
+        Error::conflict(format!("the name `{slug}` is not available"))
+            .with_hint("organization names are unique in the file; pick another")
+    }))
+}

@@ -161,6 +161,62 @@ fn restore_of_a_hidden_event_is_not_found_like_a_missing_one() {
 }
 
 #[test]
+fn a_hidden_name_is_not_available_without_being_confirmed() {
+    let t = world();
+    // bo administers shop and does not see secret.
+    let dump = t.dump();
+    let err = t.fails(&["project", "rename", "acme/shop", "secret", "--as", BO], 4);
+    assert!(!err.contains("already exists"), "{err}");
+    assert!(err.contains("`secret` is not available in acme"), "{err}");
+    assert_eq!(t.dump(), dump);
+    // A name bo can see is simply taken; a free one is free.
+    t.ok(&["project", "add", "blog", "--org", "acme"]);
+    grant(&t, BO, "acme/blog", None, "viewer");
+    let err = t.fails(&["project", "rename", "acme/shop", "blog", "--as", BO], 4);
+    assert!(err.contains("project `acme/blog` already exists"), "{err}");
+    // access check answers the hidden project like a missing one.
+    let hidden = t.fails(
+        &[
+            "access",
+            "check",
+            BO,
+            "project.update",
+            "acme/secret",
+            "--as",
+            BO,
+        ],
+        3,
+    );
+    let missing = t.fails(
+        &[
+            "access",
+            "check",
+            BO,
+            "project.update",
+            "acme/nope",
+            "--as",
+            BO,
+        ],
+        3,
+    );
+    assert_eq!(
+        hidden.lines().next().unwrap().replace("secret", "X"),
+        missing.lines().next().unwrap().replace("nope", "X")
+    );
+    // Organizations are unique in the file: an outsider gets the same answer.
+    t.ok(&["org", "add", "globex", "--as", ANA]);
+    t.ok(&["member", "add", "gus@globex.dev", "--org", "globex"]);
+    let err = t.fails(&["org", "add", "acme", "--as", "gus@globex.dev"], 4);
+    assert!(err.contains("`acme` is not available"), "{err}");
+    assert!(!err.contains("already exists"), "{err}");
+    let err = t.fails(
+        &["org", "rename", "globex", "acme", "--as", "gus@globex.dev"],
+        4,
+    );
+    assert!(err.contains("`acme` is not available"), "{err}");
+}
+
+#[test]
 fn restore_checks_every_grant_it_brings_back() {
     let t = world();
     grant(&t, CY, "acme/shop", Some("staging"), "admin");
