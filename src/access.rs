@@ -22,10 +22,13 @@
 //!   project itself, protection or grants.
 
 use crate::error::{Error, Result};
+use crate::lineage::Lineage;
 use crate::model::{OrgRole, ProjectRole};
 use crate::scope::slash;
-use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow};
+use crate::store::{Db, EnvRow, EventRow, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -587,34 +590,6 @@ pub fn visible_projects_of(
         .collect())
 }
 
-/// Whether the actor may see an audit event about this organization and project. Events of
-/// a removed project are for the organization's owners and admins; events of a removed
-/// organization only show in a file without members.
-pub fn can_see_event(
-    db: &Db,
-    actor: &Actor,
-    org_id: Option<i64>,
-    project_id: Option<i64>,
-) -> Result<bool> {
-    let Some(org_id) = org_id else {
-        return Ok(true);
-    };
-    let Some(org) = db.org_by_id(org_id)? else {
-        return Ok(!db.has_members(None)?);
-    };
-    let Some(project_id) = project_id else {
-        return can_see(db, actor, &Target::org(&org));
-    };
-    match db.project_by_id(project_id)? {
-        Some(p) => can_see(db, actor, &Target::project(&org, &p)),
-        None => Ok(match standing(db, actor, &org)? {
-            Standing::NoMembers => true,
-            Standing::Outsider => false,
-            Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
-        }),
-    }
-}
-
 /// The error for a target the actor may not see: the same as for one that does not exist.
 pub fn invisible(target: &Target) -> Error {
     match (target.project, target.env) {
@@ -647,4 +622,183 @@ pub fn check_membership(db: &Db, org: &OrgRow, email: &str) -> Result<()> {
             org.slug
         ))),
     }
+}
+
+/// Whether the actor sees every project of `org`, present or removed: in an organization
+/// without members, or as its owner or admin.
+pub fn sees_whole_org(db: &Db, actor: &Actor, org: &OrgRow) -> Result<bool> {
+    Ok(match standing(db, actor, org)? {
+        Standing::NoMembers => true,
+        Standing::Outsider => false,
+        Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
+    })
+}
+
+/// Whether the actor may see an audit event (`proj log`, `proj restore`, completion): an event
+/// shows where what it is about does. Events of a removed project are for the organization's
+/// owners and admins; events of a removed organization are for those who were its owners
+/// and admins when it was removed (see `saw_removed_org`).
+/// `lineage` follows the ids an event recorded to what holds them now, so a project or
+/// organization that took over a removed one's row id does not take over its history.
+pub fn can_see_event(db: &Db, actor: &Actor, lineage: &Lineage, e: &EventRow) -> Result<bool> {
+    Ok(event_scope(db, actor, lineage, e)?.is_some())
+}
+
+/// The event as the actor may see it: `None` when it is hidden (see [`can_see_event`]), else
+/// the event with every part of its `before`/`after` that lies in a project they may not see
+/// taken out (a removed member's grants there, the projects of an organization snapshot, where
+/// a moved resource came from).
+pub fn event_for(
+    db: &Db,
+    actor: &Actor,
+    lineage: &Lineage,
+    e: &EventRow,
+) -> Result<Option<EventRow>> {
+    let Some(org) = event_scope(db, actor, lineage, e)? else {
+        return Ok(None);
+    };
+    let mut shown = e.clone();
+    if let Some(org) = org
+        && !sees_whole_org(db, actor, &org)?
+    {
+        let mut seen = Visibility {
+            db,
+            actor,
+            known: HashMap::new(),
+        };
+        for v in [&mut shown.before, &mut shown.after].into_iter().flatten() {
+            seen.strip_top(v)?;
+        }
+    }
+    Ok(Some(shown))
+}
+
+/// `None` when the event is hidden; else the organization it is about, when it is still there.
+fn event_scope(
+    db: &Db,
+    actor: &Actor,
+    lineage: &Lineage,
+    e: &EventRow,
+) -> Result<Option<Option<OrgRow>>> {
+    if e.org_id.is_none() {
+        return Ok(Some(None));
+    }
+    let Some(org) = lineage.org(db, e)? else {
+        return Ok(saw_removed_org(db, actor, e.org_id)?.then_some(None));
+    };
+    let visible = match e.project_id {
+        None => can_see(db, actor, &Target::org(&org))?,
+        Some(_) => match lineage.project(db, &org, e)? {
+            Some(p) => can_see(db, actor, &Target::project(&org, &p))?,
+            None => sees_whole_org(db, actor, &org)?,
+        },
+    };
+    Ok(visible.then_some(Some(org)))
+}
+
+/// Which `org/project` paths named inside snapshots the actor may see, asked once each.
+struct Visibility<'a> {
+    db: &'a Db<'a>,
+    actor: &'a Actor,
+    known: HashMap<(String, String), bool>,
+}
+
+impl Visibility<'_> {
+    /// The project a snapshot object lies in: a row with `org` and `project` (a grant, an
+    /// environment, a resource), or a project snapshot (`{"project": {"org", "slug"}, ...}`).
+    fn location(v: &Value) -> Option<(String, String)> {
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        match v.get("project") {
+            Some(Value::String(p)) => Some((text(v, "org")?, p.clone())),
+            Some(p @ Value::Object(_)) => Some((text(p, "org")?, text(p, "slug")?)),
+            _ => None,
+        }
+    }
+
+    /// A project named by its slugs at the time of the event; one that is not there now (or
+    /// not under that name) is for those who see the whole organization.
+    fn sees(&mut self, (org, project): (String, String)) -> Result<bool> {
+        if let Some(&seen) = self.known.get(&(org.clone(), project.clone())) {
+            return Ok(seen);
+        }
+        let seen = match self.db.org(&org)? {
+            None => false,
+            Some(o) => match self.db.project(o.id, &project)? {
+                Some(p) => can_see(self.db, self.actor, &Target::project(&o, &p))?,
+                None => sees_whole_org(self.db, self.actor, &o)?,
+            },
+        };
+        self.known.insert((org, project), seen);
+        Ok(seen)
+    }
+
+    /// A whole `before`/`after`: a row located in a hidden project keeps what it was but not
+    /// where (a resource moved out of one); inside it, hidden parts go.
+    fn strip_top(&mut self, v: &mut Value) -> Result<()> {
+        if let Some(at) = Self::location(v)
+            && !self.sees(at)?
+            && let Value::Object(map) = v
+        {
+            for key in ["org", "project", "environment"] {
+                map.remove(key);
+            }
+        }
+        self.strip(v)
+    }
+
+    /// Drops every element of every array inside `v` that lies in a hidden project.
+    fn strip(&mut self, v: &mut Value) -> Result<()> {
+        match v {
+            Value::Array(items) => {
+                let mut kept = Vec::with_capacity(items.len());
+                for mut item in std::mem::take(items) {
+                    if let Some(at) = Self::location(&item)
+                        && !self.sees(at)?
+                    {
+                        continue;
+                    }
+                    self.strip(&mut item)?;
+                    kept.push(item);
+                }
+                *items = kept;
+            }
+            Value::Object(map) => {
+                for item in map.values_mut() {
+                    self.strip(item)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Whether the actor may see the events of an organization that is gone: those who were its
+/// owners or admins when it was removed may (anyone, if it had no members then, or in a file
+/// without members), as they could see all of it before.
+fn saw_removed_org(db: &Db, actor: &Actor, org_id: Option<i64>) -> Result<bool> {
+    if !db.has_members(None)? {
+        return Ok(true);
+    }
+    let removal = db
+        .events(org_id, None, i64::MAX)?
+        .into_iter()
+        .find(|e| e.action == "org.remove" && e.project_id.is_none());
+    let Some(members) = removal
+        .and_then(|e| e.before)
+        .and_then(|b| b.get("members").cloned())
+        .and_then(|m| serde_json::from_value::<Vec<crate::snapshot::SavedMember>>(m).ok())
+    else {
+        return Ok(false);
+    };
+    if members.is_empty() {
+        return Ok(true);
+    }
+    let Some(email) = actor.email.as_deref() else {
+        return Ok(false);
+    };
+    Ok(members.iter().any(|m| {
+        crate::model::normalize_email(&m.email) == email
+            && matches!(m.role.as_str(), "owner" | "admin")
+    }))
 }

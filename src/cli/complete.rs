@@ -507,6 +507,7 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     // Enough to choose from by TAB; older ones are found with `proj log`.
     const MOST: usize = 50;
     let mut out = Vec::new();
+    let lineage = crate::lineage::Lineage::load(db)?;
     for e in db.events(None, None, -1)? {
         if out.len() >= MOST {
             break;
@@ -514,7 +515,7 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
         if !matches!(
             e.action.as_str(),
             "org.remove" | "project.remove" | "env.remove"
-        ) || !access::can_see_event(db, actor, e.org_id, e.project_id)?
+        ) || !access::can_see_event(db, actor, &lineage, &e)?
         {
             continue;
         }

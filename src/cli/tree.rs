@@ -27,6 +27,10 @@ pub fn run(app: &mut App, args: TreeArgs) -> Result<()> {
             return Ok(out);
         }
         if ctx.org.is_none() {
+            // A broken link file would have chosen; say so rather than list the choices.
+            if let Some(e) = ctx.broken_link_error() {
+                return Err(e);
+            }
             let orgs = crate::context::visible_org_slugs(db, actor, 50)?;
             if orgs.is_empty() {
                 return Ok(Vec::new());

@@ -12,6 +12,7 @@ mod env;
 mod exit_codes;
 mod generated;
 mod globals;
+mod hardening_access;
 mod hardening_io;
 mod hardening_store;
 mod helpers;
