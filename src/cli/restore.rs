@@ -5,8 +5,10 @@ use super::project::view as project_view;
 use crate::access::{Action, Target};
 use crate::error::{Error, Result};
 use crate::scope::{ProjectScope, find_org, find_project, slash};
-use crate::snapshot::{self, SavedEnv, SavedGrant, SavedOrg, SavedProject};
-use crate::store::{EnvRow, EventRow, OrgRow, ProjectRow, SavedEnvFields, SavedFields};
+use crate::snapshot::{self, SavedEnv, SavedGrant, SavedOrg, SavedProject, SavedTeam};
+use crate::store::{
+    EnvRow, EventRow, Holder, OrgRow, ProjectRow, SavedEnvFields, SavedFields, SavedTeamFields,
+};
 use crate::tx::{Event, Subject, Tx};
 use crate::view::{EnvView, OrgView, ProjectView};
 use clap::Args;
@@ -14,7 +16,7 @@ use serde_json::Value;
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// Id of an `org.remove`, `project.remove` or `env.remove` event (see `proj log`)
+    /// Id of an `org.remove`, `project.remove`, `env.remove` or `team.remove` event (see `proj log`)
     #[arg(
         value_name = "EVENT_ID",
         add = clap_complete::ArgValueCompleter::new(super::complete::removal_event)
@@ -26,9 +28,10 @@ enum Restored {
     Org(OrgView),
     Project(ProjectView),
     Env(EnvView),
+    Team(super::team::TeamView),
 }
 
-/// What came back, and grants left out because their member is gone.
+/// What came back, and what was left out (`the grant of … on …: why`).
 struct Outcome {
     restored: Restored,
     skipped: Vec<String>,
@@ -48,22 +51,21 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
                 Restored::Project(restore_project(tx, &event, &mut skipped)?)
             }
             Ok(Event::EnvRemove) => Restored::Env(restore_env(tx, &event, &mut skipped)?),
+            Ok(Event::TeamRemove) => Restored::Team(restore_team(tx, &event, &mut skipped)?),
             _ => {
                 return Err(Error::usage(format!(
                     "event {id} is `{}`, not a removal",
                     event.action
                 ))
                 .with_hint(
-                    "restore takes the id of an org.remove, project.remove or env.remove event",
+                    "restore takes the id of an org.remove, project.remove, env.remove or team.remove event",
                 ));
             }
         };
         Ok(Outcome { restored, skipped })
     })?;
-    for grant in &outcome.skipped {
-        app.out.status(&format!(
-            "left out the grant of {grant}: no longer a member of the organization"
-        ));
+    for what in &outcome.skipped {
+        app.out.status(&format!("left out {what}"));
     }
     match &outcome.restored {
         Restored::Org(v) => {
@@ -82,6 +84,13 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
             app.out.status(&format!(
                 "restored environment {} from event {id}",
                 slash(&[&v.org, &v.project, &v.slug])
+            ));
+            app.out.one(v)
+        }
+        Restored::Team(v) => {
+            app.out.status(&format!(
+                "restored team {} in {} from event {id}",
+                v.slug, v.org
             ));
             app.out.one(v)
         }
@@ -134,6 +143,10 @@ fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<O
             created_at: &m.created_at,
         };
         db.member_restore(&org, &fields, &m.role)?;
+    }
+    // Teams before projects: the projects' grants name them.
+    for t in &saved.teams {
+        put_team(tx, &org, t, skipped)?;
     }
     for p in &saved.projects {
         put_project(tx, &org, None, p, skipped)?;
@@ -212,6 +225,108 @@ fn restore_env(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<E
     Ok(EnvView::new(&env))
 }
 
+fn restore_team(
+    tx: &Tx,
+    event: &EventRow,
+    skipped: &mut Vec<String>,
+) -> Result<super::team::TeamView> {
+    let db = tx.db;
+    let saved: SavedTeam = snapshot::parse(event.id, event.before.as_ref())?;
+    let org = find_org(db, tx.actor, &saved.team.org).map_err(|e| {
+        e.with_hint(format!(
+            "the team belonged to organization `{}`; restore that first (see `proj log`)",
+            saved.team.org
+        ))
+    })?;
+    let target = Target::org(&org);
+    tx.require(Action::TeamAdd, &target)?;
+    let slug = &saved.team.slug;
+    if db.team(org.id, slug)?.is_some() {
+        return Err(taken(
+            format!("team `{slug}` in {}", org.slug),
+            event,
+            format!("rename the existing one first: `proj team rename {slug} NEW`"),
+        ));
+    }
+    let team = put_team(tx, &org, &saved, skipped)?;
+    // Each grant is given again only where the actor may grant now.
+    for g in &saved.grants {
+        let Some(project_slug) = g.project.as_deref() else {
+            continue;
+        };
+        let place = slash(&[&org.slug, project_slug]);
+        let Some(project) = db.project(org.id, project_slug)? else {
+            skipped.push(format!(
+                "the grant of team {slug} on {place}: the project is gone"
+            ));
+            continue;
+        };
+        let env = match g.environment.as_deref() {
+            None => None,
+            Some(e) => match db.env(project.id, e)? {
+                Some(env) => Some(env),
+                None => {
+                    skipped.push(format!(
+                        "the grant of team {slug} on {place}/{e}: the environment is gone"
+                    ));
+                    continue;
+                }
+            },
+        };
+        let grant_target = match &env {
+            Some(e) => Target::env(&org, &project, e),
+            None => Target::project(&org, &project),
+        };
+        tx.require(Action::MemberGrant, &grant_target)?;
+        db.grant_restore(
+            Holder::Team(team.id),
+            &project,
+            env.as_ref(),
+            &g.role,
+            &g.created_at,
+        )?;
+    }
+    tx.created(
+        Event::TeamRestore,
+        &target,
+        Subject::Team(&team.slug),
+        &after(snapshot::team(db, &team)?, event),
+    )?;
+    super::team::view(db, tx.actor, &org, &team)
+}
+
+/// Puts back a team and those of its members who still belong to the organization.
+fn put_team(
+    tx: &Tx,
+    org: &OrgRow,
+    saved: &SavedTeam,
+    skipped: &mut Vec<String>,
+) -> Result<crate::store::TeamRow> {
+    let t = &saved.team;
+    let team = tx.db.team_restore(
+        None,
+        org,
+        &SavedTeamFields {
+            slug: &t.slug,
+            display_name: t.display_name.as_deref(),
+            description: t.description.as_deref(),
+            created_at: &t.created_at,
+        },
+    )?;
+    for m in &saved.members {
+        match tx.db.member(org.id, &m.email)? {
+            Some(member) => {
+                tx.db.team_join(team.id, &member, m.joined_at.as_deref())?;
+            }
+            None => skipped.push(format!(
+                "{} from team {}: no longer a member of the organization",
+                m.email, t.slug
+            )),
+        }
+    }
+    Ok(team)
+}
+
 fn put_project(
     tx: &Tx,
     org: &OrgRow,
@@ -275,8 +390,8 @@ fn put_env(
     Ok(env)
 }
 
-/// Puts back one grant; one whose member no longer belongs to the organization is left out
-/// and named in `skipped`.
+/// Puts back one grant of a member or a team; one whose holder no longer exists in the
+/// organization is left out and named in `skipped`.
 fn put_grant(
     tx: &Tx,
     project: &ProjectRow,
@@ -284,14 +399,35 @@ fn put_grant(
     g: &SavedGrant,
     skipped: &mut Vec<String>,
 ) -> Result<()> {
-    match tx.db.member(project.org_id, &g.email)? {
-        Some(member) => tx
+    let mut path = vec![project.org.as_str(), project.slug.as_str()];
+    path.extend(env.map(|e| e.slug.as_str()));
+    let (holder, gone) = match (&g.email, &g.team) {
+        (Some(email), _) => (
+            tx.db
+                .member(project.org_id, email)?
+                .map(|m| Holder::Member(m.id)),
+            format!(
+                "the grant of {email} on {}: no longer a member of the organization",
+                slash(&path)
+            ),
+        ),
+        (None, Some(team)) => (
+            tx.db
+                .team(project.org_id, team)?
+                .map(|t| Holder::Team(t.id)),
+            format!(
+                "the grant of team {team} on {}: the team no longer exists",
+                slash(&path)
+            ),
+        ),
+        (None, None) => return Ok(()),
+    };
+    match holder {
+        Some(holder) => tx
             .db
-            .grant_restore(&member, project, env, &g.role, &g.created_at),
+            .grant_restore(holder, project, env, &g.role, &g.created_at),
         None => {
-            let mut path = vec![project.org.as_str(), project.slug.as_str()];
-            path.extend(env.map(|e| e.slug.as_str()));
-            skipped.push(format!("{} on {}", g.email, slash(&path)));
+            skipped.push(gone);
             Ok(())
         }
     }

@@ -10,6 +10,8 @@ pub const APPLICATION_ID: i32 = 0x5052_4F4A;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_members_by_email.sql"),
+    // 0003 (emails compared case-insensitively) lands from its own branch, before this one.
+    include_str!("migrations/0004_teams.sql"),
 ];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;

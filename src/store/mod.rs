@@ -6,6 +6,7 @@ mod env;
 mod error;
 mod event;
 pub mod generate;
+mod grant;
 mod health;
 mod member;
 pub mod migrate;
@@ -13,16 +14,19 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod team;
 
 pub use env::{EnvRow, NewEnv};
 pub(crate) use error::from_anyhow as error_from_anyhow;
 pub use event::{EventRow, NewEvent};
+pub use grant::{GrantRow, Holder};
 pub use health::{Check, Status};
-pub use member::{GrantRow, MemberRow};
+pub use member::MemberRow;
 pub use org::OrgRow;
 pub use project::ProjectRow;
 pub use resource::ResourceRow;
 pub use restore::{SavedEnvFields, SavedFields};
+pub use team::{SavedTeamFields, TeamMemberRow, TeamRow};
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
