@@ -353,6 +353,7 @@ impl Via {
 /// What one holder gives a member in one project, read for one environment.
 #[derive(Debug, Clone)]
 pub struct HolderRole {
+    pub holder: Holder,
     pub via: Via,
     pub on: RoleOn,
 }
@@ -369,6 +370,7 @@ pub fn holder_roles(grants: &[GrantRow], env: Option<i64>) -> Vec<HolderRole> {
     holders
         .into_iter()
         .map(|(holder, via)| HolderRole {
+            holder,
             via,
             on: role_on(
                 grants
