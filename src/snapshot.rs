@@ -201,6 +201,34 @@ pub struct SavedResource {
     pub created_at: String,
 }
 
+/// The `before` of a `member.remove` event: the member, their own grants and their teams.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMemberRemoval {
+    pub member: SavedMemberRow,
+    #[serde(default)]
+    pub grants: Vec<SavedGrant>,
+    #[serde(default)]
+    pub teams: Vec<SavedMembership>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMemberRow {
+    pub org: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// One team a removed member was in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMembership {
+    pub team: String,
+    #[serde(default)]
+    pub joined_at: Option<String>,
+}
+
 /// A grant as recorded: a member's carries `email`, a team's `team`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedGrant {

@@ -536,7 +536,7 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
         }
         if !matches!(
             e.action.as_str(),
-            "org.remove" | "project.remove" | "env.remove" | "team.remove"
+            "org.remove" | "project.remove" | "env.remove" | "team.remove" | "member.remove"
         ) || !access::can_see_event(db, actor, e.org_id, e.project_id)?
         {
             continue;

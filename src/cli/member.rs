@@ -308,7 +308,7 @@ fn effective(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<Vec<
 }
 
 /// The member view, with only the grants on projects the actor can see.
-fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
+pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
     let mut grants = Vec::new();
     for g in db.holder_grants(Holder::Member(m.id))? {
         let Some(p) = db.project(org.id, &g.project)? else {

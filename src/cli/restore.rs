@@ -2,10 +2,13 @@
 
 use super::App;
 use super::project::view as project_view;
-use crate::access::{Action, Target};
+use crate::access::{Action, MemberChange, Target};
 use crate::error::{Error, Result};
+use crate::model::OrgRole;
 use crate::scope::{ProjectScope, find_org, find_project, slash};
-use crate::snapshot::{self, SavedEnv, SavedGrant, SavedOrg, SavedProject, SavedTeam};
+use crate::snapshot::{
+    self, SavedEnv, SavedGrant, SavedMemberRemoval, SavedOrg, SavedProject, SavedTeam,
+};
 use crate::store::{
     EnvRow, EventRow, Holder, OrgRow, ProjectRow, SavedEnvFields, SavedFields, SavedTeamFields,
 };
@@ -16,7 +19,8 @@ use serde_json::Value;
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// Id of an `org.remove`, `project.remove`, `env.remove` or `team.remove` event (see `proj log`)
+    /// Id of an `org.remove`, `project.remove`, `env.remove`, `team.remove` or `member.remove`
+    /// event (see `proj log`)
     #[arg(
         value_name = "EVENT_ID",
         add = clap_complete::ArgValueCompleter::new(super::complete::removal_event)
@@ -29,6 +33,7 @@ enum Restored {
     Project(ProjectView),
     Env(EnvView),
     Team(super::team::TeamView),
+    Member(super::member::MemberView),
 }
 
 /// What came back, and what was left out (`the grant of … on …: why`).
@@ -52,13 +57,16 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
             }
             Ok(Event::EnvRemove) => Restored::Env(restore_env(tx, &event, &mut skipped)?),
             Ok(Event::TeamRemove) => Restored::Team(restore_team(tx, &event, &mut skipped)?),
+            Ok(Event::MemberRemove) => {
+                Restored::Member(restore_member(tx, &event, &mut skipped)?)
+            }
             _ => {
                 return Err(Error::usage(format!(
                     "event {id} is `{}`, not a removal",
                     event.action
                 ))
                 .with_hint(
-                    "restore takes the id of an org.remove, project.remove, env.remove or team.remove event",
+                    "restore takes the id of an org.remove, project.remove, env.remove, team.remove or member.remove event",
                 ));
             }
         };
@@ -84,6 +92,13 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
             app.out.status(&format!(
                 "restored environment {} from event {id}",
                 slash(&[&v.org, &v.project, &v.slug])
+            ));
+            app.out.one(v)
+        }
+        Restored::Member(v) => {
+            app.out.status(&format!(
+                "restored member {} of {} from event {id}",
+                v.email, v.org
             ));
             app.out.one(v)
         }
@@ -293,6 +308,106 @@ fn restore_team(
         &after(snapshot::team(db, &team)?, event),
     )?;
     super::team::view(db, tx.actor, &org, &team)
+}
+
+/// Brings back a removed member with their own grants and team memberships, each re-checked:
+/// `member.add` for the member (with the rules about owners), `member.grant` on every grant's
+/// target, `team.update` for the memberships. What is gone meanwhile is left out and named.
+fn restore_member(
+    tx: &Tx,
+    event: &EventRow,
+    skipped: &mut Vec<String>,
+) -> Result<super::member::MemberView> {
+    let db = tx.db;
+    let saved: SavedMemberRemoval = snapshot::parse(event.id, event.before.as_ref())?;
+    let m = &saved.member;
+    let org = find_org(db, tx.actor, &m.org)?;
+    let role: OrgRole = m.role.parse()?;
+    let change = MemberChange {
+        email: &m.email,
+        from: None,
+        to: Some(role),
+    };
+    tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
+    if db.member(org.id, &m.email)?.is_some() {
+        return Err(taken(
+            format!("member `{}` of {}", m.email, org.slug),
+            event,
+            format!("see `proj member show {}`", m.email),
+        ));
+    }
+    let fields = SavedFields {
+        slug: &m.email,
+        display_name: m.name.as_deref(),
+        description: None,
+        created_at: &m.created_at,
+    };
+    db.member_restore(&org, &fields, &m.role)?;
+    let member = db
+        .member(org.id, &m.email)?
+        .ok_or_else(|| Error::internal("the restored member vanished"))?;
+    for g in &saved.grants {
+        let Some(project_slug) = g.project.as_deref() else {
+            continue;
+        };
+        let place = slash(&[&org.slug, project_slug]);
+        let Some(project) = db.project(org.id, project_slug)? else {
+            skipped.push(format!(
+                "the grant of {} on {place}: the project is gone",
+                m.email
+            ));
+            continue;
+        };
+        let env = match g.environment.as_deref() {
+            None => None,
+            Some(e) => match db.env(project.id, e)? {
+                Some(env) => Some(env),
+                None => {
+                    skipped.push(format!(
+                        "the grant of {} on {place}/{e}: the environment is gone",
+                        m.email
+                    ));
+                    continue;
+                }
+            },
+        };
+        let target = match &env {
+            Some(e) => Target::env(&org, &project, e),
+            None => Target::project(&org, &project),
+        };
+        tx.require(Action::MemberGrant, &target)?;
+        db.grant_restore(
+            Holder::Member(member.id),
+            &project,
+            env.as_ref(),
+            &g.role,
+            &g.created_at,
+        )?;
+    }
+    for t in &saved.teams {
+        match db.team(org.id, &t.team)? {
+            Some(team) => {
+                tx.require(Action::TeamUpdate, &Target::org(&org))?;
+                db.team_join(team.id, &member, t.joined_at.as_deref())?;
+            }
+            None => skipped.push(format!(
+                "{} from team {}: the team no longer exists",
+                m.email, t.team
+            )),
+        }
+    }
+    let after = serde_json::json!({
+        "member": member,
+        "grants": db.holder_grants(Holder::Member(member.id))?,
+        "teams": snapshot::teams_of(db, &member)?,
+    });
+    tx.created(
+        Event::MemberRestore,
+        &Target::org(&org),
+        Subject::Member(&member.email),
+        &self::after(after, event),
+    )?;
+    super::member::view(db, tx.actor, &org, &member)
 }
 
 /// Puts back a team and those of its members who still belong to the organization.

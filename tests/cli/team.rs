@@ -696,6 +696,43 @@ fn removing_a_member_takes_their_memberships_and_records_them() {
 }
 
 #[test]
+fn a_removed_member_comes_back_with_their_grants_and_teams() {
+    let t = acme();
+    t.ok(&["team", "add", "ops"]);
+    t.ok(&["team", "join", "ops", "cy@acme.dev"]);
+    t.ok(&[
+        "member",
+        "grant",
+        "cy@acme.dev",
+        "-p",
+        "acme/shop",
+        "--env",
+        "staging",
+        "--role",
+        "admin",
+    ]);
+    let before: serde_json::Value = t.json(&["member", "show", "cy@acme.dev"]);
+    t.ok(&["member", "remove", "cy@acme.dev"]);
+    let id = events(&t)[0].id.to_string();
+    // Bringing someone back is adding them: members may not.
+    t.fails(&["restore", &id, "--as", "bo@acme.dev"], 5);
+    t.ok(&["team", "remove", "ops", "--yes"]);
+    let r = t.run(&["restore", &id]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("left out cy@acme.dev from team ops: the team no longer exists"),
+        "{}",
+        r.stderr
+    );
+    let after: serde_json::Value = t.json(&["member", "show", "cy@acme.dev"]);
+    assert_eq!(after["grants"], before["grants"]);
+    assert_eq!(after["teams"], serde_json::json!(["backend"]));
+    assert_eq!(events(&t)[0].action, "member.restore");
+    t.fails(&["restore", &id], 4);
+}
+
+#[test]
 fn clone_with_access_copies_team_grants() {
     let t = acme();
     t.ok(&[
