@@ -535,6 +535,51 @@ mod tests {
     }
 
     #[test]
+    fn a_team_on_every_project_and_a_team_without_members() {
+        let mut blog = shop(vec![]);
+        blog.slug = "blog".into();
+        let team = |slug: &str, members: usize, projects: &[&str]| TeamFacts {
+            slug: slug.into(),
+            members,
+            projects: projects.iter().map(|p| p.to_string()).collect(),
+        };
+        let mut org = OrgFacts {
+            slug: "acme".into(),
+            has_members: true,
+            projects: vec![shop(vec![]), blog],
+            teams: vec![team("backend", 2, &["shop"]), team("ops", 0, &[])],
+        };
+        assert!(team_spans_every_project(&org).is_empty());
+        assert!(teams_without_members(&org).is_empty());
+        org.teams[0].projects.insert("blog".into());
+        org.teams[1].projects.insert("shop".into());
+        let a = team_spans_every_project(&org);
+        assert_eq!(a.len(), 1);
+        assert!(a[0].reason.contains("team backend"), "{}", a[0].reason);
+        let a = teams_without_members(&org);
+        assert_eq!((a.len(), a[0].severity), (1, Severity::Warning));
+        // One project: nothing to span.
+        org.projects.pop();
+        assert!(team_spans_every_project(&org).is_empty());
+    }
+
+    #[test]
+    fn a_team_counts_as_a_holder_of_its_own() {
+        let p = shop(vec![
+            grant("bo@x.dev", None, ProjectRole::Developer),
+            grant("team backend", Some(1), ProjectRole::Developer),
+        ]);
+        let a = diverging_access("acme/shop", &p).unwrap();
+        assert_eq!(a.severity, Severity::Warning);
+        assert!(
+            a.reason
+                .contains("team backend: developer staging, none production"),
+            "{}",
+            a.reason
+        );
+    }
+
+    #[test]
     fn projects_with_the_same_people_may_be_one_product() {
         let g = || vec![grant("bo@x.dev", None, ProjectRole::Developer)];
         let mut blog = shop(g());
