@@ -10,11 +10,14 @@
 //! - `owner-only`: admins may not remove the organization; `owners-by-owners`: nor add,
 //!   promote to, change or remove an owner. `org-admin`: everything else.
 //! - `org-read` / `needs-org-admin`: members and viewers read the organization and its members;
-//!   organization-level changes (`org.*`, `project.add`, `member.add|role|remove`) need an admin.
-//! - `no-grant`: a project a member or viewer holds no grant on (project-wide or on any of its
-//!   environments) is hidden; `granted-read`: with one they read all of it.
-//! - A grant on one environment replaces the project-wide role there, up or down;
-//!   `no-project-role`: with grants only on other environments they may not change it.
+//!   organization-level changes (`org.*`, `project.add`, `member.add|role|remove`,
+//!   `team.*`) need an admin. Teams give no organization role.
+//! - Grants have holders: the member, and each team the member is in.
+//! - `no-grant`: a project where no holder of a member or viewer has a grant (project-wide or
+//!   on any of its environments) is hidden; `granted-read`: with one they read all of it.
+//! - Per holder, a grant on one environment replaces that holder's project-wide role there, up
+//!   or down; the member's role is the highest any holder gives, and the decision names that
+//!   holder (`via`). `no-project-role`: no holder gives a role on the target.
 //! - `project-admin`: project admins manage the project, its environments (protected ones
 //!   too), grants and resources. `project-viewer`: viewers only read.
 //! - `project-developer`: developers add environments and change unprotected environments and
@@ -25,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::lineage::Lineage;
 use crate::model::{OrgRole, ProjectRole};
 use crate::scope::slash;
-use crate::store::{Db, EnvRow, EventRow, MemberRow, OrgRow, ProjectRow};
+use crate::store::{Db, EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -51,6 +54,9 @@ pub enum Action {
     MemberRole,
     MemberRemove,
     MemberGrant,
+    TeamAdd,
+    TeamUpdate,
+    TeamRemove,
     Read,
 }
 
@@ -72,6 +78,9 @@ impl Action {
         Action::MemberRole,
         Action::MemberRemove,
         Action::MemberGrant,
+        Action::TeamAdd,
+        Action::TeamUpdate,
+        Action::TeamRemove,
         Action::Read,
     ];
 
@@ -93,6 +102,9 @@ impl Action {
             Action::MemberRole => "member.role",
             Action::MemberRemove => "member.remove",
             Action::MemberGrant => "member.grant",
+            Action::TeamAdd => "team.add",
+            Action::TeamUpdate => "team.update",
+            Action::TeamRemove => "team.remove",
             Action::Read => "read",
         }
     }
@@ -105,7 +117,10 @@ impl Action {
             | Action::ProjectAdd
             | Action::MemberAdd
             | Action::MemberRole
-            | Action::MemberRemove => Level::Org,
+            | Action::MemberRemove
+            | Action::TeamAdd
+            | Action::TeamUpdate
+            | Action::TeamRemove => Level::Org,
             Action::ProjectUpdate | Action::ProjectRemove | Action::EnvAdd => Level::Project,
             Action::EnvUpdate
             | Action::EnvProtect
@@ -265,6 +280,9 @@ pub struct Decision {
     pub rule: &'static str,
     /// One line a person can read.
     pub reason: String,
+    /// Where the deciding role came from: `member` (the member's own organization role or
+    /// grant) or `team:SLUG` (a grant of one of their teams); `None` when no role decided.
+    pub via: Option<String>,
 }
 
 impl Decision {
@@ -274,6 +292,7 @@ impl Decision {
             visible: true,
             rule,
             reason,
+            via: None,
         }
     }
     fn deny(rule: &'static str, reason: String) -> Self {
@@ -282,6 +301,7 @@ impl Decision {
             visible: true,
             rule,
             reason,
+            via: None,
         }
     }
     fn hidden(rule: &'static str, reason: String) -> Self {
@@ -290,8 +310,89 @@ impl Decision {
             visible: false,
             rule,
             reason,
+            via: None,
         }
     }
+    fn via(mut self, via: &Via) -> Self {
+        self.via = Some(via.id());
+        self
+    }
+}
+
+/// A holder of grants, as a decision names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The member themselves.
+    Member,
+    /// One of the member's teams, by slug.
+    Team(String),
+}
+
+impl Via {
+    /// `member` or `team:SLUG`: the stable JSON form.
+    pub fn id(&self) -> String {
+        match self {
+            Via::Member => "member".to_string(),
+            Via::Team(slug) => format!("team:{slug}"),
+        }
+    }
+
+    /// ` via team SLUG` after a role a team gives; nothing after the member's own.
+    fn suffix(&self) -> String {
+        match self {
+            Via::Member => String::new(),
+            Via::Team(slug) => format!(" via team {slug}"),
+        }
+    }
+
+    fn of(g: &GrantRow) -> Via {
+        match (&g.holder, &g.team) {
+            (Holder::Team(_), Some(slug)) => Via::Team(slug.clone()),
+            _ => Via::Member,
+        }
+    }
+}
+
+/// What one holder gives a member in one project, read for one environment.
+#[derive(Debug, Clone)]
+pub struct HolderRole {
+    pub holder: Holder,
+    pub via: Via,
+    pub on: RoleOn,
+}
+
+/// Every holder's grants in one project (the member's own first, then each team's), read for
+/// environment `env` by the per-holder rule of [`role_on`].
+pub fn holder_roles(grants: &[GrantRow], env: Option<i64>) -> Vec<HolderRole> {
+    let mut holders: Vec<(Holder, Via)> = Vec::new();
+    for g in grants {
+        if !holders.iter().any(|(h, _)| *h == g.holder) {
+            holders.push((g.holder, Via::of(g)));
+        }
+    }
+    holders
+        .into_iter()
+        .map(|(holder, via)| HolderRole {
+            holder,
+            via,
+            on: role_on(
+                grants
+                    .iter()
+                    .filter(|g| g.holder == holder)
+                    .map(|g| (g.environment_id, g.role)),
+                env,
+            ),
+        })
+        .collect()
+}
+
+/// The role that applies: the highest any holder gives (roles are declared strongest first,
+/// so the least in their order); on a tie the first holder, the member's own grant, is named.
+pub fn strongest(holders: &[HolderRole]) -> Option<(ProjectRole, &HolderRole)> {
+    holders
+        .iter()
+        .filter_map(|h| h.on.effective().map(|r| (r, h)))
+        .min_by_key(|(r, _)| *r)
 }
 
 /// Where the actor stands in one organization.
@@ -351,14 +452,12 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         }
         Standing::Member(m) => m,
     };
+    let own = Via::Member;
     match member.role {
         OrgRole::Owner => {
-            return Ok(Decision::allow(
-                "org-owner",
-                format!("owner of {}", org.slug),
-            ));
+            return Ok(Decision::allow("org-owner", format!("owner of {}", org.slug)).via(&own));
         }
-        OrgRole::Admin => return Ok(decide_org_admin(action, &target)),
+        OrgRole::Admin => return Ok(decide_org_admin(action, &target).via(&own)),
         OrgRole::Member | OrgRole::Viewer => {}
     }
     let org_role = member.role.as_str();
@@ -373,56 +472,57 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
                     org.slug
                 ),
             )
-        });
+        }
+        .via(&own));
     };
     let path = slash(&[&org.slug, &project.slug]);
-    let grants = db.member_grants_in(member.id, project.id)?;
-    if grants.is_empty() {
+    // Every holder's grants: the member's own and each of their teams'.
+    let grants = db.access_grants_in(member.id, project.id)?;
+    let Some(first) = grants.first() else {
         return Ok(Decision::hidden(
             "no-grant",
             format!("{org_role} of {} without a grant on {path}", org.slug),
         ));
-    }
+    };
     if action == Action::Read {
+        let via = Via::of(first);
         return Ok(Decision::allow(
             "granted-read",
-            format!("{org_role} of {} with a grant on {path}", org.slug),
-        ));
+            format!(
+                "{org_role} of {} with a grant on {path}{}",
+                org.slug,
+                via.suffix()
+            ),
+        )
+        .via(&via));
     }
-    let RoleOn {
-        project: project_role,
-        env: env_grant,
-    } = role_on(
-        grants.iter().map(|g| (g.environment_id, g.role)),
-        target.env.map(|e| e.id),
-    );
-    let (role, on) = match (env_grant, target.env) {
-        (Some(r), Some(e)) => {
-            let instead = match project_role {
+    let holders = holder_roles(&grants, target.env.map(|e| e.id));
+    let Some((role, winner)) = strongest(&holders) else {
+        return Ok(Decision::deny(
+            "no-project-role",
+            format!(
+                "{org_role} of {} with grants only on other environments of {path}, \
+                 so no role on {}",
+                org.slug,
+                target.path()
+            ),
+        ));
+    };
+    let via = winner.via.suffix();
+    let on = match (winner.on.env, target.env) {
+        (Some(_), Some(e)) => {
+            let instead = match winner.on.project {
                 Some(p) => format!("; it replaces {p} on {path}"),
                 None => String::new(),
             };
-            (
-                r,
-                format!("{r} on {path}/{} (environment grant{instead})", e.slug),
+            format!(
+                "{role} on {path}/{}{via} (environment grant{instead})",
+                e.slug
             )
         }
-        _ => match project_role {
-            Some(r) => (r, format!("{r} on {path}")),
-            None => {
-                return Ok(Decision::deny(
-                    "no-project-role",
-                    format!(
-                        "{org_role} of {} with grants only on other environments of {path}, \
-                         so no role on {}",
-                        org.slug,
-                        target.path()
-                    ),
-                ));
-            }
-        },
+        _ => format!("{role} on {path}{via}"),
     };
-    Ok(decide_project_role(action, role, on, target.env))
+    Ok(decide_project_role(action, role, on, target.env).via(&winner.via))
 }
 
 /// The grants one holder has in a project, read for one environment (or, with `None`, for
@@ -564,7 +664,7 @@ pub fn can_see(db: &Db, actor: &Actor, target: &Target) -> Result<bool> {
 
 /// The projects of `org` the actor can see, decided once for the whole organization: the
 /// same answer as [`can_see`] on each project (a member or viewer sees exactly the projects
-/// where they hold a grant), without a lookup per project.
+/// where they or one of their teams hold a grant), without a lookup per project.
 pub fn visible_projects_of(
     db: &Db,
     actor: &Actor,
@@ -579,11 +679,9 @@ pub fn visible_projects_of(
     if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
         return Ok(projects);
     }
-    let granted: std::collections::HashSet<i64> = db
-        .member_grants(member.id)?
-        .into_iter()
-        .map(|g| g.project_id)
-        .collect();
+    // Their own grants and their teams'.
+    let granted: std::collections::HashSet<i64> =
+        db.granted_project_ids(member.id)?.into_iter().collect();
     Ok(projects
         .into_iter()
         .filter(|p| granted.contains(&p.id))

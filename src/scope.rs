@@ -6,7 +6,7 @@
 use crate::access::{self, Actor, Target};
 use crate::context::{Context, visible_org_slugs, visible_projects};
 use crate::error::{Error, Result};
-use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow, ResourceRow};
+use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow};
 
 /// `a/b/c`: how every path of slugs is written.
 pub fn slash(parts: &[&str]) -> String {
@@ -391,4 +391,23 @@ pub fn org_name_taken(db: &Db, actor: &Actor, slug: &str) -> Result<Option<Error
         Error::conflict(format!("the name `{slug}` is not available"))
             .with_hint("organization names are unique in the file; pick another")
     }))
+}
+
+/// A team of `org` by slug; exit 3 with the teams there are otherwise. Teams are seen by
+/// everyone who sees the organization, as its members are.
+pub fn find_team(db: &Db, org: &OrgRow, slug: &str) -> Result<TeamRow> {
+    if let Some(t) = db.team(org.id, slug)? {
+        return Ok(t);
+    }
+    let known: Vec<_> = db.teams(org.id)?.into_iter().map(|t| t.slug).collect();
+    Err(Error::missing_in(
+        format!("team `{slug}`"),
+        &org.slug,
+        &known,
+    ))
+}
+
+/// The conflict for a team slug that is taken in `org`.
+pub fn team_exists(slug: &str, org: &OrgRow) -> Error {
+    Error::exists_in(format!("team `{slug}`"), &org.slug)
 }

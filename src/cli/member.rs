@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
 use crate::output::{Record, or_dash};
 use crate::scope::{Scope, find_member, member_exists, slash};
-use crate::store::{Db, GrantRow, MemberRow, OrgRow};
+use crate::store::{Db, GrantRow, Holder, MemberRow, OrgRow};
 use crate::tx::{Event, Subject};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -147,8 +147,40 @@ pub struct MemberView {
     pub email: String,
     pub name: Option<String>,
     pub role: OrgRole,
+    /// The member's own grants.
     pub grants: Vec<MemberGrant>,
+    /// Slugs of the teams they are in.
+    pub teams: Vec<String>,
+    /// The role their grants give on each environment of the projects the viewer sees, with
+    /// the holder it comes from: the highest any holder (they, or one of their teams) gives.
+    pub access: Vec<EffectiveRole>,
     pub created_at: String,
+    /// Adds `teams` and `access` columns to tables when the organization has teams.
+    #[serde(skip)]
+    pub show_teams: bool,
+}
+
+/// One environment's effective role inside a member view.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveRole {
+    pub project: String,
+    pub environment: String,
+    pub role: ProjectRole,
+    /// `member` (their own grant) or `team:SLUG`.
+    pub via: String,
+}
+
+impl EffectiveRole {
+    fn label(&self) -> String {
+        let via = match self.via.strip_prefix("team:") {
+            Some(team) => format!("team {team}"),
+            None => "own".to_string(),
+        };
+        format!(
+            "{}/{}: {} ({via})",
+            self.project, self.environment, self.role
+        )
+    }
 }
 
 /// One grant inside a member view: a project role, project-wide or on one environment.
@@ -168,24 +200,39 @@ impl MemberGrant {
     }
 }
 
+fn dash_if_empty(items: Vec<String>) -> String {
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(", ")
+    }
+}
+
 impl Record for MemberView {
     const PLURAL: &'static str = "members";
     fn headers(&self) -> Vec<&'static str> {
+        if self.show_teams {
+            return vec![
+                "email", "name", "role", "grants", "teams", "access", "created",
+            ];
+        }
         vec!["email", "name", "role", "grants", "created"]
     }
     fn cells(&self) -> Vec<String> {
-        let grants: Vec<_> = self.grants.iter().map(MemberGrant::label).collect();
-        vec![
+        let mut cells = vec![
             self.email.clone(),
             or_dash(&self.name),
             self.role.to_string(),
-            if grants.is_empty() {
-                "-".into()
-            } else {
-                grants.join(", ")
-            },
-            self.created_at.clone(),
-        ]
+            dash_if_empty(self.grants.iter().map(MemberGrant::label).collect()),
+        ];
+        if self.show_teams {
+            cells.push(dash_if_empty(self.teams.clone()));
+            cells.push(dash_if_empty(
+                self.access.iter().map(EffectiveRole::label).collect(),
+            ));
+        }
+        cells.push(self.created_at.clone());
+        cells
     }
     /// `email name role grants`, grants as `PROJECT:ROLE` or `PROJECT/ENV:ROLE` joined by
     /// `,` (`-` for none): slugs and roles hold neither `,` nor `:`, nor spaces or tabs.
@@ -225,7 +272,7 @@ impl GrantView {
             org: g.org.clone(),
             project: g.project.clone(),
             environment: g.environment.clone(),
-            email: g.email.clone(),
+            email: g.email.clone().unwrap_or_default(),
             role: g.role,
             created_at: g.created_at.clone(),
         }
@@ -262,10 +309,39 @@ pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
     }
 }
 
+/// The role a member's holders give on each environment of the projects the actor can see.
+fn effective(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<Vec<EffectiveRole>> {
+    let mut by_project: std::collections::BTreeMap<String, Vec<GrantRow>> = Default::default();
+    for g in db.access_grants(m.id)? {
+        by_project.entry(g.project.clone()).or_default().push(g);
+    }
+    let mut out = Vec::new();
+    for (slug, grants) in by_project {
+        let Some(p) = db.project(org.id, &slug)? else {
+            continue;
+        };
+        if !access::can_see(db, actor, &Target::project(org, &p))? {
+            continue;
+        }
+        for e in db.envs(p.id, false)? {
+            let holders = access::holder_roles(&grants, Some(e.id));
+            if let Some((role, winner)) = access::strongest(&holders) {
+                out.push(EffectiveRole {
+                    project: slug.clone(),
+                    environment: e.slug.clone(),
+                    role,
+                    via: winner.via.id(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The member view, with only the grants on projects the actor can see.
-fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
+pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
     let mut grants = Vec::new();
-    for g in db.member_grants(m.id)? {
+    for g in db.holder_grants(Holder::Member(m.id))? {
         let Some(p) = db.project(org.id, &g.project)? else {
             continue;
         };
@@ -283,7 +359,10 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberVie
         name: m.name.clone(),
         role: m.role,
         grants,
+        teams: db.member_teams(m.id)?.into_iter().map(|t| t.slug).collect(),
+        access: effective(db, actor, org, m)?,
         created_at: m.created_at.clone(),
+        show_teams: db.has_teams(org.id)?,
     })
 }
 
@@ -484,13 +563,15 @@ fn remove(app: &mut App, email: String) -> Result<()> {
         tx.require(Action::MemberRemove, &Target::org(&org).with_member(change))?;
         access::keep_an_owner(db, &org, &m, "remove")?;
         let shown = view(db, tx.actor, &org, &m)?;
-        let grants = db.member_grants(m.id)?;
+        let grants = db.holder_grants(Holder::Member(m.id))?;
+        let teams = crate::snapshot::teams_of(db, &m)?;
+        // Their grants and team memberships go with them (ON DELETE CASCADE).
         db.member_delete(m.id)?;
         tx.removed(
             Event::MemberRemove,
             &Target::org(&org),
             Subject::Member(&m.email),
-            &serde_json::json!({ "member": m, "grants": grants }),
+            &serde_json::json!({ "member": m, "grants": grants, "teams": teams }),
         )?;
         Ok(shown)
     })?;
@@ -506,7 +587,7 @@ fn grant_on(db: &Db, m: &MemberRow, scope: &Scope) -> Result<Option<GrantRow>> {
     };
     let env_id = scope.env().map(|e| e.id);
     Ok(db
-        .member_grants_in(m.id, project.id)?
+        .holder_grants_in(Holder::Member(m.id), project.id)?
         .into_iter()
         .find(|g| g.environment_id == env_id))
 }
@@ -523,7 +604,7 @@ fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
         let project = scope
             .project()
             .ok_or_else(|| Error::internal("a grant needs a project"))?;
-        db.grant_set(&m, project, scope.env(), args.role)?;
+        db.grant_set(Holder::Member(m.id), project, scope.env(), args.role)?;
         let after =
             grant_on(db, &m, &scope)?.ok_or_else(|| Error::internal("the grant was not saved"))?;
         tx.replaced(
@@ -562,7 +643,7 @@ fn revoke(app: &mut App, args: RevokeArgs) -> Result<()> {
             ))
             .with_hint(format!("see `proj member show {}`", m.email)));
         };
-        db.grant_delete(m.id, before.project_id, before.environment_id)?;
+        db.grant_delete(before.holder, before.project_id, before.environment_id)?;
         tx.removed(
             Event::MemberRevoke,
             &target,

@@ -2,12 +2,17 @@
 
 use super::App;
 use super::project::view as project_view;
-use crate::access::{self, Action, Target};
+use crate::access::{self, Action, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::lineage::{Lineage, Trail};
+use crate::model::OrgRole;
 use crate::scope::{ProjectScope, find_org, find_project, slash};
-use crate::snapshot::{self, SavedEnv, SavedGrant, SavedOrg, SavedProject};
-use crate::store::{EnvRow, EventRow, OrgRow, ProjectRow, SavedEnvFields, SavedFields};
+use crate::snapshot::{
+    self, SavedEnv, SavedGrant, SavedMemberRemoval, SavedOrg, SavedProject, SavedTeam,
+};
+use crate::store::{
+    EnvRow, EventRow, Holder, OrgRow, ProjectRow, SavedEnvFields, SavedFields, SavedTeamFields,
+};
 use crate::tx::{Event, Subject, Tx};
 use crate::view::{EnvView, OrgView, ProjectView};
 use clap::Args;
@@ -15,7 +20,8 @@ use serde_json::Value;
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// Id of an `org.remove`, `project.remove` or `env.remove` event (see `proj log`)
+    /// Id of an `org.remove`, `project.remove`, `env.remove`, `team.remove` or `member.remove`
+    /// event (see `proj log`)
     #[arg(
         value_name = "EVENT_ID",
         add = clap_complete::ArgValueCompleter::new(super::complete::removal_event)
@@ -27,9 +33,11 @@ enum Restored {
     Org(OrgView),
     Project(ProjectView),
     Env(EnvView),
+    Team(super::team::TeamView),
+    Member(super::member::MemberView),
 }
 
-/// What came back, and grants left out because their member is gone.
+/// What came back, and what was left out (`the grant of … on …: why`).
 struct Outcome {
     restored: Restored,
     skipped: Vec<String>,
@@ -55,22 +63,24 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
                 Restored::Project(restore_project(tx, &lineage, &event, &mut skipped)?)
             }
             Ok(Event::EnvRemove) => Restored::Env(restore_env(tx, &lineage, &event, &mut skipped)?),
+            Ok(Event::TeamRemove) => Restored::Team(restore_team(tx, &event, &mut skipped)?),
+            Ok(Event::MemberRemove) => {
+                Restored::Member(restore_member(tx, &event, &mut skipped)?)
+            }
             _ => {
                 return Err(Error::usage(format!(
                     "event {id} is `{}`, not a removal",
                     event.action
                 ))
                 .with_hint(
-                    "restore takes the id of an org.remove, project.remove or env.remove event",
+                    "restore takes the id of an org.remove, project.remove, env.remove, team.remove or member.remove event",
                 ));
             }
         };
         Ok(Outcome { restored, skipped })
     })?;
-    for grant in &outcome.skipped {
-        app.out.status(&format!(
-            "left out the grant of {grant}: no longer a member of the organization"
-        ));
+    for what in &outcome.skipped {
+        app.out.status(&format!("left out {what}"));
     }
     match &outcome.restored {
         Restored::Org(v) => {
@@ -89,6 +99,20 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
             app.out.status(&format!(
                 "restored environment {} from event {id}",
                 slash(&[&v.org, &v.project, &v.slug])
+            ));
+            app.out.one(v)
+        }
+        Restored::Member(v) => {
+            app.out.status(&format!(
+                "restored member {} of {} from event {id}",
+                v.email, v.org
+            ));
+            app.out.one(v)
+        }
+        Restored::Team(v) => {
+            app.out.status(&format!(
+                "restored team {} in {} from event {id}",
+                v.slug, v.org
             ));
             app.out.one(v)
         }
@@ -207,6 +231,10 @@ fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<O
         };
         db.member_restore(&org, &fields, &m.role)?;
     }
+    // Teams after their members, before the grants that name them.
+    for t in &saved.teams {
+        put_team(tx, &org, t, skipped)?;
+    }
     put_grants(tx, &grants, skipped)?;
     let subtree = snapshot::org(db, &org)?;
     tx.created(
@@ -284,6 +312,208 @@ fn restore_env(
         &after(snapshot::env(db, &env)?, event),
     )?;
     Ok(EnvView::new(&env))
+}
+
+fn restore_team(
+    tx: &Tx,
+    event: &EventRow,
+    skipped: &mut Vec<String>,
+) -> Result<super::team::TeamView> {
+    let db = tx.db;
+    let saved: SavedTeam = snapshot::parse(event.id, event.before.as_ref())?;
+    let org = find_org(db, tx.actor, &saved.team.org).map_err(|e| {
+        e.with_hint(format!(
+            "the team belonged to organization `{}`; restore that first (see `proj log`)",
+            saved.team.org
+        ))
+    })?;
+    let target = Target::org(&org);
+    tx.require(Action::TeamAdd, &target)?;
+    let slug = &saved.team.slug;
+    if db.team(org.id, slug)?.is_some() {
+        return Err(taken(
+            format!("team `{slug}` in {}", org.slug),
+            event,
+            format!("rename the existing one first: `proj team rename {slug} NEW`"),
+        ));
+    }
+    let team = put_team(tx, &org, &saved, skipped)?;
+    // Each grant is given again only where the actor may grant now.
+    for g in &saved.grants {
+        let Some(project_slug) = g.project.as_deref() else {
+            continue;
+        };
+        let place = slash(&[&org.slug, project_slug]);
+        let Some(project) = db.project(org.id, project_slug)? else {
+            skipped.push(format!(
+                "the grant of team {slug} on {place}: the project is gone"
+            ));
+            continue;
+        };
+        let env = match g.environment.as_deref() {
+            None => None,
+            Some(e) => match db.env(project.id, e)? {
+                Some(env) => Some(env),
+                None => {
+                    skipped.push(format!(
+                        "the grant of team {slug} on {place}/{e}: the environment is gone"
+                    ));
+                    continue;
+                }
+            },
+        };
+        let grant_target = match &env {
+            Some(e) => Target::env(&org, &project, e),
+            None => Target::project(&org, &project),
+        };
+        tx.require(Action::MemberGrant, &grant_target)?;
+        db.grant_restore(
+            Holder::Team(team.id),
+            &project,
+            env.as_ref(),
+            &g.role,
+            &g.created_at,
+        )?;
+    }
+    tx.created(
+        Event::TeamRestore,
+        &target,
+        Subject::Team(&team.slug),
+        &after(snapshot::team(db, &team)?, event),
+    )?;
+    super::team::view(db, tx.actor, &org, &team)
+}
+
+/// Brings back a removed member with their own grants and team memberships, each re-checked:
+/// `member.add` for the member (with the rules about owners), `member.grant` on every grant's
+/// target, `team.update` for the memberships. What is gone meanwhile is left out and named.
+fn restore_member(
+    tx: &Tx,
+    event: &EventRow,
+    skipped: &mut Vec<String>,
+) -> Result<super::member::MemberView> {
+    let db = tx.db;
+    let saved: SavedMemberRemoval = snapshot::parse(event.id, event.before.as_ref())?;
+    let m = &saved.member;
+    let org = find_org(db, tx.actor, &m.org)?;
+    let role: OrgRole = m.role.parse()?;
+    let change = MemberChange {
+        email: &m.email,
+        from: None,
+        to: Some(role),
+    };
+    tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
+    if db.member(org.id, &m.email)?.is_some() {
+        return Err(taken(
+            format!("member `{}` of {}", m.email, org.slug),
+            event,
+            format!("see `proj member show {}`", m.email),
+        ));
+    }
+    let fields = SavedFields {
+        slug: &m.email,
+        display_name: m.name.as_deref(),
+        description: None,
+        created_at: &m.created_at,
+    };
+    db.member_restore(&org, &fields, &m.role)?;
+    let member = db
+        .member(org.id, &m.email)?
+        .ok_or_else(|| Error::internal("the restored member vanished"))?;
+    for g in &saved.grants {
+        let Some(project_slug) = g.project.as_deref() else {
+            continue;
+        };
+        let place = slash(&[&org.slug, project_slug]);
+        let Some(project) = db.project(org.id, project_slug)? else {
+            skipped.push(format!(
+                "the grant of {} on {place}: the project is gone",
+                m.email
+            ));
+            continue;
+        };
+        let env = match g.environment.as_deref() {
+            None => None,
+            Some(e) => match db.env(project.id, e)? {
+                Some(env) => Some(env),
+                None => {
+                    skipped.push(format!(
+                        "the grant of {} on {place}/{e}: the environment is gone",
+                        m.email
+                    ));
+                    continue;
+                }
+            },
+        };
+        let target = match &env {
+            Some(e) => Target::env(&org, &project, e),
+            None => Target::project(&org, &project),
+        };
+        tx.require(Action::MemberGrant, &target)?;
+        db.grant_restore(
+            Holder::Member(member.id),
+            &project,
+            env.as_ref(),
+            &g.role,
+            &g.created_at,
+        )?;
+    }
+    for t in &saved.teams {
+        match db.team(org.id, &t.team)? {
+            Some(team) => {
+                tx.require(Action::TeamUpdate, &Target::org(&org))?;
+                db.team_join(team.id, &member, t.joined_at.as_deref())?;
+            }
+            None => skipped.push(format!(
+                "{} from team {}: the team no longer exists",
+                m.email, t.team
+            )),
+        }
+    }
+    let after = serde_json::json!({
+        "member": member,
+        "grants": db.holder_grants(Holder::Member(member.id))?,
+        "teams": snapshot::teams_of(db, &member)?,
+    });
+    tx.created(
+        Event::MemberRestore,
+        &Target::org(&org),
+        Subject::Member(&member.email),
+        &self::after(after, event),
+    )?;
+    super::member::view(db, tx.actor, &org, &member)
+}
+
+/// Puts back a team and those of its members who still belong to the organization.
+fn put_team(
+    tx: &Tx,
+    org: &OrgRow,
+    saved: &SavedTeam,
+    skipped: &mut Vec<String>,
+) -> Result<crate::store::TeamRow> {
+    let t = &saved.team;
+    let team = tx.db.team_restore(
+        None,
+        org,
+        &SavedTeamFields {
+            slug: &t.slug,
+            display_name: t.display_name.as_deref(),
+            description: t.description.as_deref(),
+            created_at: &t.created_at,
+        },
+    )?;
+    for m in &saved.members {
+        match tx.db.member(org.id, &m.email)? {
+            Some(member) => {
+                tx.db.team_join(team.id, &member, m.joined_at.as_deref())?;
+            }
+            None => skipped.push(format!(
+                "{} from team {}: no longer a member of the organization",
+                m.email, t.slug
+            )),
+        }
+    }
+    Ok(team)
 }
 
 /// A grant to put back once its member is there; already checked.
@@ -384,8 +614,8 @@ fn put_env<'s>(
     Ok(env)
 }
 
-/// Puts back checked grants; one whose member no longer belongs to the organization is left
-/// out and named in `skipped`.
+/// Puts back checked grants; one whose holder (a member, or a team) no longer exists in the
+/// organization is left out and named in `skipped`.
 fn put_grants(tx: &Tx, grants: &[PendingGrant], skipped: &mut Vec<String>) -> Result<()> {
     for PendingGrant {
         project,
@@ -393,16 +623,35 @@ fn put_grants(tx: &Tx, grants: &[PendingGrant], skipped: &mut Vec<String>) -> Re
         saved: g,
     } in grants
     {
-        match tx.db.member(project.org_id, &g.email)? {
-            Some(member) => {
+        let mut path = vec![project.org.as_str(), project.slug.as_str()];
+        path.extend(env.as_ref().map(|e| e.slug.as_str()));
+        let (holder, gone) = match (&g.email, &g.team) {
+            (Some(email), _) => (
                 tx.db
-                    .grant_restore(&member, project, env.as_ref(), &g.role, &g.created_at)?
+                    .member(project.org_id, email)?
+                    .map(|m| Holder::Member(m.id)),
+                format!(
+                    "the grant of {email} on {}: no longer a member of the organization",
+                    slash(&path)
+                ),
+            ),
+            (None, Some(team)) => (
+                tx.db
+                    .team(project.org_id, team)?
+                    .map(|t| Holder::Team(t.id)),
+                format!(
+                    "the grant of team {team} on {}: the team no longer exists",
+                    slash(&path)
+                ),
+            ),
+            (None, None) => continue,
+        };
+        match holder {
+            Some(holder) => {
+                tx.db
+                    .grant_restore(holder, project, env.as_ref(), &g.role, &g.created_at)?
             }
-            None => {
-                let mut path = vec![project.org.as_str(), project.slug.as_str()];
-                path.extend(env.as_ref().map(|e| e.slug.as_str()));
-                skipped.push(format!("{} on {}", g.email, slash(&path)));
-            }
+            None => skipped.push(gone),
         }
     }
     Ok(())

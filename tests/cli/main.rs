@@ -29,6 +29,7 @@ mod resource;
 mod rules;
 mod shells;
 mod storage;
+mod team;
 mod terminal;
 mod tree;
 mod wizard;
