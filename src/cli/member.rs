@@ -1,11 +1,12 @@
 //! `proj member …`: the people of an organization, their roles and their project grants.
 
+use super::grant::{self, Grantee, HeldGrant};
 use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
-use crate::output::{Record, or_dash};
-use crate::scope::{Scope, find_member, member_exists, slash};
+use crate::output::{Record, dash_if_empty, or_dash};
+use crate::scope::{find_member, member_exists};
 use crate::store::{Db, GrantRow, Holder, MemberRow, OrgRow};
 use crate::tx::{Event, Subject};
 use clap::{Args, Subcommand};
@@ -148,7 +149,7 @@ pub struct MemberView {
     pub name: Option<String>,
     pub role: OrgRole,
     /// The member's own grants.
-    pub grants: Vec<MemberGrant>,
+    pub grants: Vec<HeldGrant>,
     /// Slugs of the teams they are in.
     pub teams: Vec<String>,
     /// The role their grants give on each environment of the projects the viewer sees, with
@@ -183,31 +184,6 @@ impl EffectiveRole {
     }
 }
 
-/// One grant inside a member view: a project role, project-wide or on one environment.
-#[derive(Debug, Clone, Serialize)]
-pub struct MemberGrant {
-    pub project: String,
-    pub environment: Option<String>,
-    pub role: ProjectRole,
-}
-
-impl MemberGrant {
-    fn label(&self) -> String {
-        match &self.environment {
-            Some(e) => format!("{}/{e}: {}", self.project, self.role),
-            None => format!("{}: {}", self.project, self.role),
-        }
-    }
-}
-
-fn dash_if_empty(items: Vec<String>) -> String {
-    if items.is_empty() {
-        "-".into()
-    } else {
-        items.join(", ")
-    }
-}
-
 impl Record for MemberView {
     const PLURAL: &'static str = "members";
     fn headers(&self) -> Vec<&'static str> {
@@ -223,7 +199,7 @@ impl Record for MemberView {
             self.email.clone(),
             or_dash(&self.name),
             self.role.to_string(),
-            dash_if_empty(self.grants.iter().map(MemberGrant::label).collect()),
+            dash_if_empty(self.grants.iter().map(HeldGrant::label).collect()),
         ];
         if self.show_teams {
             cells.push(dash_if_empty(self.teams.clone()));
@@ -340,25 +316,12 @@ fn effective(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<Vec<
 
 /// The member view, with only the grants on projects the actor can see.
 pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
-    let mut grants = Vec::new();
-    for g in db.holder_grants(Holder::Member(m.id))? {
-        let Some(p) = db.project(org.id, &g.project)? else {
-            continue;
-        };
-        if access::can_see(db, actor, &Target::project(org, &p))? {
-            grants.push(MemberGrant {
-                project: g.project,
-                environment: g.environment,
-                role: g.role,
-            });
-        }
-    }
     Ok(MemberView {
         org: m.org.clone(),
         email: m.email.clone(),
         name: m.name.clone(),
         role: m.role,
-        grants,
+        grants: grant::visible(db, actor, org, Holder::Member(m.id))?,
         teams: db.member_teams(m.id)?.into_iter().map(|t| t.slug).collect(),
         access: effective(db, actor, org, m)?,
         created_at: m.created_at.clone(),
@@ -580,44 +543,39 @@ fn remove(app: &mut App, email: String) -> Result<()> {
     app.out.one(&removed)
 }
 
-/// A member's grant where `scope` (a project or one environment of it) points, if any.
-fn grant_on(db: &Db, m: &MemberRow, scope: &Scope) -> Result<Option<GrantRow>> {
-    let Some(project) = scope.project() else {
-        return Ok(None);
-    };
-    let env_id = scope.env().map(|e| e.id);
-    Ok(db
-        .holder_grants_in(Holder::Member(m.id), project.id)?
-        .into_iter()
-        .find(|g| g.environment_id == env_id))
+impl Grantee for MemberRow {
+    const GRANTED: Event = Event::MemberGrant;
+    const REVOKED: Event = Event::MemberRevoke;
+    type View = GrantView;
+
+    fn find(db: &Db, org: &OrgRow, email: &str) -> Result<Self> {
+        find_member(db, org, email)
+    }
+    fn holder(&self) -> Holder {
+        Holder::Member(self.id)
+    }
+    fn subject(&self) -> Subject<'_> {
+        Subject::Grant(&self.email)
+    }
+    fn no_grant(&self, place: &str) -> Error {
+        Error::not_found(format!("`{}` has no grant on {place}", self.email))
+            .with_hint(format!("see `proj member show {}`", self.email))
+    }
+    fn view(g: &GrantRow) -> GrantView {
+        GrantView::new(g)
+    }
 }
 
 fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
     let (shown, note) = app.mutate(|tx| {
-        let db = tx.db;
-        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
-        let target = scope.target();
-        tx.require(Action::MemberGrant, &target)?;
-        let org = scope.org();
-        let m = find_member(db, org, &args.email)?;
-        let before = grant_on(db, &m, &scope)?;
-        let project = scope
-            .project()
-            .ok_or_else(|| Error::internal("a grant needs a project"))?;
-        db.grant_set(Holder::Member(m.id), project, scope.env(), args.role)?;
-        let after =
-            grant_on(db, &m, &scope)?.ok_or_else(|| Error::internal("the grant was not saved"))?;
-        tx.replaced(
-            Event::MemberGrant,
-            &target,
-            Subject::Grant(&m.email),
-            before.as_ref(),
-            &after,
-        )?;
+        let (scope, m, after) =
+            grant::set::<MemberRow>(tx, &args.email, args.env.as_deref(), args.role)?;
         let note = matches!(m.role, OrgRole::Owner | OrgRole::Admin).then(|| {
             format!(
                 "{} is {} of {}, which already covers every project; the grant applies if that role changes",
-                m.email, m.role, org.slug
+                m.email,
+                m.role,
+                scope.org().slug
             )
         });
         Ok((GrantView::new(&after), note))
@@ -629,32 +587,5 @@ fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
 }
 
 fn revoke(app: &mut App, args: RevokeArgs) -> Result<()> {
-    let shown = app.mutate(|tx| {
-        let db = tx.db;
-        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
-        let target = scope.target();
-        tx.require(Action::MemberGrant, &target)?;
-        let m = find_member(db, scope.org(), &args.email)?;
-        let Some(before) = grant_on(db, &m, &scope)? else {
-            return Err(Error::not_found(format!(
-                "`{}` has no grant on {}",
-                m.email,
-                scope.path()
-            ))
-            .with_hint(format!("see `proj member show {}`", m.email)));
-        };
-        db.grant_delete(before.holder, before.project_id, before.environment_id)?;
-        tx.removed(
-            Event::MemberRevoke,
-            &target,
-            Subject::Grant(&m.email),
-            &crate::snapshot::row(&before),
-        )?;
-        Ok(GrantView::new(&before))
-    })?;
-    let mut path = vec![shown.org.as_str(), shown.project.as_str()];
-    path.extend(shown.environment.as_deref());
-    app.out
-        .status(&format!("revoked {} on {}", shown.email, slash(&path)));
-    app.out.one(&shown)
+    grant::revoke::<MemberRow>(app, &args.email, args.env.as_deref())
 }

@@ -7,6 +7,7 @@ mod context;
 mod doctor;
 mod env;
 mod env_copy;
+mod grant;
 mod init;
 mod link;
 mod log;

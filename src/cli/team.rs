@@ -1,11 +1,12 @@
 //! `proj team …`: named groups of members that hold grants the way a member does.
 
+use super::grant::{self, Grantee, HeldGrant};
 use super::{App, parse_word};
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{Action, Actor, Target};
 use crate::error::{Error, Result};
 use crate::model::{ProjectRole, validate_slug};
-use crate::output::{Record, or_dash};
-use crate::scope::{Scope, find_member, find_team, slash, team_exists};
+use crate::output::{Record, dash_if_empty, or_dash};
+use crate::scope::{find_member, find_team, team_exists};
 use crate::snapshot;
 use crate::store::{Db, GrantRow, Holder, OrgRow, TeamRow};
 use crate::tx::{Event, Subject, Tx};
@@ -134,33 +135,8 @@ pub struct TeamView {
     pub description: Option<String>,
     /// Emails, alphabetical.
     pub members: Vec<String>,
-    pub grants: Vec<TeamGrant>,
+    pub grants: Vec<HeldGrant>,
     pub created_at: String,
-}
-
-/// One grant inside a team view: a project role, project-wide or on one environment.
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamGrant {
-    pub project: String,
-    pub environment: Option<String>,
-    pub role: ProjectRole,
-}
-
-impl TeamGrant {
-    fn label(&self) -> String {
-        match &self.environment {
-            Some(e) => format!("{}/{e}: {}", self.project, self.role),
-            None => format!("{}: {}", self.project, self.role),
-        }
-    }
-}
-
-fn dash_if_empty(items: Vec<String>) -> String {
-    if items.is_empty() {
-        "-".into()
-    } else {
-        items.join(", ")
-    }
 }
 
 impl Record for TeamView {
@@ -173,7 +149,7 @@ impl Record for TeamView {
             self.slug.clone(),
             or_dash(&self.display_name),
             dash_if_empty(self.members.clone()),
-            dash_if_empty(self.grants.iter().map(TeamGrant::label).collect()),
+            dash_if_empty(self.grants.iter().map(HeldGrant::label).collect()),
             self.created_at.clone(),
         ]
     }
@@ -244,19 +220,6 @@ pub fn run(app: &mut App, cmd: TeamCmd) -> Result<()> {
 
 /// The team view, with only the grants on projects the actor can see.
 pub fn view(db: &Db, actor: &Actor, org: &OrgRow, t: &TeamRow) -> Result<TeamView> {
-    let mut grants = Vec::new();
-    for g in db.holder_grants(Holder::Team(t.id))? {
-        let Some(p) = db.project(org.id, &g.project)? else {
-            continue;
-        };
-        if access::can_see(db, actor, &Target::project(org, &p))? {
-            grants.push(TeamGrant {
-                project: g.project,
-                environment: g.environment,
-                role: g.role,
-            });
-        }
-    }
     Ok(TeamView {
         org: t.org.clone(),
         slug: t.slug.clone(),
@@ -267,7 +230,7 @@ pub fn view(db: &Db, actor: &Actor, org: &OrgRow, t: &TeamRow) -> Result<TeamVie
             .into_iter()
             .map(|m| m.email)
             .collect(),
-        grants,
+        grants: grant::visible(db, actor, org, Holder::Team(t.id))?,
         created_at: t.created_at.clone(),
     })
 }
@@ -481,71 +444,37 @@ fn audit_membership(
     }
 }
 
-/// A team's grant where `scope` (a project or one environment of it) points, if any.
-fn grant_on(db: &Db, team: &TeamRow, scope: &Scope) -> Result<Option<GrantRow>> {
-    let Some(project) = scope.project() else {
-        return Ok(None);
-    };
-    let env_id = scope.env().map(|e| e.id);
-    Ok(db
-        .holder_grants_in(Holder::Team(team.id), project.id)?
-        .into_iter()
-        .find(|g| g.environment_id == env_id))
+impl Grantee for TeamRow {
+    const GRANTED: Event = Event::TeamGrant;
+    const REVOKED: Event = Event::TeamRevoke;
+    type View = TeamGrantView;
+
+    fn find(db: &Db, org: &OrgRow, slug: &str) -> Result<Self> {
+        find_team(db, org, slug)
+    }
+    fn holder(&self) -> Holder {
+        Holder::Team(self.id)
+    }
+    fn subject(&self) -> Subject<'_> {
+        Subject::TeamGrant(&self.slug)
+    }
+    fn no_grant(&self, place: &str) -> Error {
+        Error::not_found(format!("team `{}` has no grant on {place}", self.slug))
+            .with_hint(format!("see `proj team show {}`", self.slug))
+    }
+    fn view(g: &GrantRow) -> TeamGrantView {
+        TeamGrantView::new(g)
+    }
 }
 
 fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
     let shown = app.mutate(|tx| {
-        let db = tx.db;
-        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
-        let target = scope.target();
-        tx.require(Action::MemberGrant, &target)?;
-        let team = find_team(db, scope.org(), &args.team)?;
-        let before = grant_on(db, &team, &scope)?;
-        let project = scope
-            .project()
-            .ok_or_else(|| Error::internal("a grant needs a project"))?;
-        db.grant_set(Holder::Team(team.id), project, scope.env(), args.role)?;
-        let after = grant_on(db, &team, &scope)?
-            .ok_or_else(|| Error::internal("the grant was not saved"))?;
-        tx.replaced(
-            Event::TeamGrant,
-            &target,
-            Subject::TeamGrant(&team.slug),
-            before.as_ref(),
-            &after,
-        )?;
+        let (_, _, after) = grant::set::<TeamRow>(tx, &args.team, args.env.as_deref(), args.role)?;
         Ok(TeamGrantView::new(&after))
     })?;
     app.out.one(&shown)
 }
 
 fn revoke(app: &mut App, args: RevokeArgs) -> Result<()> {
-    let shown = app.mutate(|tx| {
-        let db = tx.db;
-        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
-        let target = scope.target();
-        tx.require(Action::MemberGrant, &target)?;
-        let team = find_team(db, scope.org(), &args.team)?;
-        let Some(before) = grant_on(db, &team, &scope)? else {
-            return Err(Error::not_found(format!(
-                "team `{}` has no grant on {}",
-                team.slug,
-                scope.path()
-            ))
-            .with_hint(format!("see `proj team show {}`", team.slug)));
-        };
-        db.grant_delete(before.holder, before.project_id, before.environment_id)?;
-        tx.removed(
-            Event::TeamRevoke,
-            &target,
-            Subject::TeamGrant(&team.slug),
-            &snapshot::row(&before),
-        )?;
-        Ok(TeamGrantView::new(&before))
-    })?;
-    let mut path = vec![shown.org.as_str(), shown.project.as_str()];
-    path.extend(shown.environment.as_deref());
-    app.out
-        .status(&format!("revoked team {} on {}", shown.team, slash(&path)));
-    app.out.one(&shown)
+    grant::revoke::<TeamRow>(app, &args.team, args.env.as_deref())
 }
