@@ -338,43 +338,14 @@ fn restore_team(
         ));
     }
     let team = put_team(tx, &org, &saved, skipped)?;
-    // Each grant is given again only where the actor may grant now.
-    for g in &saved.grants {
-        let Some(project_slug) = g.project.as_deref() else {
-            continue;
-        };
-        let place = slash(&[&org.slug, project_slug]);
-        let Some(project) = db.project(org.id, project_slug)? else {
-            skipped.push(format!(
-                "the grant of team {slug} on {place}: the project is gone"
-            ));
-            continue;
-        };
-        let env = match g.environment.as_deref() {
-            None => None,
-            Some(e) => match db.env(project.id, e)? {
-                Some(env) => Some(env),
-                None => {
-                    skipped.push(format!(
-                        "the grant of team {slug} on {place}/{e}: the environment is gone"
-                    ));
-                    continue;
-                }
-            },
-        };
-        let grant_target = match &env {
-            Some(e) => Target::env(&org, &project, e),
-            None => Target::project(&org, &project),
-        };
-        tx.require(Action::MemberGrant, &grant_target)?;
-        db.grant_restore(
-            Holder::Team(team.id),
-            &project,
-            env.as_ref(),
-            &g.role,
-            &g.created_at,
-        )?;
-    }
+    put_holder_grants(
+        tx,
+        &org,
+        Holder::Team(team.id),
+        &format!("team {slug}"),
+        &saved.grants,
+        skipped,
+    )?;
     tx.created(
         Event::TeamRestore,
         &target,
@@ -420,44 +391,14 @@ fn restore_member(
     let member = db
         .member(org.id, &m.email)?
         .ok_or_else(|| Error::internal("the restored member vanished"))?;
-    for g in &saved.grants {
-        let Some(project_slug) = g.project.as_deref() else {
-            continue;
-        };
-        let place = slash(&[&org.slug, project_slug]);
-        let Some(project) = db.project(org.id, project_slug)? else {
-            skipped.push(format!(
-                "the grant of {} on {place}: the project is gone",
-                m.email
-            ));
-            continue;
-        };
-        let env = match g.environment.as_deref() {
-            None => None,
-            Some(e) => match db.env(project.id, e)? {
-                Some(env) => Some(env),
-                None => {
-                    skipped.push(format!(
-                        "the grant of {} on {place}/{e}: the environment is gone",
-                        m.email
-                    ));
-                    continue;
-                }
-            },
-        };
-        let target = match &env {
-            Some(e) => Target::env(&org, &project, e),
-            None => Target::project(&org, &project),
-        };
-        tx.require(Action::MemberGrant, &target)?;
-        db.grant_restore(
-            Holder::Member(member.id),
-            &project,
-            env.as_ref(),
-            &g.role,
-            &g.created_at,
-        )?;
-    }
+    put_holder_grants(
+        tx,
+        &org,
+        Holder::Member(member.id),
+        &m.email,
+        &saved.grants,
+        skipped,
+    )?;
     for t in &saved.teams {
         match db.team(org.id, &t.team)? {
             Some(team) => {
@@ -482,6 +423,51 @@ fn restore_member(
         &self::after(after, event),
     )?;
     super::member::view(db, tx.actor, &org, &member)
+}
+
+/// Gives one holder back the grants its own snapshot saved (`team.remove`, `member.remove`),
+/// each only where the actor may grant now (`member.grant` on its target); one whose project or
+/// environment is gone is left out and named in `skipped` (`the grant of WHO on …`).
+fn put_holder_grants(
+    tx: &Tx,
+    org: &OrgRow,
+    holder: Holder,
+    who: &str,
+    grants: &[SavedGrant],
+    skipped: &mut Vec<String>,
+) -> Result<()> {
+    let db = tx.db;
+    for g in grants {
+        let Some(project_slug) = g.project.as_deref() else {
+            continue;
+        };
+        let place = slash(&[&org.slug, project_slug]);
+        let Some(project) = db.project(org.id, project_slug)? else {
+            skipped.push(format!(
+                "the grant of {who} on {place}: the project is gone"
+            ));
+            continue;
+        };
+        let env = match g.environment.as_deref() {
+            None => None,
+            Some(e) => match db.env(project.id, e)? {
+                Some(env) => Some(env),
+                None => {
+                    skipped.push(format!(
+                        "the grant of {who} on {place}/{e}: the environment is gone"
+                    ));
+                    continue;
+                }
+            },
+        };
+        let target = match &env {
+            Some(e) => Target::env(org, &project, e),
+            None => Target::project(org, &project),
+        };
+        tx.require(Action::MemberGrant, &target)?;
+        db.grant_restore(holder, &project, env.as_ref(), &g.role, &g.created_at)?;
+    }
+    Ok(())
 }
 
 /// Puts back a team and those of its members who still belong to the organization.
