@@ -100,23 +100,12 @@ pub struct SavedOrg {
 /// The `before` of a `team.remove` event, and one team of an `org.remove`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedTeam {
-    pub team: SavedTeamRow,
+    pub team: SavedNamedRow,
     #[serde(default)]
     pub members: Vec<SavedTeamMember>,
     /// Every grant of the team (only in `team.remove`; an organization's are in its projects).
     #[serde(default)]
     pub grants: Vec<SavedGrant>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SavedTeamRow {
-    pub org: String,
-    pub slug: String,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub created_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,7 +135,7 @@ pub struct SavedMember {
 /// The `before` of a `project.remove` event.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedProject {
-    pub project: SavedProjectRow,
+    pub project: SavedNamedRow,
     #[serde(default)]
     pub environments: Vec<SavedEnv>,
     /// Project-wide grants.
@@ -154,8 +143,9 @@ pub struct SavedProject {
     pub grants: Vec<SavedGrant>,
 }
 
+/// A project or a team as recorded: a slug of an organization with its names.
 #[derive(Debug, Clone, Deserialize)]
-pub struct SavedProjectRow {
+pub struct SavedNamedRow {
     pub org: String,
     pub slug: String,
     #[serde(default)]
