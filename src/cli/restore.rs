@@ -10,9 +10,7 @@ use crate::scope::{ProjectScope, find_org, find_project, slash};
 use crate::snapshot::{
     self, SavedEnv, SavedGrant, SavedMemberRemoval, SavedOrg, SavedProject, SavedTeam,
 };
-use crate::store::{
-    EnvRow, EventRow, Holder, OrgRow, ProjectRow, SavedEnvFields, SavedFields, SavedTeamFields,
-};
+use crate::store::{EnvRow, EventRow, Holder, OrgRow, ProjectRow, SavedEnvFields, SavedFields};
 use crate::tx::{Event, Subject, Tx};
 use crate::view::{EnvView, OrgView, ProjectView};
 use clap::Args;
@@ -481,7 +479,7 @@ fn put_team(
     let team = tx.db.team_restore(
         None,
         org,
-        &SavedTeamFields {
+        &SavedFields {
             slug: &t.slug,
             display_name: t.display_name.as_deref(),
             description: t.description.as_deref(),

@@ -100,7 +100,7 @@ pub use org::OrgRow;
 pub use project::ProjectRow;
 pub use resource::ResourceRow;
 pub use restore::{SavedEnvFields, SavedFields};
-pub use team::{SavedTeamFields, TeamMemberRow, TeamRow};
+pub use team::{TeamMemberRow, TeamRow};
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

@@ -1,6 +1,6 @@
 //! Teams: named groups of members of one organization, and who is in them.
 
-use super::{Db, MemberRow, OrgRow, now};
+use super::{Db, MemberRow, OrgRow, SavedFields, now};
 use crate::error::{Error, Result};
 use rusqlite::{OptionalExtension, Row};
 use serde::Serialize;
@@ -26,15 +26,6 @@ pub struct TeamMemberRow {
     pub email: String,
     pub name: Option<String>,
     pub joined_at: String,
-}
-
-/// A team's fields as its snapshot recorded them (`proj restore`).
-#[derive(Debug, Clone, Copy)]
-pub struct SavedTeamFields<'a> {
-    pub slug: &'a str,
-    pub display_name: Option<&'a str>,
-    pub description: Option<&'a str>,
-    pub created_at: &'a str,
 }
 
 const TEAM_SELECT: &str = "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description,
@@ -110,12 +101,7 @@ impl Db<'_> {
     }
 
     /// Puts back a removed team as recorded, with its old id when that is still free.
-    pub fn team_restore(
-        &self,
-        id: Option<i64>,
-        org: &OrgRow,
-        t: &SavedTeamFields,
-    ) -> Result<TeamRow> {
+    pub fn team_restore(&self, id: Option<i64>, org: &OrgRow, t: &SavedFields) -> Result<TeamRow> {
         self.conn
             .prepare_cached(
                 "INSERT INTO teams (id, org_id, slug, display_name, description, created_at)
