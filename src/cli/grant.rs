@@ -18,8 +18,6 @@ pub(super) trait Grantee: Sized {
     /// The events of giving and of taking back one of its grants.
     const GRANTED: Event;
     const REVOKED: Event;
-    /// How `grant` and `revoke` print one of its grants.
-    type View: Record;
 
     /// The holder called `name` in `org`; "not found" otherwise.
     fn find(db: &Db, org: &OrgRow, name: &str) -> Result<Self>;
@@ -28,7 +26,71 @@ pub(super) trait Grantee: Sized {
     fn subject(&self) -> Subject<'_>;
     /// The error for revoking a grant it does not hold on `place`.
     fn no_grant(&self, place: &str) -> Error;
-    fn view(g: &GrantRow) -> Self::View;
+}
+
+/// A grant as `member grant`/`revoke` and `team grant`/`revoke` print it: a member's names
+/// them by `email`, a team's by `team` (never both, like [`GrantRow`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub org: String,
+    pub project: String,
+    pub environment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    pub role: ProjectRole,
+    pub created_at: String,
+}
+
+impl GrantView {
+    pub(super) fn new(g: &GrantRow) -> Self {
+        let (email, team) = match (&g.email, &g.team) {
+            (None, Some(team)) => (None, Some(team.clone())),
+            (email, _) => (Some(email.clone().unwrap_or_default()), None),
+        };
+        GrantView {
+            org: g.org.clone(),
+            project: g.project.clone(),
+            environment: g.environment.clone(),
+            email,
+            team,
+            role: g.role,
+            created_at: g.created_at.clone(),
+        }
+    }
+
+    /// The first column's header and cell: `email` or `team`.
+    fn holder(&self) -> (&'static str, String) {
+        match (&self.email, &self.team) {
+            (None, Some(team)) => ("team", team.clone()),
+            (email, _) => ("email", email.clone().unwrap_or_default()),
+        }
+    }
+}
+
+impl Record for GrantView {
+    const PLURAL: &'static str = "grants";
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            self.holder().0,
+            "org",
+            "project",
+            "environment",
+            "role",
+            "created",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.holder().1,
+            self.org.clone(),
+            self.project.clone(),
+            self.environment.clone().unwrap_or_else(|| "(all)".into()),
+            self.role.to_string(),
+            self.created_at.clone(),
+        ]
+    }
 }
 
 /// One grant inside a member or team view: a project role, project-wide or on one environment.
@@ -145,5 +207,5 @@ pub(super) fn revoke<H: Grantee>(app: &mut App, name: &str, env: Option<&str>) -
         before.holder_name(),
         slash(&path)
     ));
-    app.out.one(&H::view(&before))
+    app.out.one(&GrantView::new(&before))
 }

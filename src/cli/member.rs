@@ -1,6 +1,6 @@
 //! `proj member …`: the people of an organization, their roles and their project grants.
 
-use super::grant::{self, Grantee, HeldGrant};
+use super::grant::{self, GrantView, Grantee, HeldGrant};
 use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
@@ -227,47 +227,6 @@ impl Record for MemberView {
             } else {
                 grants.join(",")
             },
-        ]
-    }
-}
-
-/// A grant as `member grant` / `member revoke` print it.
-#[derive(Debug, Clone, Serialize)]
-pub struct GrantView {
-    pub org: String,
-    pub project: String,
-    pub environment: Option<String>,
-    pub email: String,
-    pub role: ProjectRole,
-    pub created_at: String,
-}
-
-impl GrantView {
-    fn new(g: &GrantRow) -> Self {
-        GrantView {
-            org: g.org.clone(),
-            project: g.project.clone(),
-            environment: g.environment.clone(),
-            email: g.email.clone().unwrap_or_default(),
-            role: g.role,
-            created_at: g.created_at.clone(),
-        }
-    }
-}
-
-impl Record for GrantView {
-    const PLURAL: &'static str = "grants";
-    fn headers(&self) -> Vec<&'static str> {
-        vec!["email", "org", "project", "environment", "role", "created"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.email.clone(),
-            self.org.clone(),
-            self.project.clone(),
-            self.environment.clone().unwrap_or_else(|| "(all)".into()),
-            self.role.to_string(),
-            self.created_at.clone(),
         ]
     }
 }
@@ -546,7 +505,6 @@ fn remove(app: &mut App, email: String) -> Result<()> {
 impl Grantee for MemberRow {
     const GRANTED: Event = Event::MemberGrant;
     const REVOKED: Event = Event::MemberRevoke;
-    type View = GrantView;
 
     fn find(db: &Db, org: &OrgRow, email: &str) -> Result<Self> {
         find_member(db, org, email)
@@ -560,9 +518,6 @@ impl Grantee for MemberRow {
     fn no_grant(&self, place: &str) -> Error {
         Error::not_found(format!("`{}` has no grant on {place}", self.email))
             .with_hint(format!("see `proj member show {}`", self.email))
-    }
-    fn view(g: &GrantRow) -> GrantView {
-        GrantView::new(g)
     }
 }
 

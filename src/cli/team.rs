@@ -1,6 +1,6 @@
 //! `proj team …`: named groups of members that hold grants the way a member does.
 
-use super::grant::{self, Grantee, HeldGrant};
+use super::grant::{self, GrantView, Grantee, HeldGrant};
 use super::{App, parse_word};
 use crate::access::{Action, Actor, Target};
 use crate::error::{Error, Result};
@@ -8,7 +8,7 @@ use crate::model::{ProjectRole, validate_slug};
 use crate::output::{Record, dash_if_empty, or_dash};
 use crate::scope::{find_member, find_team, team_exists};
 use crate::snapshot;
-use crate::store::{Db, GrantRow, Holder, OrgRow, TeamRow};
+use crate::store::{Db, Holder, OrgRow, TeamRow};
 use crate::tx::{Event, Subject, Tx};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -159,47 +159,6 @@ impl Record for TeamView {
             self.slug.clone(),
             or_dash(&self.display_name),
             self.members.join(","),
-        ]
-    }
-}
-
-/// A team's grant as `team grant` / `team revoke` print it.
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamGrantView {
-    pub org: String,
-    pub project: String,
-    pub environment: Option<String>,
-    pub team: String,
-    pub role: ProjectRole,
-    pub created_at: String,
-}
-
-impl TeamGrantView {
-    fn new(g: &GrantRow) -> Self {
-        TeamGrantView {
-            org: g.org.clone(),
-            project: g.project.clone(),
-            environment: g.environment.clone(),
-            team: g.team.clone().unwrap_or_default(),
-            role: g.role,
-            created_at: g.created_at.clone(),
-        }
-    }
-}
-
-impl Record for TeamGrantView {
-    const PLURAL: &'static str = "grants";
-    fn headers(&self) -> Vec<&'static str> {
-        vec!["team", "org", "project", "environment", "role", "created"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.team.clone(),
-            self.org.clone(),
-            self.project.clone(),
-            self.environment.clone().unwrap_or_else(|| "(all)".into()),
-            self.role.to_string(),
-            self.created_at.clone(),
         ]
     }
 }
@@ -447,7 +406,6 @@ fn audit_membership(
 impl Grantee for TeamRow {
     const GRANTED: Event = Event::TeamGrant;
     const REVOKED: Event = Event::TeamRevoke;
-    type View = TeamGrantView;
 
     fn find(db: &Db, org: &OrgRow, slug: &str) -> Result<Self> {
         find_team(db, org, slug)
@@ -462,15 +420,12 @@ impl Grantee for TeamRow {
         Error::not_found(format!("team `{}` has no grant on {place}", self.slug))
             .with_hint(format!("see `proj team show {}`", self.slug))
     }
-    fn view(g: &GrantRow) -> TeamGrantView {
-        TeamGrantView::new(g)
-    }
 }
 
 fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
     let shown = app.mutate(|tx| {
         let (_, _, after) = grant::set::<TeamRow>(tx, &args.team, args.env.as_deref(), args.role)?;
-        Ok(TeamGrantView::new(&after))
+        Ok(GrantView::new(&after))
     })?;
     app.out.one(&shown)
 }
