@@ -1,15 +1,247 @@
 //! A hermetic environment per test: its own temp dir, HOME, XDG dirs and database,
 //! a cleared environment, and a fixed clock.
+//!
+//! `PROJ_TEST_PG=<socket dir>` runs the suite against PostgreSQL instead (`.ci/run` starts a
+//! throwaway server, `.ci/pg.sh`): every test gets a database of its own on that server and
+//! `PROJ_DB` is its `postgres://` URL. There the identity is the login, not `--as`, so the
+//! harness speaks for the test as the file would: a login is named after the email it acts
+//! as (roles may hold `@`), `--as EMAIL`/`PROJ_AS` connect as that login, `init --user EMAIL`
+//! runs as it and makes it the default (as `init` saves the identity in a file), and
+//! `member add EMAIL` maps that login with `--login`. `t.db` stays a path nobody creates.
 #![allow(dead_code)]
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub const NOW: &str = "2026-11-27T09:14:03Z";
+
+/// The login commands connect as before any `init`, like `USER=tester` for a file.
+pub const DEFAULT_LOGIN: &str = "tester";
 
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
+    /// The test's own database on the throwaway server, when the suite runs on PostgreSQL.
+    pub pg: Option<PgDatabase>,
+}
+
+/// One test's database on the server named by `PROJ_TEST_PG`, dropped with the test.
+pub struct PgDatabase {
+    pub socket_dir: String,
+    pub name: String,
+    /// What `PROJ_DB` is set to: the database, on the socket, without a user.
+    pub url: String,
+    /// The login commands run as when they do not say otherwise.
+    pub login: Mutex<String>,
+}
+
+/// The server's socket directory when the suite runs on PostgreSQL.
+pub fn pg_socket_dir() -> Option<String> {
+    std::env::var("PROJ_TEST_PG").ok().filter(|v| !v.is_empty())
+}
+
+/// Whether this run is against PostgreSQL (file-only tests return early on it).
+pub fn on_postgres() -> bool {
+    pg_socket_dir().is_some()
+}
+
+/// Skips a test that only means something for a SQLite file (modes, WAL, companions, a
+/// `kill -9` of a file writer, fixtures of file schemas): call it first, with why.
+#[macro_export]
+macro_rules! file_only {
+    ($why:expr) => {
+        if $crate::support::on_postgres() {
+            eprintln!("file only, skipped on PostgreSQL: {}", $why);
+            return;
+        }
+    };
+}
+
+/// An administrative connection to the throwaway server (the `postgres` superuser).
+pub fn pg_admin(socket_dir: &str, dbname: &str) -> postgres::Client {
+    postgres::Config::new()
+        .host_path(socket_dir)
+        .user("postgres")
+        .dbname(dbname)
+        .connect(postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot reach the test server at {socket_dir}: {e}"))
+}
+
+/// Creates the login `name` on the test server once per process (roles are shared by every
+/// database of the cluster; another test process may create it at the same moment).
+pub fn pg_ensure_login(socket_dir: &str, name: &str) {
+    static MADE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if made.iter().any(|n| n == name) {
+        return;
+    }
+    let mut admin = pg_admin(socket_dir, "postgres");
+    let quoted = name.replace('"', "\"\"");
+    for _ in 0..20 {
+        match admin.batch_execute(&format!("CREATE ROLE \"{quoted}\" LOGIN")) {
+            Ok(()) => break,
+            Err(e) if e.code() == Some(&postgres::error::SqlState::DUPLICATE_OBJECT) => break,
+            // Two sessions creating roles at once can collide on the catalog.
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    made.push(name.to_string());
+}
+
+impl PgDatabase {
+    fn create(socket_dir: &str) -> PgDatabase {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "t_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = pg_admin(socket_dir, "postgres");
+        // FILE_COPY: copying an empty template's files beats WAL-logging them block by block.
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 STRATEGY FILE_COPY;
+                 GRANT CREATE ON DATABASE {name} TO PUBLIC;"
+            ))
+            .expect("create the test database");
+        pg_ensure_login(socket_dir, DEFAULT_LOGIN);
+        PgDatabase {
+            socket_dir: socket_dir.to_string(),
+            url: format!("postgresql:///{name}?host={}", percent(socket_dir)),
+            name,
+            login: Mutex::new(DEFAULT_LOGIN.to_string()),
+        }
+    }
+
+    /// A superuser connection to this test's database, for the test's own checks.
+    pub fn admin(&self) -> postgres::Client {
+        pg_admin(&self.socket_dir, &self.name)
+    }
+
+    /// Rewrites a command line for the server (see the module doc): the arguments to run and
+    /// the login to run them as.
+    fn translate(&self, args: &[&str], env_as: Option<&str>) -> (Vec<String>, String) {
+        let mut out: Vec<String> = Vec::new();
+        let mut login = env_as
+            .filter(|v| !v.is_empty())
+            .map(|v| v.to_lowercase())
+            .unwrap_or_else(|| self.login.lock().unwrap().clone());
+        let mut it = args.iter().peekable();
+        while let Some(a) = it.next() {
+            if *a == "--" {
+                out.push(a.to_string());
+                out.extend(it.map(|s| s.to_string()));
+                break;
+            }
+            if *a == "--as" {
+                if let Some(v) = it.next() {
+                    login = v.to_lowercase();
+                }
+                continue;
+            }
+            if let Some(v) = a.strip_prefix("--as=") {
+                login = v.to_lowercase();
+                continue;
+            }
+            out.push(a.to_string());
+        }
+        let words: Vec<String> = out
+            .iter()
+            .filter(|w| !w.starts_with('-'))
+            .cloned()
+            .collect();
+        if words.first().map(String::as_str) == Some("init") {
+            if let Some(user) = flag_value(&out, "--user") {
+                login = user.to_lowercase();
+                *self.login.lock().unwrap() = login.clone();
+            }
+        }
+        if words.len() >= 3
+            && words[0] == "member"
+            && ["add", "create", "new"].contains(&words[1].as_str())
+            && flag_value(&out, "--login").is_none()
+            && words[2].contains('@')
+        {
+            pg_ensure_login(&self.socket_dir, &words[2].to_lowercase());
+            out.push("--login".into());
+            out.push(words[2].to_lowercase());
+        }
+        pg_ensure_login(&self.socket_dir, &login);
+        (out, login)
+    }
+
+    /// Every row of every table of schema `proj`, as text, ordered.
+    fn dump(&self) -> String {
+        let mut c = self.admin();
+        let tables: Vec<String> = c
+            .query(
+                "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = 'proj' AND c.relkind = 'r' ORDER BY 1",
+                &[],
+            )
+            .expect("list tables")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if tables.is_empty() {
+            return "(no database file)".to_string();
+        }
+        let mut out = String::new();
+        for t in tables {
+            out.push_str(&format!("== {t}\n"));
+            for row in c
+                .query(
+                    &format!("SELECT x::text FROM proj.\"{t}\" x ORDER BY 1"),
+                    &[],
+                )
+                .expect("dump table")
+            {
+                out.push_str(&row.get::<_, String>(0));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // Dropped so a run of the whole suite does not fill the disk with test databases.
+        let mut admin = pg_admin(&self.socket_dir, "postgres");
+        let _ = admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// The value of `--flag V` or `--flag=V` in a command line.
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == flag {
+            return it.next().cloned();
+        }
+        if let Some(v) = a.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// Percent-encodes a socket path for a URL's query.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// What a finished command left behind.
@@ -23,7 +255,16 @@ impl TestEnv {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("data").join("proj.db");
-        TestEnv { dir, db }
+        let pg = pg_socket_dir().map(|s| PgDatabase::create(&s));
+        TestEnv { dir, db, pg }
+    }
+
+    /// What `PROJ_DB` is: the file's path, or the test database's URL.
+    pub fn db_arg(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.url.clone(),
+            None => self.db.display().to_string(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -50,6 +291,10 @@ impl TestEnv {
             .env("NO_COLOR", "1")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .current_dir(self.dir.path());
+        if let Some(pg) = &self.pg {
+            cmd.env("PROJ_DB", &pg.url)
+                .env("PGUSER", pg.login.lock().unwrap().as_str());
+        }
         cmd
     }
 
@@ -58,11 +303,29 @@ impl TestEnv {
         self.run_in(self.dir.path(), args)
     }
 
+    /// `proj ARGS` ready to run; on PostgreSQL translated for the server (module doc), with
+    /// `env_as` standing for a `PROJ_AS` the test sets.
+    pub fn command_for(&self, args: &[&str], env_as: Option<&str>) -> std::process::Command {
+        let mut cmd = self.std_cmd();
+        match &self.pg {
+            None => {
+                cmd.args(args);
+                if let Some(v) = env_as {
+                    cmd.env("PROJ_AS", v);
+                }
+            }
+            Some(pg) => {
+                let (args, login) = pg.translate(args, env_as);
+                cmd.args(&args).env("PGUSER", login);
+            }
+        }
+        cmd
+    }
+
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
         let out = self
-            .cmd()
+            .command_for(args, None)
             .current_dir(cwd)
-            .args(args)
             .output()
             .expect("run proj");
         Run {
@@ -121,6 +384,9 @@ impl TestEnv {
 
     /// Every row of every table, as text, to compare states before and after a command.
     pub fn dump(&self) -> String {
+        if let Some(pg) = &self.pg {
+            return pg.dump();
+        }
         if !self.db.exists() {
             return "(no database file)".to_string();
         }
