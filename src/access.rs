@@ -158,12 +158,18 @@ pub struct Actor {
     pub explicit: bool,
     /// The name written to the audit log when there is no email.
     pub os_user: String,
+    /// On a shared database, the login the connection acts as: the actor is, in each
+    /// organization, the member mapped to it (`member add --login`), and never an email.
+    pub login: Option<String>,
 }
 
 impl Actor {
     /// The name recorded as the actor of audit events.
     pub fn name(&self) -> &str {
-        self.email.as_deref().unwrap_or(&self.os_user)
+        self.email
+            .as_deref()
+            .or(self.login.as_deref())
+            .unwrap_or(&self.os_user)
     }
 
     pub fn os_user() -> String {
@@ -305,9 +311,10 @@ pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
     if !db.has_members(Some(org.id))? {
         return Ok(Standing::NoMembers);
     }
-    let member = match &actor.email {
-        Some(email) => db.member(org.id, email)?,
-        None => None,
+    let member = match (&actor.email, &actor.login) {
+        (Some(email), _) => db.member(org.id, email)?,
+        (None, Some(login)) => db.member_by_login(org.id, login)?,
+        (None, None) => None,
     };
     Ok(member.map_or(Standing::Outsider, Standing::Member))
 }
@@ -635,6 +642,7 @@ pub fn check_membership(db: &Db, org: &OrgRow, email: &str) -> Result<()> {
         email: Some(email.to_string()),
         explicit: true,
         os_user: String::new(),
+        login: None,
     };
     match standing(db, &newcomer, org)? {
         Standing::NoMembers | Standing::Member(_) => Ok(()),

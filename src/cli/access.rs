@@ -128,6 +128,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             email: Some(args.email.clone()),
             explicit: true,
             os_user: actor.os_user.clone(),
+            login: None,
         };
         let d = access::decide(db, &member, args.action, &target)?;
         Ok(CheckView {

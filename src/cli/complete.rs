@@ -19,7 +19,7 @@ use crate::context::{Context, Inputs, visible_projects};
 use crate::error::Result;
 use crate::model::{EnvKind, OrgRole, ProjectRole};
 use crate::scope::slash;
-use crate::store::{Db, Store};
+use crate::store::Db;
 use clap::builder::StyledStr;
 use clap::{ArgMatches, CommandFactory, ValueEnum};
 use clap_complete::CompletionCandidate;
@@ -248,7 +248,8 @@ fn stored(
         let Some(path) = line.db_path().filter(|p| p.is_file()) else {
             return Ok(Vec::new());
         };
-        Store::open_untouched(&path)?.read(|db| {
+        crate::store::sqlite::Store::open_untouched(&path)?.read(|db| {
+            let db = &Db::Sqlite(*db);
             let actor = actor(db, &line)?;
             names(db, &actor, &line, current)
         })
@@ -356,6 +357,7 @@ fn actor(db: &Db, line: &Line) -> Result<Actor> {
         email,
         explicit: explicit.is_some(),
         os_user: Actor::os_user(),
+        login: None,
     })
 }
 
@@ -597,6 +599,8 @@ mod tests {
         "--description",
         "--name",
         "--user",
+        // A database login: its names are the server's, not proj's to list.
+        "member add --login",
         "init --env",
         "project add --env",
         "project add NAME",

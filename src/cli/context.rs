@@ -32,7 +32,7 @@ fn part(p: &Part) -> PartView {
 }
 
 pub fn run(app: &mut App) -> Result<()> {
-    let (db_path, db_source) = app.db_path()?;
+    let (location, db_source) = app.location()?;
     let as_flag = app.globals.as_member.clone();
     let as_from_env = std::env::var("PROJ_AS")
         .ok()
@@ -65,7 +65,7 @@ pub fn run(app: &mut App) -> Result<()> {
             project: ctx.project.as_ref().map(part),
             identity,
             db: PartView {
-                value: db_path.display().to_string(),
+                value: location.display(),
                 source: db_source.into(),
                 detail: (db_source != "default").then(|| {
                     if db_source == "env" {

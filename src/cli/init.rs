@@ -127,6 +127,7 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         email: Some(plan.email.clone()),
         explicit: true,
         os_user: Actor::os_user(),
+        login: None,
     };
     // The plan names the organization and project itself: there is no context to resolve.
     let ctx = Context::default();
@@ -211,7 +212,13 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
                 to: Some(OrgRole::Owner),
             };
             tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
-            let m = db.member_insert(&org, &plan.email, plan.name.as_deref(), OrgRole::Owner)?;
+            let mut m =
+                db.member_insert(&org, &plan.email, plan.name.as_deref(), OrgRole::Owner)?;
+            // On a shared database the login that runs init is the new owner.
+            if let Some(login) = db.login() {
+                db.member_set_login(m.id, Some(login))?;
+                m.login = Some(login.to_string());
+            }
             tx.created(
                 Event::MemberAdd,
                 &Target::org(&org),

@@ -10,7 +10,7 @@
 //! member who is developer on one project and viewer on its production, and a viewer).
 
 use crate::support::TestEnv;
-use proj::store::{Store, generate::Spec};
+use proj::store::{generate::Spec, sqlite::Store};
 use std::collections::BTreeSet;
 
 /// What may be scanned whole: `selection` (alias `s`) has one row (the saved organization,

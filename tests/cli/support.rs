@@ -152,11 +152,11 @@ impl PgDatabase {
             .filter(|w| !w.starts_with('-'))
             .cloned()
             .collect();
-        if words.first().map(String::as_str) == Some("init") {
-            if let Some(user) = flag_value(&out, "--user") {
-                login = user.to_lowercase();
-                *self.login.lock().unwrap() = login.clone();
-            }
+        if words.first().map(String::as_str) == Some("init")
+            && let Some(user) = flag_value(&out, "--user")
+        {
+            login = user.to_lowercase();
+            *self.login.lock().unwrap() = login.clone();
         }
         if words.len() >= 3
             && words[0] == "member"
@@ -170,6 +170,23 @@ impl PgDatabase {
         }
         pg_ensure_login(&self.socket_dir, &login);
         (out, login)
+    }
+
+    /// A file saves the first member of an organization as the identity when none is set;
+    /// the harness then connects as that member's login, as the file would act as them.
+    fn follow_identity(&self, args: &[&str], out: &std::process::Output) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || !stderr.contains("now acts as") {
+            return;
+        }
+        let words: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|w| !w.starts_with('-'))
+            .collect();
+        if let Some(email) = words.iter().find(|w| w.contains('@')) {
+            *self.login.lock().unwrap() = email.to_lowercase();
+        }
     }
 
     /// Every row of every table of schema `proj`, as text, ordered.
@@ -328,6 +345,9 @@ impl TestEnv {
             .current_dir(cwd)
             .output()
             .expect("run proj");
+        if let Some(pg) = &self.pg {
+            pg.follow_identity(args, &out);
+        }
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -38,26 +38,7 @@ impl Store {
             let _ = std::fs::remove_file(&partial);
             return Err(e);
         }
-        let placed = if replace {
-            std::fs::rename(&partial, dest)
-        } else {
-            // A hard link never replaces an existing file, so two backups cannot race.
-            match std::fs::hard_link(&partial, dest) {
-                Ok(()) => std::fs::remove_file(&partial),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-                // A file system without hard links: check, then rename.
-                Err(_) if dest.exists() => Err(std::io::ErrorKind::AlreadyExists.into()),
-                Err(_) => std::fs::rename(&partial, dest),
-            }
-        };
-        if let Err(e) = placed {
-            let _ = std::fs::remove_file(&partial);
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                return Err(exists(dest));
-            }
-            return Err(Error::internal(format!("cannot write {}", dest.display())).caused_by(e));
-        }
-        Ok(std::fs::metadata(dest)?.len())
+        place(&partial, dest, replace)
     }
 
     fn copy_to(&self, partial: &Path) -> Result<()> {
@@ -171,6 +152,167 @@ impl Store {
             }
         }
         None
+    }
+}
+
+/// Puts a checked copy in place: renamed over `dest` with `replace`, else linked so that an
+/// existing `dest` is never replaced. Returns the copy's size.
+fn place(partial: &Path, dest: &Path, replace: bool) -> Result<u64> {
+    let placed = if replace {
+        std::fs::rename(partial, dest)
+    } else {
+        // A hard link never replaces an existing file, so two backups cannot race.
+        match std::fs::hard_link(partial, dest) {
+            Ok(()) => std::fs::remove_file(partial),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+            // A file system without hard links: check, then rename.
+            Err(_) if dest.exists() => Err(std::io::ErrorKind::AlreadyExists.into()),
+            Err(_) => std::fs::rename(partial, dest),
+        }
+    };
+    if let Err(e) = placed {
+        let _ = std::fs::remove_file(partial);
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(exists(dest));
+        }
+        return Err(Error::internal(format!("cannot write {}", dest.display())).caused_by(e));
+    }
+    Ok(std::fs::metadata(dest)?.len())
+}
+
+/// The tables a backup from a server fills, parents first, with the columns it copies
+/// (every column of the file's schema but the selection, which stays each person's own).
+pub const TABLES: &[(&str, &[&str])] = &[
+    ("orgs", &["id", "slug", "display_name", "created_at"]),
+    (
+        "projects",
+        &[
+            "id",
+            "org_id",
+            "slug",
+            "display_name",
+            "description",
+            "created_at",
+        ],
+    ),
+    (
+        "environments",
+        &[
+            "id",
+            "project_id",
+            "slug",
+            "display_name",
+            "kind",
+            "description",
+            "protected",
+            "archived_at",
+            "created_at",
+        ],
+    ),
+    (
+        "resources",
+        &[
+            "id",
+            "environment_id",
+            "slug",
+            "type",
+            "description",
+            "created_at",
+        ],
+    ),
+    (
+        "members",
+        &[
+            "id",
+            "org_id",
+            "email",
+            "name",
+            "role",
+            "created_at",
+            "login",
+        ],
+    ),
+    (
+        "grants",
+        &[
+            "id",
+            "member_id",
+            "project_id",
+            "environment_id",
+            "role",
+            "created_at",
+        ],
+    ),
+    (
+        "events",
+        &[
+            "id",
+            "at",
+            "actor",
+            "action",
+            "org_id",
+            "project_id",
+            "target",
+            "before",
+            "after",
+        ],
+    ),
+];
+
+/// Rows of one table as text (or NULL), in [`TABLES`]' column order.
+pub type TableRows<'a> = (&'a str, Vec<Vec<Option<String>>>);
+
+impl Store {
+    /// Writes rows read elsewhere (a server) into a new file at `dest`, created and migrated
+    /// as `proj` creates files, checked, then put in place as a backup is. SQLite's type
+    /// affinity stores the text of integer columns as integers.
+    pub fn import(dest: &Path, replace: bool, tables: &[TableRows]) -> Result<u64> {
+        if dest.is_dir() {
+            return Err(Error::usage(format!("`{}` is a directory", dest.display()))
+                .with_hint("give a file path for the copy"));
+        }
+        if dest.exists() && !replace {
+            return Err(exists(dest));
+        }
+        let partial = partial_path(dest)?;
+        let written = (|| {
+            let mut store = Store::open(&partial)?;
+            let tx = store.conn.transaction()?;
+            for (table, rows) in tables {
+                let columns = TABLES
+                    .iter()
+                    .find(|(t, _)| t == table)
+                    .map(|(_, c)| *c)
+                    .ok_or_else(|| Error::internal(format!("unknown table {table}")))?;
+                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let mut stmt = tx.prepare(&format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    columns.join(", "),
+                    marks.join(", ")
+                ))?;
+                for row in rows {
+                    stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+                }
+            }
+            tx.commit()?;
+            let check: String = store
+                .conn
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(Error::internal("the copy failed its integrity check").caused_by(check));
+            }
+            Ok(())
+        })();
+        if let Err(e) = written {
+            for side in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(super::companion(&partial, side));
+            }
+            return Err(e);
+        }
+        for side in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(super::companion(&partial, side));
+        }
+        place(&partial, dest, replace)
     }
 }
 
