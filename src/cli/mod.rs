@@ -240,8 +240,21 @@ impl App {
             f(db, &actor, &ctx)
         };
         let (location, _) = self.location()?;
-        if let Some(mut stand_in) = Store::stand_in_for(&location)? {
-            stand_in.rehearse(run)?;
+        match location {
+            Location::File(_) => {
+                if let Some(mut stand_in) = Store::stand_in_for(&location)? {
+                    stand_in.rehearse(run)?;
+                }
+            }
+            // A server without schema `proj` reads as an empty stand-in too: a write that
+            // fails there creates no schema. With a schema, the connection is kept for the
+            // write.
+            Location::Server(_) => {
+                let reader = self.reader()?;
+                if reader.is_stand_in() {
+                    reader.rehearse(run)?;
+                }
+            }
         }
         self.store()?.write(run)
     }

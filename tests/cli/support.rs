@@ -102,10 +102,13 @@ impl PgDatabase {
         // FILE_COPY: copying an empty template's files beats WAL-logging them block by block.
         admin
             .batch_execute(&format!(
-                "CREATE DATABASE {name} TEMPLATE template0 STRATEGY FILE_COPY;
-                 GRANT CREATE ON DATABASE {name} TO PUBLIC;"
+                "CREATE DATABASE {name} TEMPLATE template0 STRATEGY FILE_COPY"
             ))
             .expect("create the test database");
+        // Whoever writes first creates schema `proj`, as the database's owner would.
+        admin
+            .batch_execute(&format!("GRANT CREATE ON DATABASE {name} TO PUBLIC"))
+            .expect("grant CREATE on the test database");
         pg_ensure_login(socket_dir, DEFAULT_LOGIN);
         PgDatabase {
             socket_dir: socket_dir.to_string(),
