@@ -52,9 +52,18 @@
 //! role)`, `member_update(&row)` (name, role), `member_set_email(id, email)`,
 //! `member_set_login(id, login)`, `member_delete(id)`.
 //!
-//! **Grants** ([`GrantRow`]) — `member_grants(member_id)`, `member_grants_in(member_id,
-//! project_id)`, `project_grants(project_id)`, `grant_set(&member, &project, env, role)`
-//! (replaces an earlier one), `grant_delete(member_id, project_id, env_id)`.
+//! **Grants** ([`GrantRow`], [`Holder`]: a member or a team) — `holder_grants(holder)`,
+//! `holder_grants_in(holder, project_id)`, `project_grants(project_id)`,
+//! `access_grants(member_id)` / `access_grants_in(member_id, project_id)` (a member's own and
+//! their teams' grants, what `access::decide` reads), `granted_project_ids(member_id)`,
+//! `grant_set(holder, &project, env, role)` (replaces an earlier one),
+//! `grant_delete(holder, project_id, env_id)`.
+//!
+//! **Teams** ([`TeamRow`], [`TeamMemberRow`]) — `teams(org_id)`, `has_teams(org_id)`,
+//! `team(org_id, slug)`, `team_by_id(id)`, `team_insert(&org, slug, display_name,
+//! description)`, `team_update(&row)`, `team_delete(id)` (memberships and grants go with it),
+//! `team_members(team_id)`, `member_teams(member_id)`, `team_join(team_id, &member,
+//! joined_at)`, `team_leave(team_id, member_id)`.
 //!
 //! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, limit)` (newest
 //! first), `event(id)`, `event_insert(&NewEvent)` (only `Tx` calls it).
@@ -65,7 +74,7 @@
 //!
 //! **Restore** ([`SavedFields`], [`SavedEnvFields`]) — inserts that bring removed rows back
 //! with their old ids where free: `org_restore`, `project_restore`, `env_restore`,
-//! `resource_restore`, `member_restore`, `grant_restore`.
+//! `resource_restore`, `member_restore`, `team_restore`, `grant_restore`.
 //!
 //! Shared by every backend and kept above it: rows → views (`view`), snapshots for the
 //! audit log (`snapshot`), access decisions (`access`), and [`now`] (`PROJ_NOW`).
@@ -75,8 +84,9 @@ pub mod sqlite;
 
 pub(crate) use sqlite::error_from_anyhow;
 pub use sqlite::{
-    Check, EnvRow, EventRow, FileState, GrantRow, MemberRow, NewEnv, NewEvent, OrgRow, ProjectRow,
-    ResourceRow, SavedEnvFields, SavedFields, Selection, Status, now,
+    Check, EnvRow, EventRow, FileState, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow,
+    ProjectRow, ResourceRow, SavedEnvFields, SavedFields, Selection, Status, TeamMemberRow,
+    TeamRow, now,
 };
 // The file backend's own tools, used by benches, tests and completion.
 pub use sqlite::{backup, generate, migrate};
@@ -333,17 +343,41 @@ delegate! {
     /// Maps a database login to a member (team mode's identity), or unmaps it.
     fn member_set_login(&self, id: i64, login: Option<&str>) -> Result<()>;
     fn member_delete(&self, id: i64) -> Result<()>;
-    fn member_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>>;
-    fn member_grants(&self, member_id: i64) -> Result<Vec<GrantRow>>;
+
+    /// The grants one holder (a member or a team) has in one project.
+    fn holder_grants_in(&self, holder: Holder, project_id: i64) -> Result<Vec<GrantRow>>;
+    fn holder_grants(&self, holder: Holder) -> Result<Vec<GrantRow>>;
+    /// Every grant a member has in one project through any holder: their own and their teams'.
+    fn access_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>>;
+    fn access_grants(&self, member_id: i64) -> Result<Vec<GrantRow>>;
+    fn granted_project_ids(&self, member_id: i64) -> Result<Vec<i64>>;
     fn project_grants(&self, project_id: i64) -> Result<Vec<GrantRow>>;
     fn grant_set(
         &self,
-        member: &MemberRow,
+        holder: Holder,
         project: &ProjectRow,
         env: Option<&EnvRow>,
         role: ProjectRole,
     ) -> Result<()>;
-    fn grant_delete(&self, member_id: i64, project_id: i64, env_id: Option<i64>) -> Result<bool>;
+    fn grant_delete(&self, holder: Holder, project_id: i64, env_id: Option<i64>) -> Result<bool>;
+
+    fn teams(&self, org_id: i64) -> Result<Vec<TeamRow>>;
+    fn has_teams(&self, org_id: i64) -> Result<bool>;
+    fn team(&self, org_id: i64, slug: &str) -> Result<Option<TeamRow>>;
+    fn team_by_id(&self, id: i64) -> Result<Option<TeamRow>>;
+    fn team_insert(
+        &self,
+        org: &OrgRow,
+        slug: &str,
+        display_name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<TeamRow>;
+    fn team_update(&self, t: &TeamRow) -> Result<()>;
+    fn team_delete(&self, id: i64) -> Result<()>;
+    fn team_members(&self, team_id: i64) -> Result<Vec<TeamMemberRow>>;
+    fn member_teams(&self, member_id: i64) -> Result<Vec<TeamRow>>;
+    fn team_join(&self, team_id: i64, member: &MemberRow, joined_at: Option<&str>) -> Result<bool>;
+    fn team_leave(&self, team_id: i64, member_id: i64) -> Result<bool>;
 
     fn event_insert(&self, e: &NewEvent) -> Result<i64>;
     fn events(&self, org_id: Option<i64>, project_id: Option<i64>, limit: i64) -> Result<Vec<EventRow>>;
@@ -354,9 +388,10 @@ delegate! {
     fn env_restore(&self, project: &ProjectRow, e: &SavedFields, env: &SavedEnvFields) -> Result<EnvRow>;
     fn resource_restore(&self, env: &EnvRow, r: &SavedFields, kind: &str) -> Result<()>;
     fn member_restore(&self, org: &OrgRow, m: &SavedFields, role: &str) -> Result<()>;
+    fn team_restore(&self, id: Option<i64>, org: &OrgRow, t: &SavedFields) -> Result<TeamRow>;
     fn grant_restore(
         &self,
-        member: &MemberRow,
+        holder: Holder,
         project: &ProjectRow,
         env: Option<&EnvRow>,
         role: &str,

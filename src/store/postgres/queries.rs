@@ -6,11 +6,12 @@ use super::Db;
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, ResourceType, normalize_email};
 use crate::store::{
-    EnvRow, EventRow, GrantRow, MemberRow, NewEnv, NewEvent, OrgRow, ProjectRow, ResourceRow,
-    SavedEnvFields, SavedFields, Selection, now,
+    EnvRow, EventRow, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow, ProjectRow,
+    ResourceRow, SavedEnvFields, SavedFields, Selection, TeamMemberRow, TeamRow, now,
 };
 use chrono::{DateTime, Utc};
 use postgres::Row;
+use postgres::types::ToSql;
 use std::collections::HashMap;
 
 /// A stamp from [`now`] (or a snapshot) as the `timestamptz` it is bound as.
@@ -116,24 +117,56 @@ fn member(r: &Row) -> Result<MemberRow> {
     })
 }
 
-const GRANT: &str = "SELECT g.id, g.member_id, m.email, g.project_id, o.slug, p.slug,
-            g.environment_id, e.slug, g.role, g.created_at
-     FROM grants g JOIN members m ON m.id = g.member_id
+const GRANT: &str = "SELECT g.id, g.member_id, g.team_id, m.email, t.slug, g.project_id,
+            o.slug, p.slug, g.environment_id, e.slug, g.role, g.created_at
+     FROM grants g
      JOIN projects p ON p.id = g.project_id JOIN orgs o ON o.id = p.org_id
+     LEFT JOIN members m ON m.id = g.member_id
+     LEFT JOIN teams t ON t.id = g.team_id
      LEFT JOIN environments e ON e.id = g.environment_id";
 
 fn grant(r: &Row) -> Result<GrantRow> {
+    let holder = match (r.get::<_, Option<i64>>(1), r.get::<_, Option<i64>>(2)) {
+        (Some(m), _) => Holder::Member(m),
+        (None, Some(t)) => Holder::Team(t),
+        (None, None) => return Err(Error::internal("a grant without a holder")),
+    };
     Ok(GrantRow {
         id: r.get(0),
-        member_id: r.get(1),
-        email: r.get(2),
-        project_id: r.get(3),
-        org: r.get(4),
-        project: r.get(5),
-        environment_id: r.get(6),
-        environment: r.get(7),
-        role: parsed(r, 8)?,
-        created_at: show(r.get(9)),
+        holder,
+        email: r.get(3),
+        team: r.get(4),
+        project_id: r.get(5),
+        org: r.get(6),
+        project: r.get(7),
+        environment_id: r.get(8),
+        environment: r.get(9),
+        role: parsed(r, 10)?,
+        created_at: show(r.get(11)),
+    })
+}
+
+/// The `(member_id, team_id)` columns of a holder.
+fn holder_columns(h: Holder) -> (Option<i64>, Option<i64>) {
+    match h {
+        Holder::Member(id) => (Some(id), None),
+        Holder::Team(id) => (None, Some(id)),
+    }
+}
+
+const TEAM: &str = "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description,
+            t.created_at
+     FROM teams t JOIN orgs o ON o.id = t.org_id";
+
+fn team(r: &Row) -> Result<TeamRow> {
+    Ok(TeamRow {
+        id: r.get(0),
+        org_id: r.get(1),
+        org: r.get(2),
+        slug: r.get(3),
+        display_name: r.get(4),
+        description: r.get(5),
+        created_at: show(r.get(6)),
     })
 }
 
@@ -640,71 +673,258 @@ impl Db<'_> {
         Ok(())
     }
 
-    // Grants.
+    // Grants. SQLite sorts NULL first and compares text bytewise: `NULLS FIRST` and
+    // `COLLATE "C"` give the same order here.
 
-    pub fn member_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>> {
+    fn grants_where(&self, filter: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<GrantRow>> {
         all(
-            self.conn.query(
-                &format!("{GRANT} WHERE g.member_id = $1 AND g.project_id = $2 ORDER BY g.id"),
-                &[&member_id, &project_id],
-            )?,
+            self.conn
+                .query(&format!("{GRANT} WHERE {filter}"), params)?,
             grant,
         )
     }
 
-    pub fn member_grants(&self, member_id: i64) -> Result<Vec<GrantRow>> {
-        all(
-            self.conn.query(
-                &format!("{GRANT} WHERE g.member_id = $1 ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", e.slug COLLATE \"C\" NULLS FIRST"),
-                &[&member_id],
-            )?,
-            grant,
+    pub fn holder_grants_in(&self, holder: Holder, project_id: i64) -> Result<Vec<GrantRow>> {
+        match holder {
+            Holder::Member(id) => self.grants_where(
+                "g.member_id = $1 AND g.project_id = $2 ORDER BY g.id",
+                &[&id, &project_id],
+            ),
+            Holder::Team(id) => self.grants_where(
+                "g.team_id = $1 AND g.project_id = $2 ORDER BY g.id",
+                &[&id, &project_id],
+            ),
+        }
+    }
+
+    pub fn holder_grants(&self, holder: Holder) -> Result<Vec<GrantRow>> {
+        const ORDER: &str =
+            "ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", e.slug COLLATE \"C\" NULLS FIRST";
+        match holder {
+            Holder::Member(id) => self.grants_where(&format!("g.member_id = $1 {ORDER}"), &[&id]),
+            Holder::Team(id) => self.grants_where(&format!("g.team_id = $1 {ORDER}"), &[&id]),
+        }
+    }
+
+    pub fn access_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "g.project_id = $2 AND (g.member_id = $1 OR g.team_id IN
+                 (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1))
+             ORDER BY g.team_id IS NOT NULL, t.slug COLLATE \"C\" NULLS FIRST, g.id",
+            &[&member_id, &project_id],
         )
+    }
+
+    pub fn access_grants(&self, member_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "g.member_id = $1 OR g.team_id IN
+                 (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1)
+             ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", g.team_id IS NOT NULL,
+                      t.slug COLLATE \"C\" NULLS FIRST, g.id",
+            &[&member_id],
+        )
+    }
+
+    pub fn granted_project_ids(&self, member_id: i64) -> Result<Vec<i64>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT DISTINCT g.project_id FROM grants g
+                 WHERE g.member_id = $1 OR g.team_id IN
+                     (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1)",
+                &[&member_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     pub fn project_grants(&self, project_id: i64) -> Result<Vec<GrantRow>> {
-        all(
-            self.conn.query(
-                &format!("{GRANT} WHERE g.project_id = $1 ORDER BY m.email COLLATE \"C\", g.environment_id NULLS FIRST"),
-                &[&project_id],
-            )?,
-            grant,
+        self.grants_where(
+            "g.project_id = $1 ORDER BY g.team_id IS NOT NULL, m.email COLLATE \"C\" NULLS FIRST,
+                 t.slug COLLATE \"C\" NULLS FIRST, g.environment_id NULLS FIRST",
+            &[&project_id],
         )
     }
 
     pub fn grant_set(
         &self,
-        m: &MemberRow,
+        holder: Holder,
         p: &ProjectRow,
         e: Option<&EnvRow>,
         role: ProjectRole,
     ) -> Result<()> {
-        let env_id = e.map(|e| e.id);
-        self.grant_delete(m.id, p.id, env_id)?;
+        self.grant_delete(holder, p.id, e.map(|e| e.id))?;
+        self.grant_insert(holder, p, e, role.as_str(), &now())
+    }
+
+    fn grant_insert(
+        &self,
+        holder: Holder,
+        p: &ProjectRow,
+        e: Option<&EnvRow>,
+        role: &str,
+        created_at: &str,
+    ) -> Result<()> {
+        let (member_id, team_id) = holder_columns(holder);
         self.conn.execute(
-            "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
-            &[&m.id, &p.id, &env_id, &role.as_str(), &ts(&now())?],
+            "INSERT INTO grants (member_id, team_id, project_id, environment_id, role, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &member_id,
+                &team_id,
+                &p.id,
+                &e.map(|e| e.id),
+                &role,
+                &ts(created_at)?,
+            ],
         )?;
         Ok(())
     }
 
     pub fn grant_delete(
         &self,
-        member_id: i64,
+        holder: Holder,
         project_id: i64,
         env_id: Option<i64>,
     ) -> Result<bool> {
-        let n = match env_id {
-            None => self.conn.execute(
-                "DELETE FROM grants WHERE member_id = $1 AND project_id = $2 AND environment_id IS NULL",
-                &[&member_id, &project_id],
+        let (member_id, team_id) = holder_columns(holder);
+        // One statement for both holders: `IS NOT DISTINCT FROM` matches the NULL column.
+        let n = self.conn.execute(
+            "DELETE FROM grants WHERE member_id IS NOT DISTINCT FROM $1
+                 AND team_id IS NOT DISTINCT FROM $2 AND project_id = $3
+                 AND environment_id IS NOT DISTINCT FROM $4",
+            &[&member_id, &team_id, &project_id, &env_id],
+        )?;
+        Ok(n > 0)
+    }
+
+    // Teams.
+
+    pub fn teams(&self, org_id: i64) -> Result<Vec<TeamRow>> {
+        all(
+            self.conn.query(
+                &format!("{TEAM} WHERE t.org_id = $1 ORDER BY t.slug COLLATE \"C\""),
+                &[&org_id],
             )?,
-            Some(e) => self.conn.execute(
-                "DELETE FROM grants WHERE member_id = $1 AND environment_id = $2",
-                &[&member_id, &e],
+            team,
+        )
+    }
+
+    pub fn has_teams(&self, org_id: i64) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM teams WHERE org_id = $1)",
+                &[&org_id],
+            )?
+            .get(0))
+    }
+
+    pub fn team(&self, org_id: i64, slug: &str) -> Result<Option<TeamRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{TEAM} WHERE t.org_id = $1 AND t.slug = $2"),
+                &[&org_id, &slug],
             )?,
-        };
+            team,
+        )
+    }
+
+    pub fn team_by_id(&self, id: i64) -> Result<Option<TeamRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{TEAM} WHERE t.id = $1"), &[&id])?,
+            team,
+        )
+    }
+
+    pub fn team_insert(
+        &self,
+        o: &OrgRow,
+        slug: &str,
+        display_name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<TeamRow> {
+        let created_at = now();
+        let row = self.conn.query_one(
+            "INSERT INTO teams (org_id, slug, display_name, description, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&o.id, &slug, &display_name, &description, &ts(&created_at)?],
+        )?;
+        Ok(TeamRow {
+            id: row.get(0),
+            org_id: o.id,
+            org: o.slug.clone(),
+            slug: slug.to_string(),
+            display_name: display_name.map(str::to_string),
+            description: description.map(str::to_string),
+            created_at,
+        })
+    }
+
+    pub fn team_update(&self, t: &TeamRow) -> Result<()> {
+        self.conn.execute(
+            "UPDATE teams SET slug = $2, display_name = $3, description = $4 WHERE id = $1",
+            &[&t.id, &t.slug, &t.display_name, &t.description],
+        )?;
+        Ok(())
+    }
+
+    pub fn team_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM teams WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    pub fn team_members(&self, team_id: i64) -> Result<Vec<TeamMemberRow>> {
+        self.conn
+            .query(
+                "SELECT m.id, m.email, m.name, tm.created_at
+                 FROM team_members tm JOIN members m ON m.id = tm.member_id
+                 WHERE tm.team_id = $1 ORDER BY m.email COLLATE \"C\"",
+                &[&team_id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(TeamMemberRow {
+                    member_id: r.get(0),
+                    email: r.get(1),
+                    name: r.get(2),
+                    joined_at: show(r.get(3)),
+                })
+            })
+            .collect()
+    }
+
+    pub fn member_teams(&self, member_id: i64) -> Result<Vec<TeamRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{TEAM} JOIN team_members tm ON tm.team_id = t.id
+                     WHERE tm.member_id = $1 ORDER BY t.slug COLLATE \"C\""
+                ),
+                &[&member_id],
+            )?,
+            team,
+        )
+    }
+
+    pub fn team_join(&self, team_id: i64, m: &MemberRow, joined_at: Option<&str>) -> Result<bool> {
+        let at = joined_at.map_or_else(now, str::to_string);
+        let n = self.conn.execute(
+            "INSERT INTO team_members (team_id, member_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&team_id, &m.id, &ts(&at)?],
+        )?;
+        Ok(n > 0)
+    }
+
+    pub fn team_leave(&self, team_id: i64, member_id: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "DELETE FROM team_members WHERE team_id = $1 AND member_id = $2",
+            &[&team_id, &member_id],
+        )?;
         Ok(n > 0)
     }
 
@@ -851,19 +1071,25 @@ impl Db<'_> {
         Ok(())
     }
 
+    pub fn team_restore(&self, id: Option<i64>, o: &OrgRow, t: &SavedFields) -> Result<TeamRow> {
+        let id = self.free_id("teams", id)?;
+        self.conn.execute(
+            "INSERT INTO teams (id, org_id, slug, display_name, description, created_at)
+             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('teams', 'id'))), $2, $3, $4, $5, $6)",
+            &[&id, &o.id, &t.slug, &t.display_name, &t.description, &ts(t.created_at)?],
+        )?;
+        self.team(o.id, t.slug)?
+            .ok_or_else(|| Error::internal("the restored team vanished"))
+    }
+
     pub fn grant_restore(
         &self,
-        m: &MemberRow,
+        holder: Holder,
         p: &ProjectRow,
         e: Option<&EnvRow>,
         role: &str,
         created_at: &str,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
-            &[&m.id, &p.id, &e.map(|e| e.id), &role, &ts(created_at)?],
-        )?;
-        Ok(())
+        self.grant_insert(holder, p, e, role, created_at)
     }
 }

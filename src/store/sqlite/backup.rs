@@ -233,10 +233,23 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "teams",
+        &[
+            "id",
+            "org_id",
+            "slug",
+            "display_name",
+            "description",
+            "created_at",
+        ],
+    ),
+    ("team_members", &["team_id", "member_id", "created_at"]),
+    (
         "grants",
         &[
             "id",
             "member_id",
+            "team_id",
             "project_id",
             "environment_id",
             "role",

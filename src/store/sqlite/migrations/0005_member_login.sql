@@ -1,4 +1,4 @@
--- Schema version 4: a member may name the database login that acts as them (team mode, where
+-- Schema version 5: a member may name the database login that acts as them (team mode, where
 -- the identity is the login, not an email; `proj member add EMAIL --login NAME`). A file keeps
 -- it so a backup of a shared database holds the same members, and so the layout moves both
 -- ways. One login is at most one member of an organization.
