@@ -900,11 +900,13 @@ fn saw_removed_org(db: &Db, actor: &Actor, org_id: Option<i64>) -> Result<bool> 
     if members.is_empty() {
         return Ok(true);
     }
-    let Some(email) = actor.email.as_deref() else {
-        return Ok(false);
+    // On a file the actor is an email; on a server, the login the member was mapped to.
+    let was = |m: &crate::snapshot::SavedMember| match (&actor.email, &actor.login) {
+        (Some(email), _) => crate::model::normalize_email(&m.email) == *email,
+        (None, Some(login)) => m.login.as_deref() == Some(login.as_str()),
+        (None, None) => false,
     };
-    Ok(members.iter().any(|m| {
-        crate::model::normalize_email(&m.email) == email
-            && matches!(m.role.as_str(), "owner" | "admin")
-    }))
+    Ok(members
+        .iter()
+        .any(|m| was(m) && matches!(m.role.as_str(), "owner" | "admin")))
 }

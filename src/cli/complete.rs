@@ -10,8 +10,9 @@
 //! (organization, project, environment, resource, member, role, kind, action, target, removal
 //! event). An argument without one completes nothing (or its possible values), so a new
 //! argument never borrows a completer because of its name. Completers open the file without
-//! creating, migrating or locking it (nor leaving SQLite's `-wal`/`-shm` files behind), and
-//! answer nothing on any error.
+//! creating, migrating or locking it (nor leaving SQLite's `-wal`/`-shm` files behind), read
+//! a server as the login the shell's environment connects as (creating nothing), and answer
+//! nothing on any error.
 
 use super::Cli;
 use crate::access::{self, Action, Actor};
@@ -250,14 +251,26 @@ fn stored(
         .and_then(|i| i.parse().ok());
     let line = Line::typed(std::env::args_os(), index);
     let read = || -> Result<Vec<Candidate>> {
-        let Some(path) = line.db_path().filter(|p| p.is_file()) else {
+        let Some(path) = line.db_path() else {
             return Ok(Vec::new());
         };
-        crate::store::sqlite::Store::open_untouched(&path)?.read(|db| {
-            let db = &Db::Sqlite(*db);
-            let actor = actor(db, &line)?;
-            names(db, &actor, &line, current)
-        })
+        match crate::store::Location::parse(path.as_os_str()) {
+            // A server is read as any read-only command reads it: nothing is created.
+            location @ crate::store::Location::Server(_) => {
+                crate::store::Store::open_for_reading(&location)?.read(|db| {
+                    let actor = actor(db, &line)?;
+                    names(db, &actor, &line, current)
+                })
+            }
+            crate::store::Location::File(path) if path.is_file() => {
+                crate::store::sqlite::Store::open_untouched(&path)?.read(|db| {
+                    let db = &Db::Sqlite(*db);
+                    let actor = actor(db, &line)?;
+                    names(db, &actor, &line, current)
+                })
+            }
+            crate::store::Location::File(_) => Ok(Vec::new()),
+        }
     };
     matching(read().unwrap_or_default(), current)
 }
@@ -349,6 +362,19 @@ fn expand_home(path: &str) -> PathBuf {
 }
 
 fn actor(db: &Db, line: &Line) -> Result<Actor> {
+    // On a shared database the login is the identity; a line with `--as` would be refused
+    // (exit 5), so it completes nothing.
+    if let Some(login) = db.login() {
+        if line.as_member.is_some() {
+            return Err(crate::error::Error::denied("--as on a shared database"));
+        }
+        return Ok(Actor {
+            email: None,
+            explicit: false,
+            os_user: Actor::os_user(),
+            login: Some(login.to_string()),
+        });
+    }
     let explicit = line
         .as_member
         .clone()

@@ -7,7 +7,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct PartView {
     pub value: String,
-    /// `flag`, `env`, `link`, `saved`, `only-one`, `default` or `os-user`.
+    /// `flag`, `env`, `link`, `saved`, `only-one`, `default`, `os-user` or `login` (the
+    /// database login, on a shared database).
     pub source: String,
     /// The flag, variable or file behind the source.
     pub detail: Option<String>,
@@ -63,6 +64,12 @@ pub fn run(app: &mut App) -> Result<()> {
                 value: e.clone(),
                 source: "saved".into(),
                 detail: Some("proj init".into()),
+            },
+            // On a shared database the identity is the login the connection acts as.
+            (None, _, None) if actor.login.is_some() => PartView {
+                value: actor.login.clone().unwrap_or_default(),
+                source: "login".into(),
+                detail: Some("database login".into()),
             },
             (None, _, None) => PartView {
                 value: actor.os_user.clone(),
@@ -160,6 +167,7 @@ fn describe(p: &PartView) -> String {
         "only-one" => Source::OnlyOne.describe(),
         "default" => "default location".into(),
         "os-user" => "your OS user; no identity is set".into(),
+        "login" => "the login you connect as".into(),
         other => other.to_string(),
     };
     match &p.detail {

@@ -282,7 +282,9 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
     if selection_changed {
         db.selection_save(Some(org.id), Some(project.id))?;
     }
-    let identity_changed = saved.identity.as_deref() != Some(plan.email.as_str());
+    // On a shared database the login is the identity: init saves none, so it changes none.
+    let identity_changed =
+        db.login().is_none() && saved.identity.as_deref() != Some(plan.email.as_str());
     if identity_changed {
         db.identity_save(Some(&plan.email))?;
     }

@@ -47,6 +47,7 @@
 //!
 //! **Members** ([`MemberRow`]) — `members(org_id)`, `member(org_id, email)`,
 //! `member_by_login(org_id, login)`, `memberships(email)` (every organization of one email),
+//! `memberships_of_login(login)` (every member a login acts as),
 //! `has_members(Some(org_id))` / `has_members(None)` (any organization: a file without
 //! members has a single owner), `owner_count(org_id)`, `member_insert(&org, email, name,
 //! role)`, `member_update(&row)` (name, role), `member_set_email(id, email)`,
@@ -330,6 +331,8 @@ delegate! {
     /// The member of an organization a database login acts as.
     fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>>;
     fn memberships(&self, email: &str) -> Result<Vec<MemberRow>>;
+    /// Every member a database login acts as (one per organization).
+    fn memberships_of_login(&self, login: &str) -> Result<Vec<MemberRow>>;
     fn owner_count(&self, org_id: i64) -> Result<i64>;
     fn member_insert(
         &self,

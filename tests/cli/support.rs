@@ -405,6 +405,202 @@ impl TestEnv {
         t
     }
 
+    /// Runs SQL straight on the test's database (the file, or schema `proj` on the server),
+    /// for state a test sets up without the commands that are not its point. Write SQL both
+    /// read the same way (times as `'2026-…Z'` literals, no explicit ids). On the server a
+    /// member inserted so gets the login named after their email, as `member add` does here.
+    #[track_caller]
+    pub fn sql(&self, sql: &str) {
+        if let Err(e) = self.try_sql(sql) {
+            panic!("sql: {e}\n{sql}");
+        }
+    }
+
+    /// [`TestEnv::sql`] that returns what the database said when it refused.
+    pub fn try_sql(&self, sql: &str) -> Result<(), String> {
+        match &self.pg {
+            None => {
+                let conn = rusqlite::Connection::open(&self.db).expect("open db");
+                conn.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            Some(pg) => {
+                let mut c = pg.admin();
+                c.batch_execute(&format!("SET search_path = proj; {sql}"))
+                    .map_err(|e| e.to_string())?;
+                let unmapped: Vec<String> = c
+                    .query(
+                        "UPDATE members SET login = email WHERE login IS NULL RETURNING email",
+                        &[],
+                    )
+                    .expect("map logins")
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                for email in unmapped {
+                    pg_ensure_login(&pg.socket_dir, &email);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Every row a query answers, its cells as text joined by `|` (NULL as `NULL`), sorted:
+    /// to compare one database's state before and after (each backend spells values its
+    /// own way, so only compare rows read from the same backend).
+    #[track_caller]
+    pub fn sql_rows(&self, sql: &str) -> Vec<String> {
+        let mut rows: Vec<String> = match &self.pg {
+            None => {
+                let conn = rusqlite::Connection::open(&self.db).expect("open db");
+                let mut stmt = conn.prepare(sql).expect("sql");
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| match r.get_ref(i).unwrap() {
+                            rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                            rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                            rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                            rusqlite::types::ValueRef::Text(v) => {
+                                String::from_utf8_lossy(v).into_owned()
+                            }
+                            rusqlite::types::ValueRef::Blob(v) => format!("{v:?}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .expect("sql")
+                .collect::<Result<_, _>>()
+                .expect("sql")
+            }
+            Some(pg) => {
+                let mut c = pg.admin();
+                c.batch_execute("SET search_path = proj").unwrap();
+                c.simple_query(sql)
+                    .expect("sql")
+                    .iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => Some(
+                            (0..r.len())
+                                .map(|i| r.get(i).unwrap_or("NULL").to_string())
+                                .collect::<Vec<_>>()
+                                .join("|"),
+                        ),
+                        _ => None,
+                    })
+                    .collect()
+            }
+        };
+        rows.sort();
+        rows
+    }
+
+    /// One integer a query answers on the test's database (a count, an id).
+    #[track_caller]
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        match &self.pg {
+            None => {
+                let conn = rusqlite::Connection::open(&self.db).expect("open db");
+                conn.query_row(sql, [], |r| r.get(0)).expect("sql")
+            }
+            Some(pg) => {
+                let mut c = pg.admin();
+                c.batch_execute("SET search_path = proj").unwrap();
+                let row = c.query_one(sql, &[]).expect("sql");
+                // count(*) is bigint; other integer columns are bigint too.
+                row.get::<_, i64>(0)
+            }
+        }
+    }
+
+    /// A new test environment holding a copy of this one's database (a fixture shared by
+    /// many commands that may change it).
+    pub fn copy(&self) -> TestEnv {
+        let t = TestEnv::new();
+        match (&self.pg, &t.pg) {
+            (Some(from), Some(to)) => {
+                let mut admin = pg_admin(&from.socket_dir, "postgres");
+                // A template may have no other session: retried while one closes.
+                let mut tries = 0;
+                loop {
+                    admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", to.name))
+                        .expect("drop the empty copy");
+                    match admin.batch_execute(&format!(
+                        "CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY",
+                        to.name, from.name
+                    )) {
+                        Ok(()) => break,
+                        Err(e) if tries < 500 => {
+                            let _ = e;
+                            tries += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        Err(e) => panic!("copy the test database: {e}"),
+                    }
+                }
+                admin
+                    .batch_execute(&format!("GRANT CREATE ON DATABASE {} TO PUBLIC", to.name))
+                    .unwrap();
+                *to.login.lock().unwrap() = from.login.lock().unwrap().clone();
+            }
+            _ => {
+                std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
+                std::fs::copy(&self.db, &t.db).unwrap();
+            }
+        }
+        t
+    }
+
+    /// Whether the database exists yet: the file, or schema `proj` on the server.
+    pub fn store_exists(&self) -> bool {
+        match &self.pg {
+            None => self.db.exists(),
+            Some(pg) => pg
+                .admin()
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'proj')",
+                    &[],
+                )
+                .unwrap()
+                .get(0),
+        }
+    }
+
+    /// "ok" when the database is sound: SQLite's `integrity_check` of the file; on the
+    /// server, schema `proj` marked with the latest version by one complete migration.
+    pub fn integrity(&self) -> String {
+        match &self.pg {
+            None => {
+                let conn = rusqlite::Connection::open(&self.db).expect("open for integrity_check");
+                let rows: Vec<String> = conn
+                    .prepare("PRAGMA integrity_check")
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                rows.join("\n")
+            }
+            Some(pg) => {
+                let comment: Option<String> = pg
+                    .admin()
+                    .query_one(
+                        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace
+                         WHERE nspname = 'proj'",
+                        &[],
+                    )
+                    .map(|r| r.get(0))
+                    .unwrap_or(None);
+                match comment {
+                    Some(c) if c.starts_with("proj schema, application 0x50524F4A, version ") => {
+                        "ok".to_string()
+                    }
+                    other => format!("schema proj not marked as migrated: {other:?}"),
+                }
+            }
+        }
+    }
+
     /// Every row of every table, as text, to compare states before and after a command.
     pub fn dump(&self) -> String {
         if let Some(pg) = &self.pg {

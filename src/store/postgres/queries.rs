@@ -597,6 +597,16 @@ impl Db<'_> {
         )
     }
 
+    pub fn memberships_of_login(&self, login: &str) -> Result<Vec<MemberRow>> {
+        all(
+            self.conn.query(
+                &format!("{MEMBER} WHERE m.login = $1 ORDER BY o.slug COLLATE \"C\""),
+                &[&login],
+            )?,
+            member,
+        )
+    }
+
     pub fn memberships(&self, email: &str) -> Result<Vec<MemberRow>> {
         all(
             self.conn.query(

@@ -87,17 +87,7 @@ impl Store {
 impl Store {
     /// Where a backup to `dest` lands, after refusing every `dest` it must not replace.
     fn backup_target(&self, dest: &Path) -> Result<PathBuf> {
-        let target = match std::fs::symlink_metadata(dest) {
-            Ok(m) if m.file_type().is_symlink() => dest.canonicalize().map_err(|e| {
-                Error::usage(format!(
-                    "`{}` is a symbolic link that does not lead to a file",
-                    dest.display()
-                ))
-                .caused_by(e)
-                .with_hint("write the backup to another path, or remove the link")
-            })?,
-            _ => dest.to_path_buf(),
-        };
+        let target = destination(dest)?;
         if let Some(what) = self.protected(&target) {
             return Err(Error::usage(format!(
                 "`{}` is {what}; a backup must not replace it",
@@ -105,23 +95,8 @@ impl Store {
             ))
             .with_hint("write the backup to another path"));
         }
-        match std::fs::metadata(&target) {
-            Ok(m) if m.is_dir() => Err(Error::usage(format!(
-                "`{}` is a directory",
-                dest.display()
-            ))
-            .with_hint(format!(
-                "give a file path for the copy, e.g. {}",
-                dest.join("proj-backup.db").display()
-            ))),
-            Ok(m) if !m.is_file() => Err(Error::usage(format!(
-                "`{}` is {}; only a regular file can be replaced by a backup",
-                dest.display(),
-                super::kind_of(&m)
-            ))
-            .with_hint("write the backup to a regular file")),
-            _ => Ok(target),
-        }
+        replaceable(dest, &target)?;
+        Ok(target)
     }
 
     /// What `target` is, when it is the database or one of its companion files: compared by
@@ -152,6 +127,39 @@ impl Store {
             }
         }
         None
+    }
+}
+
+/// Where a backup to `dest` goes: through a symbolic link to the file it leads to.
+fn destination(dest: &Path) -> Result<PathBuf> {
+    match std::fs::symlink_metadata(dest) {
+        Ok(m) if m.file_type().is_symlink() => dest.canonicalize().map_err(|e| {
+            Error::usage(format!(
+                "`{}` is a symbolic link that does not lead to a file",
+                dest.display()
+            ))
+            .caused_by(e)
+            .with_hint("write the backup to another path, or remove the link")
+        }),
+        _ => Ok(dest.to_path_buf()),
+    }
+}
+
+/// Refuses a `target` a backup must not replace: a directory, a FIFO, a socket, a device.
+fn replaceable(dest: &Path, target: &Path) -> Result<()> {
+    match std::fs::metadata(target) {
+        Ok(m) if m.is_dir() => Err(Error::usage(format!("`{}` is a directory", dest.display()))
+            .with_hint(format!(
+                "give a file path for the copy, e.g. {}",
+                dest.join("proj-backup.db").display()
+            ))),
+        Ok(m) if !m.is_file() => Err(Error::usage(format!(
+            "`{}` is {}; only a regular file can be replaced by a backup",
+            dest.display(),
+            super::kind_of(&m)
+        ))
+        .with_hint("write the backup to a regular file")),
+        _ => Ok(()),
     }
 }
 
@@ -280,10 +288,9 @@ impl Store {
     /// as `proj` creates files, checked, then put in place as a backup is. SQLite's type
     /// affinity stores the text of integer columns as integers.
     pub fn import(dest: &Path, replace: bool, tables: &[TableRows]) -> Result<u64> {
-        if dest.is_dir() {
-            return Err(Error::usage(format!("`{}` is a directory", dest.display()))
-                .with_hint("give a file path for the copy"));
-        }
+        let target = destination(dest)?;
+        replaceable(dest, &target)?;
+        let dest = target.as_path();
         if dest.exists() && !replace {
             return Err(exists(dest));
         }

@@ -137,6 +137,15 @@ impl Db<'_> {
             .optional()?)
     }
 
+    /// Every member a database login acts as, one per organization, by organization.
+    pub fn memberships_of_login(&self, login: &str) -> Result<Vec<MemberRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{MEMBER_SELECT} WHERE m.login = ?1 ORDER BY o.slug"
+        ))?;
+        let rows = stmt.query_map([login], member_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn member_set_login(&self, id: i64, login: Option<&str>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE members SET login = ?2 WHERE id = ?1")?
