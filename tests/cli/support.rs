@@ -58,6 +58,18 @@ macro_rules! file_only {
     };
 }
 
+/// Skips a test that only means something on a server (its lock, its schema, its statements)
+/// when the suite runs on a file: call it first.
+#[macro_export]
+macro_rules! server_only {
+    () => {
+        if !$crate::support::on_postgres() {
+            eprintln!("server only, skipped on a file: set PROJ_TEST_PG (see .ci/run)");
+            return;
+        }
+    };
+}
+
 /// An administrative connection to the throwaway server (the `postgres` superuser).
 pub fn pg_admin(socket_dir: &str, dbname: &str) -> postgres::Client {
     postgres::Config::new()
@@ -277,6 +289,14 @@ impl TestEnv {
         let db = dir.path().join("data").join("proj.db");
         let pg = pg_socket_dir().map(|s| PgDatabase::create(&s));
         TestEnv { dir, db, pg }
+    }
+
+    /// A test environment on a SQLite file whichever backend the suite runs on (to compare
+    /// a server with a file).
+    pub fn on_file() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data").join("proj.db");
+        TestEnv { dir, db, pg: None }
     }
 
     /// What `PROJ_DB` is: the file's path, or the test database's URL.

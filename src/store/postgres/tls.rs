@@ -34,11 +34,45 @@ pub fn connect(cfg: &postgres::Config, target: &Target) -> Result<Client> {
         ));
         err
     };
-    if cfg.get_ssl_mode() == postgres::config::SslMode::Disable {
-        return cfg.connect(postgres::NoTls).map_err(unreachable);
+    // The client's connect timeout covers the TCP connection only; a server that accepts
+    // and then says nothing would hold the command forever. So the whole set-up (TCP, TLS,
+    // start-up, authentication) runs on a thread the command waits for at most the timeout;
+    // when it gives up, the process exits and the thread with it.
+    let timeout = cfg
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(super::config::DEFAULT_CONNECT_TIMEOUT);
+    let tls = match cfg.get_ssl_mode() {
+        postgres::config::SslMode::Disable => None,
+        _ => Some(tokio_postgres_rustls::MakeRustlsConnect::new(
+            client_config(target)?,
+        )),
+    };
+    let (sent, received) = std::sync::mpsc::channel();
+    let attempt = cfg.clone();
+    std::thread::spawn(move || {
+        let client = match tls {
+            None => attempt.connect(postgres::NoTls),
+            Some(tls) => attempt.connect(tls),
+        };
+        let _ = sent.send(client);
+    });
+    match received.recv_timeout(timeout) {
+        Ok(client) => client.map_err(unreachable),
+        Err(_) => Err(Error::new(
+            Kind::Unreachable,
+            format!(
+                "cannot reach the database server at {}: no answer within {} s",
+                host_name(cfg),
+                timeout.as_secs_f64()
+            ),
+        )
+        .with_hint(format!(
+            "check {} and that a PostgreSQL server answers there; PROJ_CONNECT_TIMEOUT sets \
+             how long to wait",
+            target.shown
+        ))),
     }
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(target)?);
-    cfg.connect(tls).map_err(unreachable)
 }
 
 fn client_config(target: &Target) -> Result<rustls::ClientConfig> {
