@@ -1,6 +1,6 @@
 //! Builds a benchmark database: `cargo run --release --example generate -- ENVIRONMENTS PATH [SEED]`.
 
-use proj::store::{Store, generate::Spec};
+use proj::store::{generate::Spec, sqlite::Store};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

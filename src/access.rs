@@ -176,12 +176,18 @@ pub struct Actor {
     pub explicit: bool,
     /// The name written to the audit log when there is no email.
     pub os_user: String,
+    /// On a shared database, the login the connection acts as: the actor is, in each
+    /// organization, the member mapped to it (`member add --login`), and never an email.
+    pub login: Option<String>,
 }
 
 impl Actor {
     /// The name recorded as the actor of audit events.
     pub fn name(&self) -> &str {
-        self.email.as_deref().unwrap_or(&self.os_user)
+        self.email
+            .as_deref()
+            .or(self.login.as_deref())
+            .unwrap_or(&self.os_user)
     }
 
     pub fn os_user() -> String {
@@ -409,9 +415,10 @@ pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
     if !db.has_members(Some(org.id))? {
         return Ok(Standing::NoMembers);
     }
-    let member = match &actor.email {
-        Some(email) => db.member(org.id, email)?,
-        None => None,
+    let member = match (&actor.email, &actor.login) {
+        (Some(email), _) => db.member(org.id, email)?,
+        (None, Some(login)) => db.member_by_login(org.id, login)?,
+        (None, None) => None,
     };
     Ok(member.map_or(Standing::Outsider, Standing::Member))
 }
@@ -708,6 +715,7 @@ pub fn check_membership(db: &Db, org: &OrgRow, email: &str) -> Result<()> {
         email: Some(email.to_string()),
         explicit: true,
         os_user: String::new(),
+        login: None,
     };
     match standing(db, &newcomer, org)? {
         Standing::NoMembers | Standing::Member(_) => Ok(()),
@@ -892,11 +900,13 @@ fn saw_removed_org(db: &Db, actor: &Actor, org_id: Option<i64>) -> Result<bool> 
     if members.is_empty() {
         return Ok(true);
     }
-    let Some(email) = actor.email.as_deref() else {
-        return Ok(false);
+    // On a file the actor is an email; on a server, the login the member was mapped to.
+    let was = |m: &crate::snapshot::SavedMember| match (&actor.email, &actor.login) {
+        (Some(email), _) => crate::model::normalize_email(&m.email) == *email,
+        (None, Some(login)) => m.login.as_deref() == Some(login.as_str()),
+        (None, None) => false,
     };
-    Ok(members.iter().any(|m| {
-        crate::model::normalize_email(&m.email) == email
-            && matches!(m.role.as_str(), "owner" | "admin")
-    }))
+    Ok(members
+        .iter()
+        .any(|m| was(m) && matches!(m.role.as_str(), "owner" | "admin")))
 }

@@ -12,7 +12,6 @@ use crate::scope::slash;
 use crate::store::Db;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// More non-archived environments than this in one project is "too many too early".
 pub const MAX_ENVIRONMENTS: usize = 4;
@@ -386,9 +385,9 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
 }
 
 impl Report {
-    pub fn new(db: &Path, checks: Vec<Check>, advice: Vec<Advice>) -> Report {
+    pub fn new(db: &str, checks: Vec<Check>, advice: Vec<Advice>) -> Report {
         Report {
-            db: db.display().to_string(),
+            db: db.to_string(),
             healthy: checks.iter().all(|c| c.status != Status::Fail),
             checks,
             advice,

@@ -15,6 +15,8 @@ pub enum Kind {
     Busy,
     /// The file's schema is newer than this binary.
     Newer,
+    /// The shared database server cannot be reached (team mode).
+    Unreachable,
     /// I/O, a file that is not ours, a corrupt file, a bug.
     Internal,
 }
@@ -27,7 +29,7 @@ impl Kind {
             Kind::NotFound => 3,
             Kind::Conflict => 4,
             Kind::Denied => 5,
-            Kind::Busy | Kind::Newer => 6,
+            Kind::Busy | Kind::Newer | Kind::Unreachable => 6,
         }
     }
 
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Denied => "permission_denied",
             Kind::Busy => "busy",
             Kind::Newer => "schema_too_new",
+            Kind::Unreachable => "unreachable",
         }
     }
 }

@@ -130,6 +130,9 @@ pub struct SavedMember {
     pub name: Option<String>,
     pub role: String,
     pub created_at: String,
+    /// The database login mapped to the member (team mode), when one was.
+    #[serde(default)]
+    pub login: Option<String>,
 }
 
 /// The `before` of a `project.remove` event.
@@ -209,6 +212,9 @@ pub struct SavedMemberRow {
     pub name: Option<String>,
     pub role: String,
     pub created_at: String,
+    /// The database login mapped to the member (team mode), when one was.
+    #[serde(default)]
+    pub login: Option<String>,
 }
 
 /// One team a removed member was in.

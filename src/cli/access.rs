@@ -66,9 +66,15 @@ impl CheckView {
 /// Who the identity is and what they hold.
 #[derive(Debug, Clone, Serialize)]
 pub struct WhoamiView {
+    /// The email acted as (on a shared database: the member the login is in the current
+    /// organization, or the login when it is nobody's there).
     pub identity: String,
-    /// `flag` (--as), `env` (PROJ_AS), `saved` (`proj init`, first `member add`) or `os-user`.
+    /// `flag` (--as), `env` (PROJ_AS), `saved` (`proj init`, first `member add`), `os-user`,
+    /// or `login` (a shared database: the login is the identity).
     pub source: String,
+    /// The database login the connection acts as (a shared database only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
     pub name: Option<String>,
     /// The current organization, when one is selected.
     pub org: Option<String>,
@@ -86,17 +92,26 @@ pub struct Membership {
 
 impl Record for WhoamiView {
     const PLURAL: &'static str = "identities";
+    // A shared database adds the login as its own column.
     fn headers(&self) -> Vec<&'static str> {
-        vec!["identity", "name", "source", "org", "role"]
+        let mut h = vec!["identity", "name", "source", "org", "role"];
+        if self.login.is_some() {
+            h.push("login");
+        }
+        h
     }
     fn cells(&self) -> Vec<String> {
-        vec![
+        let mut c = vec![
             self.identity.clone(),
             or_dash(&self.name),
             self.source.clone(),
             or_dash(&self.org),
             self.role.map_or_else(|| "-".into(), |r| r.to_string()),
-        ]
+        ];
+        if let Some(login) = &self.login {
+            c.push(login.clone());
+        }
+        c
     }
 }
 
@@ -131,6 +146,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             email: Some(args.email.clone()),
             explicit: true,
             os_user: actor.os_user.clone(),
+            login: None,
         };
         let d = access::decide(db, &member, args.action, &target)?;
         Ok(CheckView {
@@ -175,11 +191,13 @@ pub fn whoami(app: &mut App) -> Result<()> {
             (Some(_), true, _) => "env",
             (Some(_), false, _) => "flag",
             (None, _, Some(_)) => "saved",
+            (None, _, None) if actor.login.is_some() => "login",
             (None, _, None) => "os-user",
         };
-        let memberships = match &actor.email {
-            Some(e) => db.memberships(e)?,
-            None => Vec::new(),
+        let memberships = match (&actor.email, &actor.login) {
+            (Some(e), _) => db.memberships(e)?,
+            (None, Some(login)) => db.memberships_of_login(login)?,
+            (None, None) => Vec::new(),
         };
         let org = match &ctx.org {
             Some(part) => db.org(&part.value)?,
@@ -198,9 +216,19 @@ pub fn whoami(app: &mut App) -> Result<()> {
             .and_then(|o| memberships.iter().find(|m| m.org_id == o.id))
             .or(memberships.first())
             .and_then(|m| m.name.clone());
+        // On a server the login is a member (an email) per organization: the current one's.
+        let identity = match (&actor.login, &org) {
+            (Some(_), Some(o)) => memberships
+                .iter()
+                .find(|m| m.org_id == o.id)
+                .map(|m| m.email.clone()),
+            _ => None,
+        }
+        .unwrap_or_else(|| actor.name().to_string());
         Ok(WhoamiView {
-            identity: actor.name().to_string(),
+            identity,
             source: source.to_string(),
+            login: actor.login.clone(),
             name,
             org: org.map(|o| o.slug),
             role,

@@ -44,15 +44,12 @@ pub fn run(app: &mut App, args: BackupArgs) -> Result<()> {
     let dest = args.path;
     let replace = app.globals.yes;
     let store = app.reader()?;
-    let source = store.path().to_path_buf();
+    let source = store.location();
     let bytes = store.backup(&dest, replace)?;
-    app.out.status(&format!(
-        "backed up {} to {}",
-        source.display(),
-        dest.display()
-    ));
+    app.out
+        .status(&format!("backed up {} to {}", source, dest.display()));
     app.out.one(&BackupView {
-        source: source.display().to_string(),
+        source,
         path: dest.display().to_string(),
         bytes,
     })

@@ -10,8 +10,9 @@
 //! (organization, project, environment, resource, member, role, kind, action, target, removal
 //! event). An argument without one completes nothing (or its possible values), so a new
 //! argument never borrows a completer because of its name. Completers open the file without
-//! creating, migrating or locking it (nor leaving SQLite's `-wal`/`-shm` files behind), and
-//! answer nothing on any error.
+//! creating, migrating or locking it (nor leaving SQLite's `-wal`/`-shm` files behind), read
+//! a server as the login the shell's environment connects as (creating nothing), and answer
+//! nothing on any error.
 
 use super::Cli;
 use crate::access::{self, Action, Actor};
@@ -19,7 +20,7 @@ use crate::context::{Context, Inputs, visible_projects};
 use crate::error::Result;
 use crate::model::{EnvKind, OrgRole, ProjectRole};
 use crate::scope::slash;
-use crate::store::{Db, Store};
+use crate::store::Db;
 use clap::builder::StyledStr;
 use clap::{ArgMatches, CommandFactory, ValueEnum};
 use clap_complete::CompletionCandidate;
@@ -250,13 +251,26 @@ fn stored(
         .and_then(|i| i.parse().ok());
     let line = Line::typed(std::env::args_os(), index);
     let read = || -> Result<Vec<Candidate>> {
-        let Some(path) = line.db_path().filter(|p| p.is_file()) else {
+        let Some(path) = line.db_path() else {
             return Ok(Vec::new());
         };
-        Store::open_untouched(&path)?.read(|db| {
-            let actor = actor(db, &line)?;
-            names(db, &actor, &line, current)
-        })
+        match crate::store::Location::parse(path.as_os_str()) {
+            // A server is read as any read-only command reads it: nothing is created.
+            location @ crate::store::Location::Server(_) => {
+                crate::store::Store::open_for_reading(&location)?.read(|db| {
+                    let actor = actor(db, &line)?;
+                    names(db, &actor, &line, current)
+                })
+            }
+            crate::store::Location::File(path) if path.is_file() => {
+                crate::store::sqlite::Store::open_untouched(&path)?.read(|db| {
+                    let db = &Db::Sqlite(*db);
+                    let actor = actor(db, &line)?;
+                    names(db, &actor, &line, current)
+                })
+            }
+            crate::store::Location::File(_) => Ok(Vec::new()),
+        }
     };
     matching(read().unwrap_or_default(), current)
 }
@@ -348,6 +362,19 @@ fn expand_home(path: &str) -> PathBuf {
 }
 
 fn actor(db: &Db, line: &Line) -> Result<Actor> {
+    // On a shared database the login is the identity; a line with `--as` would be refused
+    // (exit 5), so it completes nothing.
+    if let Some(login) = db.login() {
+        if line.as_member.is_some() {
+            return Err(crate::error::Error::denied("--as on a shared database"));
+        }
+        return Ok(Actor {
+            email: None,
+            explicit: false,
+            os_user: Actor::os_user(),
+            login: Some(login.to_string()),
+        });
+    }
     let explicit = line
         .as_member
         .clone()
@@ -361,6 +388,7 @@ fn actor(db: &Db, line: &Line) -> Result<Actor> {
         email,
         explicit: explicit.is_some(),
         os_user: Actor::os_user(),
+        login: None,
     })
 }
 
@@ -622,6 +650,8 @@ mod tests {
         "--description",
         "--name",
         "--user",
+        // A database login: its names are the server's, not proj's to list.
+        "member add --login",
         "init --env",
         "project add --env",
         "project add NAME",

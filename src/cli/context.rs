@@ -7,7 +7,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct PartView {
     pub value: String,
-    /// `flag`, `env`, `link`, `saved`, `only-one`, `default` or `os-user`.
+    /// `flag`, `env`, `link`, `saved`, `only-one`, `default`, `os-user` or `login` (the
+    /// database login, on a shared database).
     pub source: String,
     /// The flag, variable or file behind the source.
     pub detail: Option<String>,
@@ -42,7 +43,7 @@ fn part(p: &Part) -> PartView {
 }
 
 pub fn run(app: &mut App) -> Result<()> {
-    let (db_path, db_source) = app.db_path()?;
+    let (location, db_source) = app.location()?;
     let as_flag = app.globals.as_member.clone();
     let as_from_env = std::env::var("PROJ_AS")
         .ok()
@@ -64,6 +65,12 @@ pub fn run(app: &mut App) -> Result<()> {
                 source: "saved".into(),
                 detail: Some("proj init".into()),
             },
+            // On a shared database the identity is the login the connection acts as.
+            (None, _, None) if actor.login.is_some() => PartView {
+                value: actor.login.clone().unwrap_or_default(),
+                source: "login".into(),
+                detail: Some("database login".into()),
+            },
             (None, _, None) => PartView {
                 value: actor.os_user.clone(),
                 source: "os-user".into(),
@@ -75,7 +82,7 @@ pub fn run(app: &mut App) -> Result<()> {
             project: ctx.project.as_ref().map(part),
             identity,
             db: PartView {
-                value: db_path.display().to_string(),
+                value: location.display(),
                 source: db_source.into(),
                 detail: (db_source != "default").then(|| {
                     if db_source == "env" {
@@ -160,6 +167,7 @@ fn describe(p: &PartView) -> String {
         "only-one" => Source::OnlyOne.describe(),
         "default" => "default location".into(),
         "os-user" => "your OS user; no identity is set".into(),
+        "login" => "the login you connect as".into(),
         other => other.to_string(),
     };
     match &p.detail {

@@ -8,12 +8,13 @@ use crate::store::Store;
 /// not created, and a file that cannot be opened (damaged, foreign, newer, not a file) still
 /// gets its check list, with the checks that found it failed.
 pub fn run(app: &mut App) -> Result<()> {
-    let (path, _) = app.db_path()?;
+    let (location, _) = app.location()?;
+    let path = location.display();
     let (checks, failure) = match app.reader() {
         Ok(store) => (store.health(), None),
         // Bad flags or variables, or a lock: not the file's health.
         Err(e) if matches!(e.kind, Kind::Usage | Kind::Busy) => return Err(e),
-        Err(e) => (Store::examine(&path), Some(e)),
+        Err(e) => (Store::examine(&location), Some(e)),
     };
     let advice = match failure {
         None => app.read(|db, actor, _| Ok(advise(&gather(db, actor)?)))?,
@@ -40,7 +41,7 @@ pub fn run(app: &mut App) -> Result<()> {
         kind,
         format!(
             "{} failed {} check(s): {}",
-            path.display(),
+            path,
             failed.len(),
             failed.join(", ")
         ),

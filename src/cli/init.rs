@@ -127,6 +127,7 @@ fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
         email: Some(plan.email.clone()),
         explicit: true,
         os_user: Actor::os_user(),
+        login: None,
     };
     // The plan names the organization and project itself: there is no context to resolve.
     let ctx = Context::default();
@@ -211,7 +212,13 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
                 to: Some(OrgRole::Owner),
             };
             tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
-            let m = db.member_insert(&org, &plan.email, plan.name.as_deref(), OrgRole::Owner)?;
+            let mut m =
+                db.member_insert(&org, &plan.email, plan.name.as_deref(), OrgRole::Owner)?;
+            // On a shared database the login that runs init is the new owner.
+            if let Some(login) = db.login() {
+                db.member_set_login(m.id, Some(login))?;
+                m.login = Some(login.to_string());
+            }
             tx.created(
                 Event::MemberAdd,
                 &Target::org(&org),
@@ -275,7 +282,9 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
     if selection_changed {
         db.selection_save(Some(org.id), Some(project.id))?;
     }
-    let identity_changed = saved.identity.as_deref() != Some(plan.email.as_str());
+    // On a shared database the login is the identity: init saves none, so it changes none.
+    let identity_changed =
+        db.login().is_none() && saved.identity.as_deref() != Some(plan.email.as_str());
     if identity_changed {
         db.identity_save(Some(&plan.email))?;
     }

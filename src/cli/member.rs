@@ -78,6 +78,9 @@ pub struct AddArgs {
         add = clap_complete::ArgValueCompleter::new(super::complete::org_role)
     )]
     pub role: Option<OrgRole>,
+    /// The database login that acts as this member on a shared database (team mode)
+    #[arg(long, value_name = "LOGIN")]
+    pub login: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +159,9 @@ pub struct MemberView {
     /// the holder it comes from: the highest any holder (they, or one of their teams) gives.
     pub access: Vec<EffectiveRole>,
     pub created_at: String,
+    /// The database login mapped to the member (team mode); absent when none is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
     /// Adds `teams` and `access` columns to tables when the organization has teams.
     #[serde(skip)]
     pub show_teams: bool,
@@ -284,6 +290,7 @@ pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Resul
         teams: db.member_teams(m.id)?.into_iter().map(|t| t.slug).collect(),
         access: effective(db, actor, org, m)?,
         created_at: m.created_at.clone(),
+        login: m.login.clone(),
         show_teams: db.has_teams(org.id)?,
     })
 }
@@ -310,7 +317,18 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             )));
         }
         let name = args.name.as_deref().filter(|n| !n.is_empty());
-        let m = db.member_insert(&org, &args.email, name, role)?;
+        let mut m = db.member_insert(&org, &args.email, name, role)?;
+        // On a shared database the first member of an organization is the login at the
+        // keyboard unless --login names another (a file saves their email instead).
+        let login = match (&args.login, db.login()) {
+            (Some(l), _) => Some(l.clone()),
+            (None, Some(me)) if first => Some(me.to_string()),
+            _ => None,
+        };
+        if let Some(l) = &login {
+            db.member_set_login(m.id, Some(l))?;
+            m.login = Some(l.clone());
+        }
         let saved_identity = first && actor.email.is_none();
         if saved_identity {
             db.identity_save(Some(&m.email))?;
@@ -352,11 +370,16 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             shown.org, shown.org, shown.email
         ));
     }
-    if saved_identity {
-        app.out.status(&format!(
+    match (&shown.login, saved_identity) {
+        // On a shared database: who logs in as that login acts as them.
+        (Some(login), true) => app
+            .out
+            .status(&format!("the login `{login}` now acts as {}", shown.email)),
+        (None, true) => app.out.status(&format!(
             "you are now {}; `--as EMAIL` acts as another member",
             shown.email
-        ));
+        )),
+        _ => {}
     }
     app.out.one(&shown)
 }

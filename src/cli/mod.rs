@@ -24,7 +24,7 @@ use crate::access::Actor;
 use crate::context::{Context, Inputs};
 use crate::error::{Error, Result};
 use crate::output::{Format, Output};
-use crate::store::{Db, FileState, Store};
+use crate::store::{Db, Location, Store};
 use crate::tx::Tx;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
@@ -51,12 +51,12 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Clone, Args)]
 pub struct Globals {
-    /// Use this SQLite file instead of the default one in the data directory
+    /// Use this SQLite file, or a postgres:// URL (team mode), instead of the default file
     #[arg(
         long,
         global = true,
         env = "PROJ_DB",
-        value_name = "PATH",
+        value_name = "PATH|URL",
         value_hint = clap::ValueHint::FilePath
     )]
     pub db: Option<PathBuf>,
@@ -184,22 +184,22 @@ impl App {
         }
     }
 
-    /// The database path and where it came from (`flag`/`env` or `default`).
-    pub fn db_path(&self) -> Result<(PathBuf, &'static str)> {
+    /// The database (a file or a server) and where it came from (`flag`/`env` or `default`).
+    pub fn location(&self) -> Result<(Location, &'static str)> {
         match &self.globals.db {
             Some(p) if std::env::var_os("PROJ_DB").is_some_and(|v| v == p.as_os_str()) => {
-                Ok((p.clone(), "env"))
+                Ok((Location::parse(p.as_os_str()), "env"))
             }
-            Some(p) => Ok((p.clone(), "flag")),
-            None => Ok((crate::paths::default_db()?, "default")),
+            Some(p) => Ok((Location::parse(p.as_os_str()), "flag")),
+            None => Ok((Location::File(crate::paths::default_db()?), "default")),
         }
     }
 
-    /// The store to write to, creating the file if it does not exist yet.
+    /// The store to write to, creating the file (or a server's schema) if it is not there.
     pub fn store(&mut self) -> Result<&mut Store> {
         if self.store.as_ref().is_none_or(Store::is_read_only) {
-            let (path, _) = self.db_path()?;
-            self.store = Some(Store::open(&path)?);
+            let (location, _) = self.location()?;
+            self.store = Some(Store::open(&location)?);
         }
         Ok(self.store.as_mut().expect("opened above"))
     }
@@ -211,8 +211,8 @@ impl App {
     /// it was.
     pub fn reader(&mut self) -> Result<&mut Store> {
         if self.store.is_none() {
-            let (path, _) = self.db_path()?;
-            self.store = Some(Store::open_for_reading(&path)?);
+            let (location, _) = self.location()?;
+            self.store = Some(Store::open_for_reading(&location)?);
         }
         Ok(self.store.as_mut().expect("opened above"))
     }
@@ -244,9 +244,22 @@ impl App {
             let ctx = Context::resolve(db, &actor, &inputs)?;
             f(db, &actor, &ctx)
         };
-        let (path, _) = self.db_path()?;
-        if matches!(FileState::of(&path)?, FileState::Missing | FileState::Empty) {
-            Store::empty_stand_in(&path)?.rehearse(run)?;
+        let (location, _) = self.location()?;
+        match location {
+            Location::File(_) => {
+                if let Some(mut stand_in) = Store::stand_in_for(&location)? {
+                    stand_in.rehearse(run)?;
+                }
+            }
+            // A server without schema `proj` reads as an empty stand-in too: a write that
+            // fails there creates no schema. With a schema, the connection is kept for the
+            // write.
+            Location::Server(_) => {
+                let reader = self.reader()?;
+                if reader.is_stand_in() {
+                    reader.rehearse(run)?;
+                }
+            }
         }
         self.store()?.write(run)
     }
@@ -293,6 +306,24 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
         .as_deref()
         .filter(|e| !e.is_empty())
         .map(crate::model::normalize_email);
+    // On a shared database the identity is the login the connection authenticated as.
+    if let Some(login) = db.login() {
+        if let Some(email) = explicit {
+            return Err(Error::denied(format!(
+                "cannot act as `{email}` on a shared database: you are the login `{login}`"
+            ))
+            .with_hint(
+                "drop --as / PROJ_AS; connect as another login (PGUSER, or USER@ in the URL) \
+                 to act as its member",
+            ));
+        }
+        return Ok(Actor {
+            email: None,
+            explicit: false,
+            os_user: Actor::os_user(),
+            login: Some(login.to_string()),
+        });
+    }
     let email = match &explicit {
         Some(e) => Some(e.clone()),
         None => db.selection()?.identity,
@@ -301,6 +332,7 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
         email,
         explicit: explicit.is_some(),
         os_user: Actor::os_user(),
+        login: None,
     };
     crate::access::check_identity(db, &actor)?;
     Ok(actor)

@@ -228,6 +228,8 @@ fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<O
             created_at: &m.created_at,
         };
         db.member_restore(&org, &fields, &m.role)?;
+        restore_login(db, &org, &m.email, m.login.as_deref())?;
+        restore_login(db, &org, &m.email, m.login.as_deref())?;
     }
     // Teams after their members, before the grants that name them.
     for t in &saved.teams {
@@ -386,6 +388,7 @@ fn restore_member(
         created_at: &m.created_at,
     };
     db.member_restore(&org, &fields, &m.role)?;
+    restore_login(db, &org, &m.email, m.login.as_deref())?;
     let member = db
         .member(org.id, &m.email)?
         .ok_or_else(|| Error::internal("the restored member vanished"))?;
@@ -639,4 +642,19 @@ fn put_grants(tx: &Tx, grants: &[PendingGrant], skipped: &mut Vec<String>) -> Re
         }
     }
     Ok(())
+}
+
+/// Maps a restored member to the database login they had (team mode): without it, the
+/// person would come back as a member nobody can act as.
+fn restore_login(
+    db: &crate::store::Db,
+    org: &OrgRow,
+    email: &str,
+    login: Option<&str>,
+) -> Result<()> {
+    let Some(login) = login else { return Ok(()) };
+    let member = db
+        .member(org.id, email)?
+        .ok_or_else(|| crate::error::Error::internal("the restored member vanished"))?;
+    db.member_set_login(member.id, Some(login))
 }

@@ -215,16 +215,7 @@ fn fixture() -> TestEnv {
             }
         }
     }
-    let conn = rusqlite::Connection::open(&t.db).unwrap();
-    conn.execute_batch(
-        "INSERT INTO resources (environment_id, slug, type, created_at)
-         SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments;",
-    )
-    .unwrap();
-    // Everything in the main file, so copying it copies the whole state.
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        .unwrap();
-    drop(conn);
+    seed_resources_for_copies(&t);
     t
 }
 
@@ -336,6 +327,18 @@ enum Job {
     Check(Vec<String>),
 }
 
+/// One resource in every environment, straight into the database; on a file everything is
+/// then checkpointed into the main file, so copying it copies the whole state.
+fn seed_resources_for_copies(t: &TestEnv) {
+    t.sql(
+        "INSERT INTO resources (environment_id, slug, type, created_at)
+         SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments;",
+    );
+    if t.pg.is_none() {
+        t.sql("PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+}
+
 fn outcome_of_exit(code: i32) -> char {
     match code {
         0 => 'Y',
@@ -349,9 +352,7 @@ fn run_job(fixture: &TestEnv, job: &Job) -> (char, String) {
     match job {
         Job::Enforce(args) => {
             // A fresh copy of the fixture for every command that may change it.
-            let t = TestEnv::new();
-            std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
-            std::fs::copy(&fixture.db, &t.db).unwrap();
+            let t = fixture.copy();
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let r = t.run(&args);
             (
@@ -378,6 +379,16 @@ fn run_job(fixture: &TestEnv, job: &Job) -> (char, String) {
 }
 
 fn run_all(fixture: &TestEnv, jobs: Vec<Job>) -> BTreeMap<Job, (char, String)> {
+    // Every copy first, then the checks on the fixture itself: a server copies a database
+    // only while nobody is connected to it.
+    let (enforce, check): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|j| matches!(j, Job::Enforce(_)));
+    let mut results = run_phase(fixture, enforce);
+    results.extend(run_phase(fixture, check));
+    results
+}
+
+fn run_phase(fixture: &TestEnv, jobs: Vec<Job>) -> BTreeMap<Job, (char, String)> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(BTreeMap::new());
     std::thread::scope(|s| {
@@ -598,15 +609,7 @@ fn team_fixture() -> TestEnv {
             grant(&["team", "grant", &team], p, e);
         }
     }
-    let conn = rusqlite::Connection::open(&t.db).unwrap();
-    conn.execute_batch(
-        "INSERT INTO resources (environment_id, slug, type, created_at)
-         SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments;",
-    )
-    .unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-        .unwrap();
-    drop(conn);
+    seed_resources_for_copies(&t);
     t
 }
 

@@ -1,6 +1,7 @@
-//! Several `proj` processes on one file at once: every write lands, the file stays sound.
+//! Several `proj` processes on one database (a file, or a server) at once: every write lands,
+//! the database stays sound.
 
-use crate::helpers::{env_slugs, integrity, slugs};
+use crate::helpers::{env_slugs, slugs};
 use crate::support::TestEnv;
 use std::process::{Child, Stdio};
 
@@ -43,7 +44,7 @@ fn eight_writers_on_one_file() {
     want.push("production".into());
     want.sort();
     assert_eq!(got, want);
-    assert_eq!(integrity(&t.db), "ok");
+    assert_eq!(t.integrity(), "ok");
     // Every one of them wrote its audit event.
     let log = t.json(&["log", "-n", "100"]);
     let adds = log
@@ -58,7 +59,7 @@ fn eight_writers_on_one_file() {
 #[test]
 fn eight_first_runs_on_a_new_file() {
     let t = TestEnv::new();
-    assert!(!t.db.exists());
+    assert!(!t.store_exists());
     let children = (0..8)
         .map(|i| {
             let name = format!("org{i}");
@@ -70,7 +71,7 @@ fn eight_first_runs_on_a_new_file() {
     let got = slugs(&t.json(&["org", "list"]));
     let want: Vec<String> = (0..8).map(|i| format!("org{i}")).collect();
     assert_eq!(got, want);
-    assert_eq!(integrity(&t.db), "ok");
+    assert_eq!(t.integrity(), "ok");
 }
 
 #[test]
@@ -95,7 +96,7 @@ fn first_readers_and_writers_racing_on_new_files() {
             slugs(&t.json(&["org", "list"])),
             ["org0", "org2", "org4", "org6"]
         );
-        assert_eq!(integrity(&t.db), "ok");
+        assert_eq!(t.integrity(), "ok");
     }
 }
 
@@ -112,5 +113,5 @@ fn eight_writers_racing_for_one_name_leave_one_winner() {
     assert_eq!(codes.iter().filter(|&&c| c == 0).count(), 1, "{codes:?}");
     assert_eq!(codes.iter().filter(|&&c| c == 4).count(), 7, "{codes:?}");
     assert_eq!(env_slugs(&t, &[]), ["staging", "production"]);
-    assert_eq!(integrity(&t.db), "ok");
+    assert_eq!(t.integrity(), "ok");
 }

@@ -325,7 +325,12 @@ fn context_in_table_and_plain() {
     let lines: Vec<_> = plain.lines().collect();
     assert_eq!(lines[0], "organization\tacme\tflag\t--org");
     assert_eq!(lines[1], "project\tshop\tsaved\t");
-    assert!(lines[2].starts_with("identity\ttester\tos-user"), "{plain}");
+    // On a server the identity is the login the connection acts as.
+    let source = if t.pg.is_some() { "login" } else { "os-user" };
+    assert!(
+        lines[2].starts_with(&format!("identity\ttester\t{source}")),
+        "{plain}"
+    );
 }
 
 #[test]
@@ -340,6 +345,9 @@ fn project_use_then_a_real_command() {
 
 #[test]
 fn identity_and_database_sources() {
+    crate::file_only!(
+        "identity from --as, PROJ_AS, a saved identity or the OS user: a file's; on a server the login"
+    );
     let t = TestEnv::with_shop();
     let c = context(&t, t.path(), &[], &["--as", "ana@acme.dev"]);
     assert_eq!(

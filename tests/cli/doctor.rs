@@ -44,6 +44,7 @@ fn fired(t: &TestEnv, id: &str) -> Vec<Advice> {
 
 #[test]
 fn a_fresh_file_is_healthy_and_needs_no_advice() {
+    crate::file_only!("the file's checks (a server's: team_mode::doctor_reports_the_server)");
     let t = TestEnv::with_shop();
     let r = report(&t);
     assert!(r.healthy);
@@ -71,6 +72,7 @@ fn a_fresh_file_is_healthy_and_needs_no_advice() {
 #[cfg(unix)]
 #[test]
 fn a_file_others_can_read_is_unhealthy() {
+    crate::file_only!("the file's mode");
     use std::os::unix::fs::PermissionsExt;
     let t = TestEnv::with_shop();
     std::fs::set_permissions(&t.db, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -102,6 +104,9 @@ fn a_file_others_can_read_is_unhealthy() {
 
 #[test]
 fn a_broken_reference_is_unhealthy() {
+    crate::file_only!(
+        "a broken reference only a file without foreign keys can hold (PostgreSQL enforces them)"
+    );
     let t = TestEnv::with_shop();
     sql(
         &t,

@@ -331,13 +331,11 @@ fn removing_an_environment_that_holds_resources_needs_yes() {
     let t = TestEnv::with_shop();
     t.ok(&["env", "add", "staging"]);
     // A resource straight into the file; managing resources is not what this is about.
-    crate::helpers::open(&t.db)
-        .execute_batch(
-            "INSERT INTO resources (environment_id, slug, type, created_at)
-             SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments
-             WHERE slug = 'staging'",
-        )
-        .unwrap();
+    t.sql(
+        "INSERT INTO resources (environment_id, slug, type, created_at)
+         SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments
+         WHERE slug = 'staging'",
+    );
     let err = fails_unchanged(&t, &["env", "remove", "staging"], 4);
     assert!(
         err.contains("environment `staging` in acme/shop holds 1 resource(s)"),

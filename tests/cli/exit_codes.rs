@@ -13,6 +13,7 @@ fn zero_is_success() {
 
 #[test]
 fn one_is_a_file_that_is_not_ours() {
+    crate::file_only!("a file that is not a proj database");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     std::fs::write(&t.db, "not a database\n").unwrap();
@@ -73,13 +74,12 @@ fn four_is_a_conflict() {
 fn five_is_permission_denied() {
     let t = TestEnv::with_shop();
     // Members straight into the file; managing them is not what this test is about.
-    open(&t.db)
-        .execute_batch(
-            "INSERT INTO members (org_id, email, role, created_at) VALUES
-               (1, 'ana@acme.dev', 'owner', '2026-11-27T09:14:03Z'),
-               (1, 'vic@acme.dev', 'viewer', '2026-11-27T09:14:03Z');",
-        )
-        .unwrap();
+    t.sql(
+        "INSERT INTO members (org_id, email, role, created_at)
+           SELECT id, 'ana@acme.dev', 'owner', '2026-11-27T09:14:03Z' FROM orgs;
+         INSERT INTO members (org_id, email, role, created_at)
+           SELECT id, 'vic@acme.dev', 'viewer', '2026-11-27T09:14:03Z' FROM orgs;",
+    );
     let e = json_error(
         &t,
         &["org", "rename", "acme", "acme2", "--as", "vic@acme.dev"],
@@ -96,6 +96,7 @@ fn five_is_permission_denied() {
 
 #[test]
 fn six_is_a_newer_schema_or_a_busy_file() {
+    crate::file_only!("SQLite's lock and user_version (a server's: team_mode tests)");
     let t = TestEnv::with_shop();
     let conn = open(&t.db);
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();

@@ -87,29 +87,24 @@ fn an_email_in_another_case_is_the_same_member_everywhere() {
         (w["identity"].as_str(), w["role"].as_str()),
         (Some("bo@acme.dev"), Some("admin"))
     );
-    let r = t
-        .cmd()
-        .env("PROJ_AS", "BO@Acme.Dev")
-        .args(["env", "add", "staging", "-p", "shop"])
-        .output()
-        .unwrap();
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = crate::helpers::run_env(
+        &t,
+        t.path(),
+        &[("PROJ_AS", "BO@Acme.Dev")],
+        &["env", "add", "staging", "-p", "shop"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(crate::helpers::events(&t)[0]["actor"], "bo@acme.dev");
     t.ok(&["member", "remove", "CY@ACME.DEV"]);
     assert!(t.run(&["member", "show", "cy@acme.dev"]).code == 3);
     // The file holds only lowercase emails.
-    let n: i64 = sql(&t)
-        .query_row(
-            "SELECT count(*) FROM members WHERE email <> lower(email)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n = t.sql_i64("SELECT count(*) FROM members WHERE email <> lower(email)");
     assert_eq!(n, 0);
 }
 
 #[test]
 fn init_saves_the_identity_lowercased() {
+    crate::file_only!("init saves an identity in a file; on a server the login is the identity");
     let t = TestEnv::new();
     t.ok(&[
         "init",
@@ -149,6 +144,7 @@ const V2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v2.db");
 
 #[test]
 fn a_schema_2_file_upgrades_and_finds_a_member_by_any_case() {
+    crate::file_only!("a fixture of file schema 2");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     std::fs::copy(V2, &t.db).unwrap();
@@ -204,6 +200,7 @@ fn a_schema_2_file_upgrades_and_finds_a_member_by_any_case() {
 
 #[test]
 fn a_schema_2_file_with_members_differing_only_in_case_is_refused_untouched() {
+    crate::file_only!("a fixture of file schema 2");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     {
@@ -432,15 +429,12 @@ fn stored_control_characters_are_escaped_in_tables_plain_lines_trees_and_errors(
         "resource", "add", "api", "-t", "app", "-e", "staging", "-p", "shop",
     ]);
     // Rows written before input was checked (or by another program).
-    let conn = sql(&t);
-    conn.execute_batch(&format!(
+    t.sql(&format!(
         "UPDATE environments SET display_name = '{ESC}', description = 'x{ESC}' WHERE slug = 'staging';
          UPDATE members SET name = 'B\u{7}o{ESC}' WHERE email = 'bo@acme.dev';
          UPDATE projects SET display_name = 'S\rhop' WHERE slug = 'shop';
          UPDATE resources SET slug = 'a\u{1b}[2Jpi' WHERE slug = 'api';"
-    ))
-    .unwrap();
-    drop(conn);
+    ));
     for args in [
         vec!["env", "list", "-p", "shop"],
         vec!["env", "list", "-p", "shop", "-o", "plain"],
@@ -654,6 +648,7 @@ fn tables_and_trees_both_draw_box_characters_off_a_terminal() {
 
 #[test]
 fn context_shows_the_identity_lowercased_as_every_command_uses_it() {
+    crate::file_only!("--as in context is a file's identity (a server refuses --as)");
     let t = TestEnv::with_shop();
     t.ok(&["member", "add", "ana@acme.dev", "--org", "acme"]);
     let v = t.json(&["context", "--as", "Ana@Acme.DEV"]);

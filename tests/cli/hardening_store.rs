@@ -47,6 +47,7 @@ fn refused_as_database_file(t: &TestEnv, dest: &Path, what: &str) {
 
 #[test]
 fn backup_refuses_the_database_and_its_companions_however_spelled() {
+    crate::file_only!("a backup onto the database file or its -wal/-shm");
     let t = TestEnv::with_shop();
     let data = t.db.parent().unwrap().to_path_buf();
     // Another connection stays open, so the newest commit lives only in the `-wal` file.
@@ -323,6 +324,7 @@ fn run_unprivileged(t: &TestEnv, bin: &Path, args: &[&str]) -> Run {
 
 #[test]
 fn a_database_in_a_directory_the_user_cannot_write_still_answers_reads() {
+    crate::file_only!("the file's directory permissions");
     use std::os::unix::fs::PermissionsExt;
     let set = |p: &Path, mode: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
@@ -448,6 +450,7 @@ fn invalid_variables_exit_2_naming_them_and_empty_ones_count_as_unset() {
 
 #[test]
 fn the_busy_error_does_not_blame_proj_for_a_lock_anyone_may_hold() {
+    crate::file_only!("SQLite's lock on the file");
     let t = TestEnv::with_shop();
     let conn = open(&t.db);
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
@@ -515,6 +518,7 @@ fn doctor_fails(t: &TestEnv, code: i32, failed: &[&str]) -> Vec<Value> {
 
 #[test]
 fn doctor_lists_its_checks_for_files_it_cannot_open() {
+    crate::file_only!("files doctor cannot open");
     // Truncated.
     let data = std::fs::read(V1).unwrap();
     let t = placed(&data[..5000]);
@@ -566,6 +570,7 @@ fn doctor_lists_its_checks_for_files_it_cannot_open() {
 
 #[test]
 fn doctor_plain_keeps_one_record_a_line() {
+    crate::file_only!("doctor's file checks");
     // A current file with one index page scrambled: it opens (the index is not read on the
     // way), and `quick_check` answers with one multi-line row.
     let t = TestEnv::with_shop();

@@ -8,9 +8,13 @@ use std::path::Path;
 
 /// Runs `proj ARGS` in `cwd` with extra environment variables, whatever the exit code.
 pub fn run_env(t: &TestEnv, cwd: &Path, envs: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = t.cmd();
-    cmd.current_dir(cwd).args(args);
-    for (k, v) in envs {
+    let env_as = envs.iter().find(|(k, _)| *k == "PROJ_AS").map(|(_, v)| *v);
+    let mut cmd = t.command_for(args, env_as);
+    cmd.current_dir(cwd);
+    for (k, v) in envs
+        .iter()
+        .filter(|(k, _)| *k != "PROJ_AS" || t.pg.is_none())
+    {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("run proj");

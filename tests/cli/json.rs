@@ -219,7 +219,20 @@ fn link_shape() {
 fn context_shape() {
     let t = TestEnv::with_shop();
     let c: Context = pin(&t.json(&["context"]));
-    let db = t.db.display().to_string();
+    let db = t.db_arg();
+    // On a server the identity is the login the connection acts as.
+    let identity = match &t.pg {
+        None => Part {
+            value: "tester".into(),
+            source: "os-user".into(),
+            detail: None,
+        },
+        Some(_) => Part {
+            value: "tester".into(),
+            source: "login".into(),
+            detail: Some("database login".into()),
+        },
+    };
     assert_eq!(
         c,
         Context {
@@ -233,11 +246,7 @@ fn context_shape() {
                 source: "only-one".into(),
                 detail: None
             }),
-            identity: Part {
-                value: "tester".into(),
-                source: "os-user".into(),
-                detail: None
-            },
+            identity,
             db: Part {
                 value: db,
                 source: "env".into(),

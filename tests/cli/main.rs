@@ -30,6 +30,7 @@ mod rules;
 mod shells;
 mod storage;
 mod team;
+mod team_mode;
 mod terminal;
 mod tree;
 mod wizard;

@@ -174,12 +174,10 @@ fn use_saves_the_selection() {
 fn remove_with_members_only_refuses_without_yes() {
     let t = TestEnv::new();
     t.ok(&["org", "add", "acme"]);
-    crate::helpers::open(&t.db)
-        .execute_batch(
-            "INSERT INTO members (org_id, email, role, created_at)
-             VALUES (1, 'tester@acme.dev', 'owner', '2026-11-27T09:14:03Z')",
-        )
-        .unwrap();
+    t.sql(
+        "INSERT INTO members (org_id, email, role, created_at)
+         SELECT id, 'tester@acme.dev', 'owner', '2026-11-27T09:14:03Z' FROM orgs",
+    );
     let err = fails_unchanged(&t, &["org", "remove", "acme", "--as", "tester@acme.dev"], 4);
     assert!(err.contains("0 project(s) and 1 member(s)"), "{err}");
     t.ok(&["org", "remove", "acme", "--as", "tester@acme.dev", "--yes"]);

@@ -185,26 +185,18 @@ fn help_and_version_exit_0_and_bad_usage_exits_2() {
 
 /// Many environments straight into the file, so the table is larger than a pipe buffer.
 fn many_envs(t: &TestEnv, n: usize) {
-    let mut conn = crate::helpers::open(&t.db);
-    let tx = conn.transaction().unwrap();
-    let project: i64 = tx
-        .query_row("SELECT id FROM projects WHERE slug = 'shop'", [], |r| {
-            r.get(0)
+    let values: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "((SELECT id FROM projects WHERE slug = 'shop'), 'env-{i}', \
+                 'Environment number {i}', 'custom', '2026-11-27T09:14:03Z')"
+            )
         })
-        .unwrap();
-    for i in 0..n {
-        tx.execute(
-            "INSERT INTO environments (project_id, slug, display_name, kind, created_at)
-             VALUES (?1, ?2, ?3, 'custom', '2026-11-27T09:14:03Z')",
-            (
-                project,
-                format!("env-{i}"),
-                format!("Environment number {i}"),
-            ),
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+        .collect();
+    t.sql(&format!(
+        "INSERT INTO environments (project_id, slug, display_name, kind, created_at) VALUES {}",
+        values.join(", ")
+    ));
 }
 
 /// Runs `proj ARGS`, reads `keep` bytes of stdout, closes the pipe, and returns the exit
@@ -257,12 +249,8 @@ fn plain_records_stay_one_line_whatever_the_free_text() {
     // program, may still hold them.
     t.fails(&["env", "add", "qa", "--display-name", "QA\tline\none"], 2);
     t.ok(&["env", "add", "qa"]);
-    crate::helpers::open(&t.db)
-        .execute(
-            "UPDATE environments SET display_name = ?1 WHERE slug = 'qa'",
-            ["QA\tline\none"],
-        )
-        .unwrap();
+    // A tab and a line break inside the SQL literal.
+    t.sql("UPDATE environments SET display_name = 'QA\tline\none' WHERE slug = 'qa'");
     let plain = t.ok(&["env", "list", "-o", "plain"]);
     assert_eq!(
         plain,

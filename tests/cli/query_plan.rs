@@ -10,7 +10,7 @@
 //! member who is developer on one project and viewer on its production, and a viewer).
 
 use crate::support::TestEnv;
-use proj::store::{Store, generate::Spec};
+use proj::store::{generate::Spec, sqlite::Store};
 use std::collections::BTreeSet;
 
 /// What may be scanned whole: `selection` (alias `s`) has one row (the saved organization,
@@ -352,6 +352,9 @@ fn completions() -> Vec<Vec<&'static str>> {
 
 #[test]
 fn no_statement_scans_a_whole_table() {
+    crate::file_only!(
+        "SQLite's query plans of a generated file (the server's bound on round trips: team_mode::reads_take_a_bounded_number_of_statements)"
+    );
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     Store::open(&t.db)
@@ -590,6 +593,9 @@ fn no_statement_scans_a_whole_table() {
 /// index, except in `selection` (one row).
 #[test]
 fn every_foreign_key_has_an_index() {
+    crate::file_only!(
+        "SQLite's schema and query plans (the server's bound on round trips: team_mode::reads_take_a_bounded_number_of_statements)"
+    );
     let t = TestEnv::with_shop();
     let conn = rusqlite::Connection::open(&t.db).unwrap();
     let strings = |sql: &str, col: usize| -> Vec<String> {

@@ -45,8 +45,7 @@ pub struct Diff {
 
 /// Runs SQL on the test database, as the member commands would (they live elsewhere).
 pub fn sql(t: &TestEnv, sql: &str) {
-    let conn = rusqlite::Connection::open(&t.db).expect("open db");
-    conn.execute_batch(sql).expect("sql");
+    t.sql(sql);
 }
 
 /// Adds a member with an organization role to `org`.

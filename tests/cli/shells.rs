@@ -36,10 +36,14 @@ fn shell(t: &TestEnv, program: &str) -> Command {
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("PROJ_DB", &t.db)
+        .env("PROJ_DB", t.db_arg())
         .env("TERM", "dumb")
         .env("LANG", "C.UTF-8")
         .current_dir(t.path());
+    // On a server the shell's environment says who completes: the test's current login.
+    if let Some(pg) = &t.pg {
+        cmd.env("PGUSER", pg.login.lock().unwrap().as_str());
+    }
     cmd
 }
 
@@ -99,8 +103,14 @@ printf '%s\n' "${{COMPREPLY[@]}}"
         words = quoted.join(" ")
     );
     let mut cmd = shell(t, "bash");
-    cmd.envs(vars.iter().copied())
-        .args(["--noprofile", "--norc", "-c", &program, "bash"])
+    for (k, v) in vars {
+        match (*k, &t.pg) {
+            // On a server `--as` is the login (see support.rs).
+            ("PROJ_AS", Some(_)) => cmd.env("PGUSER", v.to_lowercase()),
+            _ => cmd.env(k, v),
+        };
+    }
+    cmd.args(["--noprofile", "--norc", "-c", &program, "bash"])
         .arg(script("proj.bash"));
     let out = run(cmd, "bash", "bash");
     assert_clean(&out, "bash completion");
@@ -127,7 +137,7 @@ fn completion_follows_the_db_and_project_of_the_line_and_environment() {
     let t = three_envs();
     let other = TestEnv::with_shop();
     other.ok(&["project", "add", "web", "--org", "acme", "--env", "qa"]);
-    let db = other.db.to_str().unwrap();
+    let db = &other.db_arg();
     // Two projects and nothing selected: every environment, as ORG/PROJECT/ENV.
     let got = bash_complete(&t, &["proj", "--db", db, "env", "rm", ""]);
     assert!(got.iter().any(|c| c == "acme/web/qa"), "{got:?}");
@@ -418,6 +428,7 @@ fn fish_completes_environment_names() {
 
 #[test]
 fn completing_leaves_the_database_directory_as_it_was() {
+    crate::file_only!("the file's directory and companions");
     let t = three_envs();
     let dir = t.db.parent().unwrap();
     let listing = || {

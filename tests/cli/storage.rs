@@ -22,6 +22,7 @@ const TRIES: &[&[&str]] = &[
 
 #[test]
 fn a_text_file_is_refused_and_left_untouched() {
+    crate::file_only!("a text file where the database file should be");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     std::fs::write(&t.db, "name,role\nana,owner\n").unwrap();
@@ -38,6 +39,7 @@ fn a_text_file_is_refused_and_left_untouched() {
 
 #[test]
 fn another_applications_sqlite_file_is_refused_and_left_untouched() {
+    crate::file_only!("another application's SQLite file");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     {
@@ -75,6 +77,9 @@ fn another_applications_sqlite_file_is_refused_and_left_untouched() {
 
 #[test]
 fn a_newer_schema_exits_6_and_is_left_untouched() {
+    crate::file_only!(
+        "the file's user_version (a server's: team_mode::a_newer_or_foreign_schema_is_refused_untouched)"
+    );
     let t = TestEnv::with_shop();
     {
         let conn = open(&t.db);
@@ -105,6 +110,7 @@ fn a_newer_schema_exits_6_and_is_left_untouched() {
 
 #[test]
 fn a_busy_file_exits_6_after_the_timeout() {
+    crate::file_only!("holds SQLite's lock on the file");
     let t = TestEnv::with_shop();
     let conn = open(&t.db);
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
@@ -204,6 +210,7 @@ fn the_default_location_is_private() {
 
 #[test]
 fn the_file_is_a_wal_proj_database() {
+    crate::file_only!("the file's WAL mode, application_id and user_version");
     let t = TestEnv::with_shop();
     let conn = open(&t.db);
     let (app_id, version, mode): (i32, i32, String) = conn
@@ -231,6 +238,7 @@ fn an_empty_existing_file_becomes_a_proj_database() {
 
 #[test]
 fn a_directory_as_the_database_is_an_error() {
+    crate::file_only!("a directory where the file should be");
     let t = TestEnv::new();
     std::fs::create_dir_all(&t.db).unwrap();
     let err = t.fails(&["org", "list"], 1);
@@ -239,6 +247,7 @@ fn a_directory_as_the_database_is_an_error() {
 
 #[test]
 fn lookups_by_name_use_an_index() {
+    crate::file_only!("SQLite's query plans");
     let t = TestEnv::with_shop();
     let conn = open(&t.db);
     for sql in [
@@ -273,6 +282,7 @@ fn released_v1(t: &TestEnv) {
 
 #[test]
 fn a_file_of_the_first_released_schema_opens_and_upgrades() {
+    crate::file_only!("a fixture of file schema 1");
     let t = TestEnv::new();
     released_v1(&t);
     let orgs = crate::helpers::slugs(&t.json(&["org", "list", "--as", "ana@acme.dev"]));
@@ -301,6 +311,7 @@ fn a_file_of_the_first_released_schema_opens_and_upgrades() {
 
 #[test]
 fn a_file_locked_even_for_readers_is_busy_not_foreign() {
+    crate::file_only!("an exclusive SQLite lock on the file");
     let t = TestEnv::with_shop();
     let before = snapshot(&t.db);
     let conn = open(&t.db);
@@ -325,13 +336,13 @@ fn reads_and_failed_writes_do_not_create_the_file() {
     t.fails(&["project", "add", "shop"], 2);
     t.fails(&["env", "add", "Bad Name"], 2);
     assert!(
-        !t.db.exists(),
-        "a command that changed nothing created the file"
+        !t.store_exists(),
+        "a command that changed nothing created the database"
     );
     assert!(
         !t.db.parent().unwrap().exists(),
         "the data directory was created"
     );
     t.ok(&["org", "add", "acme"]);
-    assert!(t.db.exists());
+    assert!(t.store_exists());
 }

@@ -852,6 +852,7 @@ fn doctor_counts_team_grants_and_has_team_advice() {
 
 #[test]
 fn a_schema_v2_file_upgrades_and_takes_teams() {
+    crate::file_only!("a fixture of file schema 2");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     std::fs::copy(

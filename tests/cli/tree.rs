@@ -211,12 +211,15 @@ fn draws_box_characters_on_a_terminal() {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_proj"));
     cmd.env_clear()
         .env("HOME", t.path().join("home"))
-        .env("PROJ_DB", &t.db)
+        .env("PROJ_DB", t.db_arg())
         .env("PROJ_NOW", crate::support::NOW)
         .env("NO_COLOR", "1")
         .env("TERM", "dumb")
         .current_dir(t.path())
         .args(["tree", "--org", "acme"]);
+    if let Some(pg) = &t.pg {
+        cmd.env("PGUSER", pg.login.lock().unwrap().as_str());
+    }
     let mut session = Session::spawn(cmd).expect("spawn on a pty");
     session.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
     let found = session.expect(Eof).expect("output");

@@ -51,7 +51,7 @@ fn backups_are_consistent_while_four_processes_write() {
                 })
             })
             .collect();
-        let envs = || count(&t.db, "SELECT count(*) FROM environments", []);
+        let envs = || t.sql_i64("SELECT count(*) FROM environments");
         let mut brackets = Vec::new();
         let mut last = 0;
         for copy in &copies {

@@ -3,7 +3,6 @@
 //! Each process works on its own projects of one shared organization, so the final state
 //! is known in advance: the sum of every process's operations.
 
-use super::integrity;
 use crate::support::TestEnv;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -152,8 +151,8 @@ fn hammer(processes: usize, cycles: usize) {
         elapsed.as_secs_f64() * 1000.0 / mutations as f64,
         slowest.as_millis()
     );
-    assert_eq!(integrity(&t.db), "ok");
-    let events = super::count(&t.db, "SELECT count(*) FROM events", []);
+    assert_eq!(t.integrity(), "ok");
+    let events = t.sql_i64("SELECT count(*) FROM events");
     assert_eq!(
         events,
         setup_events + mutations as i64,
@@ -198,8 +197,8 @@ fn eight_first_runs_at_once_all_succeed() {
                 });
             }
         });
-        assert_eq!(super::count(&t.db, "SELECT count(*) FROM orgs", []), 8);
-        assert_eq!(integrity(&t.db), "ok");
+        assert_eq!(t.sql_i64("SELECT count(*) FROM orgs"), 8);
+        assert_eq!(t.integrity(), "ok");
     }
 }
 
@@ -209,6 +208,9 @@ fn eight_first_runs_at_once_all_succeed() {
 /// loaded machine) plus 250 ms.
 #[test]
 fn a_lock_held_past_the_timeout_exits_6() {
+    crate::file_only!(
+        "holds SQLite's write lock with BEGIN IMMEDIATE on the file (the server's lock: team_mode::a_held_write_lock_exits_6_after_the_timeout)"
+    );
     const TIMEOUT: Duration = Duration::from_millis(1000);
     let t = TestEnv::with_shop();
     let before = t.dump();

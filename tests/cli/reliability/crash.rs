@@ -204,6 +204,9 @@ fn nothing_if_in_tx(kill: Kill, happened: bool, what: &str) {
 
 #[test]
 fn sigkill_during_writes_leaves_all_or_nothing() {
+    crate::file_only!(
+        "kill -9 of a process writing the file (on a server an unfinished transaction is the server's to roll back)"
+    );
     let t = TestEnv::new();
     t.ok(&["org", "add", "acme"]);
     t.ok(&["project", "add", "shop", "--org", "acme"]);
@@ -357,6 +360,7 @@ fn sigkill_during_writes_leaves_all_or_nothing() {
 /// finds either an empty file it initializes or a complete schema, never half of one.
 #[test]
 fn sigkill_during_the_first_run_leaves_a_usable_file() {
+    crate::file_only!("kill -9 of the process creating the file");
     let mut rng = Rng::from_env("sigkill first run");
     for k in 0..20 {
         let t = TestEnv::new();
@@ -380,6 +384,9 @@ fn sigkill_during_the_first_run_leaves_a_usable_file() {
 /// project comes back whole, with its `project.restore` event, or not at all.
 #[test]
 fn sigkill_during_restore_leaves_all_or_nothing() {
+    crate::file_only!(
+        "kill -9 of a process writing the file (on a server an unfinished transaction is the server's to roll back)"
+    );
     let t = TestEnv::new();
     t.ok(&["org", "add", "acme"]);
     let mut args = many_envs("big", BIG);

@@ -132,6 +132,7 @@ const READ_ONLY: [&str; 2] = ["read-only", "cannot open the database file"];
 
 #[test]
 fn a_write_on_a_full_tmpfs_exits_1_and_changes_nothing() {
+    crate::file_only!("a full disk under the file");
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();
     let _mounted = match Tmpfs::mount(&dir, "1m") {
@@ -164,6 +165,7 @@ fn a_write_on_a_full_tmpfs_exits_1_and_changes_nothing() {
 /// Needs no privilege, so it runs everywhere.
 #[test]
 fn a_write_past_the_file_size_limit_exits_1_and_changes_nothing() {
+    crate::file_only!("RLIMIT_FSIZE on the file");
     let t = TestEnv::new();
     let (before, dump) = shop_on(&t);
     // A limit of 0: no write at all may happen, not even the log's first frame.
@@ -181,6 +183,7 @@ fn a_write_past_the_file_size_limit_exits_1_and_changes_nothing() {
 
 #[test]
 fn a_write_on_a_read_only_tmpfs_exits_1_and_changes_nothing() {
+    crate::file_only!("a read-only tmpfs under the file");
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();
     let mounted = match Tmpfs::mount(&dir, "1m") {
@@ -200,6 +203,7 @@ fn a_write_on_a_read_only_tmpfs_exits_1_and_changes_nothing() {
 /// onto itself in a new user and mount namespace, for the one `proj` process.
 #[test]
 fn a_write_on_a_read_only_bind_mount_in_a_user_namespace_exits_1_and_changes_nothing() {
+    crate::file_only!("a read-only mount under the file");
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();
     let (before, dump) = shop_on(&t);
@@ -236,6 +240,7 @@ fn a_write_on_a_read_only_bind_mount_in_a_user_namespace_exits_1_and_changes_not
 /// runs as `nobody` through `setpriv`; as anyone else the write bits are removed.
 #[test]
 fn a_write_to_a_file_the_user_may_not_write_exits_1_and_changes_nothing() {
+    crate::file_only!("the file's permissions");
     use std::os::unix::fs::PermissionsExt;
     let t = TestEnv::new();
     let dir = t.db.parent().unwrap().to_path_buf();

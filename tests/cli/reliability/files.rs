@@ -42,6 +42,7 @@ fn refused(t: &TestEnv, code: i32, message: &str) {
 
 #[test]
 fn a_text_file_is_refused_and_untouched() {
+    crate::file_only!("a text file where the database file should be");
     let t = TestEnv::new();
     place(&t, &b"name,email\nana,ana@acme.dev\n".repeat(200));
     refused(&t, 1, "is not a proj database");
@@ -50,6 +51,7 @@ fn a_text_file_is_refused_and_untouched() {
 
 #[test]
 fn another_applications_sqlite_file_is_refused_and_untouched() {
+    crate::file_only!("another application's SQLite file");
     let t = TestEnv::new();
     std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(&t.db).unwrap();
@@ -66,6 +68,9 @@ fn another_applications_sqlite_file_is_refused_and_untouched() {
 
 #[test]
 fn a_newer_schema_exits_6_and_is_untouched() {
+    crate::file_only!(
+        "the file's user_version (a server's: team_mode::a_newer_or_foreign_schema_is_refused_untouched)"
+    );
     let t = TestEnv::with_shop();
     let conn = rusqlite::Connection::open(&t.db).unwrap();
     conn.execute_batch("PRAGMA user_version = 99;").unwrap();
@@ -84,6 +89,7 @@ fn damaged(damage: impl FnOnce(&mut Vec<u8>)) -> TestEnv {
 
 #[test]
 fn truncated_files_are_refused_and_untouched() {
+    crate::file_only!("truncated SQLite files");
     for keep in [45_056, 5000, 1000, 100] {
         let t = damaged(|d| d.truncate(keep));
         let before = bytes(&t.db);
@@ -100,6 +106,7 @@ fn truncated_files_are_refused_and_untouched() {
 
 #[test]
 fn corrupted_files_are_refused_and_untouched() {
+    crate::file_only!("damaged SQLite files");
     // Every page but the header page overwritten, and one page scrambled.
     let everything = damaged(|d| d[4096..].fill(0xA5));
     refused(&everything, 1, "corrupt");
@@ -113,6 +120,7 @@ fn corrupted_files_are_refused_and_untouched() {
 
 #[test]
 fn the_v1_fixture_opens_and_keeps_everything() {
+    crate::file_only!("a fixture of file schema 1");
     let t = TestEnv::new();
     place(&t, &bytes(Path::new(V1)));
     let projects = t.json(&["project", "list", "--all"]);

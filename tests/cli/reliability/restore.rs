@@ -6,7 +6,6 @@ const ANA: &str = "ana@acme.dev";
 
 /// Everything in the file, by slugs and values (no row ids), to compare before and after.
 fn state(t: &TestEnv) -> String {
-    let conn = rusqlite::Connection::open(&t.db).unwrap();
     let queries = [
         "SELECT 'org', slug, display_name, created_at FROM orgs",
         "SELECT 'member', o.slug, m.email, m.name, m.role, m.created_at
@@ -25,17 +24,7 @@ fn state(t: &TestEnv) -> String {
     ];
     let mut lines = Vec::new();
     for q in queries {
-        let mut stmt = conn.prepare(q).unwrap();
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap();
-        lines.extend(rows.map(Result::unwrap));
+        lines.extend(t.sql_rows(q));
     }
     lines.sort();
     lines.join("\n")
@@ -75,8 +64,7 @@ fn populated() -> TestEnv {
     t.ok(&["org", "add", "globex"]);
     t.ok(&["project", "add", "site", "--org", "globex"]);
     // Members, grants and resources written directly: their commands live elsewhere.
-    let conn = rusqlite::Connection::open(&t.db).unwrap();
-    conn.execute_batch(
+    t.sql(
         "INSERT INTO members (org_id, email, name, role, created_at)
            SELECT id, 'ana@acme.dev', 'Ana', 'owner', '2026-01-01T00:00:00Z' FROM orgs WHERE slug = 'acme';
          INSERT INTO members (org_id, email, name, role, created_at)
@@ -96,8 +84,7 @@ fn populated() -> TestEnv {
            SELECT e.id, 'db', 'database', NULL, '2026-01-06T00:00:00Z'
            FROM environments e JOIN projects p ON p.id = e.project_id
            WHERE p.slug = 'shop' AND e.slug = 'production';",
-    )
-    .unwrap();
+    );
     t
 }
 
@@ -222,10 +209,7 @@ fn a_grant_whose_member_left_is_left_out_and_said_so() {
         ANA,
     ]);
     let id = last_event(&t);
-    let conn = rusqlite::Connection::open(&t.db).unwrap();
-    conn.execute("DELETE FROM members WHERE email = 'bo@acme.dev'", [])
-        .unwrap();
-    drop(conn);
+    t.sql("DELETE FROM members WHERE email = 'bo@acme.dev'");
     let r = t.run(&["restore", &id, "--as", ANA]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -233,11 +217,9 @@ fn a_grant_whose_member_left_is_left_out_and_said_so() {
         "{}",
         r.stderr
     );
-    let resources = super::count(
-        &t.db,
+    let resources = t.sql_i64(
         "SELECT count(*) FROM resources r JOIN environments e ON e.id = r.environment_id
          WHERE e.slug = 'production'",
-        [],
     );
     assert_eq!(resources, 2, "the resources came back");
 }

@@ -15,6 +15,9 @@ pub struct MemberRow {
     pub name: Option<String>,
     pub role: OrgRole,
     pub created_at: String,
+    /// The database login that acts as this member on a shared database (team mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
 }
 
 fn parse<T: std::str::FromStr<Err = Error>>(i: usize, s: String) -> rusqlite::Result<T> {
@@ -23,7 +26,8 @@ fn parse<T: std::str::FromStr<Err = Error>>(i: usize, s: String) -> rusqlite::Re
     })
 }
 
-const MEMBER_SELECT: &str = "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at
+const MEMBER_SELECT: &str = "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at,
+            m.login
      FROM members m JOIN orgs o ON o.id = m.org_id";
 
 fn member_from_row(r: &Row) -> rusqlite::Result<MemberRow> {
@@ -35,6 +39,7 @@ fn member_from_row(r: &Row) -> rusqlite::Result<MemberRow> {
         name: r.get(4)?,
         role: parse(5, r.get(5)?)?,
         created_at: r.get(6)?,
+        login: r.get(7)?,
     })
 }
 
@@ -111,6 +116,7 @@ impl Db<'_> {
             name: name.map(str::to_string),
             role,
             created_at,
+            login: None,
         })
     }
 
@@ -118,6 +124,32 @@ impl Db<'_> {
         self.conn
             .prepare_cached("UPDATE members SET name = ?2, role = ?3 WHERE id = ?1")?
             .execute((m.id, &m.name, m.role.as_str()))?;
+        Ok(())
+    }
+
+    /// The member of an organization that a database login acts as.
+    pub fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{MEMBER_SELECT} WHERE m.login = ?1 AND m.org_id = ?2"
+        ))?;
+        Ok(stmt
+            .query_row((login, org_id), member_from_row)
+            .optional()?)
+    }
+
+    /// Every member a database login acts as, one per organization, by organization.
+    pub fn memberships_of_login(&self, login: &str) -> Result<Vec<MemberRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{MEMBER_SELECT} WHERE m.login = ?1 ORDER BY o.slug"
+        ))?;
+        let rows = stmt.query_map([login], member_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn member_set_login(&self, id: i64, login: Option<&str>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE members SET login = ?2 WHERE id = ?1")?
+            .execute((id, login))?;
         Ok(())
     }
 

@@ -1,0 +1,1121 @@
+//! The store API's queries in PostgreSQL's SQL: the same statements as the file's, with `$n`
+//! parameters, `timestamptz` times (bound and read as UTC, shown RFC 3339 to the second, as
+//! the file stores them), booleans and `jsonb`.
+
+use super::Db;
+use crate::error::{Error, Result};
+use crate::model::{OrgRole, ProjectRole, ResourceType, normalize_email};
+use crate::store::{
+    EnvRow, EventRow, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow, ProjectRow,
+    ResourceRow, SavedEnvFields, SavedFields, Selection, TeamMemberRow, TeamRow, now,
+};
+use chrono::{DateTime, Utc};
+use postgres::Row;
+use postgres::types::ToSql;
+use std::collections::HashMap;
+
+/// A stamp from [`now`] (or a snapshot) as the `timestamptz` it is bound as.
+fn ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::internal(format!("invalid time `{s}`")).caused_by(e))
+}
+
+/// A `timestamptz` as the file shows it: RFC 3339 UTC to the second.
+fn show(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parsed<T: std::str::FromStr<Err = Error>>(r: &Row, i: usize) -> Result<T> {
+    r.get::<_, String>(i).parse()
+}
+
+const ORG: &str = "SELECT id, slug, display_name, created_at FROM orgs";
+
+fn org(r: &Row) -> Result<OrgRow> {
+    Ok(OrgRow {
+        id: r.get(0),
+        slug: r.get(1),
+        display_name: r.get(2),
+        created_at: show(r.get(3)),
+    })
+}
+
+const PROJECT: &str =
+    "SELECT p.id, p.org_id, o.slug, p.slug, p.display_name, p.description, p.created_at
+     FROM projects p JOIN orgs o ON o.id = p.org_id";
+
+fn project(r: &Row) -> Result<ProjectRow> {
+    Ok(ProjectRow {
+        id: r.get(0),
+        org_id: r.get(1),
+        org: r.get(2),
+        slug: r.get(3),
+        display_name: r.get(4),
+        description: r.get(5),
+        created_at: show(r.get(6)),
+    })
+}
+
+const ENV: &str = "SELECT e.id, e.project_id, o.slug, p.slug, e.slug, e.display_name, e.kind,
+            e.description, e.protected, e.archived_at, e.created_at
+     FROM environments e JOIN projects p ON p.id = e.project_id JOIN orgs o ON o.id = p.org_id";
+
+/// Release-flow order: development → staging → custom → production, then creation order.
+const RELEASE_ORDER: &str = "CASE e.kind WHEN 'development' THEN 0 WHEN 'staging' THEN 1
+     WHEN 'custom' THEN 2 ELSE 3 END, e.id";
+
+fn env(r: &Row) -> Result<EnvRow> {
+    Ok(EnvRow {
+        id: r.get(0),
+        project_id: r.get(1),
+        org: r.get(2),
+        project: r.get(3),
+        slug: r.get(4),
+        display_name: r.get(5),
+        kind: parsed(r, 6)?,
+        description: r.get(7),
+        protected: r.get(8),
+        archived_at: r.get::<_, Option<DateTime<Utc>>>(9).map(show),
+        created_at: show(r.get(10)),
+    })
+}
+
+const RESOURCE: &str = "SELECT r.id, r.environment_id, o.slug, p.slug, e.slug, r.slug, r.type,
+            r.description, r.created_at
+     FROM resources r JOIN environments e ON e.id = r.environment_id
+     JOIN projects p ON p.id = e.project_id JOIN orgs o ON o.id = p.org_id";
+
+fn resource(r: &Row) -> Result<ResourceRow> {
+    Ok(ResourceRow {
+        id: r.get(0),
+        environment_id: r.get(1),
+        org: r.get(2),
+        project: r.get(3),
+        environment: r.get(4),
+        slug: r.get(5),
+        kind: parsed(r, 6)?,
+        description: r.get(7),
+        created_at: show(r.get(8)),
+    })
+}
+
+const MEMBER: &str = "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at,
+            m.login
+     FROM members m JOIN orgs o ON o.id = m.org_id";
+
+fn member(r: &Row) -> Result<MemberRow> {
+    Ok(MemberRow {
+        id: r.get(0),
+        org_id: r.get(1),
+        org: r.get(2),
+        email: r.get(3),
+        name: r.get(4),
+        role: parsed(r, 5)?,
+        created_at: show(r.get(6)),
+        login: r.get(7),
+    })
+}
+
+const GRANT: &str = "SELECT g.id, g.member_id, g.team_id, m.email, t.slug, g.project_id,
+            o.slug, p.slug, g.environment_id, e.slug, g.role, g.created_at
+     FROM grants g
+     JOIN projects p ON p.id = g.project_id JOIN orgs o ON o.id = p.org_id
+     LEFT JOIN members m ON m.id = g.member_id
+     LEFT JOIN teams t ON t.id = g.team_id
+     LEFT JOIN environments e ON e.id = g.environment_id";
+
+fn grant(r: &Row) -> Result<GrantRow> {
+    let holder = match (r.get::<_, Option<i64>>(1), r.get::<_, Option<i64>>(2)) {
+        (Some(m), _) => Holder::Member(m),
+        (None, Some(t)) => Holder::Team(t),
+        (None, None) => return Err(Error::internal("a grant without a holder")),
+    };
+    Ok(GrantRow {
+        id: r.get(0),
+        holder,
+        email: r.get(3),
+        team: r.get(4),
+        project_id: r.get(5),
+        org: r.get(6),
+        project: r.get(7),
+        environment_id: r.get(8),
+        environment: r.get(9),
+        role: parsed(r, 10)?,
+        created_at: show(r.get(11)),
+    })
+}
+
+/// The `(member_id, team_id)` columns of a holder.
+fn holder_columns(h: Holder) -> (Option<i64>, Option<i64>) {
+    match h {
+        Holder::Member(id) => (Some(id), None),
+        Holder::Team(id) => (None, Some(id)),
+    }
+}
+
+const TEAM: &str = "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description,
+            t.created_at
+     FROM teams t JOIN orgs o ON o.id = t.org_id";
+
+fn team(r: &Row) -> Result<TeamRow> {
+    Ok(TeamRow {
+        id: r.get(0),
+        org_id: r.get(1),
+        org: r.get(2),
+        slug: r.get(3),
+        display_name: r.get(4),
+        description: r.get(5),
+        created_at: show(r.get(6)),
+    })
+}
+
+const EVENT: &str =
+    "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM events";
+
+fn event(r: &Row) -> Result<EventRow> {
+    Ok(EventRow {
+        id: r.get(0),
+        at: show(r.get(1)),
+        actor: r.get(2),
+        action: r.get(3),
+        org_id: r.get(4),
+        project_id: r.get(5),
+        target: r.get(6),
+        before: r.get(7),
+        after: r.get(8),
+    })
+}
+
+fn all<T>(rows: Vec<Row>, f: fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(f).collect()
+}
+
+fn one<T>(row: Option<Row>, f: fn(&Row) -> Result<T>) -> Result<Option<T>> {
+    row.as_ref().map(f).transpose()
+}
+
+impl Db<'_> {
+    // Selection: one row per login.
+
+    pub fn selection(&self) -> Result<Selection> {
+        let row = self.conn.query_opt(
+            "SELECT o.slug, po.slug, p.slug, s.identity FROM selection s
+             LEFT JOIN orgs o ON o.id = s.org_id
+             LEFT JOIN projects p ON p.id = s.project_id
+             LEFT JOIN orgs po ON po.id = p.org_id
+             WHERE s.login = current_user",
+            &[],
+        )?;
+        Ok(row.map_or_else(Selection::default, |r| {
+            let porg: Option<String> = r.get(1);
+            let project: Option<String> = r.get(2);
+            Selection {
+                org: r.get(0),
+                project: porg.zip(project),
+                identity: r.get(3),
+            }
+        }))
+    }
+
+    pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO selection (login, org_id, project_id) VALUES (current_user, $1, $2)
+             ON CONFLICT (login) DO UPDATE SET org_id = $1, project_id = $2",
+            &[&org_id, &project_id],
+        )?;
+        Ok(())
+    }
+
+    /// On a server the identity is the login: there is nothing to save.
+    pub fn identity_save(&self, _email: Option<&str>) -> Result<()> {
+        Ok(())
+    }
+
+    // Organizations.
+
+    pub fn orgs(&self) -> Result<Vec<OrgRow>> {
+        all(
+            self.conn
+                .query(&format!("{ORG} ORDER BY slug COLLATE \"C\""), &[])?,
+            org,
+        )
+    }
+
+    pub fn org(&self, slug: &str) -> Result<Option<OrgRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{ORG} WHERE slug = $1"), &[&slug])?,
+            org,
+        )
+    }
+
+    pub fn org_by_id(&self, id: i64) -> Result<Option<OrgRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{ORG} WHERE id = $1"), &[&id])?,
+            org,
+        )
+    }
+
+    pub fn org_insert(&self, slug: &str, display_name: Option<&str>) -> Result<OrgRow> {
+        let created_at = now();
+        let row = self.conn.query_one(
+            "INSERT INTO orgs (slug, display_name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            &[&slug, &display_name, &ts(&created_at)?],
+        )?;
+        Ok(OrgRow {
+            id: row.get(0),
+            slug: slug.to_string(),
+            display_name: display_name.map(str::to_string),
+            created_at,
+        })
+    }
+
+    pub fn org_update(&self, o: &OrgRow) -> Result<()> {
+        self.conn.execute(
+            "UPDATE orgs SET slug = $2, display_name = $3 WHERE id = $1",
+            &[&o.id, &o.slug, &o.display_name],
+        )?;
+        Ok(())
+    }
+
+    pub fn org_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM orgs WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    // Projects.
+
+    pub fn projects(&self, org_id: i64) -> Result<Vec<ProjectRow>> {
+        all(
+            self.conn.query(
+                &format!("{PROJECT} WHERE p.org_id = $1 ORDER BY p.slug COLLATE \"C\""),
+                &[&org_id],
+            )?,
+            project,
+        )
+    }
+
+    pub fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{PROJECT} WHERE p.org_id = $1 AND p.slug = $2"),
+                &[&org_id, &slug],
+            )?,
+            project,
+        )
+    }
+
+    pub fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{PROJECT} WHERE p.id = $1"), &[&id])?,
+            project,
+        )
+    }
+
+    pub fn projects_named(&self, slug: &str) -> Result<Vec<ProjectRow>> {
+        all(
+            self.conn.query(
+                &format!("{PROJECT} WHERE p.slug = $1 ORDER BY o.slug COLLATE \"C\""),
+                &[&slug],
+            )?,
+            project,
+        )
+    }
+
+    pub fn project_insert(
+        &self,
+        org: &OrgRow,
+        slug: &str,
+        display_name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ProjectRow> {
+        let created_at = now();
+        let row = self.conn.query_one(
+            "INSERT INTO projects (org_id, slug, display_name, description, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[
+                &org.id,
+                &slug,
+                &display_name,
+                &description,
+                &ts(&created_at)?,
+            ],
+        )?;
+        Ok(ProjectRow {
+            id: row.get(0),
+            org_id: org.id,
+            org: org.slug.clone(),
+            slug: slug.to_string(),
+            display_name: display_name.map(str::to_string),
+            description: description.map(str::to_string),
+            created_at,
+        })
+    }
+
+    pub fn project_update(&self, p: &ProjectRow) -> Result<()> {
+        self.conn.execute(
+            "UPDATE projects SET slug = $2, display_name = $3, description = $4 WHERE id = $1",
+            &[&p.id, &p.slug, &p.display_name, &p.description],
+        )?;
+        Ok(())
+    }
+
+    pub fn project_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM projects WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    // Environments.
+
+    pub fn envs(&self, project_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{ENV} WHERE e.project_id = $1 AND ($2 OR e.archived_at IS NULL) ORDER BY {RELEASE_ORDER}"
+                ),
+                &[&project_id, &include_archived],
+            )?,
+            env,
+        )
+    }
+
+    pub fn env_slugs_by_project(&self, org_id: i64) -> Result<HashMap<i64, Vec<String>>> {
+        let rows = self.conn.query(
+            &format!(
+                "SELECT e.project_id, e.slug FROM environments e JOIN projects p ON p.id = e.project_id
+                 WHERE p.org_id = $1 AND e.archived_at IS NULL ORDER BY e.project_id, {RELEASE_ORDER}"
+            ),
+            &[&org_id],
+        )?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in rows {
+            out.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        Ok(out)
+    }
+
+    pub fn env(&self, project_id: i64, slug: &str) -> Result<Option<EnvRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{ENV} WHERE e.project_id = $1 AND e.slug = $2"),
+                &[&project_id, &slug],
+            )?,
+            env,
+        )
+    }
+
+    pub fn env_by_id(&self, id: i64) -> Result<Option<EnvRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{ENV} WHERE e.id = $1"), &[&id])?,
+            env,
+        )
+    }
+
+    pub fn env_insert(&self, project: &ProjectRow, new: &NewEnv) -> Result<EnvRow> {
+        let created_at = now();
+        let row = self.conn.query_one(
+            "INSERT INTO environments (project_id, slug, display_name, kind, description, protected, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                &project.id,
+                &new.slug,
+                &new.display_name,
+                &new.kind.as_str(),
+                &new.description,
+                &new.protected,
+                &ts(&created_at)?,
+            ],
+        )?;
+        Ok(EnvRow {
+            id: row.get(0),
+            project_id: project.id,
+            org: project.org.clone(),
+            project: project.slug.clone(),
+            slug: new.slug.to_string(),
+            display_name: new.display_name.to_string(),
+            kind: new.kind,
+            description: new.description.map(str::to_string),
+            protected: new.protected,
+            archived_at: None,
+            created_at,
+        })
+    }
+
+    pub fn env_update(&self, e: &EnvRow) -> Result<()> {
+        let archived = e.archived_at.as_deref().map(ts).transpose()?;
+        self.conn.execute(
+            "UPDATE environments SET slug = $2, display_name = $3, kind = $4, description = $5,
+                    protected = $6, archived_at = $7 WHERE id = $1",
+            &[
+                &e.id,
+                &e.slug,
+                &e.display_name,
+                &e.kind.as_str(),
+                &e.description,
+                &e.protected,
+                &archived,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn env_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM environments WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    // Resources.
+
+    pub fn resources(&self, env_id: i64) -> Result<Vec<ResourceRow>> {
+        all(
+            self.conn.query(
+                &format!("{RESOURCE} WHERE r.environment_id = $1 ORDER BY r.slug COLLATE \"C\""),
+                &[&env_id],
+            )?,
+            resource,
+        )
+    }
+
+    pub fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{RESOURCE} WHERE r.environment_id = $1 AND r.slug = $2"),
+                &[&env_id, &slug],
+            )?,
+            resource,
+        )
+    }
+
+    pub fn resource_count(&self, env_id: i64) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT count(*) FROM resources WHERE environment_id = $1",
+                &[&env_id],
+            )?
+            .get(0))
+    }
+
+    pub fn resource_insert(
+        &self,
+        e: &EnvRow,
+        slug: &str,
+        kind: ResourceType,
+        description: Option<&str>,
+    ) -> Result<ResourceRow> {
+        let created_at = now();
+        let row = self.conn.query_one(
+            "INSERT INTO resources (environment_id, slug, type, description, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[
+                &e.id,
+                &slug,
+                &kind.as_str(),
+                &description,
+                &ts(&created_at)?,
+            ],
+        )?;
+        Ok(ResourceRow {
+            id: row.get(0),
+            environment_id: e.id,
+            org: e.org.clone(),
+            project: e.project.clone(),
+            environment: e.slug.clone(),
+            slug: slug.to_string(),
+            kind,
+            description: description.map(str::to_string),
+            created_at,
+        })
+    }
+
+    pub fn resource_update(&self, r: &ResourceRow) -> Result<()> {
+        self.conn.execute(
+            "UPDATE resources SET environment_id = $2, slug = $3, type = $4, description = $5 WHERE id = $1",
+            &[&r.id, &r.environment_id, &r.slug, &r.kind.as_str(), &r.description],
+        )?;
+        Ok(())
+    }
+
+    pub fn resource_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM resources WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    // Members.
+
+    pub fn members(&self, org_id: i64) -> Result<Vec<MemberRow>> {
+        all(
+            self.conn.query(
+                &format!("{MEMBER} WHERE m.org_id = $1 ORDER BY m.email COLLATE \"C\""),
+                &[&org_id],
+            )?,
+            member,
+        )
+    }
+
+    pub fn has_members(&self, org_id: Option<i64>) -> Result<bool> {
+        Ok(match org_id {
+            Some(id) => self
+                .conn
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM members WHERE org_id = $1)",
+                    &[&id],
+                )?
+                .get(0),
+            None => self
+                .conn
+                .query_one("SELECT EXISTS (SELECT 1 FROM members)", &[])?
+                .get(0),
+        })
+    }
+
+    pub fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{MEMBER} WHERE m.org_id = $1 AND m.email = $2"),
+                &[&org_id, &normalize_email(email)],
+            )?,
+            member,
+        )
+    }
+
+    pub fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{MEMBER} WHERE m.login = $1 AND m.org_id = $2"),
+                &[&login, &org_id],
+            )?,
+            member,
+        )
+    }
+
+    pub fn memberships_of_login(&self, login: &str) -> Result<Vec<MemberRow>> {
+        all(
+            self.conn.query(
+                &format!("{MEMBER} WHERE m.login = $1 ORDER BY o.slug COLLATE \"C\""),
+                &[&login],
+            )?,
+            member,
+        )
+    }
+
+    pub fn memberships(&self, email: &str) -> Result<Vec<MemberRow>> {
+        all(
+            self.conn.query(
+                &format!("{MEMBER} WHERE m.email = $1 ORDER BY o.slug COLLATE \"C\""),
+                &[&normalize_email(email)],
+            )?,
+            member,
+        )
+    }
+
+    pub fn owner_count(&self, org_id: i64) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT count(*) FROM members WHERE org_id = $1 AND role = 'owner'",
+                &[&org_id],
+            )?
+            .get(0))
+    }
+
+    pub fn member_insert(
+        &self,
+        o: &OrgRow,
+        email: &str,
+        name: Option<&str>,
+        role: OrgRole,
+    ) -> Result<MemberRow> {
+        let created_at = now();
+        let email = normalize_email(email);
+        let row = self.conn.query_one(
+            "INSERT INTO members (org_id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
+            &[&o.id, &email, &name, &role.as_str(), &ts(&created_at)?],
+        )?;
+        Ok(MemberRow {
+            id: row.get(0),
+            org_id: o.id,
+            org: o.slug.clone(),
+            email,
+            name: name.map(str::to_string),
+            role,
+            created_at,
+            login: None,
+        })
+    }
+
+    pub fn member_update(&self, m: &MemberRow) -> Result<()> {
+        self.conn.execute(
+            "UPDATE members SET name = $2, role = $3 WHERE id = $1",
+            &[&m.id, &m.name, &m.role.as_str()],
+        )?;
+        Ok(())
+    }
+
+    pub fn member_set_email(&self, id: i64, email: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE members SET email = $2 WHERE id = $1",
+            &[&id, &normalize_email(email)],
+        )?;
+        Ok(())
+    }
+
+    pub fn member_set_login(&self, id: i64, login: Option<&str>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE members SET login = $2 WHERE id = $1",
+            &[&id, &login],
+        )?;
+        Ok(())
+    }
+
+    pub fn member_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM members WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    // Grants. SQLite sorts NULL first and compares text bytewise: `NULLS FIRST` and
+    // `COLLATE "C"` give the same order here.
+
+    fn grants_where(&self, filter: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<GrantRow>> {
+        all(
+            self.conn
+                .query(&format!("{GRANT} WHERE {filter}"), params)?,
+            grant,
+        )
+    }
+
+    pub fn holder_grants_in(&self, holder: Holder, project_id: i64) -> Result<Vec<GrantRow>> {
+        match holder {
+            Holder::Member(id) => self.grants_where(
+                "g.member_id = $1 AND g.project_id = $2 ORDER BY g.id",
+                &[&id, &project_id],
+            ),
+            Holder::Team(id) => self.grants_where(
+                "g.team_id = $1 AND g.project_id = $2 ORDER BY g.id",
+                &[&id, &project_id],
+            ),
+        }
+    }
+
+    pub fn holder_grants(&self, holder: Holder) -> Result<Vec<GrantRow>> {
+        const ORDER: &str =
+            "ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", e.slug COLLATE \"C\" NULLS FIRST";
+        match holder {
+            Holder::Member(id) => self.grants_where(&format!("g.member_id = $1 {ORDER}"), &[&id]),
+            Holder::Team(id) => self.grants_where(&format!("g.team_id = $1 {ORDER}"), &[&id]),
+        }
+    }
+
+    pub fn access_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "g.project_id = $2 AND (g.member_id = $1 OR g.team_id IN
+                 (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1))
+             ORDER BY g.team_id IS NOT NULL, t.slug COLLATE \"C\" NULLS FIRST, g.id",
+            &[&member_id, &project_id],
+        )
+    }
+
+    pub fn access_grants(&self, member_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "g.member_id = $1 OR g.team_id IN
+                 (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1)
+             ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", g.team_id IS NOT NULL,
+                      t.slug COLLATE \"C\" NULLS FIRST, g.id",
+            &[&member_id],
+        )
+    }
+
+    pub fn granted_project_ids(&self, member_id: i64) -> Result<Vec<i64>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT DISTINCT g.project_id FROM grants g
+                 WHERE g.member_id = $1 OR g.team_id IN
+                     (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1)",
+                &[&member_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    pub fn project_grants(&self, project_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "g.project_id = $1 ORDER BY g.team_id IS NOT NULL, m.email COLLATE \"C\" NULLS FIRST,
+                 t.slug COLLATE \"C\" NULLS FIRST, g.environment_id NULLS FIRST",
+            &[&project_id],
+        )
+    }
+
+    pub fn grant_set(
+        &self,
+        holder: Holder,
+        p: &ProjectRow,
+        e: Option<&EnvRow>,
+        role: ProjectRole,
+    ) -> Result<()> {
+        self.grant_delete(holder, p.id, e.map(|e| e.id))?;
+        self.grant_insert(holder, p, e, role.as_str(), &now())
+    }
+
+    fn grant_insert(
+        &self,
+        holder: Holder,
+        p: &ProjectRow,
+        e: Option<&EnvRow>,
+        role: &str,
+        created_at: &str,
+    ) -> Result<()> {
+        let (member_id, team_id) = holder_columns(holder);
+        self.conn.execute(
+            "INSERT INTO grants (member_id, team_id, project_id, environment_id, role, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &member_id,
+                &team_id,
+                &p.id,
+                &e.map(|e| e.id),
+                &role,
+                &ts(created_at)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn grant_delete(
+        &self,
+        holder: Holder,
+        project_id: i64,
+        env_id: Option<i64>,
+    ) -> Result<bool> {
+        let (member_id, team_id) = holder_columns(holder);
+        // One statement for both holders: `IS NOT DISTINCT FROM` matches the NULL column.
+        let n = self.conn.execute(
+            "DELETE FROM grants WHERE member_id IS NOT DISTINCT FROM $1
+                 AND team_id IS NOT DISTINCT FROM $2 AND project_id = $3
+                 AND environment_id IS NOT DISTINCT FROM $4",
+            &[&member_id, &team_id, &project_id, &env_id],
+        )?;
+        Ok(n > 0)
+    }
+
+    // Teams.
+
+    pub fn teams(&self, org_id: i64) -> Result<Vec<TeamRow>> {
+        all(
+            self.conn.query(
+                &format!("{TEAM} WHERE t.org_id = $1 ORDER BY t.slug COLLATE \"C\""),
+                &[&org_id],
+            )?,
+            team,
+        )
+    }
+
+    pub fn has_teams(&self, org_id: i64) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM teams WHERE org_id = $1)",
+                &[&org_id],
+            )?
+            .get(0))
+    }
+
+    pub fn team(&self, org_id: i64, slug: &str) -> Result<Option<TeamRow>> {
+        one(
+            self.conn.query_opt(
+                &format!("{TEAM} WHERE t.org_id = $1 AND t.slug = $2"),
+                &[&org_id, &slug],
+            )?,
+            team,
+        )
+    }
+
+    pub fn team_by_id(&self, id: i64) -> Result<Option<TeamRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{TEAM} WHERE t.id = $1"), &[&id])?,
+            team,
+        )
+    }
+
+    pub fn team_insert(
+        &self,
+        o: &OrgRow,
+        slug: &str,
+        display_name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<TeamRow> {
+        let created_at = now();
+        let row = self.conn.query_one(
+            "INSERT INTO teams (org_id, slug, display_name, description, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&o.id, &slug, &display_name, &description, &ts(&created_at)?],
+        )?;
+        Ok(TeamRow {
+            id: row.get(0),
+            org_id: o.id,
+            org: o.slug.clone(),
+            slug: slug.to_string(),
+            display_name: display_name.map(str::to_string),
+            description: description.map(str::to_string),
+            created_at,
+        })
+    }
+
+    pub fn team_update(&self, t: &TeamRow) -> Result<()> {
+        self.conn.execute(
+            "UPDATE teams SET slug = $2, display_name = $3, description = $4 WHERE id = $1",
+            &[&t.id, &t.slug, &t.display_name, &t.description],
+        )?;
+        Ok(())
+    }
+
+    pub fn team_delete(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM teams WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    pub fn team_members(&self, team_id: i64) -> Result<Vec<TeamMemberRow>> {
+        self.conn
+            .query(
+                "SELECT m.id, m.email, m.name, tm.created_at
+                 FROM team_members tm JOIN members m ON m.id = tm.member_id
+                 WHERE tm.team_id = $1 ORDER BY m.email COLLATE \"C\"",
+                &[&team_id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(TeamMemberRow {
+                    member_id: r.get(0),
+                    email: r.get(1),
+                    name: r.get(2),
+                    joined_at: show(r.get(3)),
+                })
+            })
+            .collect()
+    }
+
+    pub fn member_teams(&self, member_id: i64) -> Result<Vec<TeamRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{TEAM} JOIN team_members tm ON tm.team_id = t.id
+                     WHERE tm.member_id = $1 ORDER BY t.slug COLLATE \"C\""
+                ),
+                &[&member_id],
+            )?,
+            team,
+        )
+    }
+
+    pub fn team_join(&self, team_id: i64, m: &MemberRow, joined_at: Option<&str>) -> Result<bool> {
+        let at = joined_at.map_or_else(now, str::to_string);
+        let n = self.conn.execute(
+            "INSERT INTO team_members (team_id, member_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&team_id, &m.id, &ts(&at)?],
+        )?;
+        Ok(n > 0)
+    }
+
+    pub fn team_leave(&self, team_id: i64, member_id: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "DELETE FROM team_members WHERE team_id = $1 AND member_id = $2",
+            &[&team_id, &member_id],
+        )?;
+        Ok(n > 0)
+    }
+
+    // Audit log.
+
+    pub fn event_insert(&self, e: &NewEvent) -> Result<i64> {
+        let row = self.conn.query_one(
+            "INSERT INTO events (at, actor, action, org_id, project_id, target, before, after)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                &ts(&now())?,
+                &e.actor,
+                &e.action,
+                &e.org_id,
+                &e.project_id,
+                &e.target,
+                &e.before,
+                &e.after,
+            ],
+        )?;
+        Ok(row.get(0))
+    }
+
+    pub fn events(
+        &self,
+        org_id: Option<i64>,
+        project_id: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<EventRow>> {
+        // SQLite reads a negative LIMIT as none; PostgreSQL reads NULL so.
+        let limit = (limit >= 0).then_some(limit);
+        let before = before.unwrap_or(i64::MAX);
+        let rows = match (project_id, org_id) {
+            (Some(p), _) => self.conn.query(
+                &format!("{EVENT} WHERE project_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"),
+                &[&p, &limit, &before],
+            )?,
+            (None, Some(o)) => self.conn.query(
+                &format!("{EVENT} WHERE org_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"),
+                &[&o, &limit, &before],
+            )?,
+            (None, None) => self.conn.query(
+                &format!("{EVENT} WHERE id < $2 ORDER BY id DESC LIMIT $1"),
+                &[&limit, &before],
+            )?,
+        };
+        all(rows, event)
+    }
+
+    /// The adds, removals and restores of organizations and projects, oldest first, found by
+    /// `events_by_action` (as in the file).
+    pub fn lifecycle_events(&self) -> Result<Vec<EventRow>> {
+        let rows = self.conn.query(
+            &format!(
+                "{EVENT} WHERE action IN ('org.add', 'org.remove', 'org.restore', \
+                 'project.add', 'project.remove', 'project.restore') ORDER BY id"
+            ),
+            &[],
+        )?;
+        all(rows, event)
+    }
+
+    pub fn event(&self, id: i64) -> Result<Option<EventRow>> {
+        one(
+            self.conn
+                .query_opt(&format!("{EVENT} WHERE id = $1"), &[&id])?,
+            event,
+        )
+    }
+
+    // Restore: old ids where they are free (identity columns are BY DEFAULT for this).
+
+    fn free_id(&self, table: &str, id: Option<i64>) -> Result<Option<i64>> {
+        let Some(id) = id else { return Ok(None) };
+        let taken: bool = self
+            .conn
+            .query_one(
+                &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1)"),
+                &[&id],
+            )?
+            .get(0);
+        Ok((!taken).then_some(id))
+    }
+
+    pub fn org_restore(&self, id: Option<i64>, o: &SavedFields) -> Result<OrgRow> {
+        let id = self.free_id("orgs", id)?;
+        let row = self.conn.query_one(
+            "INSERT INTO orgs (id, slug, display_name, created_at)
+             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('orgs', 'id'))), $2, $3, $4)
+             RETURNING id",
+            &[&id, &o.slug, &o.display_name, &ts(o.created_at)?],
+        )?;
+        self.org_by_id(row.get(0))?
+            .ok_or_else(|| Error::internal("the restored organization vanished"))
+    }
+
+    pub fn project_restore(
+        &self,
+        id: Option<i64>,
+        o: &OrgRow,
+        p: &SavedFields,
+    ) -> Result<ProjectRow> {
+        let id = self.free_id("projects", id)?;
+        self.conn.execute(
+            "INSERT INTO projects (id, org_id, slug, display_name, description, created_at)
+             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('projects', 'id'))), $2, $3, $4, $5, $6)",
+            &[&id, &o.id, &p.slug, &p.display_name, &p.description, &ts(p.created_at)?],
+        )?;
+        self.project(o.id, p.slug)?
+            .ok_or_else(|| Error::internal("the restored project vanished"))
+    }
+
+    pub fn env_restore(
+        &self,
+        p: &ProjectRow,
+        e: &SavedFields,
+        saved: &SavedEnvFields,
+    ) -> Result<EnvRow> {
+        let archived = saved.archived_at.map(ts).transpose()?;
+        let row = self.conn.query_one(
+            "INSERT INTO environments (project_id, slug, display_name, kind, description,
+                    protected, archived_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                &p.id,
+                &e.slug,
+                &e.display_name,
+                &saved.kind,
+                &e.description,
+                &saved.protected,
+                &archived,
+                &ts(e.created_at)?,
+            ],
+        )?;
+        self.env_by_id(row.get(0))?
+            .ok_or_else(|| Error::internal("the restored environment vanished"))
+    }
+
+    pub fn resource_restore(&self, e: &EnvRow, r: &SavedFields, kind: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO resources (environment_id, slug, type, description, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&e.id, &r.slug, &kind, &r.description, &ts(r.created_at)?],
+        )?;
+        Ok(())
+    }
+
+    pub fn member_restore(&self, o: &OrgRow, m: &SavedFields, role: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO members (org_id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &o.id,
+                &normalize_email(m.slug),
+                &m.display_name,
+                &role,
+                &ts(m.created_at)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn team_restore(&self, id: Option<i64>, o: &OrgRow, t: &SavedFields) -> Result<TeamRow> {
+        let id = self.free_id("teams", id)?;
+        self.conn.execute(
+            "INSERT INTO teams (id, org_id, slug, display_name, description, created_at)
+             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('teams', 'id'))), $2, $3, $4, $5, $6)",
+            &[&id, &o.id, &t.slug, &t.display_name, &t.description, &ts(t.created_at)?],
+        )?;
+        self.team(o.id, t.slug)?
+            .ok_or_else(|| Error::internal("the restored team vanished"))
+    }
+
+    pub fn grant_restore(
+        &self,
+        holder: Holder,
+        p: &ProjectRow,
+        e: Option<&EnvRow>,
+        role: &str,
+        created_at: &str,
+    ) -> Result<()> {
+        self.grant_insert(holder, p, e, role, created_at)
+    }
+}
