@@ -124,6 +124,19 @@ fn access_of(
 fn org_node(db: &Db, org: &OrgRow, projects: &[ProjectRow], access: bool) -> Result<OrgNode> {
     let mut nodes = Vec::new();
     let mut team_members = BTreeMap::new();
+    // The whole organization's environments and resources in two queries, not per project
+    // and per environment (a server answers each query with a round trip).
+    let mut envs_by_project: BTreeMap<i64, Vec<crate::store::EnvRow>> = BTreeMap::new();
+    for e in db.envs_of_org(org.id, true)? {
+        envs_by_project.entry(e.project_id).or_default().push(e);
+    }
+    let mut resources_by_env: BTreeMap<i64, Vec<crate::store::ResourceRow>> = BTreeMap::new();
+    for r in db.resources_of_org(org.id)? {
+        resources_by_env
+            .entry(r.environment_id)
+            .or_default()
+            .push(r);
+    }
     for p in projects {
         let grants = if access {
             db.project_grants(p.id)?
@@ -131,9 +144,10 @@ fn org_node(db: &Db, org: &OrgRow, projects: &[ProjectRow], access: bool) -> Res
             Vec::new()
         };
         let mut envs = Vec::new();
-        for e in db.envs(p.id, true)? {
-            let resources = db
-                .resources(e.id)?
+        for e in envs_by_project.remove(&p.id).unwrap_or_default() {
+            let resources = resources_by_env
+                .remove(&e.id)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|r| ResourceNode {
                     org: r.org,

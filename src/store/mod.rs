@@ -37,11 +37,13 @@
 //! `project_delete(id)`.
 //!
 //! **Environments** ([`EnvRow`], [`NewEnv`]) — `envs(project_id, include_archived)` (in
-//! release-flow order), `env_slugs_by_project(org_id)` (one query for a whole list),
+//! release-flow order), `envs_of_org(org_id, include_archived)` and
+//! `env_slugs_by_project(org_id)` (one query for a whole tree or list),
 //! `env(project_id, slug)`, `env_by_id(id)`, `env_insert(&project, &NewEnv)`,
 //! `env_update(&row)`, `env_delete(id)`.
 //!
-//! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
+//! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resources_of_org(org_id)` (one
+//! query for a whole tree), `resource(env_id, slug)`,
 //! `resource_count(env_id)`, `resource_insert(&env, slug, kind, description)`,
 //! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
 //!
@@ -304,6 +306,8 @@ delegate! {
     fn project_delete(&self, id: i64) -> Result<()>;
 
     fn envs(&self, project_id: i64, include_archived: bool) -> Result<Vec<EnvRow>>;
+    /// Every environment of an organization's projects, by project (release order in each).
+    fn envs_of_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>>;
     fn env_slugs_by_project(
         &self,
         org_id: i64,
@@ -316,6 +320,8 @@ delegate! {
 
     fn resources(&self, env_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>>;
+    /// Every resource in an organization, by environment then slug.
+    fn resources_of_org(&self, org_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource_count(&self, env_id: i64) -> Result<i64>;
     fn resource_insert(
         &self,

@@ -372,15 +372,16 @@ fn grow(t: &TestEnv, from: usize, n: usize) {
 }
 
 /// A read sends the same number of statements whatever the data's size: no query per row.
-/// `member list`, `team list` and `tree` still send some per member, team or project (they
-/// assemble grants and access through per-row store calls); they are measured and printed
-/// here, not yet held to the bound: the next step is store calls that answer for a whole
-/// organization at once (as `env_slugs_by_project` does), then they join `BOUNDED`.
+/// `member list`, `team list` and `tree --access` still send some per member, team or
+/// project (they assemble grants and access through per-row store calls); they are measured
+/// and printed here, not yet held to the bound: the next step is store calls that answer for
+/// a whole organization at once (as `envs_of_org` does for `tree`), then they join `BOUNDED`.
 #[test]
 fn reads_take_a_bounded_number_of_statements() {
     crate::server_only!();
-    const BOUNDED: [&[&str]; 5] = [
+    const BOUNDED: [&[&str]; 6] = [
         &["org", "list"],
+        &["tree", "--org", "acme"],
         &["project", "list", "--org", "acme"],
         &["env", "list", "-p", "acme/p0"],
         &["resource", "list", "-p", "acme/p0", "-e", "staging"],
@@ -389,7 +390,7 @@ fn reads_take_a_bounded_number_of_statements() {
     const PER_ROW_YET: [&[&str]; 3] = [
         &["member", "list", "--org", "acme"],
         &["team", "list", "--org", "acme"],
-        &["tree", "--org", "acme"],
+        &["tree", "--org", "acme", "--access"],
     ];
     let t = TestEnv::new();
     t.ok(&["org", "add", "acme"]);
@@ -418,4 +419,73 @@ fn reads_take_a_bounded_number_of_statements() {
     for (r, n) in BOUNDED.iter().zip(&large) {
         assert!(*n <= 20, "{r:?} sends {n} statements");
     }
+}
+
+/// A serialization failure (SQLSTATE 40001) caused by another session is retried inside the
+/// command, which then succeeds: `proj env add` is held inside its transaction (the test
+/// hook `PROJ_TEST_PAUSE_IN_TX`) while another SERIALIZABLE transaction reads and writes the
+/// same environments and commits first, so the server refuses proj's commit once.
+#[test]
+fn a_serialization_failure_is_retried_inside_the_command() {
+    crate::server_only!();
+    use std::io::{BufRead, BufReader};
+    let t = TestEnv::with_shop();
+    let log = t.path().join("retry.sql");
+    let login = t.pg.as_ref().unwrap().login.lock().unwrap().clone();
+    let mut child = t
+        .std_cmd()
+        .env("PGUSER", login)
+        .env("PROJ_TEST_PAUSE_IN_TX", "1500")
+        .env("PROJ_TRACE_SQL", &log)
+        .args(["env", "add", "staging", "-p", "acme/shop"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("proj-test: paused in transaction") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "proj ended: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    // The other writer: reads what proj wrote to (the project's environments) and writes
+    // what proj read, then commits while proj waits to.
+    let mut other = t.pg.as_ref().unwrap().admin();
+    other
+        .batch_execute(
+            "BEGIN ISOLATION LEVEL SERIALIZABLE;
+             SET LOCAL search_path = proj;
+             SELECT count(*) FROM environments e JOIN projects p ON p.id = e.project_id
+                 WHERE p.slug = 'shop';
+             INSERT INTO environments (project_id, slug, display_name, kind, created_at)
+                 SELECT id, 'qa', 'QA', 'custom', '2026-11-27T09:14:03Z' FROM projects
+                 WHERE slug = 'shop';
+             COMMIT;",
+        )
+        .expect("the other writer commits first");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "proj failed: {seen}{rest}");
+    let trace = std::fs::read_to_string(&log).unwrap();
+    let attempts = trace
+        .lines()
+        .filter(|l| l.contains("BEGIN ISOLATION LEVEL SERIALIZABLE"))
+        .count();
+    assert!(
+        attempts >= 2,
+        "proj's transaction ran {attempts} time(s):\n{trace}"
+    );
+    let mut envs = crate::helpers::env_slugs(&t, &["-p", "acme/shop"]);
+    envs.sort();
+    assert_eq!(envs, ["production", "qa", "staging"]);
+    let adds = crate::helpers::events(&t)
+        .iter()
+        .filter(|e| e["action"] == "env.add")
+        .count();
+    assert_eq!(adds, 1, "one audit event, from the attempt that committed");
 }

@@ -384,6 +384,19 @@ impl Db<'_> {
         )
     }
 
+    pub fn envs_of_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{ENV} WHERE p.org_id = $1 AND ($2 OR e.archived_at IS NULL)
+                     ORDER BY e.project_id, {RELEASE_ORDER}"
+                ),
+                &[&org_id, &include_archived],
+            )?,
+            env,
+        )
+    }
+
     pub fn env_slugs_by_project(&self, org_id: i64) -> Result<HashMap<i64, Vec<String>>> {
         let rows = self.conn.query(
             &format!(
@@ -478,6 +491,18 @@ impl Db<'_> {
             self.conn.query(
                 &format!("{RESOURCE} WHERE r.environment_id = $1 ORDER BY r.slug COLLATE \"C\""),
                 &[&env_id],
+            )?,
+            resource,
+        )
+    }
+
+    pub fn resources_of_org(&self, org_id: i64) -> Result<Vec<ResourceRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{RESOURCE} WHERE p.org_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
+                ),
+                &[&org_id],
             )?,
             resource,
         )

@@ -66,6 +66,17 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every environment of an organization's projects, by project, in release-flow order
+    /// within each: one query for a whole tree.
+    pub fn envs_of_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT} WHERE p.org_id = ?1 AND (?2 OR e.archived_at IS NULL)
+             ORDER BY e.project_id, {RELEASE_ORDER}"
+        ))?;
+        let rows = stmt.query_map((org_id, include_archived), from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The non-archived environment slugs of every project of an organization, in
     /// release-flow order: one query for a whole `project list`.
     pub fn env_slugs_by_project(
