@@ -85,6 +85,16 @@ impl Db<'_> {
         Ok(out)
     }
 
+    /// Every environment of every project of an organization, archived ones included, by
+    /// project and then in release-flow order: one query for a whole layout export or plan.
+    pub fn envs_in_org(&self, org_id: i64) -> Result<Vec<EnvRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT} WHERE p.org_id = ?1 ORDER BY e.project_id, {RELEASE_ORDER}"
+        ))?;
+        let rows = stmt.query_map([org_id], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn env(&self, project_id: i64, slug: &str) -> Result<Option<EnvRow>> {
         let mut stmt = self
             .conn

@@ -203,6 +203,16 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every grant on every project of an organization, by project: one query for a whole
+    /// layout export or plan.
+    pub fn grants_in_org(&self, org_id: i64) -> Result<Vec<GrantRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{GRANT_SELECT} WHERE p.org_id = ?1 ORDER BY g.project_id, m.email, g.environment_id"
+        ))?;
+        let rows = stmt.query_map([org_id], grant_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Sets a member's role on a project (or one environment), replacing any earlier one.
     pub fn grant_set(
         &self,

@@ -43,11 +43,13 @@
 //!
 //! **Environments** ([`EnvRow`], [`NewEnv`]) — `envs(project_id, include_archived)` (in
 //! release-flow order), `env_slugs_by_project(org_id)` (one query for a whole list),
+//! `envs_in_org(org_id)` (every project's, archived too: layout export and plan),
 //! `env(project_id, slug)`, `env_by_id(id)`, `env_insert(&project, &NewEnv)`,
 //! `env_update(&row)`, `env_delete(id)`.
 //!
 //! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
-//! `resource_count(env_id)`, `resource_insert(&env, slug, kind, description)`,
+//! `resources_in_org(org_id)`, `resource_count(env_id)`,
+//! `resource_insert(&env, slug, kind, description)`,
 //! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
 //!
 //! **Members** ([`MemberRow`]) — `members(org_id)`, `member(org_id, email)`,
@@ -57,7 +59,8 @@
 //! (name, role), `member_set_email(id, email)`, `member_delete(id)`.
 //!
 //! **Grants** ([`GrantRow`]) — `member_grants(member_id)`, `member_grants_in(member_id,
-//! project_id)`, `project_grants(project_id)`, `grant_set(&member, &project, env, role)`
+//! project_id)`, `project_grants(project_id)`, `grants_in_org(org_id)`,
+//! `grant_set(&member, &project, env, role)`
 //! (replaces an earlier one), `grant_delete(member_id, project_id, env_id)`.
 //!
 //! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, limit)` (newest
