@@ -8,7 +8,11 @@
 //! - [`apply`]: every change access-checked through [`crate::tx::Tx`] before anything is
 //!   written (all denials collected), then written and audited like the commands do.
 
+pub mod apply;
+pub mod current;
+pub mod desired;
 pub mod file;
+pub mod plan;
 
 use crate::error::Error;
 

@@ -1,0 +1,559 @@
+//! Making a plan true, through [`Tx`] like every command: [`check`] asks
+//! [`Tx::require`] for every change before anything is written and collects every denial;
+//! [`write`] then makes the changes, each audited with its own event.
+//!
+//! Both walk the plan in order. A change whose parent the plan creates finds it by path among
+//! what the walk has made: in [`check`], a stand-in row with the planned fields (id
+//! [`PLANNED`]), so the decision is the one the command would get right after creating the
+//! parent; in [`write`], the real row.
+
+use super::plan::{Change, Parent, Plan, Work, member_key};
+use crate::access::{Action, MemberChange, Target};
+use crate::error::{Error, Kind, Result};
+use crate::scope::slash;
+use crate::snapshot;
+use crate::store::{EnvRow, MemberRow, NewEnv, OrgRow, ProjectRow};
+use crate::tx::{Subject, Tx};
+use serde_json::json;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The id of a row the plan has not created yet: no row in the database has it, so every
+/// lookup by it finds nothing (an organization without members, a project without grants).
+pub const PLANNED: i64 = -1;
+
+/// Rows the walk has made so far, by path.
+#[derive(Default)]
+struct Made {
+    orgs: HashMap<String, Rc<OrgRow>>,
+    projects: HashMap<String, Rc<ProjectRow>>,
+    envs: HashMap<String, Rc<EnvRow>>,
+    members: HashMap<String, Rc<MemberRow>>,
+}
+
+fn get<T>(made: &HashMap<String, Rc<T>>, parent: &Parent<T>) -> Option<Rc<T>> {
+    match parent {
+        Parent::Existing(row) => Some(row.clone()),
+        Parent::New(path) => made.get(path).cloned(),
+    }
+}
+
+/// Checks every change of the plan. One denial or more: a permission-denied error (exit 5)
+/// naming each denied change and why; changes inside something that may not be created are
+/// not checked on their own.
+pub fn check(tx: &Tx, plan: &Plan) -> Result<()> {
+    let mut made = Made::default();
+    let mut denied: Vec<String> = Vec::new();
+    let mut blocked = 0;
+    for change in &plan.changes {
+        match check_one(tx, change, &mut made) {
+            Ok(true) => {}
+            Ok(false) => blocked += 1,
+            Err(e) if matches!(e.kind, Kind::Denied | Kind::NotFound) => {
+                let reason = e
+                    .message
+                    .strip_prefix("permission denied: ")
+                    .unwrap_or(&e.message);
+                denied.push(format!("{}: {reason}", change.line()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if denied.is_empty() {
+        return Ok(());
+    }
+    let total = plan.changes.len();
+    let mut err = Error::denied(format!(
+        "permission denied for {} of {total} change{}; nothing was changed",
+        denied.len(),
+        if total == 1 { "" } else { "s" }
+    ));
+    for d in denied {
+        err = err.caused_by(d);
+    }
+    let mut hint =
+        "`proj access check EMAIL ACTION TARGET` explains each rule; ask an owner or admin to apply it"
+            .to_string();
+    if blocked > 0 {
+        hint.push_str(&format!(
+            " ({blocked} more change{} inside what may not be created)",
+            if blocked == 1 { " lies" } else { "s lie" }
+        ));
+    }
+    Err(err.with_hint(hint))
+}
+
+/// Requires what one change needs. `Ok(false)`: its parent is a creation that was denied.
+fn check_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
+    let event = change.event;
+    match &change.work {
+        Work::OrgAdd { slug, display_name } => {
+            tx.require_for(event, &Target::org(&planned_org(slug, display_name)))?;
+            made.orgs
+                .insert(slug.clone(), Rc::new(planned_org(slug, display_name)));
+        }
+        Work::OrgUpdate { before, .. } => tx.require_for(event, &Target::org(before))?,
+        Work::MemberAdd {
+            org,
+            email,
+            name,
+            role,
+        } => {
+            let Some(org) = get(&made.orgs, org) else {
+                return Ok(false);
+            };
+            let change = MemberChange {
+                email,
+                from: None,
+                to: Some(*role),
+            };
+            tx.require_for(event, &Target::org(&org).with_member(change))?;
+            let row = MemberRow {
+                id: PLANNED,
+                org_id: org.id,
+                org: org.slug.clone(),
+                email: email.clone(),
+                name: name.clone(),
+                role: *role,
+                created_at: String::new(),
+            };
+            made.members
+                .insert(member_key(&org.slug, email), Rc::new(row));
+        }
+        Work::MemberUpdate { org, before, after } => {
+            let change = MemberChange {
+                email: &before.email,
+                from: Some(before.role),
+                to: Some(after.role),
+            };
+            tx.require_for(event, &Target::org(org).with_member(change))?;
+        }
+        Work::MemberRemove { org, before } => {
+            let change = MemberChange {
+                email: &before.email,
+                from: Some(before.role),
+                to: None,
+            };
+            tx.require_for(event, &Target::org(org).with_member(change))?;
+        }
+        Work::ProjectAdd {
+            org,
+            slug,
+            display_name,
+            description,
+        } => {
+            let Some(org) = get(&made.orgs, org) else {
+                return Ok(false);
+            };
+            tx.require_for(event, &Target::org(&org))?;
+            let row = ProjectRow {
+                id: PLANNED,
+                org_id: org.id,
+                org: org.slug.clone(),
+                slug: slug.clone(),
+                display_name: display_name.clone(),
+                description: description.clone(),
+                created_at: String::new(),
+            };
+            made.projects
+                .insert(slash(&[&org.slug, slug]), Rc::new(row));
+        }
+        Work::ProjectUpdate { org, before, .. } | Work::ProjectRemove { org, before } => {
+            tx.require_for(event, &Target::project(org, before))?;
+        }
+        Work::EnvAdd {
+            org,
+            project,
+            slug,
+            display_name,
+            kind,
+            description,
+            protected,
+            archived,
+        } => {
+            let (Some(org), Some(project)) = (get(&made.orgs, org), get(&made.projects, project))
+            else {
+                return Ok(false);
+            };
+            tx.require_for(event, &Target::project(&org, &project))?;
+            let row = EnvRow {
+                id: PLANNED,
+                project_id: project.id,
+                org: org.slug.clone(),
+                project: project.slug.clone(),
+                slug: slug.clone(),
+                display_name: display_name.clone(),
+                kind: *kind,
+                description: description.clone(),
+                protected: *protected,
+                archived_at: None,
+                created_at: String::new(),
+            };
+            // Created otherwise than `env add` would: what changing it afterwards needs.
+            let target = Target::env(&org, &project, &row);
+            if *protected != kind.protected_by_default() {
+                tx.require(Action::EnvProtect, &target)?;
+            }
+            if *archived {
+                tx.require(Action::EnvUpdate, &target)?;
+            }
+            made.envs
+                .insert(slash(&[&org.slug, &project.slug, slug]), Rc::new(row));
+        }
+        Work::EnvUpdate {
+            org,
+            project,
+            before,
+            ..
+        } => tx.require_for(event, &Target::env(org, project, before))?,
+        Work::EnvRemove {
+            org,
+            project,
+            before,
+        } => tx.require_for(event, &Target::env(org, project, before))?,
+        Work::ResourceAdd {
+            org, project, env, ..
+        } => {
+            let (Some(org), Some(project), Some(env)) = (
+                get(&made.orgs, org),
+                get(&made.projects, project),
+                get(&made.envs, env),
+            ) else {
+                return Ok(false);
+            };
+            tx.require_for(event, &Target::env(&org, &project, &env))?;
+        }
+        Work::ResourceUpdate {
+            org, project, env, ..
+        }
+        | Work::ResourceRemove {
+            org, project, env, ..
+        } => tx.require_for(event, &Target::env(org, project, env))?,
+        Work::GrantSet {
+            org,
+            project,
+            env,
+            member,
+            ..
+        } => {
+            let (Some(org), Some(project), Some(_)) = (
+                get(&made.orgs, org),
+                get(&made.projects, project),
+                get(&made.members, member),
+            ) else {
+                return Ok(false);
+            };
+            match env {
+                None => tx.require_for(event, &Target::project(&org, &project))?,
+                Some(env) => {
+                    let Some(env) = get(&made.envs, env) else {
+                        return Ok(false);
+                    };
+                    tx.require_for(event, &Target::env(&org, &project, &env))?;
+                }
+            }
+        }
+        Work::GrantRemove {
+            org, project, env, ..
+        } => match env {
+            None => tx.require_for(event, &Target::project(org, project))?,
+            Some(env) => tx.require_for(event, &Target::env(org, project, env))?,
+        },
+    }
+    Ok(true)
+}
+
+fn planned_org(slug: &str, display_name: &Option<String>) -> OrgRow {
+    OrgRow {
+        id: PLANNED,
+        slug: slug.to_string(),
+        display_name: display_name.clone(),
+        created_at: String::new(),
+    }
+}
+
+/// Makes every change of a plan [`check`] has passed in this transaction, each audited with
+/// its event. Returns how many events were written.
+pub fn write(tx: &Tx, plan: &Plan) -> Result<usize> {
+    let mut made = Made::default();
+    let mut written = 0;
+    for change in &plan.changes {
+        if write_one(tx, change, &mut made)? {
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// A parent the walk should have made by now.
+fn need<T>(found: Option<Rc<T>>, change: &Change) -> Result<Rc<T>> {
+    found.ok_or_else(|| {
+        Error::internal(format!(
+            "the plan reached `{}` before what it belongs to",
+            change.line()
+        ))
+    })
+}
+
+fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
+    let db = tx.db;
+    let event = change.event;
+    match &change.work {
+        Work::OrgAdd { slug, display_name } => {
+            let org = db.org_insert(slug, display_name.as_deref())?;
+            tx.created(
+                event,
+                &Target::org(&org),
+                Subject::Scope,
+                &snapshot::row(&org),
+            )?;
+            made.orgs.insert(slug.clone(), Rc::new(org));
+        }
+        Work::OrgUpdate { before, after } => {
+            return tx.updated(
+                event,
+                &Target::org(after),
+                Subject::Scope,
+                &**before,
+                after,
+                || db.org_update(after),
+            );
+        }
+        Work::MemberAdd {
+            org,
+            email,
+            name,
+            role,
+        } => {
+            let org: Rc<OrgRow> = need(get(&made.orgs, org), change)?;
+            let m = db.member_insert(&org, email, name.as_deref(), *role)?;
+            tx.created(
+                event,
+                &Target::org(&org),
+                Subject::Member(&m.email),
+                &snapshot::row(&m),
+            )?;
+            made.members
+                .insert(member_key(&org.slug, email), Rc::new(m));
+        }
+        Work::MemberUpdate { org, before, after } => {
+            return tx.updated(
+                event,
+                &Target::org(org),
+                Subject::Member(&after.email),
+                &**before,
+                after,
+                || db.member_update(after),
+            );
+        }
+        Work::MemberRemove { org, before } => {
+            let grants = db.member_grants(before.id)?;
+            db.member_delete(before.id)?;
+            tx.removed(
+                event,
+                &Target::org(org),
+                Subject::Member(&before.email),
+                &json!({ "member": &**before, "grants": grants }),
+            )?;
+        }
+        Work::ProjectAdd {
+            org,
+            slug,
+            display_name,
+            description,
+        } => {
+            let org: Rc<OrgRow> = need(get(&made.orgs, org), change)?;
+            let p =
+                db.project_insert(&org, slug, display_name.as_deref(), description.as_deref())?;
+            // What `project add --no-env` records; its environments follow as their own events.
+            tx.created(
+                event,
+                &Target::project(&org, &p),
+                Subject::Scope,
+                &json!({ "project": p, "environments": [], "grants": [] }),
+            )?;
+            made.projects.insert(slash(&[&org.slug, slug]), Rc::new(p));
+        }
+        Work::ProjectUpdate { org, before, after } => {
+            return tx.updated(
+                event,
+                &Target::project(org, after),
+                Subject::Scope,
+                &**before,
+                after,
+                || db.project_update(after),
+            );
+        }
+        Work::ProjectRemove { org, before } => {
+            let saved = snapshot::project(db, before)?;
+            db.project_delete(before.id)?;
+            tx.removed(event, &Target::project(org, before), Subject::Scope, &saved)?;
+        }
+        Work::EnvAdd {
+            org,
+            project,
+            slug,
+            display_name,
+            kind,
+            description,
+            protected,
+            archived,
+        } => {
+            let org: Rc<OrgRow> = need(get(&made.orgs, org), change)?;
+            let project: Rc<ProjectRow> = need(get(&made.projects, project), change)?;
+            let mut env = db.env_insert(
+                &project,
+                &NewEnv {
+                    slug,
+                    display_name,
+                    kind: *kind,
+                    description: description.as_deref(),
+                    protected: *protected,
+                },
+            )?;
+            if *archived {
+                env.archived_at = Some(crate::store::now());
+                db.env_update(&env)?;
+            }
+            tx.created(
+                event,
+                &Target::env(&org, &project, &env),
+                Subject::Scope,
+                &snapshot::row(&env),
+            )?;
+            made.envs
+                .insert(slash(&[&org.slug, &project.slug, slug]), Rc::new(env));
+        }
+        Work::EnvUpdate {
+            org,
+            project,
+            before,
+            after,
+        } => {
+            return tx.updated(
+                event,
+                &Target::env(org, project, after),
+                Subject::Scope,
+                before,
+                after,
+                || db.env_update(after),
+            );
+        }
+        Work::EnvRemove {
+            org,
+            project,
+            before,
+        } => {
+            let saved = snapshot::env(db, before)?;
+            db.env_delete(before.id)?;
+            tx.removed(
+                event,
+                &Target::env(org, project, before),
+                Subject::Scope,
+                &saved,
+            )?;
+        }
+        Work::ResourceAdd {
+            org,
+            project,
+            env,
+            slug,
+            kind,
+            description,
+        } => {
+            let org: Rc<OrgRow> = need(get(&made.orgs, org), change)?;
+            let project: Rc<ProjectRow> = need(get(&made.projects, project), change)?;
+            let env: Rc<EnvRow> = need(get(&made.envs, env), change)?;
+            let r = db.resource_insert(&env, slug, *kind, description.as_deref())?;
+            tx.created(
+                event,
+                &Target::env(&org, &project, &env),
+                Subject::Resource(&r.slug),
+                &snapshot::row(&r),
+            )?;
+        }
+        Work::ResourceUpdate {
+            org,
+            project,
+            env,
+            before,
+            after,
+        } => {
+            return tx.updated(
+                event,
+                &Target::env(org, project, env),
+                Subject::Resource(&after.slug),
+                before,
+                after,
+                || db.resource_update(after),
+            );
+        }
+        Work::ResourceRemove {
+            org,
+            project,
+            env,
+            before,
+        } => {
+            db.resource_delete(before.id)?;
+            tx.removed(
+                event,
+                &Target::env(org, project, env),
+                Subject::Resource(&before.slug),
+                &snapshot::row(before),
+            )?;
+        }
+        Work::GrantSet {
+            org,
+            project,
+            env,
+            member,
+            role,
+            before,
+        } => {
+            let org: Rc<OrgRow> = need(get(&made.orgs, org), change)?;
+            let project: Rc<ProjectRow> = need(get(&made.projects, project), change)?;
+            let member: Rc<MemberRow> = need(get(&made.members, member), change)?;
+            let env: Option<Rc<EnvRow>> = match env {
+                None => None,
+                Some(e) => Some(need(get(&made.envs, e), change)?),
+            };
+            db.grant_set(&member, &project, env.as_deref(), *role)?;
+            let env_id = env.as_ref().map(|e| e.id);
+            let after = db
+                .member_grants_in(member.id, project.id)?
+                .into_iter()
+                .find(|g| g.environment_id == env_id)
+                .ok_or_else(|| Error::internal("the grant was not saved"))?;
+            let target = match &env {
+                None => Target::project(&org, &project),
+                Some(e) => Target::env(&org, &project, e),
+            };
+            tx.replaced(
+                event,
+                &target,
+                Subject::Grant(&member.email),
+                before.as_ref(),
+                &after,
+            )?;
+        }
+        Work::GrantRemove {
+            org,
+            project,
+            env,
+            before,
+        } => {
+            db.grant_delete(before.member_id, before.project_id, before.environment_id)?;
+            let target = match env {
+                None => Target::project(org, project),
+                Some(e) => Target::env(org, project, e),
+            };
+            tx.removed(
+                event,
+                &target,
+                Subject::Grant(&before.email),
+                &snapshot::row(before),
+            )?;
+        }
+    }
+    Ok(true)
+}
