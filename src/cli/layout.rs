@@ -5,6 +5,8 @@ use super::App;
 use crate::error::{Error, Kind, Result};
 use crate::layout::plan::{Change, FieldChange, Op, Place, Plan, Refusal};
 use crate::layout::{self, apply, current, desired, file, plan};
+use crate::store::FileState;
+use crate::tx::Tx;
 use clap::Args;
 use serde::Serialize;
 use std::io::Read;
@@ -84,31 +86,62 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
     let parsed = file::parse(&text).map_err(|e| layout::syntax_error(&name, &text, e))?;
     let wanted = desired::check(&parsed, &text)
         .map_err(|problems| layout::problems_error(&name, &text, &problems))?;
+    drop(parsed);
     let refused = |r: Refusal| match r {
         Refusal::Problems(p) => layout::problems_error(&name, &text, &p),
         Refusal::Error(e) => e,
     };
     let prune = args.prune;
+    // The plan and every check, with the denials kept apart: the plan is printed with them.
+    let plan_and_check = |tx: &Tx| -> Result<(Plan, Option<Error>)> {
+        let plan = plan::plan(tx.db, tx.actor, &wanted, prune).map_err(refused)?;
+        match apply::check(tx, &plan) {
+            Ok(()) => Ok((plan, None)),
+            Err(e) if e.kind == Kind::Denied => Ok((plan, Some(e))),
+            Err(e) => Err(e),
+        }
+    };
+    let json = app.out.is_json();
+    let (path, _) = app.db_path()?;
+    let fresh = matches!(FileState::of(&path)?, FileState::Missing | FileState::Empty);
+    if app.globals.yes && !args.dry_run {
+        // Nothing to ask: planned, checked and written in one transaction. A file that does
+        // not exist yet is first planned and checked on an empty stand-in, so a refused apply
+        // does not leave a new file behind.
+        if fresh {
+            let (planned, denied) = app.check(|tx| plan_and_check(tx))?;
+            if let Some(e) = denied {
+                show(app, &planned, false)?;
+                return Err(e);
+            }
+            if planned.changes.is_empty() {
+                return show(app, &planned, false);
+            }
+        }
+        let (planned, outcome) = app.mutate_planned(|tx| {
+            let (plan, denied) = plan_and_check(tx)?;
+            let outcome = match denied {
+                Some(e) => Err(e),
+                None => Ok(apply::write(tx, &plan)?),
+            };
+            Ok((plan, outcome))
+        })?;
+        note_kept(app, &planned, prune);
+        show(
+            app,
+            &planned,
+            outcome.is_ok() && !planned.changes.is_empty(),
+        )?;
+        let written = outcome?;
+        if written > 0 {
+            applied(app, written);
+        }
+        return Ok(());
+    }
     // Planned and checked in a read transaction, so nothing is asked or written before the
     // whole plan is known to be allowed.
-    let (planned, denied) = app.check(|tx| {
-        let plan = plan::plan(tx.db, tx.actor, &wanted, prune).map_err(refused)?;
-        let denied = match apply::check(tx, &plan) {
-            Ok(()) => None,
-            Err(e) if e.kind == Kind::Denied => Some(e),
-            Err(e) => return Err(e),
-        };
-        Ok((plan, denied))
-    })?;
-    let json = app.out.is_json();
-    if planned.kept > 0 && !prune {
-        app.out.status(&format!(
-            "note: {} thing{} in these organizations the file leaves out stay{} (--prune removes them)",
-            planned.kept,
-            if planned.kept == 1 { "" } else { "s" },
-            if planned.kept == 1 { "s" } else { "" },
-        ));
-    }
+    let (planned, denied) = app.check(|tx| plan_and_check(tx))?;
+    note_kept(app, &planned, prune);
     let nothing = planned.changes.is_empty();
     if !json || nothing || denied.is_some() || args.dry_run {
         show(app, &planned, false)?;
@@ -119,7 +152,6 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
     if nothing || args.dry_run {
         return Ok(());
     }
-    let (path, _) = app.db_path()?;
     let n = planned.changes.len();
     app.confirm(
         &format!(
@@ -137,25 +169,44 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
     })?;
     let shown = planned.lines();
     let written = app.mutate_planned(|tx| {
-        let plan = plan::plan(tx.db, tx.actor, &wanted, prune).map_err(refused)?;
+        let (plan, denied) = plan_and_check(tx)?;
         if plan.lines() != shown {
             return Err(Error::conflict(
                 "the database changed after the plan was printed; nothing was applied",
             )
             .with_hint("run `proj apply` again to see the new plan"));
         }
-        apply::check(tx, &plan)?;
+        if let Some(e) = denied {
+            return Err(e);
+        }
         apply::write(tx, &plan)
     })?;
     if json {
-        show(app, &planned, true)
-    } else {
-        app.out.status(&format!(
-            "applied {written} change{}",
-            if written == 1 { "" } else { "s" }
-        ));
-        Ok(())
+        show(app, &planned, true)?;
     }
+    applied(app, written);
+    Ok(())
+}
+
+/// `applied N changes`, for people.
+fn applied(app: &App, written: usize) {
+    app.out.status(&format!(
+        "applied {written} change{}",
+        if written == 1 { "" } else { "s" }
+    ));
+}
+
+/// Says how much of the named organizations the file leaves out and the apply keeps.
+fn note_kept(app: &App, plan: &Plan, prune: bool) {
+    if plan.kept == 0 || prune {
+        return;
+    }
+    app.out.status(&format!(
+        "note: {} thing{} in these organizations the file leaves out stay{} (--prune removes them)",
+        plan.kept,
+        if plan.kept == 1 { "" } else { "s" },
+        if plan.kept == 1 { "s" } else { "" },
+    ));
 }
 
 /// The file's name in messages and its text: `-` is standard input.
@@ -200,8 +251,8 @@ struct ChangeView<'a> {
     #[serde(flatten)]
     place: &'a Place,
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
-    fields: &'a [FieldChange],
+    note: Option<String>,
+    fields: Vec<FieldChange>,
 }
 
 impl<'a> ChangeView<'a> {
@@ -212,8 +263,8 @@ impl<'a> ChangeView<'a> {
             target: c.target(),
             event: c.event.as_str(),
             place: &c.place,
-            note: c.note.as_deref(),
-            fields: &c.fields,
+            note: c.note(),
+            fields: c.fields(),
         }
     }
 }

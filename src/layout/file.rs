@@ -42,21 +42,23 @@ impl<T: Serialize> Serialize for Located<T> {
 }
 
 thread_local! {
-    /// Whether the deserializer at work is the TOML one, which hands out spans; JSON's does not.
-    static READING_TOML: Cell<bool> = const { Cell::new(false) };
+    /// While the TOML deserializer is at work (it hands out spans; JSON's does not): where
+    /// the text it reads starts in the whole file.
+    static READING_TOML_AT: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if READING_TOML.with(Cell::get) {
-            let spanned = toml::Spanned::<T>::deserialize(d)?;
-            let span = spanned.span();
-            Ok(Located {
-                value: spanned.into_inner(),
-                span: Some(span),
-            })
-        } else {
-            T::deserialize(d).map(Located::new)
+        match READING_TOML_AT.with(Cell::get) {
+            Some(offset) => {
+                let spanned = toml::Spanned::<T>::deserialize(d)?;
+                let span = spanned.span();
+                Ok(Located {
+                    value: spanned.into_inner(),
+                    span: Some(span.start + offset..span.end + offset),
+                })
+            }
+            None => T::deserialize(d).map(Located::new),
         }
     }
 }
@@ -207,15 +209,11 @@ impl Syntax {
 /// Reads a layout file (TOML, or the JSON of `proj export -o json`). Unknown keys are errors.
 pub fn parse(text: &str) -> Result<Layout, SyntaxError> {
     match Syntax::of(text) {
-        Syntax::Toml => {
-            READING_TOML.with(|r| r.set(true));
-            let parsed = toml::from_str::<Layout>(text);
-            READING_TOML.with(|r| r.set(false));
-            parsed.map_err(|e| SyntaxError {
-                at: e.span().map(|s| s.start),
-                message: e.message().trim_end().to_string(),
-            })
-        }
+        Syntax::Toml => match parse_in_pieces(text) {
+            Some(layout) => Ok(layout),
+            // The whole file at once decides: it reports the first problem where it is.
+            None => parse_toml(text, 0),
+        },
         Syntax::Json => serde_json::from_str::<Layout>(text).map_err(|e| {
             let message = e.to_string();
             // serde_json appends " at line L column C"; the position is given separately.
@@ -229,6 +227,89 @@ pub fn parse(text: &str) -> Result<Layout, SyntaxError> {
             }
         }),
     }
+}
+
+/// One TOML text (all of a file, or a piece of it starting at `offset`).
+fn parse_toml(text: &str, offset: usize) -> Result<Layout, SyntaxError> {
+    READING_TOML_AT.with(|r| r.set(Some(offset)));
+    let parsed = toml::from_str::<Layout>(text);
+    READING_TOML_AT.with(|r| r.set(None));
+    parsed.map_err(|e| SyntaxError {
+        at: e.span().map(|s| s.start + offset),
+        message: e.message().trim_end().to_string(),
+    })
+}
+
+/// Below this size a file is read in one piece.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// A large file read as pieces, one organization each, on a few threads: the `toml` crate
+/// holds a document's whole syntax tree (about 40 bytes for each byte of a layout file), so
+/// one piece at a time keeps a 100,000-environment file in tens of megabytes instead of
+/// hundreds, and the pieces parse in parallel.
+///
+/// A piece starts at a line that is exactly `[[org]]`, which (outside a multi-line string)
+/// opens the next element of `org`; every piece is then a document of its own. A split inside
+/// a multi-line string leaves the piece before it unterminated, so every piece parsing is the
+/// proof the splits were right. `None`: read the whole file at once (small, not split, or a
+/// piece failed, in which case the whole file reports the problem where it is).
+fn parse_in_pieces(text: &str) -> Option<Layout> {
+    if text.len() < PIECE_BYTES {
+        return None;
+    }
+    // The text before the first `[[org]]` (often nothing), then one piece per organization.
+    let mut starts = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "[[org]]" {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    if starts.len() < 3 {
+        return None;
+    }
+    starts.push(text.len());
+    let pieces: Vec<(usize, &str)> = starts
+        .windows(2)
+        .map(|w| (w[0], &text[w[0]..w[1]]))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let per_thread = pieces.len().div_ceil(threads);
+    let parsed: Vec<Option<Vec<Layout>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = pieces
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(offset, piece)| parse_toml(piece, *offset).ok())
+                        .collect::<Option<Vec<Layout>>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().ok().flatten())
+            .collect()
+    });
+    let mut layouts = parsed
+        .into_iter()
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .flatten();
+    let mut whole = layouts.next()?;
+    // Only the pieces may hold organizations: `org` in the text before the first `[[org]]`
+    // would make the file, read at once, something else (or invalid).
+    if !whole.org.is_empty() {
+        return None;
+    }
+    for piece in layouts {
+        whole.org.extend(piece.org);
+    }
+    Some(whole)
 }
 
 /// Prints a layout as TOML.
@@ -348,6 +429,47 @@ mod tests {
         assert_eq!(key_start(t, t.find('2').unwrap()), 8);
         assert_eq!(key_start(t, t.len() - 1), t.len() - 3);
         assert_eq!(key_start("[1, 2]", 4), 4);
+    }
+
+    #[test]
+    fn large_files_read_in_pieces_read_as_a_whole() {
+        let mut text = String::from("# a layout\n\n");
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "[[org]]\nslug = \"o{i}\"\n\n[[org.project]]\nslug = \"p\"\n\n"
+            ));
+        }
+        assert!(text.len() > PIECE_BYTES);
+        let pieces = parse_in_pieces(&text).expect("split");
+        READING_TOML_AT.with(|r| r.set(Some(0)));
+        let whole = toml::from_str::<Layout>(&text).unwrap();
+        READING_TOML_AT.with(|r| r.set(None));
+        assert_eq!(pieces, whole);
+        let last = pieces.org.last().unwrap();
+        assert_eq!(last.slug.span, whole.org.last().unwrap().slug.span);
+        assert_eq!(&text[last.slug.span.clone().unwrap()], "\"o19999\"");
+        // As `proj export` prints it: nothing before the first `[[org]]`.
+        let bare = text.trim_start_matches("# a layout\n\n");
+        assert_eq!(parse_in_pieces(bare).expect("split").org.len(), 20_000);
+
+        // A split inside a multi-line string: the file is read whole, and right.
+        let tricky = text.replacen(
+            "slug = \"p\"",
+            "slug = \"p\"\ndescription = \"\"\"\n[[org]]\n\"\"\"",
+            1,
+        );
+        assert!(parse_in_pieces(&tricky).is_none());
+        let read = parse(&tricky).unwrap();
+        assert_eq!(read.org.len(), 20_000);
+        assert_eq!(
+            read.org[0].project[0].description.as_ref().unwrap().value,
+            "[[org]]\n"
+        );
+
+        // A syntax error in a piece is reported where it is in the whole file.
+        let broken = text.replacen("slug = \"o7\"", "slug = o7", 1);
+        let err = parse(&broken).unwrap_err();
+        assert_eq!(err.at, Some(broken.find("o7\n").unwrap()));
     }
 
     #[test]

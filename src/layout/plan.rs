@@ -68,14 +68,18 @@ impl Entity {
     }
 }
 
+/// A name shared by the many changes inside one organization, project or environment.
+pub type Name = Rc<str>;
+
 /// Where a change is: the slugs (and email) that name it, as JSON objects carry them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Place {
-    pub org: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
+    #[serde(serialize_with = "name")]
+    pub org: Name,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_name")]
+    pub project: Option<Name>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "some_name")]
+    pub environment: Option<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,29 +88,50 @@ pub struct Place {
     pub team: Option<String>,
 }
 
+fn name<S: serde::Serializer>(n: &Name, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(n)
+}
+
+fn some_name<S: serde::Serializer>(n: &Option<Name>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => s.serialize_str(n),
+        None => s.serialize_none(),
+    }
+}
+
 impl Place {
-    fn org(org: &str) -> Place {
+    fn org(org: &Name) -> Place {
         Place {
-            org: org.to_string(),
-            ..Place::default()
+            org: org.clone(),
+            project: None,
+            environment: None,
+            resource: None,
+            member: None,
+            team: None,
         }
     }
-    fn project(org: &str, project: &str) -> Place {
+    fn project(org: &Name, project: &Name) -> Place {
         Place {
-            project: Some(project.to_string()),
+            project: Some(project.clone()),
             ..Place::org(org)
         }
     }
-    fn env(org: &str, project: &str, env: &str) -> Place {
+    fn env(org: &Name, project: &Name, env: &Name) -> Place {
         Place {
-            environment: Some(env.to_string()),
+            environment: Some(env.clone()),
             ..Place::project(org, project)
+        }
+    }
+    fn member(org: &Name, email: &str) -> Place {
+        Place {
+            member: Some(email.to_string()),
+            ..Place::org(org)
         }
     }
 
     /// `org`, `org/project` or `org/project/env`.
     pub fn scope_path(&self) -> String {
-        let mut parts = vec![self.org.as_str()];
+        let mut parts: Vec<&str> = vec![&self.org];
         parts.extend(self.project.as_deref());
         parts.extend(self.environment.as_deref());
         slash(&parts)
@@ -171,26 +196,29 @@ impl FieldChange {
     }
 }
 
-/// A parent a change needs: a row that exists, or one an earlier change of the plan creates
-/// (by its path, e.g. `acme/shop`).
+/// A parent a change needs: a row that exists, or the row an earlier change of the plan
+/// creates (by its number among the plan's creations of that kind).
 #[derive(Debug, Clone)]
 pub(super) enum Parent<T> {
     Existing(Rc<T>),
-    New(String),
+    New(usize),
 }
 
-/// What a change does, with the rows it works on.
+/// What a change does, with the rows it works on. A creation carries the `slot` its row
+/// takes among the plan's creations of its kind, where later changes find it.
 #[derive(Debug, Clone)]
 pub(super) enum Work {
     OrgAdd {
+        slot: usize,
         slug: String,
         display_name: Option<String>,
     },
     OrgUpdate {
         before: Rc<OrgRow>,
-        after: OrgRow,
+        after: Box<OrgRow>,
     },
     MemberAdd {
+        slot: usize,
         org: Parent<OrgRow>,
         email: String,
         name: Option<String>,
@@ -199,13 +227,14 @@ pub(super) enum Work {
     MemberUpdate {
         org: Rc<OrgRow>,
         before: Rc<MemberRow>,
-        after: MemberRow,
+        after: Box<MemberRow>,
     },
     MemberRemove {
         org: Rc<OrgRow>,
         before: Rc<MemberRow>,
     },
     ProjectAdd {
+        slot: usize,
         org: Parent<OrgRow>,
         slug: String,
         display_name: Option<String>,
@@ -214,13 +243,14 @@ pub(super) enum Work {
     ProjectUpdate {
         org: Rc<OrgRow>,
         before: Rc<ProjectRow>,
-        after: ProjectRow,
+        after: Box<ProjectRow>,
     },
     ProjectRemove {
         org: Rc<OrgRow>,
         before: Rc<ProjectRow>,
     },
     EnvAdd {
+        slot: usize,
         org: Parent<OrgRow>,
         project: Parent<ProjectRow>,
         slug: String,
@@ -234,8 +264,8 @@ pub(super) enum Work {
     EnvUpdate {
         org: Rc<OrgRow>,
         project: Rc<ProjectRow>,
-        before: EnvRow,
-        after: EnvRow,
+        before: Box<EnvRow>,
+        after: Box<EnvRow>,
     },
     EnvRemove {
         org: Rc<OrgRow>,
@@ -254,14 +284,14 @@ pub(super) enum Work {
         org: Rc<OrgRow>,
         project: Rc<ProjectRow>,
         env: Rc<EnvRow>,
-        before: ResourceRow,
-        after: ResourceRow,
+        before: Box<ResourceRow>,
+        after: Box<ResourceRow>,
     },
     ResourceRemove {
         org: Rc<OrgRow>,
         project: Rc<ProjectRow>,
         env: Rc<EnvRow>,
-        before: ResourceRow,
+        before: Box<ResourceRow>,
     },
     GrantSet {
         org: Parent<OrgRow>,
@@ -269,13 +299,13 @@ pub(super) enum Work {
         env: Option<Parent<EnvRow>>,
         member: Parent<MemberRow>,
         role: ProjectRole,
-        before: Option<GrantRow>,
+        before: Option<Box<GrantRow>>,
     },
     GrantRemove {
         org: Rc<OrgRow>,
         project: Rc<ProjectRow>,
         env: Option<Rc<EnvRow>>,
-        before: GrantRow,
+        before: Box<GrantRow>,
     },
 }
 
@@ -286,10 +316,10 @@ pub struct Change {
     pub entity: Entity,
     pub event: Event,
     pub place: Place,
-    /// What a created or removed thing is or holds: `custom, protected`, `2 resources`.
-    pub note: Option<String>,
-    /// For an update, what changes; for a creation, what it is created with.
+    /// For an update, what changes.
     pub fields: Vec<FieldChange>,
+    /// For a removal, what goes with it: `2 environments, 1 resource`.
+    removes: Option<String>,
     pub(super) work: Work,
 }
 
@@ -313,6 +343,85 @@ impl Change {
         }
     }
 
+    /// What a created thing is (`custom, protected`), or what a removal takes with it.
+    pub fn note(&self) -> Option<String> {
+        match &self.work {
+            Work::MemberAdd { role, .. } => Some(role.to_string()),
+            Work::EnvAdd {
+                kind,
+                protected,
+                archived,
+                ..
+            } => {
+                let mut note = vec![kind.as_str()];
+                if *protected {
+                    note.push("protected");
+                } else if kind.protected_by_default() {
+                    note.push("unprotected");
+                }
+                if *archived {
+                    note.push("archived");
+                }
+                Some(note.join(", "))
+            }
+            Work::ResourceAdd { kind, .. } => Some(kind.to_string()),
+            Work::GrantSet { role, .. } if self.op == Op::Create => Some(role.to_string()),
+            Work::MemberRemove { before, .. } => Some(before.role.to_string()),
+            Work::ResourceRemove { before, .. } => Some(before.kind.to_string()),
+            Work::GrantRemove { before, .. } => Some(before.role.to_string()),
+            _ => self.removes.clone(),
+        }
+    }
+
+    /// For a creation, what it is created with; for an update, what changes (JSON's
+    /// `fields`).
+    pub fn fields(&self) -> Vec<FieldChange> {
+        if self.op != Op::Create {
+            return self.fields.clone();
+        }
+        let mut out = match &self.work {
+            Work::OrgAdd { display_name, .. } => {
+                vec![FieldChange::text("display_name", &None, display_name)]
+            }
+            Work::MemberAdd { name, role, .. } => vec![
+                FieldChange::word("role", None, role.as_str()),
+                FieldChange::text("name", &None, name),
+            ],
+            Work::ProjectAdd {
+                display_name,
+                description,
+                ..
+            } => vec![
+                FieldChange::text("display_name", &None, display_name),
+                FieldChange::text("description", &None, description),
+            ],
+            Work::EnvAdd {
+                display_name,
+                kind,
+                description,
+                protected,
+                archived,
+                ..
+            } => vec![
+                FieldChange::text("display_name", &None, &Some(display_name.clone())),
+                FieldChange::word("kind", None, kind.as_str()),
+                FieldChange::text("description", &None, description),
+                FieldChange::flag("protected", None, *protected),
+                FieldChange::flag("archived", None, *archived),
+            ],
+            Work::ResourceAdd {
+                kind, description, ..
+            } => vec![
+                FieldChange::word("type", None, kind.as_str()),
+                FieldChange::text("description", &None, description),
+            ],
+            Work::GrantSet { role, .. } => vec![FieldChange::word("role", None, role.as_str())],
+            _ => Vec::new(),
+        };
+        out.retain(|f| !f.to.is_null());
+        out
+    }
+
     /// The plan line without its sign: `env acme/shop/staging: protected no → yes`.
     pub fn describe(&self) -> String {
         let mut line = format!("{} {}", self.entity.as_str(), self.target());
@@ -322,7 +431,7 @@ impl Change {
                 line.push_str(&format!(": {}", fields.join(", ")));
             }
             Op::Create | Op::Remove => {
-                if let Some(note) = &self.note {
+                if let Some(note) = self.note() {
                     line.push_str(&format!(" ({note})"));
                 }
             }
@@ -343,6 +452,23 @@ pub struct Plan {
     /// Things in the named organizations the file leaves out and that stay (without
     /// `--prune`; with it they are in `changes` as removals).
     pub kept: usize,
+    /// How many organizations, projects, environments and members the plan creates: the
+    /// slots of [`Parent::New`].
+    pub(super) creates: Slots,
+}
+
+/// Counts of created rows by kind, which number them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Slots {
+    pub orgs: usize,
+    pub projects: usize,
+    pub envs: usize,
+    pub members: usize,
+}
+
+fn next(counter: &mut usize) -> usize {
+    *counter += 1;
+    *counter - 1
 }
 
 impl Plan {
@@ -414,25 +540,66 @@ struct Known<'a> {
     members: HashMap<&'a str, Parent<MemberRow>>,
 }
 
+/// The organization a change is in, as the planner passes it down.
+struct InOrg<'a> {
+    d: &'a DOrg,
+    name: Name,
+    row: Parent<OrgRow>,
+    known: Known<'a>,
+}
+
 impl Planner {
-    fn push(
-        &mut self,
-        op: Op,
-        entity: Entity,
-        event: Event,
-        place: Place,
-        work: Work,
-    ) -> &mut Change {
+    fn push(&mut self, op: Op, entity: Entity, event: Event, place: Place, work: Work) {
         self.plan.changes.push(Change {
             op,
             entity,
             event,
             place,
-            note: None,
             fields: Vec::new(),
+            removes: None,
             work,
         });
-        self.plan.changes.last_mut().expect("just pushed")
+    }
+
+    fn update(
+        &mut self,
+        entity: Entity,
+        event: Event,
+        place: Place,
+        fields: Vec<FieldChange>,
+        work: Work,
+    ) {
+        if fields.is_empty() {
+            return;
+        }
+        self.plan.changes.push(Change {
+            op: Op::Update,
+            entity,
+            event,
+            place,
+            fields,
+            removes: None,
+            work,
+        });
+    }
+
+    fn remove(
+        &mut self,
+        entity: Entity,
+        event: Event,
+        place: Place,
+        removes: Option<String>,
+        work: Work,
+    ) {
+        self.plan.changes.push(Change {
+            op: Op::Remove,
+            entity,
+            event,
+            place,
+            fields: Vec::new(),
+            removes,
+            work,
+        });
     }
 
     fn problem(&mut self, at: Option<usize>, message: String, hint: Option<String>) {
@@ -440,55 +607,57 @@ impl Planner {
     }
 
     fn org(&mut self, d: &DOrg, cur: Option<&COrg>) -> Result<()> {
-        let org: Parent<OrgRow> = match cur {
-            Some(c) => Parent::Existing(c.row.clone()),
-            None => Parent::New(d.slug.clone()),
-        };
-        match cur {
+        let name: Name = d.slug.as_str().into();
+        let row: Parent<OrgRow> = match cur {
+            Some(c) => {
+                if c.row.display_name != d.display_name {
+                    let mut after = Box::new((*c.row).clone());
+                    after.display_name = d.display_name.clone();
+                    let field =
+                        FieldChange::text("display_name", &c.row.display_name, &d.display_name);
+                    self.update(
+                        Entity::Org,
+                        Event::OrgUpdate,
+                        Place::org(&name),
+                        vec![field],
+                        Work::OrgUpdate {
+                            before: c.row.clone(),
+                            after,
+                        },
+                    );
+                }
+                Parent::Existing(c.row.clone())
+            }
             None => {
-                let c = self.push(
+                let slot = next(&mut self.plan.creates.orgs);
+                self.push(
                     Op::Create,
                     Entity::Org,
                     Event::OrgAdd,
-                    Place::org(&d.slug),
+                    Place::org(&name),
                     Work::OrgAdd {
+                        slot,
                         slug: d.slug.clone(),
                         display_name: d.display_name.clone(),
                     },
                 );
-                if d.display_name.is_some() {
-                    c.fields
-                        .push(FieldChange::text("display_name", &None, &d.display_name));
-                }
+                Parent::New(slot)
             }
-            Some(c) if c.row.display_name != d.display_name => {
-                let mut after = (*c.row).clone();
-                after.display_name = d.display_name.clone();
-                let field = FieldChange::text("display_name", &c.row.display_name, &d.display_name);
-                self.push(
-                    Op::Update,
-                    Entity::Org,
-                    Event::OrgUpdate,
-                    Place::org(&d.slug),
-                    Work::OrgUpdate {
-                        before: c.row.clone(),
-                        after,
-                    },
-                )
-                .fields
-                .push(field);
-            }
-            Some(_) => {}
-        }
-        let known = self.members(d, cur, &org)?;
-        if !d.teams.is_empty() {
-            let at = d.teams[0].at;
+        };
+        let known = self.members(d, &name, cur, &row)?;
+        if let Some(team) = d.teams.first() {
             self.problem(
-                at,
+                team.at,
                 "teams are not supported by this proj yet".into(),
                 Some("leave `[[org.team]]` out of the file".into()),
             );
         }
+        let org = InOrg {
+            d,
+            name,
+            row,
+            known,
+        };
         let cur_projects: HashMap<&str, &CProject> = cur
             .map(|c| {
                 c.projects
@@ -498,13 +667,7 @@ impl Planner {
             })
             .unwrap_or_default();
         for p in &d.projects {
-            self.project(
-                d,
-                &org,
-                p,
-                cur_projects.get(p.slug.as_str()).copied(),
-                &known,
-            );
+            self.project(&org, p, cur_projects.get(p.slug.as_str()).copied());
         }
         let Some(cur) = cur else { return Ok(()) };
         // What the file leaves out: projects, then members (whose grants go with them).
@@ -519,22 +682,21 @@ impl Planner {
                 continue;
             }
             let resources: usize = p.envs.iter().map(|e| e.resources.len()).sum();
-            let note = counted(&[
+            let removes = counted(&[
                 (p.envs.len(), "environment"),
                 (resources, "resource"),
                 (p.grants.len(), "grant"),
             ]);
-            self.push(
-                Op::Remove,
+            self.remove(
                 Entity::Project,
                 Event::ProjectRemove,
-                Place::project(&d.slug, &p.row.slug),
+                Place::project(&org.name, &p.row.slug.as_str().into()),
+                removes,
                 Work::ProjectRemove {
                     org: cur.row.clone(),
                     before: p.row.clone(),
                 },
-            )
-            .note = note;
+            );
         }
         let listed: HashSet<&str> = d.members.iter().map(|m| m.email.as_str()).collect();
         for m in cur
@@ -546,20 +708,16 @@ impl Planner {
                 self.plan.kept += 1;
                 continue;
             }
-            self.push(
-                Op::Remove,
+            self.remove(
                 Entity::Member,
                 Event::MemberRemove,
-                Place {
-                    member: Some(m.email.clone()),
-                    ..Place::org(&d.slug)
-                },
+                Place::member(&org.name, &m.email),
+                None,
                 Work::MemberRemove {
                     org: cur.row.clone(),
                     before: Rc::new(m.clone()),
                 },
-            )
-            .note = Some(m.role.to_string());
+            );
         }
         Ok(())
     }
@@ -569,6 +727,7 @@ impl Planner {
     fn members<'a>(
         &mut self,
         d: &'a DOrg,
+        name: &Name,
         cur: Option<&'a COrg>,
         org: &Parent<OrgRow>,
     ) -> Result<Known<'a>> {
@@ -582,81 +741,65 @@ impl Planner {
             for (email, m) in &cur_members {
                 known
                     .members
-                    .insert(email, Parent::Existing(Rc::new((*m).clone())));
+                    .insert(*email, Parent::Existing(Rc::new((*m).clone())));
             }
         }
         for m in &d.members {
-            let place = Place {
-                member: Some(m.email.clone()),
-                ..Place::org(&d.slug)
+            let place = Place::member(name, &m.email);
+            let Some(before) = cur_members.get(m.email.as_str()) else {
+                let slot = next(&mut self.plan.creates.members);
+                self.push(
+                    Op::Create,
+                    Entity::Member,
+                    Event::MemberAdd,
+                    place,
+                    Work::MemberAdd {
+                        slot,
+                        org: org.clone(),
+                        email: m.email.clone(),
+                        name: m.name.clone(),
+                        role: m.role,
+                    },
+                );
+                known.members.insert(&m.email, Parent::New(slot));
+                continue;
             };
-            match cur_members.get(m.email.as_str()) {
-                None => {
-                    let c = self.push(
-                        Op::Create,
-                        Entity::Member,
-                        Event::MemberAdd,
-                        place,
-                        Work::MemberAdd {
-                            org: org.clone(),
-                            email: m.email.clone(),
-                            name: m.name.clone(),
-                            role: m.role,
-                        },
-                    );
-                    c.note = Some(m.role.to_string());
-                    c.fields
-                        .push(FieldChange::word("role", None, m.role.as_str()));
-                    if m.name.is_some() {
-                        c.fields.push(FieldChange::text("name", &None, &m.name));
-                    }
-                    known
-                        .members
-                        .insert(&m.email, Parent::New(member_key(&d.slug, &m.email)));
-                }
-                Some(before) => {
-                    let before = Rc::new((*before).clone());
-                    known
-                        .members
-                        .insert(&m.email, Parent::Existing(before.clone()));
-                    let mut fields = Vec::new();
-                    if before.role != m.role {
-                        fields.push(FieldChange::word(
-                            "role",
-                            Some(before.role.as_str()),
-                            m.role.as_str(),
-                        ));
-                    }
-                    if before.name != m.name {
-                        fields.push(FieldChange::text("name", &before.name, &m.name));
-                    }
-                    if fields.is_empty() {
-                        continue;
-                    }
-                    // Changing a role is `member.role`; a new name alone is `member.update`.
-                    let event = if before.role != m.role {
-                        Event::MemberRole
-                    } else {
-                        Event::MemberUpdate
-                    };
-                    let mut after = (*before).clone();
-                    after.role = m.role;
-                    after.name = m.name.clone();
-                    let org = cur.expect("a member in the database has its organization");
-                    self.push(
-                        Op::Update,
-                        Entity::Member,
-                        event,
-                        place,
-                        Work::MemberUpdate {
-                            org: org.row.clone(),
-                            before,
-                            after,
-                        },
-                    )
-                    .fields = fields;
-                }
+            let before = Rc::new((*before).clone());
+            known
+                .members
+                .insert(&m.email, Parent::Existing(before.clone()));
+            let mut fields = Vec::new();
+            if before.role != m.role {
+                fields.push(FieldChange::word(
+                    "role",
+                    Some(before.role.as_str()),
+                    m.role.as_str(),
+                ));
             }
+            if before.name != m.name {
+                fields.push(FieldChange::text("name", &before.name, &m.name));
+            }
+            // Changing a role is `member.role`; a new name alone is `member.update`.
+            let event = if before.role != m.role {
+                Event::MemberRole
+            } else {
+                Event::MemberUpdate
+            };
+            let mut after = Box::new((*before).clone());
+            after.role = m.role;
+            after.name = m.name.clone();
+            let org = cur.expect("a member in the database has its organization");
+            self.update(
+                Entity::Member,
+                event,
+                place,
+                fields,
+                Work::MemberUpdate {
+                    org: org.row.clone(),
+                    before,
+                    after,
+                },
+            );
         }
         // Who is left, and whether one of them owns the organization.
         let listed: HashSet<&str> = d.members.iter().map(|m| m.email.as_str()).collect();
@@ -693,42 +836,26 @@ impl Planner {
         Ok(known)
     }
 
-    fn project(
-        &mut self,
-        org_d: &DOrg,
-        org: &Parent<OrgRow>,
-        d: &DProject,
-        cur: Option<&CProject>,
-        known: &Known,
-    ) {
-        let o = org_d.slug.as_str();
-        let place = Place::project(o, &d.slug);
-        let project: Parent<ProjectRow> = match cur {
-            Some(c) => Parent::Existing(c.row.clone()),
-            None => Parent::New(slash(&[o, &d.slug])),
-        };
-        match (cur, org) {
+    fn project(&mut self, org: &InOrg, d: &DProject, cur: Option<&CProject>) {
+        let name: Name = d.slug.as_str().into();
+        let place = Place::project(&org.name, &name);
+        let project: Parent<ProjectRow> = match (cur, &org.row) {
             (None, _) => {
-                let c = self.push(
+                let slot = next(&mut self.plan.creates.projects);
+                self.push(
                     Op::Create,
                     Entity::Project,
                     Event::ProjectAdd,
-                    place.clone(),
+                    place,
                     Work::ProjectAdd {
-                        org: org.clone(),
+                        slot,
+                        org: org.row.clone(),
                         slug: d.slug.clone(),
                         display_name: d.display_name.clone(),
                         description: d.description.clone(),
                     },
                 );
-                if d.display_name.is_some() {
-                    c.fields
-                        .push(FieldChange::text("display_name", &None, &d.display_name));
-                }
-                if d.description.is_some() {
-                    c.fields
-                        .push(FieldChange::text("description", &None, &d.description));
-                }
+                Parent::New(slot)
             }
             (Some(c), Parent::Existing(org_row)) => {
                 let before = &c.row;
@@ -747,42 +874,41 @@ impl Planner {
                         &d.description,
                     ));
                 }
-                if !fields.is_empty() {
-                    let mut after = (**before).clone();
-                    after.display_name = d.display_name.clone();
-                    after.description = d.description.clone();
-                    self.push(
-                        Op::Update,
-                        Entity::Project,
-                        Event::ProjectUpdate,
-                        place.clone(),
-                        Work::ProjectUpdate {
-                            org: org_row.clone(),
-                            before: before.clone(),
-                            after,
-                        },
-                    )
-                    .fields = fields;
-                }
+                let mut after = Box::new((**before).clone());
+                after.display_name = d.display_name.clone();
+                after.description = d.description.clone();
+                self.update(
+                    Entity::Project,
+                    Event::ProjectUpdate,
+                    place,
+                    fields,
+                    Work::ProjectUpdate {
+                        org: org_row.clone(),
+                        before: before.clone(),
+                        after,
+                    },
+                );
+                Parent::Existing(c.row.clone())
             }
             (Some(_), Parent::New(_)) => unreachable!("a project in the database has its org"),
-        }
+        };
         let cur_envs: HashMap<&str, &CEnv> = cur
             .map(|c| c.envs.iter().map(|e| (e.row.slug.as_str(), e)).collect())
             .unwrap_or_default();
+        let mut envs: HashMap<&str, Parent<EnvRow>> = HashMap::new();
         for e in &d.envs {
-            self.env(
-                o,
-                &d.slug,
+            let env = self.env(
                 org,
+                &name,
                 &project,
                 e,
                 cur_envs.get(e.slug.as_str()).copied(),
             );
+            envs.insert(&e.slug, env);
         }
-        let named: HashSet<&str> = d.envs.iter().map(|e| e.slug.as_str()).collect();
         let mut removed_envs = HashSet::new();
-        if let (Some(c), Parent::Existing(org_row)) = (cur, org) {
+        if let (Some(c), Parent::Existing(org_row)) = (cur, &org.row) {
+            let named: HashSet<&str> = d.envs.iter().map(|e| e.slug.as_str()).collect();
             for e in c
                 .envs
                 .iter()
@@ -790,6 +916,7 @@ impl Planner {
             {
                 if !self.prune {
                     self.plan.kept += 1;
+                    envs.insert(&e.row.slug, Parent::Existing(e.row.clone()));
                     continue;
                 }
                 removed_envs.insert(e.row.id);
@@ -798,47 +925,36 @@ impl Planner {
                     .iter()
                     .filter(|g| g.environment_id == Some(e.row.id))
                     .count();
-                let note = counted(&[(e.resources.len(), "resource"), (grants, "grant")]);
-                self.push(
-                    Op::Remove,
+                let removes = counted(&[(e.resources.len(), "resource"), (grants, "grant")]);
+                self.remove(
                     Entity::Env,
                     Event::EnvRemove,
-                    Place::env(o, &d.slug, &e.row.slug),
+                    Place::env(&org.name, &name, &e.row.slug.as_str().into()),
+                    removes,
                     Work::EnvRemove {
                         org: org_row.clone(),
                         project: c.row.clone(),
                         before: e.row.clone(),
                     },
-                )
-                .note = note;
+                );
             }
         }
-        self.grants(
-            org_d,
-            org,
-            &project,
-            d,
-            cur,
-            known,
-            &cur_envs,
-            &removed_envs,
-        );
+        self.grants(org, &name, &project, d, cur, &envs, &removed_envs);
     }
 
+    /// A project's grants. `envs`: the environments grants may name (the file's, and
+    /// without `--prune` the database's).
     #[allow(clippy::too_many_arguments)]
     fn grants(
         &mut self,
-        org_d: &DOrg,
-        org: &Parent<OrgRow>,
+        org: &InOrg,
+        name: &Name,
         project: &Parent<ProjectRow>,
         d: &DProject,
         cur: Option<&CProject>,
-        known: &Known,
-        cur_envs: &HashMap<&str, &CEnv>,
+        envs: &HashMap<&str, Parent<EnvRow>>,
         removed_envs: &HashSet<i64>,
     ) {
-        let o = org_d.slug.as_str();
-        let listed_envs: HashSet<&str> = d.envs.iter().map(|e| e.slug.as_str()).collect();
         let cur_grants: HashMap<(&str, Option<&str>), &GrantRow> = cur
             .map(|c| {
                 c.grants
@@ -854,7 +970,7 @@ impl Planner {
                 // Refused with the team itself (see `org`); nothing to check here.
                 DHolder::Team(_) => continue,
             };
-            let Some(member) = known.members.get(email) else {
+            let Some(member) = org.known.members.get(email) else {
                 let hint = if self.prune {
                     "add them to the organization's `[[org.member]]` list (with --prune, members the file leaves out are removed)"
                 } else {
@@ -863,7 +979,8 @@ impl Planner {
                 self.problem(
                     g.holder_at,
                     format!(
-                        "grant names `{email}`, who is not a member of `{o}` in the file or the database"
+                        "grant names `{email}`, who is not a member of `{}` in the file or the database",
+                        org.name
                     ),
                     Some(hint.into()),
                 );
@@ -871,65 +988,57 @@ impl Planner {
             };
             let env: Option<Parent<EnvRow>> = match &g.env {
                 None => None,
-                Some(e) => {
-                    let in_file = listed_envs.contains(e.as_str());
-                    match cur_envs.get(e.as_str()) {
-                        Some(c) if in_file || !self.prune => Some(Parent::Existing(c.row.clone())),
-                        _ if in_file => Some(Parent::New(slash(&[o, &d.slug, e]))),
-                        _ => {
-                            self.problem(
-                                g.env_at,
-                                format!(
-                                    "grant names environment `{e}`, which project `{o}/{}` has neither in the file nor in the database",
-                                    d.slug
-                                ),
-                                Some("add it as an `[[org.project.env]]` of the project".into()),
-                            );
-                            continue;
-                        }
+                Some(e) => match envs.get(e.as_str()) {
+                    Some(env) => Some(env.clone()),
+                    None => {
+                        self.problem(
+                            g.env_at,
+                            format!(
+                                "grant names environment `{e}`, which project `{}/{}` has neither in the file nor in the database",
+                                org.name, d.slug
+                            ),
+                            Some("add it as an `[[org.project.env]]` of the project".into()),
+                        );
+                        continue;
                     }
-                }
+                },
             };
             wanted.insert((email, g.env.as_deref()));
             let place = Place {
-                environment: g.env.clone(),
+                environment: g.env.as_deref().map(Name::from),
                 member: Some(email.to_string()),
-                ..Place::project(o, &d.slug)
+                ..Place::project(&org.name, name)
             };
             let before = cur_grants.get(&(email, g.env.as_deref())).copied();
-            if before.is_some_and(|b| b.role == g.role) {
-                continue;
-            }
-            let op = if before.is_some() {
-                Op::Update
-            } else {
-                Op::Create
+            let work = Work::GrantSet {
+                org: org.row.clone(),
+                project: project.clone(),
+                env,
+                member: member.clone(),
+                role: g.role,
+                before: before.map(|b| Box::new(b.clone())),
             };
-            let field = FieldChange::word("role", before.map(|b| b.role.as_str()), g.role.as_str());
-            let c = self.push(
-                op,
-                Entity::Grant,
-                Event::MemberGrant,
-                place,
-                Work::GrantSet {
-                    org: org.clone(),
-                    project: project.clone(),
-                    env,
-                    member: member.clone(),
-                    role: g.role,
-                    before: before.cloned(),
-                },
-            );
-            if op == Op::Create {
-                c.note = Some(g.role.to_string());
+            match before {
+                None => self.push(Op::Create, Entity::Grant, Event::MemberGrant, place, work),
+                Some(b) => {
+                    let fields = if b.role == g.role {
+                        Vec::new()
+                    } else {
+                        vec![FieldChange::word(
+                            "role",
+                            Some(b.role.as_str()),
+                            g.role.as_str(),
+                        )]
+                    };
+                    self.update(Entity::Grant, Event::MemberGrant, place, fields, work);
+                }
             }
-            c.fields.push(field);
         }
-        let (Some(cur), Parent::Existing(org_row)) = (cur, org) else {
+        let (Some(cur), Parent::Existing(org_row)) = (cur, &org.row) else {
             return;
         };
         let listed_members: HashSet<&str> =
-            org_d.members.iter().map(|m| m.email.as_str()).collect();
+            org.d.members.iter().map(|m| m.email.as_str()).collect();
         for g in &cur.grants {
             if wanted.contains(&(g.email.as_str(), g.environment.as_deref())) {
                 continue;
@@ -945,63 +1054,51 @@ impl Planner {
                 self.plan.kept += 1;
                 continue;
             }
-            let env = g
-                .environment
-                .as_deref()
-                .and_then(|e| cur_envs.get(e))
-                .map(|e| e.row.clone());
-            self.push(
-                Op::Remove,
+            let env = g.environment.as_deref().and_then(|e| match envs.get(e) {
+                Some(Parent::Existing(row)) => Some(row.clone()),
+                _ => None,
+            });
+            self.remove(
                 Entity::Grant,
                 Event::MemberRevoke,
                 Place {
-                    environment: g.environment.clone(),
+                    environment: g.environment.as_deref().map(Name::from),
                     member: Some(g.email.clone()),
-                    ..Place::project(o, &d.slug)
+                    ..Place::project(&org.name, name)
                 },
+                None,
                 Work::GrantRemove {
                     org: org_row.clone(),
                     project: cur.row.clone(),
                     env,
-                    before: g.clone(),
+                    before: Box::new(g.clone()),
                 },
-            )
-            .note = Some(g.role.to_string());
+            );
         }
     }
 
+    /// An environment and its resources; returns how later changes find it.
     fn env(
         &mut self,
-        o: &str,
-        p: &str,
-        org: &Parent<OrgRow>,
+        org: &InOrg,
+        p: &Name,
         project: &Parent<ProjectRow>,
         d: &DEnv,
         cur: Option<&CEnv>,
-    ) {
-        let place = Place::env(o, p, &d.slug);
-        let env: Parent<EnvRow> = match cur {
-            Some(c) => Parent::Existing(c.row.clone()),
-            None => Parent::New(slash(&[o, p, &d.slug])),
-        };
-        match (cur, org, project) {
+    ) -> Parent<EnvRow> {
+        let name: Name = d.slug.as_str().into();
+        let place = Place::env(&org.name, p, &name);
+        let env: Parent<EnvRow> = match (cur, &org.row, project) {
             (None, _, _) => {
-                let mut note = vec![d.kind.as_str()];
-                if d.protected {
-                    note.push("protected");
-                } else if d.kind.protected_by_default() {
-                    note.push("unprotected");
-                }
-                if d.archived {
-                    note.push("archived");
-                }
-                let c = self.push(
+                let slot = next(&mut self.plan.creates.envs);
+                self.push(
                     Op::Create,
                     Entity::Env,
                     Event::EnvAdd,
-                    place.clone(),
+                    place,
                     Work::EnvAdd {
-                        org: org.clone(),
+                        slot,
+                        org: org.row.clone(),
                         project: project.clone(),
                         slug: d.slug.clone(),
                         display_name: d.display_name.clone(),
@@ -1011,121 +1108,37 @@ impl Planner {
                         archived: d.archived,
                     },
                 );
-                c.note = Some(note.join(", "));
-                c.fields = vec![
-                    FieldChange::text("display_name", &None, &Some(d.display_name.clone())),
-                    FieldChange::word("kind", None, d.kind.as_str()),
-                    FieldChange::text("description", &None, &d.description),
-                    FieldChange::flag("protected", None, d.protected),
-                    FieldChange::flag("archived", None, d.archived),
-                ];
-                c.fields.retain(|f| !f.to.is_null());
+                Parent::New(slot)
             }
             (Some(c), Parent::Existing(org_row), Parent::Existing(project_row)) => {
-                let mut before = (*c.row).clone();
-                let mut after = before.clone();
-                let mut fields = Vec::new();
-                if before.display_name != d.display_name {
-                    fields.push(FieldChange::text(
-                        "display_name",
-                        &Some(before.display_name.clone()),
-                        &Some(d.display_name.clone()),
-                    ));
-                    after.display_name = d.display_name.clone();
-                }
-                if before.kind != d.kind {
-                    fields.push(FieldChange::word(
-                        "kind",
-                        Some(before.kind.as_str()),
-                        d.kind.as_str(),
-                    ));
-                    after.kind = d.kind;
-                }
-                if before.description != d.description {
-                    fields.push(FieldChange::text(
-                        "description",
-                        &before.description,
-                        &d.description,
-                    ));
-                    after.description = d.description.clone();
-                }
-                // One change per event, each after the one before it.
-                let mut step =
-                    |event, fields: Vec<FieldChange>, before: &mut EnvRow, after: &EnvRow| {
-                        if fields.is_empty() {
-                            return;
-                        }
-                        self.push(
-                            Op::Update,
-                            Entity::Env,
-                            event,
-                            place.clone(),
-                            Work::EnvUpdate {
-                                org: org_row.clone(),
-                                project: project_row.clone(),
-                                before: before.clone(),
-                                after: after.clone(),
-                            },
-                        )
-                        .fields = fields;
-                        *before = after.clone();
-                    };
-                step(Event::EnvUpdate, fields, &mut before, &after);
-                if before.protected != d.protected {
-                    after.protected = d.protected;
-                    let event = if d.protected {
-                        Event::EnvProtect
-                    } else {
-                        Event::EnvUnprotect
-                    };
-                    let f = FieldChange::flag("protected", Some(before.protected), d.protected);
-                    step(event, vec![f], &mut before, &after);
-                }
-                if before.archived_at.is_some() != d.archived {
-                    after.archived_at = d.archived.then(crate::store::now);
-                    let event = if d.archived {
-                        Event::EnvArchive
-                    } else {
-                        Event::EnvUnarchive
-                    };
-                    let f = FieldChange::flag("archived", Some(!d.archived), d.archived);
-                    step(event, vec![f], &mut before, &after);
-                }
+                self.env_updates(org_row, project_row, &place, d, &c.row);
+                Parent::Existing(c.row.clone())
             }
             _ => unreachable!("an environment in the database has its project and org"),
-        }
+        };
         let cur_resources: HashMap<&str, &ResourceRow> = cur
             .map(|c| c.resources.iter().map(|r| (r.slug.as_str(), r)).collect())
             .unwrap_or_default();
         for r in &d.resources {
             let place = Place {
                 resource: Some(r.slug.clone()),
-                ..Place::env(o, p, &d.slug)
+                ..Place::env(&org.name, p, &name)
             };
-            match (cur_resources.get(r.slug.as_str()), org, project, &env) {
-                (None, _, _, _) => {
-                    let c = self.push(
-                        Op::Create,
-                        Entity::Resource,
-                        Event::ResourceAdd,
-                        place,
-                        Work::ResourceAdd {
-                            org: org.clone(),
-                            project: project.clone(),
-                            env: env.clone(),
-                            slug: r.slug.clone(),
-                            kind: r.kind,
-                            description: r.description.clone(),
-                        },
-                    );
-                    c.note = Some(r.kind.to_string());
-                    c.fields
-                        .push(FieldChange::word("type", None, r.kind.as_str()));
-                    if r.description.is_some() {
-                        c.fields
-                            .push(FieldChange::text("description", &None, &r.description));
-                    }
-                }
+            match (cur_resources.get(r.slug.as_str()), &org.row, project, &env) {
+                (None, _, _, _) => self.push(
+                    Op::Create,
+                    Entity::Resource,
+                    Event::ResourceAdd,
+                    place,
+                    Work::ResourceAdd {
+                        org: org.row.clone(),
+                        project: project.clone(),
+                        env: env.clone(),
+                        slug: r.slug.clone(),
+                        kind: r.kind,
+                        description: r.description.clone(),
+                    },
+                ),
                 (
                     Some(before),
                     Parent::Existing(org_row),
@@ -1150,31 +1163,30 @@ impl Planner {
                     if fields.is_empty() {
                         continue;
                     }
-                    let mut after = (*before).clone();
+                    let mut after = Box::new((*before).clone());
                     after.kind = r.kind;
                     after.description = r.description.clone();
-                    self.push(
-                        Op::Update,
+                    self.update(
                         Entity::Resource,
                         Event::ResourceUpdate,
                         place,
+                        fields,
                         Work::ResourceUpdate {
                             org: org_row.clone(),
                             project: project_row.clone(),
                             env: env_row.clone(),
-                            before: (*before).clone(),
+                            before: Box::new((*before).clone()),
                             after,
                         },
-                    )
-                    .fields = fields;
+                    );
                 }
                 _ => unreachable!("a resource in the database has its environment"),
             }
         }
         let (Some(cur), Parent::Existing(org_row), Parent::Existing(project_row)) =
-            (cur, org, project)
+            (cur, &org.row, project)
         else {
-            return;
+            return env;
         };
         let named: HashSet<&str> = d.resources.iter().map(|r| r.slug.as_str()).collect();
         for r in cur
@@ -1186,29 +1198,105 @@ impl Planner {
                 self.plan.kept += 1;
                 continue;
             }
-            self.push(
-                Op::Remove,
+            self.remove(
                 Entity::Resource,
                 Event::ResourceRemove,
                 Place {
                     resource: Some(r.slug.clone()),
-                    ..Place::env(o, p, &d.slug)
+                    ..Place::env(&org.name, p, &name)
                 },
+                None,
                 Work::ResourceRemove {
                     org: org_row.clone(),
                     project: project_row.clone(),
                     env: cur.row.clone(),
-                    before: r.clone(),
+                    before: Box::new(r.clone()),
                 },
-            )
-            .note = Some(r.kind.to_string());
+            );
+        }
+        env
+    }
+
+    /// The changes to an environment that exists: one per event, each after the one before.
+    fn env_updates(
+        &mut self,
+        org: &Rc<OrgRow>,
+        project: &Rc<ProjectRow>,
+        place: &Place,
+        d: &DEnv,
+        row: &EnvRow,
+    ) {
+        let mut before = row.clone();
+        let mut after = before.clone();
+        let step = |planner: &mut Planner,
+                    event,
+                    fields: Vec<FieldChange>,
+                    before: &mut EnvRow,
+                    after: &EnvRow| {
+            if fields.is_empty() {
+                return;
+            }
+            planner.update(
+                Entity::Env,
+                event,
+                place.clone(),
+                fields,
+                Work::EnvUpdate {
+                    org: org.clone(),
+                    project: project.clone(),
+                    before: Box::new(before.clone()),
+                    after: Box::new(after.clone()),
+                },
+            );
+            *before = after.clone();
+        };
+        let mut fields = Vec::new();
+        if before.display_name != d.display_name {
+            fields.push(FieldChange::text(
+                "display_name",
+                &Some(before.display_name.clone()),
+                &Some(d.display_name.clone()),
+            ));
+            after.display_name = d.display_name.clone();
+        }
+        if before.kind != d.kind {
+            fields.push(FieldChange::word(
+                "kind",
+                Some(before.kind.as_str()),
+                d.kind.as_str(),
+            ));
+            after.kind = d.kind;
+        }
+        if before.description != d.description {
+            fields.push(FieldChange::text(
+                "description",
+                &before.description,
+                &d.description,
+            ));
+            after.description = d.description.clone();
+        }
+        step(self, Event::EnvUpdate, fields, &mut before, &after);
+        if before.protected != d.protected {
+            after.protected = d.protected;
+            let event = if d.protected {
+                Event::EnvProtect
+            } else {
+                Event::EnvUnprotect
+            };
+            let f = FieldChange::flag("protected", Some(before.protected), d.protected);
+            step(self, event, vec![f], &mut before, &after);
+        }
+        if before.archived_at.is_some() != d.archived {
+            after.archived_at = d.archived.then(crate::store::now);
+            let event = if d.archived {
+                Event::EnvArchive
+            } else {
+                Event::EnvUnarchive
+            };
+            let f = FieldChange::flag("archived", Some(!d.archived), d.archived);
+            step(self, event, vec![f], &mut before, &after);
         }
     }
-}
-
-/// How a member a plan creates is found by the changes after it: `email in org`.
-pub(super) fn member_key(org: &str, email: &str) -> String {
-    format!("{email} in {org}")
 }
 
 /// `2 environments, 1 resource`, leaving out what there is none of.
