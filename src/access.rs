@@ -1,4 +1,4 @@
-//! The one place that decides who may do what (CONTRACT.md, "Access model").
+//! The one place that decides who may do what (README.md, "Members and access").
 //!
 //! Every mutation calls [`require`] inside its write transaction, and `proj access check`
 //! prints [`decide`]'s answer, so enforcement and explanation cannot disagree.
@@ -10,11 +10,14 @@
 //! - `owner-only`: admins may not remove the organization; `owners-by-owners`: nor add,
 //!   promote to, change or remove an owner. `org-admin`: everything else.
 //! - `org-read` / `needs-org-admin`: members and viewers read the organization and its members;
-//!   organization-level changes (`org.*`, `project.add`, `member.add|role|remove`) need an admin.
-//! - `no-grant`: a project a member or viewer holds no grant on (project-wide or on any of its
-//!   environments) is hidden; `granted-read`: with one they read all of it.
-//! - A grant on one environment replaces the project-wide role there, up or down;
-//!   `no-project-role`: with grants only on other environments they may not change it.
+//!   organization-level changes (`org.*`, `project.add`, `member.add|role|remove`,
+//!   `team.*`) need an admin. Teams give no organization role.
+//! - Grants have holders: the member, and each team the member is in.
+//! - `no-grant`: a project where no holder of a member or viewer has a grant (project-wide or
+//!   on any of its environments) is hidden; `granted-read`: with one they read all of it.
+//! - Per holder, a grant on one environment replaces that holder's project-wide role there, up
+//!   or down; the member's role is the highest any holder gives, and the decision names that
+//!   holder (`via`). `no-project-role`: no holder gives a role on the target.
 //! - `project-admin`: project admins manage the project, its environments (protected ones
 //!   too), grants and resources. `project-viewer`: viewers only read.
 //! - `project-developer`: developers add environments and change unprotected environments and
@@ -22,10 +25,13 @@
 //!   project itself, protection or grants.
 
 use crate::error::{Error, Result};
+use crate::lineage::Lineage;
 use crate::model::{OrgRole, ProjectRole};
 use crate::scope::slash;
-use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow};
+use crate::store::{Db, EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -48,6 +54,9 @@ pub enum Action {
     MemberRole,
     MemberRemove,
     MemberGrant,
+    TeamAdd,
+    TeamUpdate,
+    TeamRemove,
     Read,
 }
 
@@ -69,6 +78,9 @@ impl Action {
         Action::MemberRole,
         Action::MemberRemove,
         Action::MemberGrant,
+        Action::TeamAdd,
+        Action::TeamUpdate,
+        Action::TeamRemove,
         Action::Read,
     ];
 
@@ -90,6 +102,9 @@ impl Action {
             Action::MemberRole => "member.role",
             Action::MemberRemove => "member.remove",
             Action::MemberGrant => "member.grant",
+            Action::TeamAdd => "team.add",
+            Action::TeamUpdate => "team.update",
+            Action::TeamRemove => "team.remove",
             Action::Read => "read",
         }
     }
@@ -102,7 +117,10 @@ impl Action {
             | Action::ProjectAdd
             | Action::MemberAdd
             | Action::MemberRole
-            | Action::MemberRemove => Level::Org,
+            | Action::MemberRemove
+            | Action::TeamAdd
+            | Action::TeamUpdate
+            | Action::TeamRemove => Level::Org,
             Action::ProjectUpdate | Action::ProjectRemove | Action::EnvAdd => Level::Project,
             Action::EnvUpdate
             | Action::EnvProtect
@@ -262,6 +280,9 @@ pub struct Decision {
     pub rule: &'static str,
     /// One line a person can read.
     pub reason: String,
+    /// Where the deciding role came from: `member` (the member's own organization role or
+    /// grant) or `team:SLUG` (a grant of one of their teams); `None` when no role decided.
+    pub via: Option<String>,
 }
 
 impl Decision {
@@ -271,6 +292,7 @@ impl Decision {
             visible: true,
             rule,
             reason,
+            via: None,
         }
     }
     fn deny(rule: &'static str, reason: String) -> Self {
@@ -279,6 +301,7 @@ impl Decision {
             visible: true,
             rule,
             reason,
+            via: None,
         }
     }
     fn hidden(rule: &'static str, reason: String) -> Self {
@@ -287,8 +310,89 @@ impl Decision {
             visible: false,
             rule,
             reason,
+            via: None,
         }
     }
+    fn via(mut self, via: &Via) -> Self {
+        self.via = Some(via.id());
+        self
+    }
+}
+
+/// A holder of grants, as a decision names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The member themselves.
+    Member,
+    /// One of the member's teams, by slug.
+    Team(String),
+}
+
+impl Via {
+    /// `member` or `team:SLUG`: the stable JSON form.
+    pub fn id(&self) -> String {
+        match self {
+            Via::Member => "member".to_string(),
+            Via::Team(slug) => format!("team:{slug}"),
+        }
+    }
+
+    /// ` via team SLUG` after a role a team gives; nothing after the member's own.
+    fn suffix(&self) -> String {
+        match self {
+            Via::Member => String::new(),
+            Via::Team(slug) => format!(" via team {slug}"),
+        }
+    }
+
+    fn of(g: &GrantRow) -> Via {
+        match (&g.holder, &g.team) {
+            (Holder::Team(_), Some(slug)) => Via::Team(slug.clone()),
+            _ => Via::Member,
+        }
+    }
+}
+
+/// What one holder gives a member in one project, read for one environment.
+#[derive(Debug, Clone)]
+pub struct HolderRole {
+    pub holder: Holder,
+    pub via: Via,
+    pub on: RoleOn,
+}
+
+/// Every holder's grants in one project (the member's own first, then each team's), read for
+/// environment `env` by the per-holder rule of [`role_on`].
+pub fn holder_roles(grants: &[GrantRow], env: Option<i64>) -> Vec<HolderRole> {
+    let mut holders: Vec<(Holder, Via)> = Vec::new();
+    for g in grants {
+        if !holders.iter().any(|(h, _)| *h == g.holder) {
+            holders.push((g.holder, Via::of(g)));
+        }
+    }
+    holders
+        .into_iter()
+        .map(|(holder, via)| HolderRole {
+            holder,
+            via,
+            on: role_on(
+                grants
+                    .iter()
+                    .filter(|g| g.holder == holder)
+                    .map(|g| (g.environment_id, g.role)),
+                env,
+            ),
+        })
+        .collect()
+}
+
+/// The role that applies: the highest any holder gives (roles are declared strongest first,
+/// so the least in their order); on a tie the first holder, the member's own grant, is named.
+pub fn strongest(holders: &[HolderRole]) -> Option<(ProjectRole, &HolderRole)> {
+    holders
+        .iter()
+        .filter_map(|h| h.on.effective().map(|r| (r, h)))
+        .min_by_key(|(r, _)| *r)
 }
 
 /// Where the actor stands in one organization.
@@ -348,14 +452,12 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         }
         Standing::Member(m) => m,
     };
+    let own = Via::Member;
     match member.role {
         OrgRole::Owner => {
-            return Ok(Decision::allow(
-                "org-owner",
-                format!("owner of {}", org.slug),
-            ));
+            return Ok(Decision::allow("org-owner", format!("owner of {}", org.slug)).via(&own));
         }
-        OrgRole::Admin => return Ok(decide_org_admin(action, &target)),
+        OrgRole::Admin => return Ok(decide_org_admin(action, &target).via(&own)),
         OrgRole::Member | OrgRole::Viewer => {}
     }
     let org_role = member.role.as_str();
@@ -370,56 +472,57 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
                     org.slug
                 ),
             )
-        });
+        }
+        .via(&own));
     };
     let path = slash(&[&org.slug, &project.slug]);
-    let grants = db.member_grants_in(member.id, project.id)?;
-    if grants.is_empty() {
+    // Every holder's grants: the member's own and each of their teams'.
+    let grants = db.access_grants_in(member.id, project.id)?;
+    let Some(first) = grants.first() else {
         return Ok(Decision::hidden(
             "no-grant",
             format!("{org_role} of {} without a grant on {path}", org.slug),
         ));
-    }
+    };
     if action == Action::Read {
+        let via = Via::of(first);
         return Ok(Decision::allow(
             "granted-read",
-            format!("{org_role} of {} with a grant on {path}", org.slug),
-        ));
+            format!(
+                "{org_role} of {} with a grant on {path}{}",
+                org.slug,
+                via.suffix()
+            ),
+        )
+        .via(&via));
     }
-    let RoleOn {
-        project: project_role,
-        env: env_grant,
-    } = role_on(
-        grants.iter().map(|g| (g.environment_id, g.role)),
-        target.env.map(|e| e.id),
-    );
-    let (role, on) = match (env_grant, target.env) {
-        (Some(r), Some(e)) => {
-            let instead = match project_role {
+    let holders = holder_roles(&grants, target.env.map(|e| e.id));
+    let Some((role, winner)) = strongest(&holders) else {
+        return Ok(Decision::deny(
+            "no-project-role",
+            format!(
+                "{org_role} of {} with grants only on other environments of {path}, \
+                 so no role on {}",
+                org.slug,
+                target.path()
+            ),
+        ));
+    };
+    let via = winner.via.suffix();
+    let on = match (winner.on.env, target.env) {
+        (Some(_), Some(e)) => {
+            let instead = match winner.on.project {
                 Some(p) => format!("; it replaces {p} on {path}"),
                 None => String::new(),
             };
-            (
-                r,
-                format!("{r} on {path}/{} (environment grant{instead})", e.slug),
+            format!(
+                "{role} on {path}/{}{via} (environment grant{instead})",
+                e.slug
             )
         }
-        _ => match project_role {
-            Some(r) => (r, format!("{r} on {path}")),
-            None => {
-                return Ok(Decision::deny(
-                    "no-project-role",
-                    format!(
-                        "{org_role} of {} with grants only on other environments of {path}, \
-                         so no role on {}",
-                        org.slug,
-                        target.path()
-                    ),
-                ));
-            }
-        },
+        _ => format!("{role} on {path}{via}"),
     };
-    Ok(decide_project_role(action, role, on, target.env))
+    Ok(decide_project_role(action, role, on, target.env).via(&winner.via))
 }
 
 /// The grants one holder has in a project, read for one environment (or, with `None`, for
@@ -561,7 +664,7 @@ pub fn can_see(db: &Db, actor: &Actor, target: &Target) -> Result<bool> {
 
 /// The projects of `org` the actor can see, decided once for the whole organization: the
 /// same answer as [`can_see`] on each project (a member or viewer sees exactly the projects
-/// where they hold a grant), without a lookup per project.
+/// where they or one of their teams hold a grant), without a lookup per project.
 pub fn visible_projects_of(
     db: &Db,
     actor: &Actor,
@@ -576,43 +679,13 @@ pub fn visible_projects_of(
     if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
         return Ok(projects);
     }
-    let granted: std::collections::HashSet<i64> = db
-        .member_grants(member.id)?
-        .into_iter()
-        .map(|g| g.project_id)
-        .collect();
+    // Their own grants and their teams'.
+    let granted: std::collections::HashSet<i64> =
+        db.granted_project_ids(member.id)?.into_iter().collect();
     Ok(projects
         .into_iter()
         .filter(|p| granted.contains(&p.id))
         .collect())
-}
-
-/// Whether the actor may see an audit event about this organization and project. Events of
-/// a removed project are for the organization's owners and admins; events of a removed
-/// organization only show in a file without members.
-pub fn can_see_event(
-    db: &Db,
-    actor: &Actor,
-    org_id: Option<i64>,
-    project_id: Option<i64>,
-) -> Result<bool> {
-    let Some(org_id) = org_id else {
-        return Ok(true);
-    };
-    let Some(org) = db.org_by_id(org_id)? else {
-        return Ok(!db.has_members(None)?);
-    };
-    let Some(project_id) = project_id else {
-        return can_see(db, actor, &Target::org(&org));
-    };
-    match db.project_by_id(project_id)? {
-        Some(p) => can_see(db, actor, &Target::project(&org, &p)),
-        None => Ok(match standing(db, actor, &org)? {
-            Standing::NoMembers => true,
-            Standing::Outsider => false,
-            Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
-        }),
-    }
 }
 
 /// The error for a target the actor may not see: the same as for one that does not exist.
@@ -647,4 +720,183 @@ pub fn check_membership(db: &Db, org: &OrgRow, email: &str) -> Result<()> {
             org.slug
         ))),
     }
+}
+
+/// Whether the actor sees every project of `org`, present or removed: in an organization
+/// without members, or as its owner or admin.
+pub fn sees_whole_org(db: &Db, actor: &Actor, org: &OrgRow) -> Result<bool> {
+    Ok(match standing(db, actor, org)? {
+        Standing::NoMembers => true,
+        Standing::Outsider => false,
+        Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
+    })
+}
+
+/// Whether the actor may see an audit event (`proj log`, `proj restore`, completion): an event
+/// shows where what it is about does. Events of a removed project are for the organization's
+/// owners and admins; events of a removed organization are for those who were its owners
+/// and admins when it was removed (see `saw_removed_org`).
+/// `lineage` follows the ids an event recorded to what holds them now, so a project or
+/// organization that took over a removed one's row id does not take over its history.
+pub fn can_see_event(db: &Db, actor: &Actor, lineage: &Lineage, e: &EventRow) -> Result<bool> {
+    Ok(event_scope(db, actor, lineage, e)?.is_some())
+}
+
+/// The event as the actor may see it: `None` when it is hidden (see [`can_see_event`]), else
+/// the event with every part of its `before`/`after` that lies in a project they may not see
+/// taken out (a removed member's grants there, the projects of an organization snapshot, where
+/// a moved resource came from).
+pub fn event_for(
+    db: &Db,
+    actor: &Actor,
+    lineage: &Lineage,
+    e: &EventRow,
+) -> Result<Option<EventRow>> {
+    let Some(org) = event_scope(db, actor, lineage, e)? else {
+        return Ok(None);
+    };
+    let mut shown = e.clone();
+    if let Some(org) = org
+        && !sees_whole_org(db, actor, &org)?
+    {
+        let mut seen = Visibility {
+            db,
+            actor,
+            known: HashMap::new(),
+        };
+        for v in [&mut shown.before, &mut shown.after].into_iter().flatten() {
+            seen.strip_top(v)?;
+        }
+    }
+    Ok(Some(shown))
+}
+
+/// `None` when the event is hidden; else the organization it is about, when it is still there.
+fn event_scope(
+    db: &Db,
+    actor: &Actor,
+    lineage: &Lineage,
+    e: &EventRow,
+) -> Result<Option<Option<OrgRow>>> {
+    if e.org_id.is_none() {
+        return Ok(Some(None));
+    }
+    let Some(org) = lineage.org(db, e)? else {
+        return Ok(saw_removed_org(db, actor, e.org_id)?.then_some(None));
+    };
+    let visible = match e.project_id {
+        None => can_see(db, actor, &Target::org(&org))?,
+        Some(_) => match lineage.project(db, &org, e)? {
+            Some(p) => can_see(db, actor, &Target::project(&org, &p))?,
+            None => sees_whole_org(db, actor, &org)?,
+        },
+    };
+    Ok(visible.then_some(Some(org)))
+}
+
+/// Which `org/project` paths named inside snapshots the actor may see, asked once each.
+struct Visibility<'a> {
+    db: &'a Db<'a>,
+    actor: &'a Actor,
+    known: HashMap<(String, String), bool>,
+}
+
+impl Visibility<'_> {
+    /// The project a snapshot object lies in: a row with `org` and `project` (a grant, an
+    /// environment, a resource), or a project snapshot (`{"project": {"org", "slug"}, ...}`).
+    fn location(v: &Value) -> Option<(String, String)> {
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        match v.get("project") {
+            Some(Value::String(p)) => Some((text(v, "org")?, p.clone())),
+            Some(p @ Value::Object(_)) => Some((text(p, "org")?, text(p, "slug")?)),
+            _ => None,
+        }
+    }
+
+    /// A project named by its slugs at the time of the event; one that is not there now (or
+    /// not under that name) is for those who see the whole organization.
+    fn sees(&mut self, (org, project): (String, String)) -> Result<bool> {
+        if let Some(&seen) = self.known.get(&(org.clone(), project.clone())) {
+            return Ok(seen);
+        }
+        let seen = match self.db.org(&org)? {
+            None => false,
+            Some(o) => match self.db.project(o.id, &project)? {
+                Some(p) => can_see(self.db, self.actor, &Target::project(&o, &p))?,
+                None => sees_whole_org(self.db, self.actor, &o)?,
+            },
+        };
+        self.known.insert((org, project), seen);
+        Ok(seen)
+    }
+
+    /// A whole `before`/`after`: a row located in a hidden project keeps what it was but not
+    /// where (a resource moved out of one); inside it, hidden parts go.
+    fn strip_top(&mut self, v: &mut Value) -> Result<()> {
+        if let Some(at) = Self::location(v)
+            && !self.sees(at)?
+            && let Value::Object(map) = v
+        {
+            for key in ["org", "project", "environment"] {
+                map.remove(key);
+            }
+        }
+        self.strip(v)
+    }
+
+    /// Drops every element of every array inside `v` that lies in a hidden project.
+    fn strip(&mut self, v: &mut Value) -> Result<()> {
+        match v {
+            Value::Array(items) => {
+                let mut kept = Vec::with_capacity(items.len());
+                for mut item in std::mem::take(items) {
+                    if let Some(at) = Self::location(&item)
+                        && !self.sees(at)?
+                    {
+                        continue;
+                    }
+                    self.strip(&mut item)?;
+                    kept.push(item);
+                }
+                *items = kept;
+            }
+            Value::Object(map) => {
+                for item in map.values_mut() {
+                    self.strip(item)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Whether the actor may see the events of an organization that is gone: those who were its
+/// owners or admins when it was removed may (anyone, if it had no members then, or in a file
+/// without members), as they could see all of it before.
+fn saw_removed_org(db: &Db, actor: &Actor, org_id: Option<i64>) -> Result<bool> {
+    if !db.has_members(None)? {
+        return Ok(true);
+    }
+    let removal = db
+        .events(org_id, None, i64::MAX)?
+        .into_iter()
+        .find(|e| e.action == "org.remove" && e.project_id.is_none());
+    let Some(members) = removal
+        .and_then(|e| e.before)
+        .and_then(|b| b.get("members").cloned())
+        .and_then(|m| serde_json::from_value::<Vec<crate::snapshot::SavedMember>>(m).ok())
+    else {
+        return Ok(false);
+    };
+    if members.is_empty() {
+        return Ok(true);
+    }
+    let Some(email) = actor.email.as_deref() else {
+        return Ok(false);
+    };
+    Ok(members.iter().any(|m| {
+        crate::model::normalize_email(&m.email) == email
+            && matches!(m.role.as_str(), "owner" | "admin")
+    }))
 }

@@ -1,11 +1,11 @@
-//! Which organization and project a command works on (CONTRACT.md, "Context resolution").
+//! Which organization and project a command works on (README.md, "Context resolution").
 //!
 //! First match wins: flags, environment variables, a link file in this directory or the
 //! nearest ancestor, the saved selection, then "the only one there is".
 
 use crate::access::{self, Actor, Target};
 use crate::error::{Error, Result};
-use crate::scope::{find_org, find_project, slash};
+use crate::scope::{PROJECT_FORMS, find_org, find_project, segments, slash};
 use crate::store::{Db, OrgRow, ProjectRow};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -90,16 +90,29 @@ pub struct LinkFile {
 }
 
 /// Finds the link file in `dir` or its nearest ancestor, with what it says or why it cannot
-/// be read. An unreadable one is not skipped: the one above it may name another project.
+/// be read. Whatever holds the name counts, not only a regular file: a directory, a dangling
+/// symlink or a file that does not parse is a broken link, and the one above it is never
+/// reached (it may name another project).
 pub fn find_link(dir: &Path) -> Option<(PathBuf, Result<LinkFile, String>)> {
     let path = dir
         .ancestors()
         .map(|d| d.join(LINK_FILE))
-        .find(|p| p.is_file())?;
-    let link = std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str::<LinkFile>(&text).map_err(|e| e.to_string()));
+        .find(|p| p.symlink_metadata().is_ok())?;
+    let link = read_link(&path);
     Some((path, link))
+}
+
+fn read_link(path: &Path) -> Result<LinkFile, String> {
+    // Checked before reading: reading a FIFO would wait forever.
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.is_dir() {
+        return Err("it is a directory, not a link file".into());
+    }
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str::<LinkFile>(&text).map_err(|e| e.to_string())
 }
 
 /// The resolved context: slugs and where they came from; nothing looked up yet.
@@ -124,12 +137,14 @@ struct Level {
     source: Source,
 }
 
-/// Splits `org/project` into its parts.
-fn split_project(value: &str) -> (Option<String>, String) {
-    match value.split_once('/') {
-        Some((o, p)) => (Some(o.to_string()), p.to_string()),
-        None => (None, value.to_string()),
-    }
+/// Splits `org/project` into its parts, by the one path parser (an empty part is usage).
+fn split_project(value: &str) -> Result<(Option<String>, String)> {
+    Ok(
+        match segments(value, "project", PROJECT_FORMS)?.as_slice() {
+            [o, p] => (Some(o.to_string()), p.to_string()),
+            _ => (None, value.to_string()),
+        },
+    )
 }
 
 fn explicit_level(
@@ -141,7 +156,7 @@ fn explicit_level(
     let mut out = Vec::new();
     let (prefix, proj) = match project {
         Some(p) => {
-            let (o, p) = split_project(p);
+            let (o, p) = split_project(p)?;
             (o, Some(p))
         }
         None => (None, None),
@@ -173,7 +188,7 @@ fn explicit_level(
 }
 
 impl Context {
-    /// Resolves the context by the contract's precedence. `db` answers the saved selection
+    /// Resolves the context by the precedence README.md's "Context resolution" gives. `db` answers the saved selection
     /// and "only one"; `actor` keeps invisible projects out of it.
     pub fn resolve(db: &Db, actor: &Actor, inputs: &Inputs) -> Result<Context> {
         let mut levels = explicit_level(
@@ -281,15 +296,20 @@ impl Context {
         Ok(ctx)
     }
 
-    fn broken_link_error(&self) -> Option<Error> {
+    /// The error for a link file that applies here but cannot be read, if there is one.
+    pub fn broken_link_error(&self) -> Option<Error> {
         let (path, why) = self.broken_link.as_ref()?;
+        let hint = if path.is_dir() {
+            "move that directory out of the way (`proj unlink` removes only files), or pass \
+             --org/--project"
+        } else {
+            "fix it, replace it with `proj link ORG/PROJECT`, remove it with `proj unlink`, \
+             or pass --org/--project"
+        };
         Some(
             Error::internal(format!("cannot read the link file {}", path.display()))
                 .caused_by(why)
-                .with_hint(
-                    "fix it, replace it with `proj link ORG/PROJECT`, remove it with `proj unlink`, \
-                     or pass --org/--project",
-                ),
+                .with_hint(hint),
         )
     }
 

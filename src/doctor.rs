@@ -62,6 +62,16 @@ pub struct OrgFacts {
     /// Without members there are no access boundaries to compare.
     pub has_members: bool,
     pub projects: Vec<ProjectFacts>,
+    pub teams: Vec<TeamFacts>,
+}
+
+/// One team: how many members it has and the projects it holds grants on.
+#[derive(Debug, Clone, Default)]
+pub struct TeamFacts {
+    pub slug: String,
+    pub members: usize,
+    /// Slugs of the (visible) projects it holds a grant on, alphabetical.
+    pub projects: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -82,29 +92,31 @@ pub struct EnvFacts {
 
 #[derive(Debug, Clone)]
 pub struct GrantFact {
-    pub email: String,
+    /// Who holds it: a member's email, or `team SLUG`.
+    pub holder: String,
     /// `None`: the whole project.
     pub env_id: Option<i64>,
     pub role: ProjectRole,
 }
 
-/// Who holds which role where: member → role, for one environment.
+/// Who holds which role where: holder (member or team) → role, for one environment.
 type AccessMap = BTreeMap<String, ProjectRole>;
 
 impl ProjectFacts {
-    /// The role each granted member has in `env`, by the access module's rule.
+    /// The role each holder (a member or a team) gives in `env`, by the access module's
+    /// per-holder rule.
     fn access_in(&self, env: Option<i64>) -> AccessMap {
-        let people: BTreeSet<&String> = self.grants.iter().map(|g| &g.email).collect();
-        people
+        let holders: BTreeSet<&String> = self.grants.iter().map(|g| &g.holder).collect();
+        holders
             .into_iter()
-            .filter_map(|email| {
+            .filter_map(|holder| {
                 let theirs = self
                     .grants
                     .iter()
-                    .filter(|g| g.email == *email)
+                    .filter(|g| g.holder == *holder)
                     .map(|g| (g.env_id, g.role));
                 let role = access::role_on(theirs, env).effective()?;
-                Some((email.clone(), role))
+                Some((holder.clone(), role))
             })
             .collect()
     }
@@ -121,6 +133,8 @@ pub fn advise(orgs: &[OrgFacts]) -> Vec<Advice> {
             out.extend(no_production(&target, p));
         }
         out.extend(maybe_one_product(org));
+        out.extend(team_spans_every_project(org));
+        out.extend(teams_without_members(org));
     }
     out.sort_by(|a, b| (a.severity, &a.target).cmp(&(b.severity, &b.target)));
     out
@@ -268,6 +282,51 @@ pub fn maybe_one_product(org: &OrgFacts) -> Option<Advice> {
     })
 }
 
+/// Rule (e): one team holds grants on every project of an organization with several. The
+/// seed splits projects when "different teams need separate access boundaries"; when one
+/// team reaches all of them, the split is not along team lines: they are separate products
+/// or clients (fine), or one product family split early. Information only.
+pub fn team_spans_every_project(org: &OrgFacts) -> Vec<Advice> {
+    if org.projects.len() < 2 {
+        return Vec::new();
+    }
+    let all: BTreeSet<&str> = org.projects.iter().map(|p| p.slug.as_str()).collect();
+    org.teams
+        .iter()
+        .filter(|t| all.iter().all(|p| t.projects.contains(*p)))
+        .map(|t| Advice {
+            id: "team-spans-every-project",
+            severity: Severity::Info,
+            target: org.slug.clone(),
+            reason: format!(
+                "team {} holds grants on every project ({}); projects split where teams need different access, so if they are one product family that shares ownership they may be one project, and if they are separate products or clients, check that one team should reach them all",
+                t.slug,
+                all.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        })
+        .collect()
+}
+
+/// Rule (f): a team that holds grants but has no members gives nobody access; the
+/// boundary it draws exists only on paper.
+pub fn teams_without_members(org: &OrgFacts) -> Vec<Advice> {
+    org.teams
+        .iter()
+        .filter(|t| t.members == 0 && !t.projects.is_empty())
+        .map(|t| Advice {
+            id: "team-without-members",
+            severity: Severity::Warning,
+            target: org.slug.clone(),
+            reason: format!(
+                "team {} holds grants on {} but has no members, so its grants give nobody access; add members with `proj team join {} EMAIL` or remove it",
+                t.slug,
+                t.projects.iter().cloned().collect::<Vec<_>>().join(", "),
+                t.slug
+            ),
+        })
+        .collect()
+}
+
 /// The facts of every organization and project the actor can see.
 pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
     let mut out = Vec::new();
@@ -290,7 +349,7 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
                 .project_grants(p.id)?
                 .into_iter()
                 .map(|g| GrantFact {
-                    email: g.email,
+                    holder: g.holder_name(),
                     env_id: g.environment_id,
                     role: g.role,
                 })
@@ -301,10 +360,26 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
                 grants,
             });
         }
+        let visible: BTreeSet<&str> = projects.iter().map(|p| p.slug.as_str()).collect();
+        let mut teams = Vec::new();
+        for t in db.teams(org.id)? {
+            let granted = db
+                .holder_grants(crate::store::Holder::Team(t.id))?
+                .into_iter()
+                .map(|g| g.project)
+                .filter(|p| visible.contains(p.as_str()))
+                .collect();
+            teams.push(TeamFacts {
+                slug: t.slug,
+                members: db.team_members(t.id)?.len(),
+                projects: granted,
+            });
+        }
         out.push(OrgFacts {
             slug: org.slug.clone(),
             has_members: db.has_members(Some(org.id))?,
             projects,
+            teams,
         });
     }
     Ok(out)
@@ -395,7 +470,7 @@ mod tests {
 
     fn grant(email: &str, env_id: Option<i64>, role: ProjectRole) -> GrantFact {
         GrantFact {
-            email: email.into(),
+            holder: email.into(),
             env_id,
             role,
         }
@@ -461,6 +536,51 @@ mod tests {
     }
 
     #[test]
+    fn a_team_on_every_project_and_a_team_without_members() {
+        let mut blog = shop(vec![]);
+        blog.slug = "blog".into();
+        let team = |slug: &str, members: usize, projects: &[&str]| TeamFacts {
+            slug: slug.into(),
+            members,
+            projects: projects.iter().map(|p| p.to_string()).collect(),
+        };
+        let mut org = OrgFacts {
+            slug: "acme".into(),
+            has_members: true,
+            projects: vec![shop(vec![]), blog],
+            teams: vec![team("backend", 2, &["shop"]), team("ops", 0, &[])],
+        };
+        assert!(team_spans_every_project(&org).is_empty());
+        assert!(teams_without_members(&org).is_empty());
+        org.teams[0].projects.insert("blog".into());
+        org.teams[1].projects.insert("shop".into());
+        let a = team_spans_every_project(&org);
+        assert_eq!(a.len(), 1);
+        assert!(a[0].reason.contains("team backend"), "{}", a[0].reason);
+        let a = teams_without_members(&org);
+        assert_eq!((a.len(), a[0].severity), (1, Severity::Warning));
+        // One project: nothing to span.
+        org.projects.pop();
+        assert!(team_spans_every_project(&org).is_empty());
+    }
+
+    #[test]
+    fn a_team_counts_as_a_holder_of_its_own() {
+        let p = shop(vec![
+            grant("bo@x.dev", None, ProjectRole::Developer),
+            grant("team backend", Some(1), ProjectRole::Developer),
+        ]);
+        let a = diverging_access("acme/shop", &p).unwrap();
+        assert_eq!(a.severity, Severity::Warning);
+        assert!(
+            a.reason
+                .contains("team backend: developer staging, none production"),
+            "{}",
+            a.reason
+        );
+    }
+
+    #[test]
     fn projects_with_the_same_people_may_be_one_product() {
         let g = || vec![grant("bo@x.dev", None, ProjectRole::Developer)];
         let mut blog = shop(g());
@@ -469,6 +589,7 @@ mod tests {
             slug: "acme".into(),
             has_members: true,
             projects: vec![shop(g()), blog],
+            teams: Vec::new(),
         };
         let a = maybe_one_product(&org).unwrap();
         assert_eq!((a.severity, a.target.as_str()), (Severity::Info, "acme"));

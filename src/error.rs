@@ -1,4 +1,4 @@
-//! Typed errors at the boundary and their exit codes (CONTRACT.md, "Errors and exit codes").
+//! Typed errors at the boundary and their exit codes (README.md, "Exit codes").
 
 use std::fmt;
 

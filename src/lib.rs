@@ -6,6 +6,7 @@ pub mod context;
 pub mod doctor;
 pub mod error;
 pub mod layout;
+pub mod lineage;
 pub mod model;
 pub mod output;
 pub mod paths;

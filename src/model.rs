@@ -8,7 +8,7 @@ use std::str::FromStr;
 /// Longest slug allowed by `^[a-z][a-z0-9-]{0,62}$`.
 pub const MAX_SLUG: usize = 63;
 
-/// Checks a slug against the contract's rule and explains a rejection with a suggestion.
+/// Checks a slug against the slug rule (README.md, "A tour": slugs) and explains a rejection with a suggestion.
 pub fn validate_slug(noun: &str, name: &str) -> Result<()> {
     let problem = slug_problem(name);
     match problem {

@@ -199,3 +199,12 @@ pub fn yes_no(b: bool) -> String {
 pub fn or_dash(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "-".to_string())
 }
+
+/// A cell listing `items`, comma-separated; `-` for none.
+pub fn dash_if_empty(items: Vec<String>) -> String {
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(", ")
+    }
+}

@@ -6,7 +6,7 @@
 use crate::access::{self, Actor, Target};
 use crate::context::{Context, visible_org_slugs, visible_projects};
 use crate::error::{Error, Result};
-use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow, ResourceRow};
+use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow};
 
 /// `a/b/c`: how every path of slugs is written.
 pub fn slash(parts: &[&str]) -> String {
@@ -16,6 +16,35 @@ pub fn slash(parts: &[&str]) -> String {
 /// `org/project/env` of an environment row.
 pub fn env_path(e: &EnvRow) -> String {
     slash(&[&e.org, &e.project, &e.slug])
+}
+
+/// The ways to write a project on the command line.
+pub const PROJECT_FORMS: &[&str] = &["PROJECT", "ORG/PROJECT"];
+/// The ways to write an environment.
+pub const ENV_FORMS: &[&str] = &["ENV", "PROJECT/ENV", "ORG/PROJECT/ENV"];
+/// The ways to write an access-check target.
+pub const TARGET_FORMS: &[&str] = &["ORG", "ORG/PROJECT", "ORG/PROJECT/ENV"];
+
+/// The one parser of slug paths written on the command line: splits `arg` at `/` into as many
+/// parts as `forms` has (at most), none of them empty. A path that does not fit is usage
+/// (exit 2), never "not found": `/staging`, `acme/shop/` and `a//b` name nothing.
+pub fn segments<'a>(arg: &'a str, what: &str, forms: &[&str]) -> Result<Vec<&'a str>> {
+    let parts: Vec<&str> = arg.split('/').collect();
+    let hint = || match forms {
+        [one] => format!("write {one}"),
+        [rest @ .., last] => format!("write {} or {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::usage(format!(
+            "invalid {what} `{arg}`: a name between slashes is empty"
+        ))
+        .with_hint(hint()));
+    }
+    if parts.len() > forms.len() {
+        return Err(Error::usage(format!("invalid {what} `{arg}`")).with_hint(hint()));
+    }
+    Ok(parts)
 }
 
 /// A project of an organization, resolved.
@@ -47,9 +76,9 @@ impl ProjectScope {
         let (org, project) = match arg {
             None => ctx.require_project(db, actor)?,
             Some(arg) => {
-                let (org, slug) = match arg.split_once('/') {
-                    Some((o, p)) => (find_org(db, actor, o)?, p),
-                    None => (ctx.require_org(db, actor)?, arg),
+                let (org, slug) = match segments(arg, "project", PROJECT_FORMS)?.as_slice() {
+                    [o, p] => (find_org(db, actor, o)?, *p),
+                    _ => (ctx.require_org(db, actor)?, arg),
                 };
                 let project = find_project(db, actor, &org, slug)?;
                 (org, project)
@@ -80,7 +109,7 @@ impl ProjectScope {
 impl EnvScope {
     /// An environment by `ENV`, `PROJECT/ENV` or `ORG/PROJECT/ENV`.
     pub fn resolve(db: &Db, actor: &Actor, ctx: &Context, arg: &str) -> Result<Self> {
-        let parts: Vec<&str> = arg.split('/').collect();
+        let parts = segments(arg, "environment", ENV_FORMS)?;
         let (project, slug) = match parts.as_slice() {
             [env] => (ProjectScope::resolve(db, actor, ctx, None)?, *env),
             [project, env] => (ProjectScope::resolve(db, actor, ctx, Some(project))?, *env),
@@ -89,10 +118,7 @@ impl EnvScope {
                 let project = find_project(db, actor, &org, project)?;
                 (ProjectScope { org, project }, *env)
             }
-            _ => {
-                return Err(Error::usage(format!("invalid environment `{arg}`"))
-                    .with_hint("write ENV, PROJECT/ENV or ORG/PROJECT/ENV"));
-            }
+            _ => return Err(Error::internal(format!("`{arg}` split into no parts"))),
         };
         let env = find_env(db, &project, slug)?;
         Ok(project.with_env(env))
@@ -237,12 +263,10 @@ pub struct AbsolutePath {
 
 impl AbsolutePath {
     pub fn parse(path: &str) -> Result<Self> {
-        let parts: Vec<String> = path.split('/').map(str::to_string).collect();
-        if parts.len() > 3 || parts.iter().any(String::is_empty) {
-            return Err(Error::usage(format!("invalid target `{path}`"))
-                .with_hint("write ORG, ORG/PROJECT or ORG/PROJECT/ENV"));
-        }
-        Ok(AbsolutePath { parts })
+        let parts = segments(path, "target", TARGET_FORMS)?;
+        Ok(AbsolutePath {
+            parts: parts.into_iter().map(str::to_string).collect(),
+        })
     }
 
     /// How many levels it names: 1 (an organization) to 3 (an environment).
@@ -327,4 +351,63 @@ pub fn find_member(db: &Db, org: &OrgRow, email: &str) -> Result<MemberRow> {
 /// The conflict for an email that is already a member of `org`.
 pub fn member_exists(email: &str, org: &OrgRow) -> Error {
     Error::conflict(format!("`{email}` is already a member of `{}`", org.slug))
+}
+
+/// The conflict for a project slug `org` already holds, if it holds it. Slugs are unique in
+/// an organization, so a name held by a project the actor may not see cannot be theirs either;
+/// they learn that the name is not available, which is true of a free name nowhere, but not
+/// that a project holds it, what it is or anything in it (`show` still says "not found").
+pub fn project_name_taken(
+    db: &Db,
+    actor: &Actor,
+    org: &OrgRow,
+    slug: &str,
+) -> Result<Option<Error>> {
+    let Some(p) = db.project(org.id, slug)? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        if access::can_see(db, actor, &Target::project(org, &p))? {
+            Error::exists(format!("project `{}`", slash(&[&org.slug, slug])))
+        } else {
+            Error::conflict(format!(
+                "the name `{slug}` is not available in {}",
+                org.slug
+            ))
+            .with_hint("project names are unique in an organization; pick another")
+        },
+    ))
+}
+
+/// The conflict for an organization slug the file already holds, if it does: like
+/// [`project_name_taken`], one the actor may not see is only "not available".
+pub fn org_name_taken(db: &Db, actor: &Actor, slug: &str) -> Result<Option<Error>> {
+    let Some(o) = db.org(slug)? else {
+        return Ok(None);
+    };
+    Ok(Some(if access::can_see(db, actor, &Target::org(&o))? {
+        Error::exists(format!("organization `{slug}`"))
+    } else {
+        Error::conflict(format!("the name `{slug}` is not available"))
+            .with_hint("organization names are unique in the file; pick another")
+    }))
+}
+
+/// A team of `org` by slug; exit 3 with the teams there are otherwise. Teams are seen by
+/// everyone who sees the organization, as its members are.
+pub fn find_team(db: &Db, org: &OrgRow, slug: &str) -> Result<TeamRow> {
+    if let Some(t) = db.team(org.id, slug)? {
+        return Ok(t);
+    }
+    let known: Vec<_> = db.teams(org.id)?.into_iter().map(|t| t.slug).collect();
+    Err(Error::missing_in(
+        format!("team `{slug}`"),
+        &org.slug,
+        &known,
+    ))
+}
+
+/// The conflict for a team slug that is taken in `org`.
+pub fn team_exists(slug: &str, org: &OrgRow) -> Error {
+    Error::exists_in(format!("team `{slug}`"), &org.slug)
 }

@@ -2,7 +2,7 @@
 //! and the same shapes read back by `proj restore`.
 
 use crate::error::{Error, Result};
-use crate::store::{Db, EnvRow, OrgRow, ProjectRow};
+use crate::store::{Db, EnvRow, Holder, MemberRow, OrgRow, ProjectRow, TeamRow};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -39,7 +39,41 @@ pub fn org(db: &Db, o: &OrgRow) -> Result<Value> {
         .iter()
         .map(|p| project(db, p))
         .collect::<Result<Vec<_>>>()?;
-    Ok(json!({ "org": o, "members": db.members(o.id)?, "projects": projects }))
+    // Teams with their members; their grants are in the projects' snapshots.
+    let teams = db
+        .teams(o.id)?
+        .iter()
+        .map(|t| Ok(json!({ "team": t, "members": db.team_members(t.id)? })))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(json!({
+        "org": o,
+        "members": db.members(o.id)?,
+        "teams": teams,
+        "projects": projects,
+    }))
+}
+
+/// A team with its members and every grant it holds: the `before` of `team.remove`.
+pub fn team(db: &Db, t: &TeamRow) -> Result<Value> {
+    Ok(json!({
+        "team": t,
+        "members": db.team_members(t.id)?,
+        "grants": db.holder_grants(Holder::Team(t.id))?,
+    }))
+}
+
+/// The teams a member is in, with when they joined: part of `member.remove`'s `before`.
+pub fn teams_of(db: &Db, m: &MemberRow) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in db.member_teams(m.id)? {
+        let joined = db
+            .team_members(t.id)?
+            .into_iter()
+            .find(|tm| tm.member_id == m.id)
+            .map(|tm| tm.joined_at);
+        out.push(json!({ "team": t.slug, "joined_at": joined }));
+    }
+    Ok(out)
 }
 
 /// A row as the `before`/`after` of an update event.
@@ -56,8 +90,29 @@ pub struct SavedOrg {
     pub org: SavedOrgRow,
     #[serde(default)]
     pub members: Vec<SavedMember>,
+    /// Teams with their members (snapshots before teams have none).
+    #[serde(default)]
+    pub teams: Vec<SavedTeam>,
     #[serde(default)]
     pub projects: Vec<SavedProject>,
+}
+
+/// The `before` of a `team.remove` event, and one team of an `org.remove`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedTeam {
+    pub team: SavedNamedRow,
+    #[serde(default)]
+    pub members: Vec<SavedTeamMember>,
+    /// Every grant of the team (only in `team.remove`; an organization's are in its projects).
+    #[serde(default)]
+    pub grants: Vec<SavedGrant>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedTeamMember {
+    pub email: String,
+    #[serde(default)]
+    pub joined_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,7 +135,7 @@ pub struct SavedMember {
 /// The `before` of a `project.remove` event.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedProject {
-    pub project: SavedProjectRow,
+    pub project: SavedNamedRow,
     #[serde(default)]
     pub environments: Vec<SavedEnv>,
     /// Project-wide grants.
@@ -88,8 +143,9 @@ pub struct SavedProject {
     pub grants: Vec<SavedGrant>,
 }
 
+/// A project or a team as recorded: a slug of an organization with its names.
 #[derive(Debug, Clone, Deserialize)]
-pub struct SavedProjectRow {
+pub struct SavedNamedRow {
     pub org: String,
     pub slug: String,
     #[serde(default)]
@@ -135,9 +191,44 @@ pub struct SavedResource {
     pub created_at: String,
 }
 
+/// The `before` of a `member.remove` event: the member, their own grants and their teams.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMemberRemoval {
+    pub member: SavedMemberRow,
+    #[serde(default)]
+    pub grants: Vec<SavedGrant>,
+    #[serde(default)]
+    pub teams: Vec<SavedMembership>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMemberRow {
+    pub org: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// One team a removed member was in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedMembership {
+    pub team: String,
+    #[serde(default)]
+    pub joined_at: Option<String>,
+}
+
+/// A grant as recorded: a member's carries `email`, a team's `team`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedGrant {
-    pub email: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    /// The project, in a team's own snapshot (`team.remove`), whose grants span projects.
+    #[serde(default)]
+    pub project: Option<String>,
     #[serde(default)]
     pub environment: Option<String>,
     pub role: String,

@@ -1,6 +1,6 @@
 //! `proj tree`: organizations → projects → environments → resources, as JSON or drawn.
 
-use crate::model::{EnvKind, ResourceType};
+use crate::model::{EnvKind, ProjectRole, ResourceType};
 use crate::output::escape;
 use serde::Serialize;
 
@@ -29,6 +29,34 @@ pub struct EnvNode {
     pub protected: bool,
     pub archived: bool,
     pub resources: Vec<ResourceNode>,
+    /// With `--access`: who holds which role here, members and teams.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<Vec<AccessNode>>,
+}
+
+/// One holder's role on an environment (`proj tree --access`): a member's own grant, or a
+/// team's with the team's members.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessNode {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// A team's members (absent for a member's own grant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+    pub role: ProjectRole,
+}
+
+impl AccessNode {
+    /// `bo@acme.dev` or `team backend`.
+    pub fn holder(&self) -> String {
+        match (&self.member, &self.team) {
+            (Some(m), _) => m.clone(),
+            (None, Some(t)) => format!("team {t}"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,14 +154,34 @@ impl From<&EnvNode> for Node {
         if e.archived {
             tags.push("archived".into());
         }
+        let mut children: Vec<Node> = e
+            .resources
+            .iter()
+            .map(|r| Node::leaf(&r.slug, Some(r.kind.to_string())))
+            .collect();
+        if let Some(access) = &e.access {
+            children.push(Node {
+                label: "access".to_string(),
+                note: access
+                    .is_empty()
+                    .then(|| "(organization owners and admins only)".to_string()),
+                children: access
+                    .iter()
+                    .map(|a| {
+                        let who = match &a.members {
+                            Some(m) if m.is_empty() => " (no members)".to_string(),
+                            Some(m) => format!(" ({})", m.join(", ")),
+                            None => String::new(),
+                        };
+                        Node::leaf(&a.holder(), Some(format!("{}{who}", a.role)))
+                    })
+                    .collect(),
+            });
+        }
         Node {
             label: e.slug.clone(),
             note: Some(format!("({})", tags.join(", "))),
-            children: e
-                .resources
-                .iter()
-                .map(|r| Node::leaf(&r.slug, Some(r.kind.to_string())))
-                .collect(),
+            children,
         }
     }
 }
@@ -220,6 +268,29 @@ pub fn plain(orgs: &[OrgNode]) -> String {
     s
 }
 
+/// Tab-separated lines of `proj tree --access`: `org project environment holder role`, one
+/// per holder with a role there (`holder` is an email or `team SLUG`).
+pub fn plain_access(orgs: &[OrgNode]) -> String {
+    let mut s = String::new();
+    for o in orgs {
+        for p in &o.projects {
+            for e in &p.environments {
+                for a in e.access.iter().flatten() {
+                    s.push_str(&format!(
+                        "{}\t{}\t{}\t{}\t{}\n",
+                        o.slug,
+                        p.slug,
+                        e.slug,
+                        a.holder(),
+                        a.role
+                    ));
+                }
+            }
+        }
+    }
+    s
+}
+
 /// Draws one tree for a short preview inside other text (`proj init`'s summary): every line
 /// behind `indent`, each note two spaces past the widest label among its siblings rather than
 /// in one column for the whole tree.
@@ -267,6 +338,7 @@ mod tests {
             kind,
             protected,
             archived: false,
+            access: None,
             resources: vec![ResourceNode {
                 org: "acme".into(),
                 project: "shop".into(),

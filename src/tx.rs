@@ -49,6 +49,15 @@ pub enum Event {
     MemberRemove,
     MemberGrant,
     MemberRevoke,
+    MemberRestore,
+    TeamAdd,
+    TeamUpdate,
+    TeamRemove,
+    TeamRestore,
+    TeamJoin,
+    TeamLeave,
+    TeamGrant,
+    TeamRevoke,
 }
 
 impl Event {
@@ -80,6 +89,15 @@ impl Event {
         Event::MemberRemove,
         Event::MemberGrant,
         Event::MemberRevoke,
+        Event::MemberRestore,
+        Event::TeamAdd,
+        Event::TeamUpdate,
+        Event::TeamRemove,
+        Event::TeamRestore,
+        Event::TeamJoin,
+        Event::TeamLeave,
+        Event::TeamGrant,
+        Event::TeamRevoke,
     ];
 
     /// The name in the audit log (`proj log`, `proj restore`); never change one.
@@ -112,6 +130,15 @@ impl Event {
             Event::MemberRemove => "member.remove",
             Event::MemberGrant => "member.grant",
             Event::MemberRevoke => "member.revoke",
+            Event::MemberRestore => "member.restore",
+            Event::TeamAdd => "team.add",
+            Event::TeamUpdate => "team.update",
+            Event::TeamRemove => "team.remove",
+            Event::TeamRestore => "team.restore",
+            Event::TeamJoin => "team.join",
+            Event::TeamLeave => "team.leave",
+            Event::TeamGrant => "team.grant",
+            Event::TeamRevoke => "team.revoke",
         }
     }
 
@@ -133,11 +160,16 @@ impl Event {
             Event::ResourceAdd | Event::ResourceMove => Action::ResourceAdd,
             Event::ResourceUpdate => Action::ResourceUpdate,
             Event::ResourceRemove => Action::ResourceRemove,
-            Event::MemberAdd => Action::MemberAdd,
+            Event::MemberAdd | Event::MemberRestore => Action::MemberAdd,
             // Renaming a member is changing them: the rules about owners apply.
             Event::MemberUpdate | Event::MemberRole => Action::MemberRole,
             Event::MemberRemove => Action::MemberRemove,
             Event::MemberGrant | Event::MemberRevoke => Action::MemberGrant,
+            Event::TeamAdd | Event::TeamRestore => Action::TeamAdd,
+            Event::TeamUpdate | Event::TeamJoin | Event::TeamLeave => Action::TeamUpdate,
+            Event::TeamRemove => Action::TeamRemove,
+            // A team's grant is checked on its target exactly like a member's.
+            Event::TeamGrant | Event::TeamRevoke => Action::MemberGrant,
         })
     }
 }
@@ -170,6 +202,12 @@ pub enum Subject<'s> {
     Member(&'s str),
     /// A member's grant on the target project or environment: `email on org/project[/env]`.
     Grant(&'s str),
+    /// A team of the target organization: `team slug in org`.
+    Team(&'s str),
+    /// A member of a team (team slug, email): `email in team slug of org`.
+    TeamMember(&'s str, &'s str),
+    /// A team's grant on the target project or environment: `team slug on org/project[/env]`.
+    TeamGrant(&'s str),
 }
 
 impl Subject<'_> {
@@ -179,6 +217,11 @@ impl Subject<'_> {
             Subject::Resource(slug) => slash(&[&target.path(), slug]),
             Subject::Member(email) => format!("{email} in {}", target.org.slug),
             Subject::Grant(email) => format!("{email} on {}", target.path()),
+            Subject::Team(slug) => format!("team {slug} in {}", target.org.slug),
+            Subject::TeamMember(slug, email) => {
+                format!("{email} in team {slug} of {}", target.org.slug)
+            }
+            Subject::TeamGrant(slug) => format!("team {slug} on {}", target.path()),
         }
     }
 }

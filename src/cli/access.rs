@@ -52,6 +52,9 @@ pub struct CheckView {
     pub visible: bool,
     pub rule: String,
     pub reason: String,
+    /// Where the deciding role came from: `member` or `team:SLUG`; null when no role decided
+    /// (an organization without members, or no grant).
+    pub via: Option<String>,
 }
 
 impl CheckView {
@@ -138,6 +141,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             visible: d.visible,
             rule: d.rule.to_string(),
             reason: d.reason,
+            via: d.via,
         })
     })?;
     // Under --quiet the exit code is the answer, for scripts: 0 allowed, 5 denied.

@@ -191,6 +191,11 @@ pub fn member(current: &OsStr) -> Vec<CompletionCandidate> {
     stored(current, |db, actor, _, _| members(db, actor))
 }
 
+/// Team slugs of the current organization (`--org`, or the context's).
+pub fn team(current: &OsStr) -> Vec<CompletionCandidate> {
+    stored(current, |db, actor, line, _| teams(db, actor, line))
+}
+
 /// `ORG`, `ORG/PROJECT` or `ORG/PROJECT/ENV`, as `proj access check` takes them.
 pub fn target(current: &OsStr) -> Vec<CompletionCandidate> {
     stored(current, |db, actor, _, _| targets(db, actor))
@@ -488,6 +493,25 @@ fn members(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     Ok(out)
 }
 
+/// Teams of the organization the line works in, with their display names.
+fn teams(db: &Db, actor: &Actor, line: &Line) -> Result<Vec<Candidate>> {
+    let ctx = context(db, actor, line.org.clone(), line.project.clone());
+    let Some(org) = &ctx.org else {
+        return Ok(Vec::new());
+    };
+    let Some(org) = db.org(&org.value)? else {
+        return Ok(Vec::new());
+    };
+    if !access::can_see(db, actor, &access::Target::org(&org))? {
+        return Ok(Vec::new());
+    }
+    Ok(db
+        .teams(org.id)?
+        .into_iter()
+        .map(|t| (t.slug, t.display_name.or(t.description)))
+        .collect())
+}
+
 /// `ORG`, `ORG/PROJECT` and `ORG/PROJECT/ENV`, as `proj access check` takes them.
 fn targets(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     let mut out = orgs(db, actor)?;
@@ -507,14 +531,15 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     // Enough to choose from by TAB; older ones are found with `proj log`.
     const MOST: usize = 50;
     let mut out = Vec::new();
+    let lineage = crate::lineage::Lineage::load(db)?;
     for e in db.events(None, None, -1)? {
         if out.len() >= MOST {
             break;
         }
         if !matches!(
             e.action.as_str(),
-            "org.remove" | "project.remove" | "env.remove"
-        ) || !access::can_see_event(db, actor, e.org_id, e.project_id)?
+            "org.remove" | "project.remove" | "env.remove" | "team.remove" | "member.remove"
+        ) || !access::can_see_event(db, actor, &lineage, &e)?
         {
             continue;
         }
@@ -610,6 +635,8 @@ mod tests {
         "env clone NEW",
         "member add EMAIL",
         "member rename NEW_EMAIL",
+        "team add NAME",
+        "team rename NEW_NAME",
         "log --limit",
     ];
 

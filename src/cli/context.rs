@@ -21,6 +21,16 @@ pub struct ContextView {
     pub db: PartView,
     /// The link file that applies to this directory, if any.
     pub link: Option<String>,
+    /// A link file that applies here but cannot be read (the command then exits 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken_link: Option<BrokenLinkView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BrokenLinkView {
+    pub path: String,
+    /// Why it cannot be read.
+    pub error: String,
 }
 
 fn part(p: &Part) -> PartView {
@@ -37,15 +47,15 @@ pub fn run(app: &mut App) -> Result<()> {
     let as_from_env = std::env::var("PROJ_AS")
         .ok()
         .filter(|v| Some(v) == as_flag.as_ref());
-    let view = app.read(|_, actor, ctx| {
+    let (view, broken) = app.read(|_, actor, ctx| {
         let identity = match (&as_flag, &as_from_env, &actor.email) {
             (Some(e), Some(_), _) => PartView {
-                value: e.clone(),
+                value: crate::model::normalize_email(e),
                 source: "env".into(),
                 detail: Some("PROJ_AS".into()),
             },
             (Some(e), None, _) => PartView {
-                value: e.clone(),
+                value: crate::model::normalize_email(e),
                 source: "flag".into(),
                 detail: Some("--as".into()),
             },
@@ -60,7 +70,7 @@ pub fn run(app: &mut App) -> Result<()> {
                 detail: None,
             },
         };
-        Ok(ContextView {
+        let view = ContextView {
             org: ctx.org.as_ref().map(part),
             project: ctx.project.as_ref().map(part),
             identity,
@@ -77,13 +87,27 @@ pub fn run(app: &mut App) -> Result<()> {
                 }),
             },
             link: ctx.link.as_ref().map(|p| p.display().to_string()),
-        })
+            broken_link: ctx.broken_link.as_ref().map(|(p, why)| BrokenLinkView {
+                path: p.display().to_string(),
+                error: why.clone(),
+            }),
+        };
+        Ok((view, ctx.broken_link_error()))
     })?;
+    print(app, &view)?;
+    // Everything else still shows where it came from; the broken file is the problem to fix.
+    match broken {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn print(app: &mut App, view: &ContextView) -> Result<()> {
     match app.out.format {
         Format::Json => app.out.json(&view),
         Format::Plain => {
             let mut s = String::new();
-            for (name, p) in rows(&view) {
+            for (name, p) in rows(view) {
                 if let Some(p) = p {
                     s.push_str(&format!(
                         "{name}\t{}\t{}\t{}\n",
@@ -93,16 +117,25 @@ pub fn run(app: &mut App) -> Result<()> {
                     ));
                 }
             }
+            if let Some(b) = &view.broken_link {
+                s.push_str(&format!("link\t{}\tbroken\t{}\n", b.path, b.error));
+            }
             app.out.text(&s)
         }
         Format::Table => {
             let mut s = String::new();
-            for (name, p) in rows(&view) {
+            for (name, p) in rows(view) {
                 let line = match p {
                     Some(p) => format!("{name:<13}{}  ({})\n", p.value, describe(p)),
                     None => format!("{name:<13}(none)\n"),
                 };
                 s.push_str(&line);
+            }
+            if let Some(b) = &view.broken_link {
+                s.push_str(&format!(
+                    "{:<13}{}  (broken: {})\n",
+                    "link", b.path, b.error
+                ));
             }
             app.out.text(&s)
         }

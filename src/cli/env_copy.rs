@@ -34,7 +34,7 @@ pub struct CloneArgs {
     /// What the environment is for (default: the source's description)
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub description: Option<String>,
-    /// Also copy the grants scoped to the source environment
+    /// Also copy the grants scoped to the source environment, members' and teams'
     #[arg(long)]
     pub with_access: bool,
 }
@@ -95,14 +95,11 @@ pub fn clone(app: &mut App, args: CloneArgs) -> Result<()> {
             db.resource_insert(&env, &r.slug, r.kind, r.description.as_deref())?;
         }
         if args.with_access {
+            // Every holder's grant on the source: members' and teams'.
             for g in db.project_grants(project.id)? {
-                if g.environment_id != Some(src.id) {
-                    continue;
+                if g.environment_id == Some(src.id) {
+                    db.grant_set(g.holder, &project, Some(&env), g.role)?;
                 }
-                let member = db.member(org.id, &g.email)?.ok_or_else(|| {
-                    Error::internal(format!("grant for unknown member `{}`", g.email))
-                })?;
-                db.grant_set(&member, &project, Some(&env), g.role)?;
             }
         }
         let mut after = snapshot::env(db, &env)?;

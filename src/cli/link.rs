@@ -72,6 +72,15 @@ pub fn unlink(app: &mut App) -> Result<()> {
                 .with_hint("`proj link ORG/PROJECT` writes one"),
         );
     };
+    // Only a file goes: a directory that holds the name is not ours to delete, and the link
+    // above it is never reached.
+    if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::internal(format!(
+            "cannot unlink: {} is a directory, not a link file",
+            path.display()
+        ))
+        .with_hint("move or remove that directory yourself"));
+    }
     std::fs::remove_file(&path)
         .map_err(|e| Error::internal(format!("cannot remove {}", path.display())).caused_by(e))?;
     let place = path.parent().unwrap_or(&path).display().to_string();

@@ -1,6 +1,7 @@
 use super::App;
 use crate::access;
 use crate::error::Result;
+use crate::lineage::Lineage;
 use crate::view::EventView;
 use clap::Args;
 
@@ -26,13 +27,15 @@ pub fn run(app: &mut App, args: LogArgs) -> Result<()> {
         } else {
             (None, None)
         };
-        // Events of projects the actor may not see are left out, like the projects.
+        // Events of projects the actor may not see are left out, like the projects, and
+        // the parts of the others that lie in such projects.
+        let lineage = Lineage::load(db)?;
         let mut shown = Vec::new();
         for e in db.events(org_id, project_id, -1)? {
             if shown.len() >= args.limit as usize {
                 break;
             }
-            if access::can_see_event(db, actor, e.org_id, e.project_id)? {
+            if let Some(e) = access::event_for(db, actor, &lineage, &e)? {
                 shown.push(EventView::new(&e));
             }
         }

@@ -1,7 +1,7 @@
 //! Man pages: `proj.1` and one page per subcommand (`proj-env-add.1`, …), rendered from the
 //! clap tree by clap_mangen, plus the sections clap does not know about: examples, exit
-//! status, environment and files (CONTRACT.md). The checked-in `man/` is refreshed with
-//! `UPDATE_GENERATED=1 cargo test --test cli generated`.
+//! status, environment and files (README.md, "Exit codes" and "Environment variables"). The
+//! checked-in `man/` is refreshed with `UPDATE_GENERATED=1 cargo test --test cli generated`.
 
 use std::fmt::Write as _;
 

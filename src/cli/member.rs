@@ -1,12 +1,13 @@
 //! `proj member …`: the people of an organization, their roles and their project grants.
 
+use super::grant::{self, GrantView, Grantee, HeldGrant};
 use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
-use crate::output::{Record, or_dash};
-use crate::scope::{Scope, find_member, member_exists, slash};
-use crate::store::{Db, GrantRow, MemberRow, OrgRow};
+use crate::output::{Record, dash_if_empty, or_dash};
+use crate::scope::{find_member, member_exists};
+use crate::store::{Db, GrantRow, Holder, MemberRow, OrgRow};
 use crate::tx::{Event, Subject};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -147,45 +148,67 @@ pub struct MemberView {
     pub email: String,
     pub name: Option<String>,
     pub role: OrgRole,
-    pub grants: Vec<MemberGrant>,
+    /// The member's own grants.
+    pub grants: Vec<HeldGrant>,
+    /// Slugs of the teams they are in.
+    pub teams: Vec<String>,
+    /// The role their grants give on each environment of the projects the viewer sees, with
+    /// the holder it comes from: the highest any holder (they, or one of their teams) gives.
+    pub access: Vec<EffectiveRole>,
     pub created_at: String,
+    /// Adds `teams` and `access` columns to tables when the organization has teams.
+    #[serde(skip)]
+    pub show_teams: bool,
 }
 
-/// One grant inside a member view: a project role, project-wide or on one environment.
+/// One environment's effective role inside a member view.
 #[derive(Debug, Clone, Serialize)]
-pub struct MemberGrant {
+pub struct EffectiveRole {
     pub project: String,
-    pub environment: Option<String>,
+    pub environment: String,
     pub role: ProjectRole,
+    /// `member` (their own grant) or `team:SLUG`.
+    pub via: String,
 }
 
-impl MemberGrant {
+impl EffectiveRole {
     fn label(&self) -> String {
-        match &self.environment {
-            Some(e) => format!("{}/{e}: {}", self.project, self.role),
-            None => format!("{}: {}", self.project, self.role),
-        }
+        let via = match self.via.strip_prefix("team:") {
+            Some(team) => format!("team {team}"),
+            None => "own".to_string(),
+        };
+        format!(
+            "{}/{}: {} ({via})",
+            self.project, self.environment, self.role
+        )
     }
 }
 
 impl Record for MemberView {
     const PLURAL: &'static str = "members";
     fn headers(&self) -> Vec<&'static str> {
+        if self.show_teams {
+            return vec![
+                "email", "name", "role", "grants", "teams", "access", "created",
+            ];
+        }
         vec!["email", "name", "role", "grants", "created"]
     }
     fn cells(&self) -> Vec<String> {
-        let grants: Vec<_> = self.grants.iter().map(MemberGrant::label).collect();
-        vec![
+        let mut cells = vec![
             self.email.clone(),
             or_dash(&self.name),
             self.role.to_string(),
-            if grants.is_empty() {
-                "-".into()
-            } else {
-                grants.join(", ")
-            },
-            self.created_at.clone(),
-        ]
+            dash_if_empty(self.grants.iter().map(HeldGrant::label).collect()),
+        ];
+        if self.show_teams {
+            cells.push(dash_if_empty(self.teams.clone()));
+            cells.push(dash_if_empty(
+                self.access.iter().map(EffectiveRole::label).collect(),
+            ));
+        }
+        cells.push(self.created_at.clone());
+        cells
     }
     /// `email name role grants`, grants as `PROJECT:ROLE` or `PROJECT/ENV:ROLE` joined by
     /// `,` (`-` for none): slugs and roles hold neither `,` nor `:`, nor spaces or tabs.
@@ -208,47 +231,6 @@ impl Record for MemberView {
     }
 }
 
-/// A grant as `member grant` / `member revoke` print it.
-#[derive(Debug, Clone, Serialize)]
-pub struct GrantView {
-    pub org: String,
-    pub project: String,
-    pub environment: Option<String>,
-    pub email: String,
-    pub role: ProjectRole,
-    pub created_at: String,
-}
-
-impl GrantView {
-    fn new(g: &GrantRow) -> Self {
-        GrantView {
-            org: g.org.clone(),
-            project: g.project.clone(),
-            environment: g.environment.clone(),
-            email: g.email.clone(),
-            role: g.role,
-            created_at: g.created_at.clone(),
-        }
-    }
-}
-
-impl Record for GrantView {
-    const PLURAL: &'static str = "grants";
-    fn headers(&self) -> Vec<&'static str> {
-        vec!["email", "org", "project", "environment", "role", "created"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.email.clone(),
-            self.org.clone(),
-            self.project.clone(),
-            self.environment.clone().unwrap_or_else(|| "(all)".into()),
-            self.role.to_string(),
-            self.created_at.clone(),
-        ]
-    }
-}
-
 pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
     match cmd {
         MemberCmd::Add(args) => add(app, args),
@@ -262,28 +244,47 @@ pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
     }
 }
 
-/// The member view, with only the grants on projects the actor can see.
-fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
-    let mut grants = Vec::new();
-    for g in db.member_grants(m.id)? {
-        let Some(p) = db.project(org.id, &g.project)? else {
+/// The role a member's holders give on each environment of the projects the actor can see.
+fn effective(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<Vec<EffectiveRole>> {
+    let mut by_project: std::collections::BTreeMap<String, Vec<GrantRow>> = Default::default();
+    for g in db.access_grants(m.id)? {
+        by_project.entry(g.project.clone()).or_default().push(g);
+    }
+    let mut out = Vec::new();
+    for (slug, grants) in by_project {
+        let Some(p) = db.project(org.id, &slug)? else {
             continue;
         };
-        if access::can_see(db, actor, &Target::project(org, &p))? {
-            grants.push(MemberGrant {
-                project: g.project,
-                environment: g.environment,
-                role: g.role,
-            });
+        if !access::can_see(db, actor, &Target::project(org, &p))? {
+            continue;
+        }
+        for e in db.envs(p.id, false)? {
+            let holders = access::holder_roles(&grants, Some(e.id));
+            if let Some((role, winner)) = access::strongest(&holders) {
+                out.push(EffectiveRole {
+                    project: slug.clone(),
+                    environment: e.slug.clone(),
+                    role,
+                    via: winner.via.id(),
+                });
+            }
         }
     }
+    Ok(out)
+}
+
+/// The member view, with only the grants on projects the actor can see.
+pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
     Ok(MemberView {
         org: m.org.clone(),
         email: m.email.clone(),
         name: m.name.clone(),
         role: m.role,
-        grants,
+        grants: grant::visible(db, actor, org, Holder::Member(m.id))?,
+        teams: db.member_teams(m.id)?.into_iter().map(|t| t.slug).collect(),
+        access: effective(db, actor, org, m)?,
         created_at: m.created_at.clone(),
+        show_teams: db.has_teams(org.id)?,
     })
 }
 
@@ -484,13 +485,15 @@ fn remove(app: &mut App, email: String) -> Result<()> {
         tx.require(Action::MemberRemove, &Target::org(&org).with_member(change))?;
         access::keep_an_owner(db, &org, &m, "remove")?;
         let shown = view(db, tx.actor, &org, &m)?;
-        let grants = db.member_grants(m.id)?;
+        let grants = db.holder_grants(Holder::Member(m.id))?;
+        let teams = crate::snapshot::teams_of(db, &m)?;
+        // Their grants and team memberships go with them (ON DELETE CASCADE).
         db.member_delete(m.id)?;
         tx.removed(
             Event::MemberRemove,
             &Target::org(&org),
             Subject::Member(&m.email),
-            &serde_json::json!({ "member": m, "grants": grants }),
+            &serde_json::json!({ "member": m, "grants": grants, "teams": teams }),
         )?;
         Ok(shown)
     })?;
@@ -499,44 +502,35 @@ fn remove(app: &mut App, email: String) -> Result<()> {
     app.out.one(&removed)
 }
 
-/// A member's grant where `scope` (a project or one environment of it) points, if any.
-fn grant_on(db: &Db, m: &MemberRow, scope: &Scope) -> Result<Option<GrantRow>> {
-    let Some(project) = scope.project() else {
-        return Ok(None);
-    };
-    let env_id = scope.env().map(|e| e.id);
-    Ok(db
-        .member_grants_in(m.id, project.id)?
-        .into_iter()
-        .find(|g| g.environment_id == env_id))
+impl Grantee for MemberRow {
+    const GRANTED: Event = Event::MemberGrant;
+    const REVOKED: Event = Event::MemberRevoke;
+
+    fn find(db: &Db, org: &OrgRow, email: &str) -> Result<Self> {
+        find_member(db, org, email)
+    }
+    fn holder(&self) -> Holder {
+        Holder::Member(self.id)
+    }
+    fn subject(&self) -> Subject<'_> {
+        Subject::Grant(&self.email)
+    }
+    fn no_grant(&self, place: &str) -> Error {
+        Error::not_found(format!("`{}` has no grant on {place}", self.email))
+            .with_hint(format!("see `proj member show {}`", self.email))
+    }
 }
 
 fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
     let (shown, note) = app.mutate(|tx| {
-        let db = tx.db;
-        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
-        let target = scope.target();
-        tx.require(Action::MemberGrant, &target)?;
-        let org = scope.org();
-        let m = find_member(db, org, &args.email)?;
-        let before = grant_on(db, &m, &scope)?;
-        let project = scope
-            .project()
-            .ok_or_else(|| Error::internal("a grant needs a project"))?;
-        db.grant_set(&m, project, scope.env(), args.role)?;
-        let after =
-            grant_on(db, &m, &scope)?.ok_or_else(|| Error::internal("the grant was not saved"))?;
-        tx.replaced(
-            Event::MemberGrant,
-            &target,
-            Subject::Grant(&m.email),
-            before.as_ref(),
-            &after,
-        )?;
+        let (scope, m, after) =
+            grant::set::<MemberRow>(tx, &args.email, args.env.as_deref(), args.role)?;
         let note = matches!(m.role, OrgRole::Owner | OrgRole::Admin).then(|| {
             format!(
                 "{} is {} of {}, which already covers every project; the grant applies if that role changes",
-                m.email, m.role, org.slug
+                m.email,
+                m.role,
+                scope.org().slug
             )
         });
         Ok((GrantView::new(&after), note))
@@ -548,32 +542,5 @@ fn grant(app: &mut App, args: GrantArgs) -> Result<()> {
 }
 
 fn revoke(app: &mut App, args: RevokeArgs) -> Result<()> {
-    let shown = app.mutate(|tx| {
-        let db = tx.db;
-        let scope = Scope::project_or_env(db, tx.actor, tx.ctx, args.env.as_deref())?;
-        let target = scope.target();
-        tx.require(Action::MemberGrant, &target)?;
-        let m = find_member(db, scope.org(), &args.email)?;
-        let Some(before) = grant_on(db, &m, &scope)? else {
-            return Err(Error::not_found(format!(
-                "`{}` has no grant on {}",
-                m.email,
-                scope.path()
-            ))
-            .with_hint(format!("see `proj member show {}`", m.email)));
-        };
-        db.grant_delete(m.id, before.project_id, before.environment_id)?;
-        tx.removed(
-            Event::MemberRevoke,
-            &target,
-            Subject::Grant(&m.email),
-            &crate::snapshot::row(&before),
-        )?;
-        Ok(GrantView::new(&before))
-    })?;
-    let mut path = vec![shown.org.as_str(), shown.project.as_str()];
-    path.extend(shown.environment.as_deref());
-    app.out
-        .status(&format!("revoked {} on {}", shown.email, slash(&path)));
-    app.out.one(&shown)
+    grant::revoke::<MemberRow>(app, &args.email, args.env.as_deref())
 }

@@ -7,6 +7,7 @@ mod context;
 mod doctor;
 mod env;
 mod env_copy;
+mod grant;
 mod init;
 mod layout;
 mod link;
@@ -17,6 +18,7 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod team;
 mod tree;
 
 use crate::access::Actor;
@@ -128,6 +130,9 @@ pub enum Command {
     /// Manage the members of an organization and their project grants
     #[command(subcommand)]
     Member(member::MemberCmd),
+    /// Manage the teams of an organization, their members and their project grants
+    #[command(subcommand)]
+    Team(team::TeamCmd),
     /// Ask who may do what, and which rule decides
     #[command(subcommand)]
     Access(access::AccessCmd),
@@ -398,6 +403,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Doctor => doctor::run(app),
         Command::Completions(args) => complete::print(args),
         Command::Member(cmd) => member::run(app, cmd),
+        Command::Team(cmd) => team::run(app, cmd),
         Command::Access(cmd) => access::run(app, cmd),
         Command::Whoami => access::whoami(app),
         Command::Restore(args) => restore::run(app, args),

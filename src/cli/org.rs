@@ -3,7 +3,7 @@ use crate::access::{self, Action, Actor, Target};
 use crate::context::visible_projects;
 use crate::error::{Error, Result};
 use crate::model::validate_slug;
-use crate::scope::find_org;
+use crate::scope::{find_org, org_name_taken};
 use crate::snapshot;
 use crate::store::{Db, OrgRow};
 use crate::tx::{Event, Subject};
@@ -101,9 +101,12 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
     validate_slug("organization", &args.name)?;
     let created = app.mutate(|tx| {
         let db = tx.db;
-        if db.org(&args.name)?.is_some() {
-            return Err(Error::exists(format!("organization `{}`", args.name))
-                .with_hint("pick another name, or use it with `--org`"));
+        if let Some(e) = org_name_taken(db, tx.actor, &args.name)? {
+            // Only one they can see comes without a hint, and may be what they meant.
+            return Err(match e.hint {
+                None => e.with_hint("pick another name, or use it with `--org`"),
+                Some(_) => e,
+            });
         }
         let org = db.org_insert(
             &args.name,
@@ -159,8 +162,10 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         tx.require(Action::OrgUpdate, &Target::org(&before))?;
         let mut after = before.clone();
         if let Some(n) = &args.new_name {
-            if *n != before.slug && db.org(n)?.is_some() {
-                return Err(Error::exists(format!("organization `{n}`")));
+            if *n != before.slug
+                && let Some(e) = org_name_taken(db, tx.actor, n)?
+            {
+                return Err(e);
             }
             after.slug = n.clone();
         }

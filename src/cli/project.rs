@@ -3,7 +3,7 @@ use crate::access::{self, Action, Target};
 use crate::context::visible_projects;
 use crate::error::{Error, Result};
 use crate::model::validate_slug;
-use crate::scope::{ProjectScope, slash};
+use crate::scope::{ProjectScope, project_name_taken, slash};
 use crate::snapshot;
 use crate::store::{Db, ProjectRow};
 use crate::tx::{self, Event, Subject};
@@ -129,11 +129,8 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         let db = tx.db;
         let org = tx.ctx.require_org(db, tx.actor)?;
         tx.require(Action::ProjectAdd, &Target::org(&org))?;
-        if db.project(org.id, &args.name)?.is_some() {
-            return Err(Error::exists(format!(
-                "project `{}`",
-                slash(&[&org.slug, &args.name])
-            )));
+        if let Some(e) = project_name_taken(db, tx.actor, &org, &args.name)? {
+            return Err(e);
         }
         let project = db.project_insert(
             &org,
@@ -203,11 +200,10 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         let (org, before) = (&scope.org, &scope.project);
         let mut after = before.clone();
         if let Some(n) = &args.new_name {
-            if *n != before.slug && db.project(org.id, n)?.is_some() {
-                return Err(Error::exists(format!(
-                    "project `{}`",
-                    slash(&[&org.slug, n])
-                )));
+            if *n != before.slug
+                && let Some(e) = project_name_taken(db, tx.actor, org, n)?
+            {
+                return Err(e);
             }
             after.slug = n.clone();
         }

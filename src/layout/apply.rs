@@ -7,12 +7,12 @@
 //! [`PLANNED`]), so the decision is the one the command would get right after creating the
 //! parent; in [`write`], the real row.
 
-use super::plan::{Change, Parent, Plan, Slots, Work};
+use super::plan::{Change, Grantee, Parent, Plan, Slots, Work};
 use crate::access::{Action, MemberChange, Target};
 use crate::error::{Error, Kind, Result};
 use crate::model::OrgRole;
 use crate::snapshot;
-use crate::store::{EnvRow, MemberRow, NewEnv, OrgRow, ProjectRow};
+use crate::store::{EnvRow, Holder, MemberRow, NewEnv, OrgRow, ProjectRow, TeamRow};
 use crate::tx::{Event, Subject, Tx};
 use serde_json::json;
 use std::collections::HashSet;
@@ -25,6 +25,7 @@ pub const PLANNED: i64 = -1;
 /// Rows the plan creates, in the slots it numbered them with, as the walk makes them.
 struct Made {
     orgs: Vec<Option<Rc<OrgRow>>>,
+    teams: Vec<Option<Rc<TeamRow>>>,
     projects: Vec<Option<Rc<ProjectRow>>>,
     envs: Vec<Option<Rc<EnvRow>>>,
     members: Vec<Option<Rc<MemberRow>>>,
@@ -34,6 +35,7 @@ impl Made {
     fn new(slots: Slots) -> Self {
         Made {
             orgs: vec![None; slots.orgs],
+            teams: vec![None; slots.teams],
             projects: vec![None; slots.projects],
             envs: vec![None; slots.envs],
             members: vec![None; slots.members],
@@ -205,6 +207,40 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             };
             asker.require_for(tx, event, &Target::org(org).with_member(change))?;
         }
+        Work::TeamAdd {
+            slot,
+            org,
+            slug,
+            display_name,
+            description,
+        } => {
+            let Some(org) = get(&made.orgs, org) else {
+                return Ok(false);
+            };
+            asker.require_for(tx, event, &Target::org(&org))?;
+            made.teams[*slot] = Some(Rc::new(TeamRow {
+                id: PLANNED,
+                org_id: org.id,
+                org: org.slug.clone(),
+                slug: slug.clone(),
+                display_name: display_name.clone(),
+                description: description.clone(),
+                created_at: String::new(),
+            }));
+        }
+        Work::TeamUpdate { org, .. }
+        | Work::TeamRemove { org, .. }
+        | Work::TeamLeave { org, .. } => asker.require_for(tx, event, &Target::org(org))?,
+        Work::TeamJoin { org, team, member } => {
+            let (Some(org), Some(_), Some(_)) = (
+                get(&made.orgs, org),
+                get(&made.teams, team),
+                get(&made.members, member),
+            ) else {
+                return Ok(false);
+            };
+            asker.require_for(tx, event, &Target::org(&org))?;
+        }
         Work::ProjectAdd {
             slot,
             org,
@@ -304,14 +340,16 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             org,
             project,
             env,
-            member,
+            holder,
             ..
         } => {
-            let (Some(org), Some(project), Some(_)) = (
-                get(&made.orgs, org),
-                get(&made.projects, project),
-                get(&made.members, member),
-            ) else {
+            let held = match holder {
+                Grantee::Member(m) => get(&made.members, m).is_some(),
+                Grantee::Team(t) => get(&made.teams, t).is_some(),
+            };
+            let (Some(org), Some(project), true) =
+                (get(&made.orgs, org), get(&made.projects, project), held)
+            else {
                 return Ok(false);
             };
             match env {
@@ -414,13 +452,79 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             );
         }
         Work::MemberRemove { org, before } => {
-            let grants = db.member_grants(before.id)?;
+            // What `proj member remove` records, so `proj restore` brings them back.
+            let grants = db.holder_grants(Holder::Member(before.id))?;
+            let teams = snapshot::teams_of(db, before)?;
             db.member_delete(before.id)?;
             tx.removed(
                 event,
                 &Target::org(org),
                 Subject::Member(&before.email),
-                &json!({ "member": &**before, "grants": grants }),
+                &json!({ "member": &**before, "grants": grants, "teams": teams }),
+            )?;
+        }
+        Work::TeamAdd {
+            slot,
+            org,
+            slug,
+            display_name,
+            description,
+        } => {
+            let org = need(&made.orgs, org, change)?;
+            let team =
+                db.team_insert(&org, slug, display_name.as_deref(), description.as_deref())?;
+            tx.created(
+                event,
+                &Target::org(&org),
+                Subject::Team(&team.slug),
+                &snapshot::row(&team),
+            )?;
+            made.teams[*slot] = Some(Rc::new(team));
+        }
+        Work::TeamUpdate { org, before, after } => {
+            return tx.updated(
+                event,
+                &Target::org(org),
+                Subject::Team(&after.slug),
+                &**before,
+                &**after,
+                || db.team_update(after),
+            );
+        }
+        Work::TeamRemove { org, before } => {
+            let saved = snapshot::team(db, before)?;
+            db.team_delete(before.id)?;
+            tx.removed(
+                event,
+                &Target::org(org),
+                Subject::Team(&before.slug),
+                &saved,
+            )?;
+        }
+        Work::TeamJoin { org, team, member } => {
+            let org = need(&made.orgs, org, change)?;
+            let team = need(&made.teams, team, change)?;
+            let member = need(&made.members, member, change)?;
+            db.team_join(team.id, &member, None)?;
+            tx.created(
+                event,
+                &Target::org(&org),
+                Subject::TeamMember(&team.slug, &member.email),
+                &membership(&org, &team, &member.email),
+            )?;
+        }
+        Work::TeamLeave {
+            org,
+            team,
+            member_id,
+            email,
+        } => {
+            db.team_leave(team.id, *member_id)?;
+            tx.removed(
+                event,
+                &Target::org(org),
+                Subject::TeamMember(&team.slug, email),
+                &membership(org, team, email),
             )?;
         }
         Work::ProjectAdd {
@@ -574,21 +678,30 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             org,
             project,
             env,
-            member,
+            holder,
             role,
             before,
         } => {
             let org = need(&made.orgs, org, change)?;
             let project = need(&made.projects, project, change)?;
-            let member = need(&made.members, member, change)?;
             let env = match env {
                 None => None,
                 Some(e) => Some(need(&made.envs, e, change)?),
             };
-            db.grant_set(&member, &project, env.as_deref(), *role)?;
+            let (holder, name) = match holder {
+                Grantee::Member(m) => {
+                    let m = need(&made.members, m, change)?;
+                    (Holder::Member(m.id), m.email.clone())
+                }
+                Grantee::Team(t) => {
+                    let t = need(&made.teams, t, change)?;
+                    (Holder::Team(t.id), t.slug.clone())
+                }
+            };
+            db.grant_set(holder, &project, env.as_deref(), *role)?;
             let env_id = env.as_ref().map(|e| e.id);
             let after = db
-                .member_grants_in(member.id, project.id)?
+                .holder_grants_in(holder, project.id)?
                 .into_iter()
                 .find(|g| g.environment_id == env_id)
                 .ok_or_else(|| Error::internal("the grant was not saved"))?;
@@ -596,13 +709,11 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
                 None => Target::project(&org, &project),
                 Some(e) => Target::env(&org, &project, e),
             };
-            tx.replaced(
-                event,
-                &target,
-                Subject::Grant(&member.email),
-                before.as_deref(),
-                &after,
-            )?;
+            let subject = match holder {
+                Holder::Member(_) => Subject::Grant(&name),
+                Holder::Team(_) => Subject::TeamGrant(&name),
+            };
+            tx.replaced(event, &target, subject, before.as_deref(), &after)?;
         }
         Work::GrantRemove {
             org,
@@ -610,18 +721,22 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             env,
             before,
         } => {
-            db.grant_delete(before.member_id, before.project_id, before.environment_id)?;
+            db.grant_delete(before.holder, before.project_id, before.environment_id)?;
             let target = match env {
                 None => Target::project(org, project),
                 Some(e) => Target::env(org, project, e),
             };
-            tx.removed(
-                event,
-                &target,
-                Subject::Grant(&before.email),
-                &snapshot::row(&**before),
-            )?;
+            let subject = match (&before.email, &before.team) {
+                (None, Some(team)) => Subject::TeamGrant(team),
+                (email, _) => Subject::Grant(email.as_deref().unwrap_or("")),
+            };
+            tx.removed(event, &target, subject, &snapshot::row(&**before))?;
         }
     }
     Ok(true)
+}
+
+/// A team membership as `proj team join` and `leave` record it.
+fn membership(org: &OrgRow, team: &TeamRow, email: &str) -> serde_json::Value {
+    json!({ "org": org.slug, "team": team.slug, "email": email })
 }

@@ -5,17 +5,29 @@ use super::file::{self, Layout, Located};
 use crate::access::{self, Actor, Target};
 use crate::error::Result;
 use crate::model::{EnvKind, default_display_name};
-use crate::store::{Db, EnvRow, GrantRow, MemberRow, OrgRow, ProjectRow, ResourceRow};
+use crate::store::{
+    Db, EnvRow, GrantRow, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamMemberRow, TeamRow,
+};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// One organization as the actor sees it: its members, and the projects they may see with
-/// everything in them.
+/// One organization as the actor sees it: its members and teams, and the projects they may
+/// see with everything in them.
 #[derive(Debug, Clone)]
 pub struct COrg {
     pub row: Rc<OrgRow>,
+    /// By email.
     pub members: Vec<MemberRow>,
+    /// By slug.
+    pub teams: Vec<CTeam>,
     pub projects: Vec<CProject>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CTeam {
+    pub row: Rc<TeamRow>,
+    /// By email.
+    pub members: Vec<TeamMemberRow>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,7 +45,7 @@ pub struct CEnv {
     pub resources: Vec<ResourceRow>,
 }
 
-/// Loads an organization the actor can see, in five queries however large it is.
+/// Loads an organization the actor can see, in seven queries however large it is.
 pub fn load(db: &Db, actor: &Actor, org: OrgRow) -> Result<COrg> {
     let projects = access::visible_projects_of(db, actor, &org, db.projects(org.id)?)?;
     let mut resources: HashMap<i64, Vec<ResourceRow>> = HashMap::new();
@@ -60,8 +72,21 @@ pub fn load(db: &Db, actor: &Actor, org: OrgRow) -> Result<COrg> {
             row: Rc::new(p),
         })
         .collect();
+    let mut team_members: HashMap<i64, Vec<TeamMemberRow>> = HashMap::new();
+    for (team, m) in db.team_members_in_org(org.id)? {
+        team_members.entry(team).or_default().push(m);
+    }
+    let teams = db
+        .teams(org.id)?
+        .into_iter()
+        .map(|t| CTeam {
+            members: team_members.remove(&t.id).unwrap_or_default(),
+            row: Rc::new(t),
+        })
+        .collect();
     Ok(COrg {
         members: db.members(org.id)?,
+        teams,
         projects,
         row: Rc::new(org),
     })
@@ -78,9 +103,10 @@ pub fn visible_orgs(db: &Db, actor: &Actor) -> Result<Vec<OrgRow>> {
     Ok(out)
 }
 
-/// The layout file of these organizations: stable order (organizations, members, projects,
-/// resources by name; environments in release-flow order; grants by holder, project-wide
-/// first), no ids or timestamps, and keys left out where they hold the default.
+/// The layout file of these organizations: stable order (organizations, members, teams,
+/// projects, resources by name; environments in release-flow order; grants by holder,
+/// members' before teams', project-wide first), no ids or timestamps, and keys left out where
+/// they hold the default.
 pub fn export(orgs: &[COrg]) -> Layout {
     Layout {
         org: orgs.iter().map(export_org).collect(),
@@ -105,14 +131,23 @@ fn export_org(o: &COrg) -> file::Org {
                 login: None,
             })
             .collect(),
-        team: Vec::new(),
+        team: o
+            .teams
+            .iter()
+            .map(|t| file::Team {
+                slug: t.row.slug.clone().into(),
+                display_name: text(&t.row.display_name),
+                description: text(&t.row.description),
+                members: t.members.iter().map(|m| m.email.clone().into()).collect(),
+            })
+            .collect(),
         project: o.projects.iter().map(export_project).collect(),
     }
 }
 
 fn export_project(p: &CProject) -> file::Project {
     let mut grants: Vec<&GrantRow> = p.grants.iter().collect();
-    grants.sort_by(|a, b| (&a.email, &a.environment).cmp(&(&b.email, &b.environment)));
+    grants.sort_by(|a, b| holder_order(a).cmp(&holder_order(b)));
     file::Project {
         slug: p.row.slug.clone().into(),
         display_name: text(&p.row.display_name),
@@ -121,13 +156,19 @@ fn export_project(p: &CProject) -> file::Project {
         grant: grants
             .into_iter()
             .map(|g| file::Grant {
-                team: None,
-                member: Some(g.email.clone().into()),
+                team: g.team.clone().map(Located::new),
+                member: g.email.clone().map(Located::new),
                 env: g.environment.clone().map(Located::new),
                 role: g.role.as_str().to_string().into(),
             })
             .collect(),
     }
+}
+
+/// Members' grants (by email) before teams' (by slug), each project-wide before those on one
+/// environment (by slug).
+fn holder_order(g: &GrantRow) -> (bool, &Option<String>, &Option<String>, &Option<String>) {
+    (g.team.is_some(), &g.email, &g.team, &g.environment)
 }
 
 fn export_env(e: &CEnv) -> file::Env {

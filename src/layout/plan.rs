@@ -10,13 +10,15 @@
 //! unless `prune` is set. An organization is never removed.
 
 use super::Problem;
-use super::current::{self, CEnv, COrg, CProject};
-use super::desired::{DEnv, DHolder, DOrg, DProject, Desired};
+use super::current::{self, CEnv, COrg, CProject, CTeam};
+use super::desired::{DEnv, DHolder, DOrg, DProject, DTeam, Desired};
 use crate::access::Actor;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole, ProjectRole, ResourceType};
 use crate::scope::slash;
-use crate::store::{Db, EnvRow, GrantRow, MemberRow, OrgRow, ProjectRow, ResourceRow};
+use crate::store::{
+    Db, EnvRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow,
+};
 use crate::tx::Event;
 use serde::Serialize;
 use serde_json::Value;
@@ -48,6 +50,7 @@ pub enum Entity {
     Org,
     Member,
     Team,
+    TeamMember,
     Project,
     Env,
     Resource,
@@ -60,6 +63,7 @@ impl Entity {
             Entity::Org => "org",
             Entity::Member => "member",
             Entity::Team => "team",
+            Entity::TeamMember => "team member",
             Entity::Project => "project",
             Entity::Env => "env",
             Entity::Resource => "resource",
@@ -233,6 +237,33 @@ pub(super) enum Work {
         org: Rc<OrgRow>,
         before: Rc<MemberRow>,
     },
+    TeamAdd {
+        slot: usize,
+        org: Parent<OrgRow>,
+        slug: String,
+        display_name: Option<String>,
+        description: Option<String>,
+    },
+    TeamUpdate {
+        org: Rc<OrgRow>,
+        before: Rc<TeamRow>,
+        after: Box<TeamRow>,
+    },
+    TeamRemove {
+        org: Rc<OrgRow>,
+        before: Rc<TeamRow>,
+    },
+    TeamJoin {
+        org: Parent<OrgRow>,
+        team: Parent<TeamRow>,
+        member: Parent<MemberRow>,
+    },
+    TeamLeave {
+        org: Rc<OrgRow>,
+        team: Rc<TeamRow>,
+        member_id: i64,
+        email: String,
+    },
     ProjectAdd {
         slot: usize,
         org: Parent<OrgRow>,
@@ -297,7 +328,7 @@ pub(super) enum Work {
         org: Parent<OrgRow>,
         project: Parent<ProjectRow>,
         env: Option<Parent<EnvRow>>,
-        member: Parent<MemberRow>,
+        holder: Grantee,
         role: ProjectRole,
         before: Option<Box<GrantRow>>,
     },
@@ -307,6 +338,13 @@ pub(super) enum Work {
         env: Option<Rc<EnvRow>>,
         before: Box<GrantRow>,
     },
+}
+
+/// Who a planned grant is for.
+#[derive(Debug, Clone)]
+pub(super) enum Grantee {
+    Member(Parent<MemberRow>),
+    Team(Parent<TeamRow>),
 }
 
 /// One line of the plan: one audit event.
@@ -331,7 +369,13 @@ impl Change {
             Entity::Org | Entity::Project | Entity::Env => p.scope_path(),
             Entity::Resource => slash(&[&p.scope_path(), p.resource.as_deref().unwrap_or("")]),
             Entity::Member => format!("{} in {}", p.member.as_deref().unwrap_or(""), p.org),
-            Entity::Team => format!("team {} in {}", p.team.as_deref().unwrap_or(""), p.org),
+            Entity::Team => format!("{} in {}", p.team.as_deref().unwrap_or(""), p.org),
+            Entity::TeamMember => format!(
+                "{} in {} of {}",
+                p.member.as_deref().unwrap_or(""),
+                p.team.as_deref().unwrap_or(""),
+                p.org
+            ),
             Entity::Grant => {
                 let holder = match (&p.member, &p.team) {
                     (Some(m), _) => m.clone(),
@@ -388,6 +432,11 @@ impl Change {
                 FieldChange::text("name", &None, name),
             ],
             Work::ProjectAdd {
+                display_name,
+                description,
+                ..
+            }
+            | Work::TeamAdd {
                 display_name,
                 description,
                 ..
@@ -461,6 +510,7 @@ pub struct Plan {
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Slots {
     pub orgs: usize,
+    pub teams: usize,
     pub projects: usize,
     pub envs: usize,
     pub members: usize,
@@ -510,10 +560,10 @@ pub fn plan(db: &Db, actor: &Actor, desired: &Desired, prune: bool) -> Result<Pl
             None => None,
             Some(row) => {
                 if !crate::access::can_see(db, actor, &crate::access::Target::org(&row))? {
-                    // As `proj org add` says: slugs are unique in the file, so an organization
-                    // of others is in the way, and saying so reveals no more than `org add`.
-                    return Err(Error::exists(format!("organization `{}`", d.slug))
-                        .with_hint("pick another slug for it in the file")
+                    // As `proj org add` answers: the name is not available, and no more.
+                    let taken = crate::scope::org_name_taken(db, actor, &d.slug)?;
+                    return Err(taken
+                        .unwrap_or_else(|| Error::internal("an organization vanished"))
                         .into());
                 }
                 Some(current::load(db, actor, row)?)
@@ -534,10 +584,11 @@ struct Planner {
     problems: Vec<Problem>,
 }
 
-/// The members a file may refer to in an organization: the ones it lists, and (without
-/// `--prune`) the ones the database has.
+/// The members and teams a file may refer to in an organization: the ones it lists, and
+/// (without `--prune`) the ones the database has.
 struct Known<'a> {
     members: HashMap<&'a str, Parent<MemberRow>>,
+    teams: HashMap<&'a str, Parent<TeamRow>>,
 }
 
 /// The organization a change is in, as the planner passes it down.
@@ -644,13 +695,25 @@ impl Planner {
                 Parent::New(slot)
             }
         };
-        let known = self.members(d, &name, cur, &row)?;
-        if let Some(team) = d.teams.first() {
-            self.problem(
-                team.at,
-                "teams are not supported by this proj yet".into(),
-                Some("leave `[[org.team]]` out of the file".into()),
+        let mut known = self.members(d, &name, cur, &row)?;
+        let cur_teams: HashMap<&str, &CTeam> = cur
+            .map(|c| c.teams.iter().map(|t| (t.row.slug.as_str(), t)).collect())
+            .unwrap_or_default();
+        if !self.prune {
+            for (slug, t) in &cur_teams {
+                known.teams.insert(*slug, Parent::Existing(t.row.clone()));
+            }
+        }
+        for t in &d.teams {
+            let team = self.team(
+                d,
+                &name,
+                &row,
+                &known,
+                t,
+                cur_teams.get(t.slug.as_str()).copied(),
             );
+            known.teams.insert(&t.slug, team);
         }
         let org = InOrg {
             d,
@@ -699,6 +762,71 @@ impl Planner {
             );
         }
         let listed: HashSet<&str> = d.members.iter().map(|m| m.email.as_str()).collect();
+        let named: HashSet<&str> = d.teams.iter().map(|t| t.slug.as_str()).collect();
+        // Members leave the teams the file keeps, unless they leave the organization.
+        for t in &d.teams {
+            let Some(c) = cur_teams.get(t.slug.as_str()) else {
+                continue;
+            };
+            let wanted: HashSet<&str> = t.members.iter().map(|(e, _)| e.as_str()).collect();
+            for m in c
+                .members
+                .iter()
+                .filter(|m| !wanted.contains(m.email.as_str()))
+            {
+                if !self.prune {
+                    self.plan.kept += 1;
+                    continue;
+                }
+                if !listed.contains(m.email.as_str()) {
+                    continue;
+                }
+                self.remove(
+                    Entity::TeamMember,
+                    Event::TeamLeave,
+                    Place {
+                        team: Some(t.slug.clone()),
+                        ..Place::member(&org.name, &m.email)
+                    },
+                    None,
+                    Work::TeamLeave {
+                        org: cur.row.clone(),
+                        team: c.row.clone(),
+                        member_id: m.member_id,
+                        email: m.email.clone(),
+                    },
+                );
+            }
+        }
+        for t in cur
+            .teams
+            .iter()
+            .filter(|t| !named.contains(t.row.slug.as_str()))
+        {
+            if !self.prune {
+                self.plan.kept += 1;
+                continue;
+            }
+            let grants: usize = cur
+                .projects
+                .iter()
+                .flat_map(|p| &p.grants)
+                .filter(|g| g.holder == Holder::Team(t.row.id))
+                .count();
+            self.remove(
+                Entity::Team,
+                Event::TeamRemove,
+                Place {
+                    team: Some(t.row.slug.clone()),
+                    ..Place::org(&org.name)
+                },
+                counted(&[(t.members.len(), "member"), (grants, "grant")]),
+                Work::TeamRemove {
+                    org: cur.row.clone(),
+                    before: t.row.clone(),
+                },
+            );
+        }
         for m in cur
             .members
             .iter()
@@ -736,6 +864,7 @@ impl Planner {
             .unwrap_or_default();
         let mut known = Known {
             members: HashMap::new(),
+            teams: HashMap::new(),
         };
         if !self.prune {
             for (email, m) in &cur_members {
@@ -955,36 +1084,61 @@ impl Planner {
         envs: &HashMap<&str, Parent<EnvRow>>,
         removed_envs: &HashSet<i64>,
     ) {
-        let cur_grants: HashMap<(&str, Option<&str>), &GrantRow> = cur
+        let cur_grants: HashMap<(HolderName, Option<&str>), &GrantRow> = cur
             .map(|c| {
                 c.grants
                     .iter()
-                    .map(|g| ((g.email.as_str(), g.environment.as_deref()), g))
+                    .map(|g| ((holder_name(g), g.environment.as_deref()), g))
                     .collect()
             })
             .unwrap_or_default();
         let mut wanted = HashSet::new();
         for g in &d.grants {
-            let email = match &g.holder {
-                DHolder::Member(email) => email.as_str(),
-                // Refused with the team itself (see `org`); nothing to check here.
-                DHolder::Team(_) => continue,
-            };
-            let Some(member) = org.known.members.get(email) else {
-                let hint = if self.prune {
-                    "add them to the organization's `[[org.member]]` list (with --prune, members the file leaves out are removed)"
-                } else {
-                    "add them to the organization's `[[org.member]]` list"
-                };
-                self.problem(
-                    g.holder_at,
-                    format!(
-                        "grant names `{email}`, who is not a member of `{}` in the file or the database",
-                        org.name
-                    ),
-                    Some(hint.into()),
-                );
-                continue;
+            let (key, holder, event, place) = match &g.holder {
+                DHolder::Member(email) => {
+                    let Some(member) = org.known.members.get(email.as_str()) else {
+                        self.problem(
+                            g.holder_at,
+                            format!(
+                                "grant names `{email}`, who is not a member of `{}` in the file or the database",
+                                org.name
+                            ),
+                            Some(self.missing_hint("[[org.member]]", "members")),
+                        );
+                        continue;
+                    };
+                    (
+                        HolderName::Member(email.as_str()),
+                        Grantee::Member(member.clone()),
+                        Event::MemberGrant,
+                        Place {
+                            member: Some(email.clone()),
+                            ..Place::project(&org.name, name)
+                        },
+                    )
+                }
+                DHolder::Team(slug) => {
+                    let Some(team) = org.known.teams.get(slug.as_str()) else {
+                        self.problem(
+                            g.holder_at,
+                            format!(
+                                "grant names team `{slug}`, which `{}` has neither in the file nor in the database",
+                                org.name
+                            ),
+                            Some(self.missing_hint("[[org.team]]", "teams")),
+                        );
+                        continue;
+                    };
+                    (
+                        HolderName::Team(slug.as_str()),
+                        Grantee::Team(team.clone()),
+                        Event::TeamGrant,
+                        Place {
+                            team: Some(slug.clone()),
+                            ..Place::project(&org.name, name)
+                        },
+                    )
+                }
             };
             let env: Option<Parent<EnvRow>> = match &g.env {
                 None => None,
@@ -997,29 +1151,28 @@ impl Planner {
                                 "grant names environment `{e}`, which project `{}/{}` has neither in the file nor in the database",
                                 org.name, d.slug
                             ),
-                            Some("add it as an `[[org.project.env]]` of the project".into()),
+                            Some(self.missing_hint("[[org.project.env]]", "environments")),
                         );
                         continue;
                     }
                 },
             };
-            wanted.insert((email, g.env.as_deref()));
+            wanted.insert((key, g.env.as_deref()));
             let place = Place {
                 environment: g.env.as_deref().map(Name::from),
-                member: Some(email.to_string()),
-                ..Place::project(&org.name, name)
+                ..place
             };
-            let before = cur_grants.get(&(email, g.env.as_deref())).copied();
+            let before = cur_grants.get(&(key, g.env.as_deref())).copied();
             let work = Work::GrantSet {
                 org: org.row.clone(),
                 project: project.clone(),
                 env,
-                member: member.clone(),
+                holder,
                 role: g.role,
                 before: before.map(|b| Box::new(b.clone())),
             };
             match before {
-                None => self.push(Op::Create, Entity::Grant, Event::MemberGrant, place, work),
+                None => self.push(Op::Create, Entity::Grant, event, place, work),
                 Some(b) => {
                     let fields = if b.role == g.role {
                         Vec::new()
@@ -1030,7 +1183,7 @@ impl Planner {
                             g.role.as_str(),
                         )]
                     };
-                    self.update(Entity::Grant, Event::MemberGrant, place, fields, work);
+                    self.update(Entity::Grant, event, place, fields, work);
                 }
             }
         }
@@ -1039,31 +1192,39 @@ impl Planner {
         };
         let listed_members: HashSet<&str> =
             org.d.members.iter().map(|m| m.email.as_str()).collect();
+        let named_teams: HashSet<&str> = org.d.teams.iter().map(|t| t.slug.as_str()).collect();
         for g in &cur.grants {
-            if wanted.contains(&(g.email.as_str(), g.environment.as_deref())) {
-                continue;
-            }
-            // Removed with their member or environment, in that removal's event.
-            if self.prune
-                && (!listed_members.contains(g.email.as_str())
-                    || g.environment_id.is_some_and(|e| removed_envs.contains(&e)))
-            {
+            let key = holder_name(g);
+            if wanted.contains(&(key, g.environment.as_deref())) {
                 continue;
             }
             if !self.prune {
                 self.plan.kept += 1;
                 continue;
             }
+            // Removed with their holder or environment, in that removal's event.
+            let holder_goes = match key {
+                HolderName::Member(email) => !listed_members.contains(email),
+                HolderName::Team(slug) => !named_teams.contains(slug),
+            };
+            if holder_goes || g.environment_id.is_some_and(|e| removed_envs.contains(&e)) {
+                continue;
+            }
             let env = g.environment.as_deref().and_then(|e| match envs.get(e) {
                 Some(Parent::Existing(row)) => Some(row.clone()),
                 _ => None,
             });
+            let event = match key {
+                HolderName::Member(_) => Event::MemberRevoke,
+                HolderName::Team(_) => Event::TeamRevoke,
+            };
             self.remove(
                 Entity::Grant,
-                Event::MemberRevoke,
+                event,
                 Place {
                     environment: g.environment.as_deref().map(Name::from),
-                    member: Some(g.email.clone()),
+                    member: g.email.clone(),
+                    team: g.team.clone(),
                     ..Place::project(&org.name, name)
                 },
                 None,
@@ -1075,6 +1236,118 @@ impl Planner {
                 },
             );
         }
+    }
+
+    /// How to fix a reference to something neither the file nor the database has.
+    fn missing_hint(&self, table: &str, what: &str) -> String {
+        if self.prune {
+            format!("add it as an `{table}` (with --prune, {what} the file leaves out are removed)")
+        } else {
+            format!("add it as an `{table}`")
+        }
+    }
+
+    /// A team and who joins it; returns how later changes find it.
+    fn team(
+        &mut self,
+        d: &DOrg,
+        name: &Name,
+        org: &Parent<OrgRow>,
+        known: &Known,
+        t: &DTeam,
+        cur: Option<&CTeam>,
+    ) -> Parent<TeamRow> {
+        let place = Place {
+            team: Some(t.slug.clone()),
+            ..Place::org(name)
+        };
+        let team = match (cur, org) {
+            (None, _) => {
+                let slot = next(&mut self.plan.creates.teams);
+                self.push(
+                    Op::Create,
+                    Entity::Team,
+                    Event::TeamAdd,
+                    place,
+                    Work::TeamAdd {
+                        slot,
+                        org: org.clone(),
+                        slug: t.slug.clone(),
+                        display_name: t.display_name.clone(),
+                        description: t.description.clone(),
+                    },
+                );
+                Parent::New(slot)
+            }
+            (Some(c), Parent::Existing(org_row)) => {
+                let before = &c.row;
+                let mut fields = Vec::new();
+                if before.display_name != t.display_name {
+                    fields.push(FieldChange::text(
+                        "display_name",
+                        &before.display_name,
+                        &t.display_name,
+                    ));
+                }
+                if before.description != t.description {
+                    fields.push(FieldChange::text(
+                        "description",
+                        &before.description,
+                        &t.description,
+                    ));
+                }
+                let mut after = Box::new((**before).clone());
+                after.display_name = t.display_name.clone();
+                after.description = t.description.clone();
+                self.update(
+                    Entity::Team,
+                    Event::TeamUpdate,
+                    place,
+                    fields,
+                    Work::TeamUpdate {
+                        org: org_row.clone(),
+                        before: before.clone(),
+                        after,
+                    },
+                );
+                Parent::Existing(c.row.clone())
+            }
+            (Some(_), Parent::New(_)) => unreachable!("a team in the database has its org"),
+        };
+        let already: HashSet<&str> = cur
+            .map(|c| c.members.iter().map(|m| m.email.as_str()).collect())
+            .unwrap_or_default();
+        for (email, at) in &t.members {
+            let Some(member) = known.members.get(email.as_str()) else {
+                self.problem(
+                    *at,
+                    format!(
+                        "team `{}` lists `{email}`, who is not a member of `{}` in the file or the database",
+                        t.slug, d.slug
+                    ),
+                    Some(self.missing_hint("[[org.member]]", "members")),
+                );
+                continue;
+            };
+            if already.contains(email.as_str()) {
+                continue;
+            }
+            self.push(
+                Op::Create,
+                Entity::TeamMember,
+                Event::TeamJoin,
+                Place {
+                    team: Some(t.slug.clone()),
+                    ..Place::member(name, email)
+                },
+                Work::TeamJoin {
+                    org: org.clone(),
+                    team: team.clone(),
+                    member: member.clone(),
+                },
+            );
+        }
+        team
     }
 
     /// An environment and its resources; returns how later changes find it.
@@ -1296,6 +1569,20 @@ impl Planner {
             let f = FieldChange::flag("archived", Some(!d.archived), d.archived);
             step(self, event, vec![f], &mut before, &after);
         }
+    }
+}
+
+/// A grant's holder by the name the file gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum HolderName<'a> {
+    Member(&'a str),
+    Team(&'a str),
+}
+
+fn holder_name(g: &GrantRow) -> HolderName<'_> {
+    match (&g.email, &g.team) {
+        (None, Some(team)) => HolderName::Team(team),
+        (email, _) => HolderName::Member(email.as_deref().unwrap_or("")),
     }
 }
 

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 /// What to build: `environments` in total, spread over projects of 3–7 environments,
 /// 200 projects an organization, and the same 10 people (`user1@example.com`, an owner,
-/// to `user10@example.com`) as members of every organization.
+/// to `user10@example.com`) as members of every organization, in five teams (`team-1` to
+/// `team-5`) that hold grants the way members do.
 #[derive(Debug, Clone, Copy)]
 pub struct Spec {
     pub environments: u64,
@@ -23,7 +24,11 @@ pub struct Summary {
     pub environments: u64,
     pub resources: u64,
     pub members: u64,
+    /// Grants held by members and by teams.
     pub grants: u64,
+    pub teams: u64,
+    pub team_members: u64,
+    pub team_grants: u64,
     pub events: u64,
 }
 
@@ -31,6 +36,9 @@ const PROJECTS_PER_ORG: u64 = 200;
 const MEMBER_ROLES: [&str; 10] = [
     "owner", "admin", "admin", "member", "member", "member", "member", "member", "viewer", "viewer",
 ];
+/// Who is in each team, by index into the organization's members (user4 is in team-1 and
+/// team-2, so `access check user4@example.com` reads team grants).
+const TEAMS: [&[usize]; 5] = [&[3, 4, 5], &[3, 6], &[7, 8], &[4, 9], &[5, 8]];
 const NON_PRODUCTION: [&str; 6] = ["development", "staging", "qa", "demo", "hotfix", "preview"];
 const RESOURCE_NAMES: [&str; 8] = [
     "api", "web", "worker", "queue", "db", "cron", "cache", "cert",
@@ -82,6 +90,16 @@ impl Store {
                 "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
+            let mut team_stmt = tx.prepare(
+                "INSERT INTO teams (org_id, slug, display_name, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut team_member_stmt = tx.prepare(
+                "INSERT INTO team_members (team_id, member_id, created_at) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut team_grant_stmt = tx.prepare(
+                "INSERT INTO grants (team_id, project_id, environment_id, role, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             let mut event_stmt = tx.prepare(
                 "INSERT INTO events (at, actor, action, org_id, project_id, target, after)
                  VALUES (?1, 'generator', 'env.add', ?2, ?3, ?4, NULL)",
@@ -90,6 +108,7 @@ impl Store {
             let mut org_id = 0;
             let mut org_slug = String::new();
             let mut member_ids: Vec<i64> = Vec::new();
+            let mut team_ids: Vec<i64> = Vec::new();
             let mut project_no = 0u64;
             while sum.environments < spec.environments {
                 if project_no.is_multiple_of(PROJECTS_PER_ORG) {
@@ -109,6 +128,22 @@ impl Store {
                         ))?;
                         member_ids.push(tx.last_insert_rowid());
                         sum.members += 1;
+                    }
+                    team_ids.clear();
+                    for (i, members) in TEAMS.iter().enumerate() {
+                        team_stmt.execute((
+                            org_id,
+                            format!("team-{}", i + 1),
+                            format!("Team {}", i + 1),
+                            &at,
+                        ))?;
+                        let team_id = tx.last_insert_rowid();
+                        team_ids.push(team_id);
+                        sum.teams += 1;
+                        for m in *members {
+                            team_member_stmt.execute((team_id, member_ids[*m], &at))?;
+                            sum.team_members += 1;
+                        }
                     }
                 }
                 project_no += 1;
@@ -173,6 +208,36 @@ impl Store {
                 }
                 grant_stmt.execute((a, project_id, Some(production_id), "viewer", &at))?;
                 sum.grants += 1;
+                // A team developer on the whole project and, for one project in three, another
+                // team admin on production. `project-1` always has team-1 and team-2 there.
+                let (first, second) = if project_no == 1 {
+                    (0, Some(1))
+                } else {
+                    let first = rng.below(TEAMS.len() as u64) as usize;
+                    let second =
+                        (first + 1 + rng.below(TEAMS.len() as u64 - 1) as usize) % TEAMS.len();
+                    (first, rng.below(3).eq(&0).then_some(second))
+                };
+                team_grant_stmt.execute((
+                    team_ids[first],
+                    project_id,
+                    None::<i64>,
+                    "developer",
+                    &at,
+                ))?;
+                sum.grants += 1;
+                sum.team_grants += 1;
+                if let Some(second) = second {
+                    team_grant_stmt.execute((
+                        team_ids[second],
+                        project_id,
+                        Some(production_id),
+                        "admin",
+                        &at,
+                    ))?;
+                    sum.grants += 1;
+                    sum.team_grants += 1;
+                }
             }
         }
         tx.commit()?;

@@ -1,6 +1,6 @@
 use super::{Db, now};
 use crate::error::{Error, Result};
-use crate::model::{OrgRole, ProjectRole, normalize_email};
+use crate::model::{OrgRole, normalize_email};
 use rusqlite::{OptionalExtension, Row};
 use serde::Serialize;
 
@@ -14,26 +14,6 @@ pub struct MemberRow {
     pub email: String,
     pub name: Option<String>,
     pub role: OrgRole,
-    pub created_at: String,
-}
-
-/// A project role given to a member, for the whole project or (with `environment`) one
-/// environment of it.
-#[derive(Debug, Clone, Serialize)]
-pub struct GrantRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub member_id: i64,
-    pub email: String,
-    #[serde(skip)]
-    pub project_id: i64,
-    pub org: String,
-    pub project: String,
-    #[serde(skip)]
-    pub environment_id: Option<i64>,
-    pub environment: Option<String>,
-    pub role: ProjectRole,
     pub created_at: String,
 }
 
@@ -55,27 +35,6 @@ fn member_from_row(r: &Row) -> rusqlite::Result<MemberRow> {
         name: r.get(4)?,
         role: parse(5, r.get(5)?)?,
         created_at: r.get(6)?,
-    })
-}
-
-const GRANT_SELECT: &str = "SELECT g.id, g.member_id, m.email, g.project_id, o.slug, p.slug,
-            g.environment_id, e.slug, g.role, g.created_at
-     FROM grants g JOIN members m ON m.id = g.member_id
-     JOIN projects p ON p.id = g.project_id JOIN orgs o ON o.id = p.org_id
-     LEFT JOIN environments e ON e.id = g.environment_id";
-
-fn grant_from_row(r: &Row) -> rusqlite::Result<GrantRow> {
-    Ok(GrantRow {
-        id: r.get(0)?,
-        member_id: r.get(1)?,
-        email: r.get(2)?,
-        project_id: r.get(3)?,
-        org: r.get(4)?,
-        project: r.get(5)?,
-        environment_id: r.get(6)?,
-        environment: r.get(7)?,
-        role: parse(8, r.get(8)?)?,
-        created_at: r.get(9)?,
     })
 }
 
@@ -174,83 +133,5 @@ impl Db<'_> {
             .prepare_cached("DELETE FROM members WHERE id = ?1")?
             .execute([id])?;
         Ok(())
-    }
-
-    /// The grants one member holds in one project (project-wide and env-scoped).
-    pub fn member_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{GRANT_SELECT} WHERE g.member_id = ?1 AND g.project_id = ?2 ORDER BY g.id"
-        ))?;
-        let rows = stmt.query_map((member_id, project_id), grant_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Every grant a member holds, in any project.
-    pub fn member_grants(&self, member_id: i64) -> Result<Vec<GrantRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{GRANT_SELECT} WHERE g.member_id = ?1 ORDER BY o.slug, p.slug, e.slug"
-        ))?;
-        let rows = stmt.query_map([member_id], grant_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Every grant on one project, project-wide and env-scoped.
-    pub fn project_grants(&self, project_id: i64) -> Result<Vec<GrantRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{GRANT_SELECT} WHERE g.project_id = ?1 ORDER BY m.email, g.environment_id"
-        ))?;
-        let rows = stmt.query_map([project_id], grant_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Every grant on every project of an organization, by project: one query for a whole
-    /// layout export or plan.
-    pub fn grants_in_org(&self, org_id: i64) -> Result<Vec<GrantRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{GRANT_SELECT} WHERE p.org_id = ?1 ORDER BY g.project_id, m.email, g.environment_id"
-        ))?;
-        let rows = stmt.query_map([org_id], grant_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Sets a member's role on a project (or one environment), replacing any earlier one.
-    pub fn grant_set(
-        &self,
-        member: &MemberRow,
-        project: &super::ProjectRow,
-        env: Option<&super::EnvRow>,
-        role: ProjectRole,
-    ) -> Result<()> {
-        let env_id = env.map(|e| e.id);
-        self.grant_delete(member.id, project.id, env_id)?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute((member.id, project.id, env_id, role.as_str(), now()))?;
-        Ok(())
-    }
-
-    /// Removes one grant; returns whether there was one.
-    pub fn grant_delete(
-        &self,
-        member_id: i64,
-        project_id: i64,
-        env_id: Option<i64>,
-    ) -> Result<bool> {
-        let n = match env_id {
-            None => self
-                .conn
-                .prepare_cached(
-                    "DELETE FROM grants WHERE member_id = ?1 AND project_id = ?2 AND environment_id IS NULL",
-                )?
-                .execute((member_id, project_id))?,
-            Some(e) => self
-                .conn
-                .prepare_cached("DELETE FROM grants WHERE member_id = ?1 AND environment_id = ?2")?
-                .execute((member_id, e))?,
-        };
-        Ok(n > 0)
     }
 }

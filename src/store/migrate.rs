@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_members_by_email.sql"),
     include_str!("migrations/0003_emails_lowercase.sql"),
+    include_str!("migrations/0004_teams.sql"),
 ];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;

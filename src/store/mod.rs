@@ -58,10 +58,18 @@
 //! `owner_count(org_id)`, `member_insert(&org, email, name, role)`, `member_update(&row)`
 //! (name, role), `member_set_email(id, email)`, `member_delete(id)`.
 //!
-//! **Grants** ([`GrantRow`]) — `member_grants(member_id)`, `member_grants_in(member_id,
-//! project_id)`, `project_grants(project_id)`, `grants_in_org(org_id)`,
-//! `grant_set(&member, &project, env, role)`
-//! (replaces an earlier one), `grant_delete(member_id, project_id, env_id)`.
+//! **Grants** ([`GrantRow`], held by a [`Holder`]: a member or a team) —
+//! `holder_grants(holder)`, `holder_grants_in(holder, project_id)`, `access_grants(member_id)`
+//! / `access_grants_in(member_id, project_id)` (their own and their teams'),
+//! `granted_project_ids(member_id)`, `project_grants(project_id)`, `grants_in_org(org_id)`
+//! (layout export and plan), `grant_set(holder, &project, env, role)` (replaces an earlier
+//! one), `grant_delete(holder, project_id, env_id)`.
+//!
+//! **Teams** ([`TeamRow`], [`TeamMemberRow`]) — `teams(org_id)`, `has_teams(org_id)`,
+//! `team(org_id, slug)`, `team_by_id(id)`, `team_insert(&org, slug, display_name,
+//! description)`, `team_update(&row)`, `team_delete(id)`, `team_members(team_id)`,
+//! `team_members_in_org(org_id)` (layout export and plan), `member_teams(member_id)`,
+//! `team_join(team_id, &member, joined_at)`, `team_leave(team_id, member_id)`.
 //!
 //! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, limit)` (newest
 //! first), `event(id)`, `event_insert(&NewEvent)` (only `Tx` calls it).
@@ -82,6 +90,7 @@ mod env;
 mod error;
 mod event;
 pub mod generate;
+mod grant;
 mod health;
 mod member;
 pub mod migrate;
@@ -89,17 +98,20 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod team;
 mod test_hooks;
 
 pub use env::{EnvRow, NewEnv};
 pub(crate) use error::from_anyhow as error_from_anyhow;
 pub use event::{EventRow, NewEvent};
+pub use grant::{GrantRow, Holder};
 pub use health::{Check, Status};
-pub use member::{GrantRow, MemberRow};
+pub use member::MemberRow;
 pub use org::OrgRow;
 pub use project::ProjectRow;
 pub use resource::ResourceRow;
 pub use restore::{SavedEnvFields, SavedFields};
+pub use team::{TeamMemberRow, TeamRow};
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

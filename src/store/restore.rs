@@ -2,7 +2,7 @@
 //! the same slugs and creation times, and the old ids where they are still free, so the
 //! history in the audit log stays attached to what it describes.
 
-use super::{Db, EnvRow, MemberRow, OrgRow, ProjectRow};
+use super::{Db, EnvRow, OrgRow, ProjectRow};
 use crate::error::{Error, Result};
 
 /// The fields of a removed row as its snapshot recorded them; the caller reads the snapshot.
@@ -126,21 +126,15 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Puts back one grant of a member on a project or one of its environments.
+    /// Puts back one grant of a member or a team on a project or one of its environments.
     pub fn grant_restore(
         &self,
-        member: &MemberRow,
+        holder: super::Holder,
         project: &ProjectRow,
         env: Option<&EnvRow>,
         role: &str,
         created_at: &str,
     ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO grants (member_id, project_id, environment_id, role, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute((member.id, project.id, env.map(|e| e.id), role, created_at))?;
-        Ok(())
+        self.grant_insert(holder, project, env, role, created_at, false)
     }
 }

@@ -3,7 +3,7 @@
 
 use super::prompt::Prompter;
 use crate::error::{Error, Result};
-use crate::model::{suggest_slug, validate_email, validate_slug};
+use crate::model::{normalize_email, suggest_slug, validate_email, validate_slug, validate_text};
 use crate::scope::slash;
 
 /// Answers given as flags, as typed; [`Known::check`] turns them into [`Answers`].
@@ -124,7 +124,8 @@ pub(super) fn ask_email(p: &mut dyn Prompter) -> Result<String> {
         let answer = p.input("Your email", None, None)?;
         let answer = answer.trim().to_string();
         match validate_email(&answer) {
-            Ok(()) => return Ok(answer),
+            // Emails compare without case and are stored lowercased.
+            Ok(()) => return Ok(normalize_email(&answer)),
             Err(e) => p.say(&rejection(&e)),
         }
     }
@@ -149,10 +150,8 @@ pub(super) fn ask_name(
     loop {
         let answer = p.input(prompt, None, default)?;
         let answer = answer.trim();
-        if answer.chars().any(char::is_control) {
-            p.say(&format!(
-                "  invalid {noun} name: control characters are not allowed"
-            ));
+        if let Err(e) = validate_text(&format!("{noun} name"), answer) {
+            p.say(&rejection(&e));
             continue;
         }
         if let Err(e) = validate_slug(noun, answer) {

@@ -84,8 +84,14 @@ pub fn plan(p: &mut dyn Prompter, answers: &Answers, file: &impl Reads) -> Resul
             let default = known
                 .and_then(|m| m.name)
                 .unwrap_or_else(|| name_from_email(&email));
-            let answer = p.input("Your name", None, Some(&default))?;
-            Some(answer.trim().to_string()).filter(|n| !n.is_empty())
+            loop {
+                let answer = p.input("Your name", None, Some(&default))?;
+                let answer = answer.trim().to_string();
+                match crate::model::validate_text("name", &answer) {
+                    Ok(()) => break Some(answer).filter(|n| !n.is_empty()),
+                    Err(e) => p.say(&super::answers::rejection(&e)),
+                }
+            }
         }
     };
 

@@ -373,6 +373,28 @@ fn an_invalid_email_is_asked_again_empty() {
 }
 
 #[test]
+fn a_typed_email_is_lowercased_and_a_name_with_control_characters_is_asked_again() {
+    let (out, s) = run(
+        vec![
+            A::Text("Ana@Acme.DEV"),
+            A::Text("Ana\u{1b}[31m"),
+            A::Text("Ana"),
+            A::Text("acme"),
+            A::Text("shop"),
+            A::Yes,
+            A::Enter,
+            A::Yes,
+        ],
+        &Known::default(),
+        &empty(),
+    );
+    let plan = out.unwrap().unwrap();
+    assert_eq!(plan.email, "ana@acme.dev");
+    assert_eq!(plan.name.as_deref(), Some("Ana"));
+    assert!(s.said[0].contains("invalid name"), "{:?}", s.said);
+}
+
+#[test]
 fn declining_the_final_confirmation_plans_nothing() {
     let (out, s) = run(
         vec![

@@ -34,7 +34,7 @@ const ACTIONS: [(&str, &str, &str); 18] = [
     ("rd", "read", "env"),
 ];
 
-/// One row a person can check against CONTRACT.md, "Access model":
+/// One row a person can check against README.md, "Members and access":
 /// (organization role, project-wide grant, grant on the environment, protected?, outcomes).
 ///
 /// The environment is `production` (protected, `P`) or `staging` (unprotected, `U`); the
@@ -415,6 +415,33 @@ fn the_table_covers_every_combination_once() {
 #[test]
 fn enforcement_and_access_check_agree_with_the_table() {
     let fixture = fixture();
+    let rows: Vec<Row> = TABLE
+        .iter()
+        .map(|(org, project, env_grant, protected, expected)| Row {
+            label: format!(
+                "{org}/{project}/{env_grant}/{}",
+                if *protected { "P" } else { "U" }
+            ),
+            who: email(org, project, env_grant),
+            protected: *protected,
+            expected,
+        })
+        .collect();
+    let cells = verify(&fixture, &rows);
+    assert_eq!(cells, TABLE.len() * ACTIONS.len());
+}
+
+/// One row to check: who acts, on which environment, and the outcome per column.
+struct Row<'a> {
+    label: String,
+    who: String,
+    protected: bool,
+    expected: &'a str,
+}
+
+/// Checks every cell of `rows` through enforcement and `proj access check`; returns how many
+/// cells were checked.
+fn verify(fixture: &TestEnv, rows: &[Row]) -> usize {
     let has_resources = proj::cli::command().find_subcommand("resource").is_some();
     if !has_resources {
         eprintln!(
@@ -424,8 +451,13 @@ fn enforcement_and_access_check_agree_with_the_table() {
     // (row, column) → the two jobs that answer it.
     let mut cells = Vec::new();
     let mut jobs = std::collections::BTreeSet::new();
-    for (org, project, env_grant, protected, expected) in TABLE {
-        let who = email(org, project, env_grant);
+    for Row {
+        label,
+        who,
+        protected,
+        expected,
+    } in rows
+    {
         let env = if *protected { "production" } else { "staging" };
         for (i, want) in expected.split_whitespace().enumerate() {
             let enforce = command_for(i, env, has_resources).map(|mut args| {
@@ -436,7 +468,7 @@ fn enforcement_and_access_check_agree_with_the_table() {
                 [
                     "access",
                     "check",
-                    &who,
+                    who,
                     ACTIONS[i].1,
                     &target_for(i, env),
                     "--json",
@@ -446,14 +478,10 @@ fn enforcement_and_access_check_agree_with_the_table() {
             );
             jobs.extend(enforce.iter().cloned());
             jobs.insert(check.clone());
-            let row = format!(
-                "{org}/{project}/{env_grant}/{}",
-                if *protected { "P" } else { "U" }
-            );
-            cells.push((row, i, want.chars().next().unwrap(), enforce, check));
+            cells.push((label, i, want.chars().next().unwrap(), enforce, check));
         }
     }
-    let results = run_all(&fixture, jobs.into_iter().collect());
+    let results = run_all(fixture, jobs.into_iter().collect());
     let mut wrong = Vec::new();
     for (row, i, want, enforce, check) in &cells {
         let (checked, why) = &results[check];
@@ -480,7 +508,130 @@ fn enforcement_and_access_check_agree_with_the_table() {
         wrong.len(),
         wrong.join("\n")
     );
-    assert_eq!(cells.len(), TABLE.len() * ACTIONS.len());
+    cells.len()
+}
+
+/// (name, organization role, own project grant, own environment grant, team A project
+/// grant, team A environment grant, team B project grant, team B environment grant,
+/// protected?, outcomes).
+type TeamRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+);
+
+/// Team rows (CONTRACT.md, "Teams"): a member's role on an environment is the highest any
+/// holder gives there (their own grants and each team's), and per holder an environment grant
+/// replaces that holder's project-wide grant. Teams give no organization role.
+///
+/// Columns: name, organization role, the member's own project-wide and environment grants,
+/// team A's and team B's (the member is in both), protected?, outcomes as in [`TABLE`].
+/// Environment grants are on both environments.
+#[rustfmt::skip]
+const TEAM_TABLE: &[TeamRow] = &[
+    // name               org       own project  own env   A project    A env     B project  B env     prot   ou or pa pu pr ea eu ep er ra ru rr ma mr md ge gp rd
+    // Only through a team: the team's role, exactly as if it were the member's own.
+    ("team-dev-p",        "member", "none",      "none",   "developer", "none",   "none",    "none",    P,  "n  n  n  n  n  Y  n  n  n  n  n  n  n  n  n  n  n  Y"),
+    ("team-dev-u",        "member", "none",      "none",   "developer", "none",   "none",    "none",    U,  "n  n  n  n  n  Y  Y  n  Y  Y  Y  Y  n  n  n  n  n  Y"),
+    ("team-admin-p",      "member", "none",      "none",   "admin",     "none",   "none",    "none",    P,  "n  n  n  Y  Y  Y  Y  Y  Y  Y  Y  Y  n  n  n  Y  Y  Y"),
+    ("team-viewer-u",     "member", "none",      "none",   "viewer",    "none",   "none",    "none",    U,  "n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  Y"),
+    ("team-env-dev-u",    "member", "none",      "none",   "none",      "developer", "none", "none",    U,  "n  n  n  n  n  n  Y  n  Y  Y  Y  Y  n  n  n  n  n  Y"),
+    ("team-dev-viewer-u", "viewer", "none",      "none",   "developer", "none",   "none",    "none",    U,  "n  n  n  n  n  Y  Y  n  Y  Y  Y  Y  n  n  n  n  n  Y"),
+    // Only in the member's own grants: as before teams.
+    ("own-dev-u",         "member", "developer", "none",   "none",      "none",   "none",    "none",    U,  "n  n  n  n  n  Y  Y  n  Y  Y  Y  Y  n  n  n  n  n  Y"),
+    // Both, different roles: the higher wins, whichever holder gives it.
+    ("own-viewer-team-dev-u", "member", "viewer", "none",  "developer", "none",   "none",    "none",    U,  "n  n  n  n  n  Y  Y  n  Y  Y  Y  Y  n  n  n  n  n  Y"),
+    ("own-admin-team-viewer-p", "member", "admin", "none", "viewer",    "none",   "none",    "none",    P,  "n  n  n  Y  Y  Y  Y  Y  Y  Y  Y  Y  n  n  n  Y  Y  Y"),
+    // An environment grant on one holder, a project grant on the other: no replacement across
+    // holders, the higher wins on the environment, the project grant alone on the project.
+    ("own-dev-team-env-admin-p", "member", "developer", "none", "none", "admin",  "none",    "none",    P,  "n  n  n  n  n  Y  Y  Y  Y  Y  Y  Y  n  n  n  Y  n  Y"),
+    ("own-dev-team-env-viewer-u", "member", "developer", "none", "none", "viewer", "none",   "none",    U,  "n  n  n  n  n  Y  Y  n  Y  Y  Y  Y  n  n  n  n  n  Y"),
+    // Per holder, the member's environment grant replaces only their own project grant.
+    ("own-admin-env-viewer-team-dev-u", "member", "admin", "viewer", "developer", "none", "none", "none", U, "n  n  n  Y  Y  Y  Y  n  Y  Y  Y  Y  n  n  n  n  Y  Y"),
+    ("own-admin-env-viewer-team-dev-p", "member", "admin", "viewer", "developer", "none", "none", "none", P, "n  n  n  Y  Y  Y  n  n  n  n  n  n  n  n  n  n  Y  Y"),
+    // Two teams: the higher of the two.
+    ("two-teams-p",       "member", "none",      "none",   "viewer",    "none",   "none",    "admin",   P,  "n  n  n  n  n  n  Y  Y  Y  Y  Y  Y  n  n  n  Y  n  Y"),
+    // A team on a protected environment: developers of a team may not change it either.
+    ("team-env-dev-p",    "member", "none",      "none",   "none",      "developer", "none", "none",    P,  "n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  n  Y"),
+    // In a team without grants: the project does not exist for them.
+    ("team-no-grant",     "member", "none",      "none",   "none",      "none",   "none",    "none",    U,  "n  n  n  -  -  -  -  -  -  -  -  -  n  n  n  -  -  -"),
+];
+
+fn team_email(name: &str) -> String {
+    format!("{name}@acme.dev")
+}
+
+/// The fixture of [`fixture`] plus one member per team row, in teams `N-a` and `N-b` that hold
+/// the row's team grants.
+fn team_fixture() -> TestEnv {
+    let t = TestEnv::new();
+    t.ok(&["org", "add", "acme"]);
+    t.ok(&["project", "add", "shop", "--org", "acme"]);
+    t.ok(&["env", "add", "staging", "--project", "acme/shop"]);
+    t.ok(&["member", "add", "owner@acme.dev", "--org", "acme"]);
+    t.ok(&["member", "add", "target@acme.dev", "--org", "acme"]);
+    let grant = |holder: &[&str], project: &str, env: &str| {
+        if project != "none" {
+            t.ok(&[holder, &["-p", "acme/shop", "--role", project]].concat());
+        }
+        if env != "none" {
+            for e in ["production", "staging"] {
+                t.ok(&[holder, &["-p", "acme/shop", "--env", e, "--role", env]].concat());
+            }
+        }
+    };
+    for (n, (name, org, own_p, own_e, a_p, a_e, b_p, b_e, _, _)) in TEAM_TABLE.iter().enumerate() {
+        let who = team_email(name);
+        t.ok(&["member", "add", &who, "--role", org, "--org", "acme"]);
+        grant(&["member", "grant", &who], own_p, own_e);
+        for (suffix, p, e) in [("a", a_p, a_e), ("b", b_p, b_e)] {
+            let team = format!("t{n}-{suffix}");
+            t.ok(&["team", "add", &team, "--org", "acme"]);
+            t.ok(&["team", "join", &team, &who, "--org", "acme"]);
+            grant(&["team", "grant", &team], p, e);
+        }
+    }
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute_batch(
+        "INSERT INTO resources (environment_id, slug, type, created_at)
+         SELECT id, 'api', 'app', '2026-11-27T09:14:03Z' FROM environments;",
+    )
+    .unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(conn);
+    t
+}
+
+#[test]
+fn the_team_table_has_one_row_per_name_and_a_cell_per_column() {
+    let mut seen = std::collections::BTreeSet::new();
+    for row in TEAM_TABLE {
+        assert!(seen.insert(row.0), "duplicate row {}", row.0);
+        assert_eq!(row.9.split_whitespace().count(), ACTIONS.len(), "{}", row.0);
+    }
+}
+
+#[test]
+fn team_rows_agree_through_enforcement_and_access_check() {
+    let fixture = team_fixture();
+    let rows: Vec<Row> = TEAM_TABLE
+        .iter()
+        .map(|row| Row {
+            label: row.0.to_string(),
+            who: team_email(row.0),
+            protected: row.8,
+            expected: row.9,
+        })
+        .collect();
+    assert_eq!(verify(&fixture, &rows), TEAM_TABLE.len() * ACTIONS.len());
 }
 
 fn enforce_label(job: &Job) -> String {

@@ -651,3 +651,12 @@ fn tables_and_trees_both_draw_box_characters_off_a_terminal() {
     assert!(tree.contains("└── shop"), "{tree}");
     assert!(!tree.contains("`--"), "{tree}");
 }
+
+#[test]
+fn context_shows_the_identity_lowercased_as_every_command_uses_it() {
+    let t = TestEnv::with_shop();
+    t.ok(&["member", "add", "ana@acme.dev", "--org", "acme"]);
+    let v = t.json(&["context", "--as", "Ana@Acme.DEV"]);
+    assert_eq!(v["identity"]["value"], "ana@acme.dev");
+    assert_eq!(v["identity"]["source"], "flag");
+}

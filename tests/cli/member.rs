@@ -11,7 +11,18 @@ struct Member {
     name: Option<String>,
     role: String,
     grants: Vec<MemberGrant>,
+    teams: Vec<String>,
+    access: Vec<EffectiveRole>,
     created_at: String,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct EffectiveRole {
+    project: String,
+    environment: String,
+    role: String,
+    via: String,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -43,6 +54,7 @@ struct Check {
     visible: bool,
     rule: String,
     reason: String,
+    via: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -611,6 +623,7 @@ fn access_check_names_the_rule_in_text_and_json() {
             visible: true,
             rule: "needs-project-admin".into(),
             reason: "developer on acme/shop, and env.protect needs project admin".into(),
+            via: Some("member".into()),
         }
     );
     let c: Check = t.json_as(&["access", "check", "ana@acme.dev", "org.remove", "acme"]);
@@ -669,6 +682,21 @@ fn member_list_json_and_plain_are_pinned() {
                     project: "shop".into(),
                     environment: Some("production".into()),
                     role: "viewer".into()
+                },
+            ],
+            teams: vec![],
+            access: vec![
+                EffectiveRole {
+                    project: "shop".into(),
+                    environment: "staging".into(),
+                    role: "developer".into(),
+                    via: "member".into(),
+                },
+                EffectiveRole {
+                    project: "shop".into(),
+                    environment: "production".into(),
+                    role: "viewer".into(),
+                    via: "member".into(),
                 },
             ],
             created_at: NOW.into(),

@@ -244,6 +244,40 @@ fn member_arguments_complete_member_emails() {
     assert!(!got.iter().any(|c| c.contains('@')), "{got:?}");
 }
 
+#[test]
+fn team_arguments_complete_team_slugs() {
+    let t = team();
+    let as_ann = ["--as", "ann@acme.test", "--org", "acme"];
+    for name in ["backend", "frontend"] {
+        t.ok(&[&["team", "add", name][..], &as_ann].concat());
+    }
+    for words in [
+        &["proj", "team", "show", ""][..],
+        &["proj", "team", "rm", ""],
+        &["proj", "team", "rename", ""],
+        &["proj", "team", "join", ""],
+        &["proj", "team", "leave", ""],
+        &["proj", "team", "grant", ""],
+        &["proj", "team", "revoke", ""],
+    ] {
+        let got = bash_complete_with(&t, words, &[ANN]);
+        assert_all(&got, &["backend", "frontend"]);
+    }
+    let got = bash_complete_with(&t, &["proj", "team", "show", "b"], &[ANN]);
+    assert_eq!(got, ["backend"]);
+    // After the team come members.
+    let got = bash_complete_with(&t, &["proj", "team", "join", "backend", ""], &[ANN]);
+    assert_all(&got, &["ann@acme.test", "bob@acme.test"]);
+    // A new team's name is not an existing one; an outsider sees no teams.
+    let got = bash_complete_with(&t, &["proj", "team", "add", ""], &[ANN]);
+    assert!(!got.iter().any(|c| c == "backend"), "{got:?}");
+    let got = values(bash_complete(
+        &t,
+        &["proj", "--as", "eve@else.test", "team", "show", ""],
+    ));
+    assert!(got.is_empty(), "{got:?}");
+}
+
 /// Each value completes as what it is, whatever the flag is called.
 #[test]
 fn arguments_complete_what_they_hold_not_what_they_are_named() {

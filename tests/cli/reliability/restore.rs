@@ -187,11 +187,27 @@ fn restore_is_access_checked_like_an_add() {
     t.ok(&["project", "remove", "acme/blog", "--yes", "--as", ANA]);
     let id = last_event(&t);
     let dump = t.dump();
-    // bo is a member without an org role that may add projects.
+    // bo is a member without an org role that may add projects; the removal of a project he
+    // was not granted is not even his to see, so it is not found, like an id nobody used.
+    let err = t.fails(&["restore", &id, "--as", "bo@acme.dev"], 3);
+    assert!(err.contains(&format!("event {id} not found")), "{err}");
+    assert_eq!(t.dump(), dump);
+    t.ok(&["restore", &id, "--as", ANA]);
+    // An event he sees, whose restore needs what he may not do: resources in a protected
+    // environment need a project admin.
+    t.ok(&[
+        "env",
+        "remove",
+        "acme/shop/production",
+        "--yes",
+        "--as",
+        ANA,
+    ]);
+    let id = last_event(&t);
+    let dump = t.dump();
     let err = t.fails(&["restore", &id, "--as", "bo@acme.dev"], 5);
     assert!(err.contains("permission denied"), "{err}");
     assert_eq!(t.dump(), dump);
-    t.ok(&["restore", &id, "--as", ANA]);
 }
 
 #[test]

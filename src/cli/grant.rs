@@ -1,0 +1,211 @@
+//! Grants of either holder: `member grant`/`revoke` and `team grant`/`revoke` share the path
+//! (where the grant goes, the `member.grant` check, the write, the event); each noun keeps its
+//! own words through [`Grantee`].
+
+use super::App;
+use crate::access::{self, Action, Actor, Target};
+use crate::error::{Error, Result};
+use crate::model::ProjectRole;
+use crate::output::Record;
+use crate::scope::{Scope, slash};
+use crate::snapshot;
+use crate::store::{Db, GrantRow, Holder, OrgRow};
+use crate::tx::{Event, Subject, Tx};
+use serde::Serialize;
+
+/// A holder of grants (a member or a team) as the grant commands name it.
+pub(super) trait Grantee: Sized {
+    /// The events of giving and of taking back one of its grants.
+    const GRANTED: Event;
+    const REVOKED: Event;
+
+    /// The holder called `name` in `org`; "not found" otherwise.
+    fn find(db: &Db, org: &OrgRow, name: &str) -> Result<Self>;
+    fn holder(&self) -> Holder;
+    /// What its grant events name.
+    fn subject(&self) -> Subject<'_>;
+    /// The error for revoking a grant it does not hold on `place`.
+    fn no_grant(&self, place: &str) -> Error;
+}
+
+/// A grant as `member grant`/`revoke` and `team grant`/`revoke` print it: a member's names
+/// them by `email`, a team's by `team` (never both, like [`GrantRow`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub org: String,
+    pub project: String,
+    pub environment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    pub role: ProjectRole,
+    pub created_at: String,
+}
+
+impl GrantView {
+    pub(super) fn new(g: &GrantRow) -> Self {
+        let (email, team) = match (&g.email, &g.team) {
+            (None, Some(team)) => (None, Some(team.clone())),
+            (email, _) => (Some(email.clone().unwrap_or_default()), None),
+        };
+        GrantView {
+            org: g.org.clone(),
+            project: g.project.clone(),
+            environment: g.environment.clone(),
+            email,
+            team,
+            role: g.role,
+            created_at: g.created_at.clone(),
+        }
+    }
+
+    /// The first column's header and cell: `email` or `team`.
+    fn holder(&self) -> (&'static str, String) {
+        match (&self.email, &self.team) {
+            (None, Some(team)) => ("team", team.clone()),
+            (email, _) => ("email", email.clone().unwrap_or_default()),
+        }
+    }
+}
+
+impl Record for GrantView {
+    const PLURAL: &'static str = "grants";
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            self.holder().0,
+            "org",
+            "project",
+            "environment",
+            "role",
+            "created",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.holder().1,
+            self.org.clone(),
+            self.project.clone(),
+            self.environment.clone().unwrap_or_else(|| "(all)".into()),
+            self.role.to_string(),
+            self.created_at.clone(),
+        ]
+    }
+}
+
+/// One grant inside a member or team view: a project role, project-wide or on one environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldGrant {
+    pub project: String,
+    pub environment: Option<String>,
+    pub role: ProjectRole,
+}
+
+impl HeldGrant {
+    /// `project: role` or `project/env: role`.
+    pub(super) fn label(&self) -> String {
+        match &self.environment {
+            Some(e) => format!("{}/{e}: {}", self.project, self.role),
+            None => format!("{}: {}", self.project, self.role),
+        }
+    }
+}
+
+/// `holder`'s grants on the projects of `org` the actor can see.
+pub(super) fn visible(
+    db: &Db,
+    actor: &Actor,
+    org: &OrgRow,
+    holder: Holder,
+) -> Result<Vec<HeldGrant>> {
+    let mut grants = Vec::new();
+    for g in db.holder_grants(holder)? {
+        let Some(p) = db.project(org.id, &g.project)? else {
+            continue;
+        };
+        if access::can_see(db, actor, &Target::project(org, &p))? {
+            grants.push(HeldGrant {
+                project: g.project,
+                environment: g.environment,
+                role: g.role,
+            });
+        }
+    }
+    Ok(grants)
+}
+
+/// `holder`'s grant where `scope` (a project or one environment of it) points, if any.
+fn grant_on(db: &Db, holder: Holder, scope: &Scope) -> Result<Option<GrantRow>> {
+    let Some(project) = scope.project() else {
+        return Ok(None);
+    };
+    let env_id = scope.env().map(|e| e.id);
+    Ok(db
+        .holder_grants_in(holder, project.id)?
+        .into_iter()
+        .find(|g| g.environment_id == env_id))
+}
+
+/// Where a grant goes (the context's project, or the environment `--env` names), checked for
+/// `member.grant` before the holder called `name` is looked up there.
+fn resolve<H: Grantee>(tx: &Tx, name: &str, env: Option<&str>) -> Result<(Scope, H)> {
+    let scope = Scope::project_or_env(tx.db, tx.actor, tx.ctx, env)?;
+    tx.require(Action::MemberGrant, &scope.target())?;
+    let holder = H::find(tx.db, scope.org(), name)?;
+    Ok((scope, holder))
+}
+
+/// Gives the holder called `name` `role` where `env` (or the context) points, replacing the
+/// grant it had there; returns where, the holder and the grant as saved.
+pub(super) fn set<H: Grantee>(
+    tx: &Tx,
+    name: &str,
+    env: Option<&str>,
+    role: ProjectRole,
+) -> Result<(Scope, H, GrantRow)> {
+    let db = tx.db;
+    let (scope, h) = resolve::<H>(tx, name, env)?;
+    let before = grant_on(db, h.holder(), &scope)?;
+    let project = scope
+        .project()
+        .ok_or_else(|| Error::internal("a grant needs a project"))?;
+    db.grant_set(h.holder(), project, scope.env(), role)?;
+    let after = grant_on(db, h.holder(), &scope)?
+        .ok_or_else(|| Error::internal("the grant was not saved"))?;
+    tx.replaced(
+        H::GRANTED,
+        &scope.target(),
+        h.subject(),
+        before.as_ref(),
+        &after,
+    )?;
+    Ok((scope, h, after))
+}
+
+/// `member revoke` and `team revoke`: takes back the grant of the holder called `name` where
+/// `env` (or the context) points, and prints it.
+pub(super) fn revoke<H: Grantee>(app: &mut App, name: &str, env: Option<&str>) -> Result<()> {
+    let before = app.mutate(|tx| {
+        let db = tx.db;
+        let (scope, h) = resolve::<H>(tx, name, env)?;
+        let Some(before) = grant_on(db, h.holder(), &scope)? else {
+            return Err(h.no_grant(&scope.path()));
+        };
+        db.grant_delete(before.holder, before.project_id, before.environment_id)?;
+        tx.removed(
+            H::REVOKED,
+            &scope.target(),
+            h.subject(),
+            &snapshot::row(&before),
+        )?;
+        Ok(before)
+    })?;
+    let mut path = vec![before.org.as_str(), before.project.as_str()];
+    path.extend(before.environment.as_deref());
+    app.out.status(&format!(
+        "revoked {} on {}",
+        before.holder_name(),
+        slash(&path)
+    ));
+    app.out.one(&GrantView::new(&before))
+}
