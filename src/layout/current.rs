@@ -104,9 +104,9 @@ pub fn visible_orgs(db: &Db, actor: &Actor) -> Result<Vec<OrgRow>> {
 }
 
 /// The layout file of these organizations: stable order (organizations, members, teams,
-/// projects, resources by name; environments in release-flow order; grants by holder,
-/// members' before teams', project-wide first), no ids or timestamps, and keys left out where
-/// they hold the default.
+/// projects, resources by name; environments in release-flow order, then by name; grants by
+/// holder, members' before teams', project-wide first), no ids or timestamps, and keys left
+/// out where they hold the default.
 pub fn export(orgs: &[COrg]) -> Layout {
     Layout {
         org: orgs.iter().map(export_org).collect(),
@@ -152,7 +152,14 @@ fn export_project(p: &CProject) -> file::Project {
         slug: p.row.slug.clone().into(),
         display_name: text(&p.row.display_name),
         description: text(&p.row.description),
-        env: p.envs.iter().map(export_env).collect(),
+        env: {
+            // Release-flow order, ties by slug: creation order is not something a file can
+            // carry, so an export must not depend on it (`apply --prune` of A's export makes
+            // B export as A).
+            let mut envs: Vec<&CEnv> = p.envs.iter().collect();
+            envs.sort_by(|a, b| (a.row.kind, &a.row.slug).cmp(&(b.row.kind, &b.row.slug)));
+            envs.into_iter().map(export_env).collect()
+        },
         grant: grants
             .into_iter()
             .map(|g| file::Grant {

@@ -129,6 +129,18 @@ pub fn check(layout: &file::Layout, text: &str) -> Result<Desired, Vec<Problem>>
                 format!("organization `{}` is named twice", o.slug.value),
             );
         }
+        let mut named = HashSet::new();
+        for p in &o.project {
+            if !named.insert(p.slug.value.as_str()) {
+                c.problem(
+                    &p.slug,
+                    format!(
+                        "project `{}` is named twice in `{}`",
+                        p.slug.value, o.slug.value
+                    ),
+                );
+            }
+        }
         orgs.push(DOrg {
             at: c.at(&o.slug),
             display_name: c.text("display name", &o.display_name),
