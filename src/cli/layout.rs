@@ -108,6 +108,7 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
         // Nothing to ask: planned, checked and written in one transaction. A file that does
         // not exist yet is first planned and checked on an empty stand-in, so a refused apply
         // does not leave a new file behind.
+        let mut rehearsed = None;
         if fresh {
             let (planned, denied) = app.check(|tx| plan_and_check(tx))?;
             if let Some(e) = denied {
@@ -117,9 +118,19 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
             if planned.changes.is_empty() {
                 return show(app, &planned, false);
             }
+            rehearsed = Some(planned);
         }
         let (planned, outcome) = app.mutate_planned(|tx| {
-            let (plan, denied) = plan_and_check(tx)?;
+            // A plan made on the empty stand-in is the plan for a file that still holds no
+            // organization (nothing else in a file changes a plan); it is checked again here.
+            let (plan, denied) = match rehearsed {
+                Some(plan) if tx.db.orgs()?.is_empty() => match apply::check(tx, &plan) {
+                    Ok(()) => (plan, None),
+                    Err(e) if e.kind == Kind::Denied => (plan, Some(e)),
+                    Err(e) => return Err(e),
+                },
+                _ => plan_and_check(tx)?,
+            };
             let outcome = match denied {
                 Some(e) => Err(e),
                 None => Ok(apply::write(tx, &plan)?),
