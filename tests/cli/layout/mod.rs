@@ -646,3 +646,47 @@ fn json_gives_the_plan_as_data() {
         serde_json::from_str(&t.ok(&["apply", "--json", path.to_str().unwrap()])).unwrap();
     assert!(again.changes.is_empty() && !again.applied);
 }
+
+/// On a terminal: the plan in color, then the question; `n` applies nothing, `y` applies it.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_plan_is_colored_and_asked_about() {
+    use expectrl::{Eof, Expect, Session};
+    let t = acme();
+    let text = ACME.replace("slug = \"preview\"", "slug = \"demo\"");
+    let path = file(&t, "next.toml", &text);
+    let spawn = |color: bool| {
+        let mut cmd = t.std_cmd();
+        cmd.args(["apply", path.to_str().unwrap()])
+            .env("TERM", "xterm");
+        if color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let mut s = Session::spawn(cmd).expect("spawn proj on a pty");
+        s.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+        s
+    };
+    let before = t.dump();
+    let mut s = spawn(true);
+    let shown = s.expect("to create").expect("the plan");
+    let shown = String::from_utf8_lossy(shown.before()).into_owned();
+    assert!(
+        shown.contains("\x1b[32m+ env acme/shop/demo (custom)\x1b[0m"),
+        "{shown:?}"
+    );
+    s.expect("apply 1 change to").expect("the question");
+    s.send("n\r").unwrap();
+    let rest = s.expect(Eof).expect("end");
+    let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(rest.contains("nothing was changed"), "{rest}");
+    assert_eq!(before, t.dump());
+
+    let mut s = spawn(false);
+    s.expect("apply 1 change to").expect("the question");
+    s.send("y\r").unwrap();
+    let rest = s.expect(Eof).expect("end");
+    let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(rest.contains("applied 1 change"), "{rest}");
+    assert!(!rest.contains("\x1b[3"), "{rest:?}");
+    assert_eq!(t.ok(&["apply", path.to_str().unwrap()]), "no changes\n");
+}
