@@ -879,7 +879,7 @@ fn saw_removed_org(db: &Db, actor: &Actor, org_id: Option<i64>) -> Result<bool> 
         return Ok(true);
     }
     let removal = db
-        .events(org_id, None, i64::MAX)?
+        .events(org_id, None, None, -1)?
         .into_iter()
         .find(|e| e.action == "org.remove" && e.project_id.is_none());
     let Some(members) = removal

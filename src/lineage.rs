@@ -69,9 +69,7 @@ struct Restored {
 
 impl Lineage {
     pub fn load(db: &Db) -> Result<Self> {
-        let mut events = db.events(None, None, -1)?;
-        events.reverse();
-        Ok(Self::from_events(&events))
+        Ok(Self::from_events(&db.lifecycle_events()?))
     }
 
     /// Builds the history from events, oldest first.

@@ -532,7 +532,7 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     const MOST: usize = 50;
     let mut out = Vec::new();
     let lineage = crate::lineage::Lineage::load(db)?;
-    for e in db.events(None, None, -1)? {
+    for e in db.events(None, None, None, -1)? {
         if out.len() >= MOST {
             break;
         }

@@ -30,13 +30,23 @@ pub fn run(app: &mut App, args: LogArgs) -> Result<()> {
         // Events of projects the actor may not see are left out, like the projects, and
         // the parts of the others that lie in such projects.
         let lineage = Lineage::load(db)?;
+        let limit = args.limit as usize;
+        // Read the log a page at a time, newest first, until enough events are visible: a
+        // long history is neither read nor parsed past what is shown.
+        let page = (limit as i64 * 2).clamp(32, 1000);
         let mut shown = Vec::new();
-        for e in db.events(org_id, project_id, -1)? {
-            if shown.len() >= args.limit as usize {
-                break;
-            }
-            if let Some(e) = access::event_for(db, actor, &lineage, &e)? {
-                shown.push(EventView::new(&e));
+        let mut before = None;
+        while shown.len() < limit {
+            let batch = db.events(org_id, project_id, before, page)?;
+            let Some(last) = batch.last() else { break };
+            before = Some(last.id);
+            for e in &batch {
+                if shown.len() >= limit {
+                    break;
+                }
+                if let Some(e) = access::event_for(db, actor, &lineage, e)? {
+                    shown.push(EventView::new(&e));
+                }
             }
         }
         Ok(shown)

@@ -375,8 +375,11 @@ fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
             cmd = cmd.mut_arg(id, |a| a.env(None::<&'static str>));
         }
     }
-    let matches = cmd.try_get_matches_from(args)?;
-    Cli::from_arg_matches(&matches)
+    let matches = cmd.try_get_matches_from_mut(args);
+    // The command tree is built for this one parse and the process ends soon after: freeing
+    // its few thousand allocations one by one cost a sixth of a whole `env list`.
+    std::mem::forget(cmd);
+    Cli::from_arg_matches(&matches?)
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {

@@ -73,29 +73,45 @@ impl Db<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// The newest events first, optionally only those of one organization or project.
+    /// The newest events first, optionally only those of one organization or project, and
+    /// only those older than `before` (an event id), so a reader can page through the log.
     pub fn events(
         &self,
         org_id: Option<i64>,
         project_id: Option<i64>,
+        before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<EventRow>> {
         let (sql, key) = match (project_id, org_id) {
             (Some(p), _) => (
-                format!("{SELECT} WHERE project_id = ?1 ORDER BY id DESC LIMIT ?2"),
+                format!("{SELECT} WHERE project_id = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?2"),
                 Some(p),
             ),
             (None, Some(o)) => (
-                format!("{SELECT} WHERE org_id = ?1 ORDER BY id DESC LIMIT ?2"),
+                format!("{SELECT} WHERE org_id = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?2"),
                 Some(o),
             ),
             (None, None) => (
-                format!("{SELECT} WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2"),
+                format!("{SELECT} WHERE ?1 IS NULL AND id < ?3 ORDER BY id DESC LIMIT ?2"),
                 None,
             ),
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map((key, limit), from_row)?;
+        let rows = stmt.query_map((key, limit, before.unwrap_or(i64::MAX)), from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The events that add, remove or restore an organization or project, oldest first:
+    /// what `lineage` follows ids through. `before` is left out (they never need it), so the
+    /// rest of the log is neither read nor parsed.
+    pub fn lifecycle_events(&self) -> Result<Vec<EventRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at, actor, action, org_id, project_id, target, NULL, after FROM events
+             WHERE action IN ('org.add', 'org.remove', 'org.restore',
+                              'project.add', 'project.remove', 'project.restore')
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

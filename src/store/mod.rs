@@ -58,28 +58,30 @@
 //! `owner_count(org_id)`, `member_insert(&org, email, name, role)`, `member_update(&row)`
 //! (name, role), `member_set_email(id, email)`, `member_delete(id)`.
 //!
+//! **Teams** ([`TeamRow`]) — `teams(org_id)`, `has_teams(org_id)`, `team(org_id, slug)`,
+//! `team_by_id(id)`, `team_insert`, `team_update(&row)`, `team_delete(id)`,
+//! `team_members(team_id)`, `team_members_in_org(org_id)` (layout export and plan),
+//! `member_teams(member_id)`, `team_join`, `team_leave`.
+//!
 //! **Grants** ([`GrantRow`], held by a [`Holder`]: a member or a team) —
 //! `holder_grants(holder)`, `holder_grants_in(holder, project_id)`, `access_grants(member_id)`
-//! / `access_grants_in(member_id, project_id)` (their own and their teams'),
-//! `granted_project_ids(member_id)`, `project_grants(project_id)`, `grants_in_org(org_id)`
-//! (layout export and plan), `grant_set(holder, &project, env, role)` (replaces an earlier
-//! one), `grant_delete(holder, project_id, env_id)`.
+//! and `access_grants_in(member_id, project_id)` (the member's own and their teams' grants, in
+//! one query), `granted_project_ids(member_id)`, `project_grants(project_id)`,
+//! `grants_in_org(org_id)` (layout export and plan),
+//! `grant_set(holder, &project, env, role)` (replaces an earlier one),
+//! `grant_delete(holder, project_id, env_id)`.
 //!
-//! **Teams** ([`TeamRow`], [`TeamMemberRow`]) — `teams(org_id)`, `has_teams(org_id)`,
-//! `team(org_id, slug)`, `team_by_id(id)`, `team_insert(&org, slug, display_name,
-//! description)`, `team_update(&row)`, `team_delete(id)`, `team_members(team_id)`,
-//! `team_members_in_org(org_id)` (layout export and plan), `member_teams(member_id)`,
-//! `team_join(team_id, &member, joined_at)`, `team_leave(team_id, member_id)`.
-//!
-//! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, limit)` (newest
-//! first), `event(id)`, `event_insert(&NewEvent)` (only `Tx` calls it).
+//! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, before, limit)`
+//! (newest first, older than the event id `before`: pages), `lifecycle_events()` (the adds,
+//! removals and restores of organizations and projects, oldest first), `event(id)`,
+//! `event_insert(&NewEvent)` (only `Tx` calls it).
 //!
 //! **Selection** ([`Selection`]) — `selection()` (saved organization, project, identity),
 //! `selection_save(org_id, project_id)`, `identity_save(email)`.
 //!
 //! **Restore** ([`SavedFields`], [`SavedEnvFields`]) — inserts that bring removed rows back
 //! with their old ids where free: `org_restore`, `project_restore`, `env_restore`,
-//! `resource_restore`, `member_restore`, `grant_restore`.
+//! `resource_restore`, `member_restore`, `team_restore`, `grant_restore`.
 //!
 //! Shared by every backend and kept above it: rows → views (`view`), snapshots for the
 //! audit log (`snapshot`), access decisions (`access`), and [`now`] (`PROJ_NOW`).

@@ -26,7 +26,7 @@ const LISTING_BY_DESIGN: &[&str] = &[
     "SELECT EXISTS (SELECT 1 FROM members)",
     // The unfiltered log, newest first: walks the table backwards and stops after LIMIT rows.
     "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM events \
-     WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+     WHERE ?1 IS NULL AND id < ?3 ORDER BY id DESC LIMIT ?2",
 ];
 
 /// The commands whose statements are checked: reads and writes across every noun.

@@ -48,3 +48,7 @@ CREATE INDEX grants_by_member ON grants (member_id);
 CREATE INDEX grants_by_team ON grants (team_id);
 CREATE INDEX grants_by_project ON grants (project_id);
 CREATE INDEX grants_by_environment ON grants (environment_id);
+
+-- The adds, removals and restores of organizations and projects, which `proj log` and
+-- `proj restore` follow ids through, without reading the rest of the log.
+CREATE INDEX events_by_action ON events (action, id);
