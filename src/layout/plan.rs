@@ -387,7 +387,8 @@ impl Change {
         }
     }
 
-    /// What a created thing is (`custom, protected`), or what a removal takes with it.
+    /// What a created thing is (`custom, protected`), or what a removal takes with it
+    /// (`2 environments, 1 resource`).
     pub fn note(&self) -> Option<String> {
         match &self.work {
             Work::MemberAdd { role, .. } => Some(role.to_string()),
@@ -410,9 +411,6 @@ impl Change {
             }
             Work::ResourceAdd { kind, .. } => Some(kind.to_string()),
             Work::GrantSet { role, .. } if self.op == Op::Create => Some(role.to_string()),
-            Work::MemberRemove { before, .. } => Some(before.role.to_string()),
-            Work::ResourceRemove { before, .. } => Some(before.kind.to_string()),
-            Work::GrantRemove { before, .. } => Some(before.role.to_string()),
             _ => self.removes.clone(),
         }
     }
@@ -836,11 +834,22 @@ impl Planner {
                 self.plan.kept += 1;
                 continue;
             }
+            let grants = cur
+                .projects
+                .iter()
+                .flat_map(|p| &p.grants)
+                .filter(|g| g.holder == Holder::Member(m.id))
+                .count();
+            let teams = cur
+                .teams
+                .iter()
+                .filter(|t| t.members.iter().any(|tm| tm.member_id == m.id))
+                .count();
             self.remove(
                 Entity::Member,
                 Event::MemberRemove,
                 Place::member(&org.name, &m.email),
-                None,
+                counted(&[(grants, "grant"), (teams, "team")]),
                 Work::MemberRemove {
                     org: cur.row.clone(),
                     before: Rc::new(m.clone()),

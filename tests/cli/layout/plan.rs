@@ -101,7 +101,7 @@ fn members_are_added_renamed_given_roles_and_pruned() {
     assert_eq!(plan_of(&t, &without_bo, &[]), "no changes\n");
     assert_eq!(
         plan_of(&t, &without_bo, &["--prune"]),
-        "- member bo@acme.dev in acme (admin)\n0 to create, 0 to change, 1 to remove\n"
+        "- member bo@acme.dev in acme (2 grants, 1 team)\n0 to create, 0 to change, 1 to remove\n"
     );
     applied(&t, &without_bo, &["--prune"]);
     let removal = &events(&t)[0];
@@ -280,7 +280,7 @@ fn resources_change_type_and_description_and_are_pruned() {
     let pruned = plan_of(&t, ACME, &["--prune"]);
     assert!(
         pruned.ends_with(
-            "- resource acme/shop/production/cert (ssl-certificate)\n0 to create, 1 to change, 1 to remove\n"
+            "- resource acme/shop/production/cert\n0 to create, 1 to change, 1 to remove\n"
         ),
         "{pruned}"
     );
@@ -331,10 +331,10 @@ fn grants_of_members_and_teams_are_given_changed_and_pruned() {
     assert_eq!(
         plan_of(&t, &base, &["--prune"]),
         "~ grant bo@acme.dev on acme/shop: role admin → developer
-- grant bo@acme.dev on acme/shop/production (viewer)
-- grant cy@acme.dev on acme/shop/preview (developer)
-- grant team backend on acme/shop (developer)
-- grant team backend on acme/shop/staging (viewer)
+- grant bo@acme.dev on acme/shop/production
+- grant cy@acme.dev on acme/shop/preview
+- grant team backend on acme/shop
+- grant team backend on acme/shop/staging
 0 to create, 1 to change, 4 to remove
 "
     );
