@@ -5,6 +5,7 @@ pub mod cli;
 pub mod context;
 pub mod doctor;
 pub mod error;
+pub mod layout;
 pub mod lineage;
 pub mod model;
 pub mod output;

@@ -422,6 +422,26 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ),
     ("log", "Show the last five changes:", "proj log --limit 5"),
     (
+        "export",
+        "Write the current organization's layout to a file, or every organization's as JSON:",
+        "proj export > layout.toml\nproj export --all -o json",
+    ),
+    (
+        "apply",
+        "Print the plan (+ create, ~ change, - remove) without changing anything, then apply it:",
+        "proj apply --dry-run layout.toml\nproj apply --yes layout.toml",
+    ),
+    (
+        "apply",
+        "Also remove what the file leaves out of the organizations it names:",
+        "proj apply --prune layout.toml",
+    ),
+    (
+        "apply",
+        "Move every organization you can see to another database file:",
+        "proj export --all | proj --db team.db apply --yes -",
+    ),
+    (
         "completions",
         "Enable completion in bash, zsh, fish, PowerShell or elvish:",
         "echo 'source <(proj completions bash)' >> ~/.bashrc\n\

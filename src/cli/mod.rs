@@ -9,6 +9,7 @@ mod env;
 mod env_copy;
 mod grant;
 mod init;
+mod layout;
 mod link;
 mod log;
 pub mod man;
@@ -86,7 +87,7 @@ pub struct Globals {
         add = clap_complete::ArgValueCompleter::new(complete::member)
     )]
     pub as_member: Option<String>,
-    /// Print results as a table, JSON or tab-separated plain lines
+    /// Print results as a table, JSON or tab-separated plain lines (`proj export`: TOML or JSON)
     #[arg(
         short = 'o',
         long,
@@ -95,7 +96,7 @@ pub struct Globals {
         value_enum,
         value_name = "FORMAT"
     )]
-    pub output: Option<Format>,
+    pub output: Option<OutputArg>,
     /// Print JSON (short for `-o json`)
     #[arg(long, global = true)]
     pub json: bool,
@@ -153,8 +154,25 @@ pub enum Command {
     Restore(restore::RestoreArgs),
     /// Copy the database to a file, consistently, even while others write to it
     Backup(backup::BackupArgs),
+    /// Print the layout (members, projects, environments, resources, grants) as TOML or JSON
+    Export(layout::ExportArgs),
+    /// Make the organizations a layout file names match it: print the plan, then apply it
+    Apply(layout::ApplyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(complete::CompletionsArgs),
+}
+
+/// What `-o` accepts: the output formats, and TOML, which only `proj export` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputArg {
+    /// Aligned table for people
+    Table,
+    /// One JSON document
+    Json,
+    /// One tab-separated record a line, no header
+    Plain,
+    /// A TOML layout file (`proj export`, which prints it by default)
+    Toml,
 }
 
 /// Everything a handler needs: flags, output, the store and the user's terminal.
@@ -168,10 +186,10 @@ pub struct App {
 
 impl App {
     pub fn new(globals: Globals) -> Self {
-        let format = if globals.json {
-            Format::Json
-        } else {
-            globals.output.unwrap_or(Format::Table)
+        let format = match (globals.json, globals.output) {
+            (true, _) | (false, Some(OutputArg::Json)) => Format::Json,
+            (false, Some(OutputArg::Plain)) => Format::Plain,
+            (false, Some(OutputArg::Table | OutputArg::Toml) | None) => Format::Table,
         };
         let out = Output::new(format, globals.quiet);
         let interactive =
@@ -268,6 +286,20 @@ impl App {
     /// handler checks access and audits what it changes.
     pub fn mutate<T>(&mut self, f: impl Fn(&mut Tx) -> Result<T>) -> Result<T> {
         self.write(|db, actor, ctx| f(&mut Tx::new(db, actor, ctx)))
+    }
+
+    /// Runs a mutation like [`App::mutate`], but without first rehearsing it on an empty
+    /// stand-in when the file does not exist yet: for a command that has just run the same
+    /// plan and checks in [`App::check`] (on that stand-in), where a rehearsal would repeat
+    /// a large write (`proj apply`).
+    pub fn mutate_planned<T>(&mut self, f: impl Fn(&mut Tx) -> Result<T>) -> Result<T> {
+        let inputs = self.inputs();
+        let globals = self.globals.clone();
+        self.store()?.write(|db| {
+            let actor = actor_for(&globals, db)?;
+            let ctx = Context::resolve(db, &actor, &inputs)?;
+            f(&mut Tx::new(db, &actor, &ctx))
+        })
     }
 
     /// Runs `f` in a read transaction with a [`Tx`], for the access check a command makes
@@ -383,6 +415,13 @@ fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
 }
 
 fn dispatch(app: &mut App, command: Command) -> Result<()> {
+    if app.globals.output == Some(OutputArg::Toml)
+        && !app.globals.json
+        && !matches!(command, Command::Export(_))
+    {
+        return Err(Error::usage("`-o toml` is for `proj export`")
+            .with_hint("use -o table, json or plain with other commands"));
+    }
     // The database is opened on first use: `init` must not create it before its write, and
     // printing a completion script or removing a link file needs none.
     match command {
@@ -404,6 +443,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Whoami => access::whoami(app),
         Command::Restore(args) => restore::run(app, args),
         Command::Backup(args) => backup::run(app, args),
+        Command::Export(args) => layout::export(app, args),
+        Command::Apply(args) => layout::apply(app, args),
     }
 }
 

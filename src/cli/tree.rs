@@ -127,11 +127,11 @@ fn org_node(db: &Db, org: &OrgRow, projects: &[ProjectRow], access: bool) -> Res
     // The whole organization's environments and resources in two queries, not per project
     // and per environment (a server answers each query with a round trip).
     let mut envs_by_project: BTreeMap<i64, Vec<crate::store::EnvRow>> = BTreeMap::new();
-    for e in db.envs_of_org(org.id, true)? {
+    for e in db.envs_in_org(org.id, true)? {
         envs_by_project.entry(e.project_id).or_default().push(e);
     }
     let mut resources_by_env: BTreeMap<i64, Vec<crate::store::ResourceRow>> = BTreeMap::new();
-    for r in db.resources_of_org(org.id)? {
+    for r in db.resources_in_org(org.id)? {
         resources_by_env
             .entry(r.environment_id)
             .or_default()

@@ -37,14 +37,14 @@
 //! `project_delete(id)`.
 //!
 //! **Environments** ([`EnvRow`], [`NewEnv`]) — `envs(project_id, include_archived)` (in
-//! release-flow order), `envs_of_org(org_id, include_archived)` and
-//! `env_slugs_by_project(org_id)` (one query for a whole tree or list),
+//! release-flow order), `envs_in_org(org_id, include_archived)` (every project's: one query
+//! for a whole tree or layout), `env_slugs_by_project(org_id)` (one query for a whole list),
 //! `env(project_id, slug)`, `env_by_id(id)`, `env_insert(&project, &NewEnv)`,
 //! `env_update(&row)`, `env_delete(id)`.
 //!
-//! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resources_of_org(org_id)` (one
-//! query for a whole tree), `resource(env_id, slug)`,
-//! `resource_count(env_id)`, `resource_insert(&env, slug, kind, description)`,
+//! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
+//! `resources_in_org(org_id)` (one query for a whole tree or layout), `resource_count(env_id)`,
+//! `resource_insert(&env, slug, kind, description)`,
 //! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
 //!
 //! **Members** ([`MemberRow`]) — `members(org_id)`, `member(org_id, email)`,
@@ -59,13 +59,15 @@
 //! `holder_grants_in(holder, project_id)`, `project_grants(project_id)`,
 //! `access_grants(member_id)` / `access_grants_in(member_id, project_id)` (a member's own and
 //! their teams' grants, what `access::decide` reads), `granted_project_ids(member_id)`,
+//! `grants_in_org(org_id)` (layout export and plan),
 //! `grant_set(holder, &project, env, role)` (replaces an earlier one),
 //! `grant_delete(holder, project_id, env_id)`.
 //!
 //! **Teams** ([`TeamRow`], [`TeamMemberRow`]) — `teams(org_id)`, `has_teams(org_id)`,
 //! `team(org_id, slug)`, `team_by_id(id)`, `team_insert(&org, slug, display_name,
 //! description)`, `team_update(&row)`, `team_delete(id)` (memberships and grants go with it),
-//! `team_members(team_id)`, `member_teams(member_id)`, `team_join(team_id, &member,
+//! `team_members(team_id)`, `team_members_in_org(org_id)` (layout export and plan),
+//! `member_teams(member_id)`, `team_join(team_id, &member,
 //! joined_at)`, `team_leave(team_id, member_id)`.
 //!
 //! **Audit log** ([`EventRow`], [`NewEvent`]) — `events(org_id, project_id, before, limit)`
@@ -307,7 +309,7 @@ delegate! {
 
     fn envs(&self, project_id: i64, include_archived: bool) -> Result<Vec<EnvRow>>;
     /// Every environment of an organization's projects, by project (release order in each).
-    fn envs_of_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>>;
+    fn envs_in_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>>;
     fn env_slugs_by_project(
         &self,
         org_id: i64,
@@ -321,7 +323,7 @@ delegate! {
     fn resources(&self, env_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>>;
     /// Every resource in an organization, by environment then slug.
-    fn resources_of_org(&self, org_id: i64) -> Result<Vec<ResourceRow>>;
+    fn resources_in_org(&self, org_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource_count(&self, env_id: i64) -> Result<i64>;
     fn resource_insert(
         &self,
@@ -363,6 +365,7 @@ delegate! {
     fn access_grants(&self, member_id: i64) -> Result<Vec<GrantRow>>;
     fn granted_project_ids(&self, member_id: i64) -> Result<Vec<i64>>;
     fn project_grants(&self, project_id: i64) -> Result<Vec<GrantRow>>;
+    fn grants_in_org(&self, org_id: i64) -> Result<Vec<GrantRow>>;
     fn grant_set(
         &self,
         holder: Holder,
@@ -386,6 +389,7 @@ delegate! {
     fn team_update(&self, t: &TeamRow) -> Result<()>;
     fn team_delete(&self, id: i64) -> Result<()>;
     fn team_members(&self, team_id: i64) -> Result<Vec<TeamMemberRow>>;
+    fn team_members_in_org(&self, org_id: i64) -> Result<Vec<(i64, TeamMemberRow)>>;
     fn member_teams(&self, member_id: i64) -> Result<Vec<TeamRow>>;
     fn team_join(&self, team_id: i64, member: &MemberRow, joined_at: Option<&str>) -> Result<bool>;
     fn team_leave(&self, team_id: i64, member_id: i64) -> Result<bool>;

@@ -17,6 +17,7 @@ mod hardening_io;
 mod hardening_store;
 mod helpers;
 mod json;
+mod layout;
 mod member;
 mod names;
 mod org;

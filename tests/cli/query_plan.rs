@@ -299,6 +299,7 @@ fn non_owner_script() -> Vec<Vec<&'static str>> {
         vec!["tree", "--project", "org-1/project-1"],
         vec!["tree"],
         vec!["project", "add", "qp-denied", "--org", "org-1"],
+        vec!["export", "--org", "org-1"],
     ]
 }
 
@@ -420,6 +421,33 @@ fn no_statement_scans_a_whole_table() {
         let (code, stderr) = run(OWNER, &here, &args, &[]);
         assert_eq!(code, 0, "proj {args:?} in a linked directory: {stderr}");
     }
+    // Layout files: export, then apply a changed export with --prune (the last project
+    // removed, a protection changed, a project with grants of a member and a team added),
+    // then plan the same file against the result.
+    let export = t
+        .cmd()
+        .env("PROJ_TRACE_SQL", &log)
+        .env("PROJ_TEST_TRACE_UNBOUND", "1")
+        .env("PROJ_AS", OWNER)
+        .args(["export", "--org", "org-1"])
+        .output()
+        .unwrap();
+    assert!(export.status.success());
+    let text = String::from_utf8(export.stdout).unwrap();
+    let last_project = text.rfind("[[org.project]]\n").unwrap();
+    let changed = text[..last_project].replacen(
+        "slug = \"staging\"\n",
+        "slug = \"staging\"\nprotected = true\n",
+        1,
+    ) + "[[org.project]]\nslug = \"qp-layout\"\n\n[[org.project.env]]\nslug = \"production\"\n\n\
+         [[org.project.env.resource]]\nslug = \"api\"\ntype = \"app\"\n\n\
+         [[org.project.grant]]\nmember = \"user4@example.com\"\nrole = \"developer\"\n\n\
+         [[org.project.grant]]\nteam = \"team-1\"\nenv = \"production\"\nrole = \"viewer\"\n";
+    let layout = t.path().join("layout.toml");
+    std::fs::write(&layout, changed).unwrap();
+    owner(&["apply", "--yes", "--prune", layout.to_str().unwrap()]);
+    owner(&["apply", "--dry-run", "--prune", layout.to_str().unwrap()]);
+    owner(&["export", "--all"]);
     // backup, then restore of a removed environment, project and organization.
     let copy = t.path().join("copy.db");
     owner(&["backup", copy.to_str().unwrap()]);

@@ -384,7 +384,7 @@ impl Db<'_> {
         )
     }
 
-    pub fn envs_of_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
+    pub fn envs_in_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
         all(
             self.conn.query(
                 &format!(
@@ -496,7 +496,7 @@ impl Db<'_> {
         )
     }
 
-    pub fn resources_of_org(&self, org_id: i64) -> Result<Vec<ResourceRow>> {
+    pub fn resources_in_org(&self, org_id: i64) -> Result<Vec<ResourceRow>> {
         all(
             self.conn.query(
                 &format!(
@@ -782,6 +782,17 @@ impl Db<'_> {
         )
     }
 
+    /// Every grant on every project of an organization, by project: members' (by email), then
+    /// teams' (by slug), as the file orders them.
+    pub fn grants_in_org(&self, org_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "p.org_id = $1 ORDER BY g.project_id, g.team_id IS NOT NULL,
+                 m.email COLLATE \"C\" NULLS FIRST, t.slug COLLATE \"C\" NULLS FIRST,
+                 g.environment_id NULLS FIRST",
+            &[&org_id],
+        )
+    }
+
     pub fn grant_set(
         &self,
         holder: Holder,
@@ -928,6 +939,31 @@ impl Db<'_> {
                     name: r.get(2),
                     joined_at: show(r.get(3)),
                 })
+            })
+            .collect()
+    }
+
+    /// The members of every team of an organization, as (team id, member), by team and email.
+    pub fn team_members_in_org(&self, org_id: i64) -> Result<Vec<(i64, TeamMemberRow)>> {
+        self.conn
+            .query(
+                "SELECT tm.team_id, m.id, m.email, m.name, tm.created_at
+                 FROM team_members tm JOIN teams t ON t.id = tm.team_id
+                 JOIN members m ON m.id = tm.member_id
+                 WHERE t.org_id = $1 ORDER BY tm.team_id, m.email COLLATE \"C\"",
+                &[&org_id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.get(0),
+                    TeamMemberRow {
+                        member_id: r.get(1),
+                        email: r.get(2),
+                        name: r.get(3),
+                        joined_at: show(r.get(4)),
+                    },
+                ))
             })
             .collect()
     }

@@ -68,7 +68,7 @@ impl Db<'_> {
 
     /// Every environment of an organization's projects, by project, in release-flow order
     /// within each: one query for a whole tree.
-    pub fn envs_of_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
+    pub fn envs_in_org(&self, org_id: i64, include_archived: bool) -> Result<Vec<EnvRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{SELECT} WHERE p.org_id = ?1 AND (?2 OR e.archived_at IS NULL)
              ORDER BY e.project_id, {RELEASE_ORDER}"

@@ -177,6 +177,16 @@ impl Db<'_> {
         )
     }
 
+    /// Every grant on every project of an organization, by project: members' (by email),
+    /// then teams' (by slug). One query for a whole layout export or plan.
+    pub fn grants_in_org(&self, org_id: i64) -> Result<Vec<GrantRow>> {
+        self.grants_where(
+            "p.org_id = ?1
+             ORDER BY g.project_id, g.team_id IS NOT NULL, m.email, t.slug, g.environment_id",
+            [org_id],
+        )
+    }
+
     /// Sets a holder's role on a project (or one environment), replacing any earlier one.
     pub fn grant_set(
         &self,

@@ -51,8 +51,9 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every resource in an organization, by environment, then slug: one query for a tree.
-    pub fn resources_of_org(&self, org_id: i64) -> Result<Vec<ResourceRow>> {
+    /// Every resource of every environment of an organization, by environment and slug: one
+    /// query for a whole layout export or plan.
+    pub fn resources_in_org(&self, org_id: i64) -> Result<Vec<ResourceRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{SELECT} WHERE p.org_id = ?1 ORDER BY r.environment_id, r.slug"
         ))?;

@@ -155,6 +155,29 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The members of every team of an organization, as (team id, member), by team and
+    /// email: one query for a whole layout export or plan.
+    pub fn team_members_in_org(&self, org_id: i64) -> Result<Vec<(i64, TeamMemberRow)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tm.team_id, m.id, m.email, m.name, tm.created_at
+             FROM team_members tm JOIN teams t ON t.id = tm.team_id
+             JOIN members m ON m.id = tm.member_id
+             WHERE t.org_id = ?1 ORDER BY tm.team_id, m.email",
+        )?;
+        let rows = stmt.query_map([org_id], |r| {
+            Ok((
+                r.get(0)?,
+                TeamMemberRow {
+                    member_id: r.get(1)?,
+                    email: r.get(2)?,
+                    name: r.get(3)?,
+                    joined_at: r.get(4)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The teams a member is in, by slug.
     pub fn member_teams(&self, member_id: i64) -> Result<Vec<TeamRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
