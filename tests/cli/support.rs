@@ -103,6 +103,12 @@ pub fn pg_ensure_login(socket_dir: &str, name: &str) {
 
 impl PgDatabase {
     fn create(socket_dir: &str) -> PgDatabase {
+        PgDatabase::create_from(socket_dir, "template0")
+    }
+
+    /// A new database copied from `template` (template0: empty). Copying another test's
+    /// database waits while anyone is connected to it.
+    fn create_from(socket_dir: &str, template: &str) -> PgDatabase {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
@@ -111,12 +117,20 @@ impl PgDatabase {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let mut admin = pg_admin(socket_dir, "postgres");
-        // FILE_COPY: copying an empty template's files beats WAL-logging them block by block.
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {name} TEMPLATE template0 STRATEGY FILE_COPY"
-            ))
-            .expect("create the test database");
+        // FILE_COPY: copying a small template's files beats WAL-logging them block by block.
+        let mut tries = 0;
+        loop {
+            match admin.batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"
+            )) {
+                Ok(()) => break,
+                Err(_) if tries < 500 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => panic!("create the test database from {template}: {e}"),
+            }
+        }
         // Whoever writes first creates schema `proj`, as the database's owner would.
         admin
             .batch_execute(&format!("GRANT CREATE ON DATABASE {name} TO PUBLIC"))
@@ -535,40 +549,24 @@ impl TestEnv {
     /// A new test environment holding a copy of this one's database (a fixture shared by
     /// many commands that may change it).
     pub fn copy(&self) -> TestEnv {
-        let t = TestEnv::new();
-        match (&self.pg, &t.pg) {
-            (Some(from), Some(to)) => {
-                let mut admin = pg_admin(&from.socket_dir, "postgres");
-                // A template may have no other session: retried while one closes.
-                let mut tries = 0;
-                loop {
-                    admin
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", to.name))
-                        .expect("drop the empty copy");
-                    match admin.batch_execute(&format!(
-                        "CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY",
-                        to.name, from.name
-                    )) {
-                        Ok(()) => break,
-                        Err(e) if tries < 500 => {
-                            let _ = e;
-                            tries += 1;
-                            std::thread::sleep(std::time::Duration::from_millis(10));
-                        }
-                        Err(e) => panic!("copy the test database: {e}"),
-                    }
-                }
-                admin
-                    .batch_execute(&format!("GRANT CREATE ON DATABASE {} TO PUBLIC", to.name))
-                    .unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data").join("proj.db");
+        match &self.pg {
+            Some(from) => {
+                let to = PgDatabase::create_from(&from.socket_dir, &from.name);
                 *to.login.lock().unwrap() = from.login.lock().unwrap().clone();
+                TestEnv {
+                    dir,
+                    db,
+                    pg: Some(to),
+                }
             }
-            _ => {
-                std::fs::create_dir_all(t.db.parent().unwrap()).unwrap();
-                std::fs::copy(&self.db, &t.db).unwrap();
+            None => {
+                std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+                std::fs::copy(&self.db, &db).unwrap();
+                TestEnv { dir, db, pg: None }
             }
         }
-        t
     }
 
     /// Whether the database exists yet: the file, or schema `proj` on the server.
