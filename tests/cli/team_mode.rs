@@ -375,7 +375,7 @@ fn grow(t: &TestEnv, from: usize, n: usize) {
 /// `member list`, `team list` and `tree --access` still send some per member, team or
 /// project (they assemble grants and access through per-row store calls); they are measured
 /// and printed here, not yet held to the bound: the next step is store calls that answer for
-/// a whole organization at once (as `envs_of_org` does for `tree`), then they join `BOUNDED`.
+/// a whole organization at once (as `envs_in_org` does for `tree`), then they join `BOUNDED`.
 #[test]
 fn reads_take_a_bounded_number_of_statements() {
     crate::server_only!();
