@@ -171,6 +171,7 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             email,
             name,
             role,
+            login,
         } => {
             let Some(org) = get(&made.orgs, org) else {
                 return Ok(false);
@@ -188,7 +189,7 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
                 email: email.clone(),
                 name: name.clone(),
                 role: *role,
-                login: None,
+                login: login.clone(),
                 created_at: String::new(),
             }));
         }
@@ -431,9 +432,14 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             email,
             name,
             role,
+            login,
         } => {
             let org = need(&made.orgs, org, change)?;
-            let m = db.member_insert(&org, email, name.as_deref(), *role)?;
+            let mut m = db.member_insert(&org, email, name.as_deref(), *role)?;
+            if login.is_some() {
+                db.member_set_login(m.id, login.as_deref())?;
+                m.login = login.clone();
+            }
             tx.created(
                 event,
                 &Target::org(&org),
@@ -449,7 +455,13 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
                 Subject::Member(&after.email),
                 &**before,
                 &**after,
-                || db.member_update(after),
+                || {
+                    db.member_update(after)?;
+                    if before.login != after.login {
+                        db.member_set_login(after.id, after.login.as_deref())?;
+                    }
+                    Ok(())
+                },
             );
         }
         Work::MemberRemove { org, before } => {

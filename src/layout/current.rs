@@ -128,7 +128,7 @@ fn export_org(o: &COrg) -> file::Org {
                 email: m.email.clone().into(),
                 name: text(&m.name),
                 role: Some(m.role.as_str().to_string().into()),
-                login: None,
+                login: text(&m.login),
             })
             .collect(),
         team: o

@@ -39,6 +39,8 @@ pub struct DMember {
     pub at: At,
     pub name: Option<String>,
     pub role: OrgRole,
+    /// The database login that acts as the member on a shared database (team mode).
+    pub login: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -235,14 +237,6 @@ impl Checker<'_> {
                     ),
                 );
             }
-            if let Some(login) = &m.login {
-                let at = self.at(login);
-                self.problems.push(Problem {
-                    at,
-                    message: "`login` belongs to a shared database (team mode); a proj file has no logins".into(),
-                    hint: Some("leave `login` out when applying to a file".into()),
-                });
-            }
             let role = match &m.role {
                 Some(r) => self.word::<OrgRole>(r).unwrap_or(OrgRole::Member),
                 None => OrgRole::Member,
@@ -250,6 +244,7 @@ impl Checker<'_> {
             out.push(DMember {
                 at: self.at(&m.email),
                 name: self.text("member name", &m.name),
+                login: self.text("login", &m.login),
                 email,
                 role,
             });

@@ -227,6 +227,7 @@ pub(super) enum Work {
         email: String,
         name: Option<String>,
         role: OrgRole,
+        login: Option<String>,
     },
     MemberUpdate {
         org: Rc<OrgRow>,
@@ -425,9 +426,12 @@ impl Change {
             Work::OrgAdd { display_name, .. } => {
                 vec![FieldChange::text("display_name", &None, display_name)]
             }
-            Work::MemberAdd { name, role, .. } => vec![
+            Work::MemberAdd {
+                name, role, login, ..
+            } => vec![
                 FieldChange::word("role", None, role.as_str()),
                 FieldChange::text("name", &None, name),
+                FieldChange::text("login", &None, login),
             ],
             Work::ProjectAdd {
                 display_name,
@@ -897,6 +901,7 @@ impl Planner {
                         email: m.email.clone(),
                         name: m.name.clone(),
                         role: m.role,
+                        login: m.login.clone(),
                     },
                 );
                 known.members.insert(&m.email, Parent::New(slot));
@@ -917,6 +922,9 @@ impl Planner {
             if before.name != m.name {
                 fields.push(FieldChange::text("name", &before.name, &m.name));
             }
+            if before.login != m.login {
+                fields.push(FieldChange::text("login", &before.login, &m.login));
+            }
             // Changing a role is `member.role`; a new name alone is `member.update`.
             let event = if before.role != m.role {
                 Event::MemberRole
@@ -926,6 +934,7 @@ impl Planner {
             let mut after = Box::new((*before).clone());
             after.role = m.role;
             after.name = m.name.clone();
+            after.login = m.login.clone();
             let org = cur.expect("a member in the database has its organization");
             self.update(
                 Entity::Member,

@@ -690,3 +690,33 @@ fn on_a_terminal_the_plan_is_colored_and_asked_about() {
     assert!(!rest.contains("\x1b[3"), "{rest:?}");
     assert_eq!(t.ok(&["apply", path.to_str().unwrap()]), "no changes\n");
 }
+
+#[test]
+fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
+    crate::file_only!("reads the result as its members with --as, which a server refuses");
+    let t = TestEnv::new();
+    apply(
+        &t,
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\nlogin = \"ana\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\n",
+        &[],
+    );
+    let ana = t.json(&[
+        "member",
+        "show",
+        "ana@acme.dev",
+        "--org",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert_eq!(ana["login"], "ana");
+    let exported = t.ok(&["export", "--org", "acme", "--as", "ana@acme.dev"]);
+    assert!(exported.contains("login = \"ana\""), "{exported}");
+    // A login the file gives a member changes it; one it leaves out clears it.
+    let plan = plan_of(
+        &t,
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\nlogin = \"bo\"\n",
+        &["--as", "ana@acme.dev"],
+    );
+    assert!(plan.contains("login"), "{plan}");
+}

@@ -112,10 +112,6 @@ fn names_kinds_types_roles_emails_and_text_are_checked() {
             "9:1: `a@b.co` is listed twice",
         ),
         (
-            "[[org]]\nslug = \"a\"\n\n[[org.member]]\nemail = \"a@b.co\"\nlogin = \"ana\"\n",
-            "6:1: `login` belongs to a shared database",
-        ),
-        (
             "[[org]]\nslug = \"a\"\n\n[[org.project]]\nslug = \"p\"\n\n[[org.project.grant]]\nrole = \"admin\"\n",
             "8:1: a grant needs `member = EMAIL` or `team = SLUG`",
         ),
