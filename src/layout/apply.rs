@@ -436,9 +436,21 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
         } => {
             let org = need(&made.orgs, org, change)?;
             let mut m = db.member_insert(&org, email, name.as_deref(), *role)?;
+            // As `proj member add`: on a shared database, the first owner of an organization
+            // that nobody acts for as the login at the keyboard becomes that login, so the
+            // person who moved a layout to the server can still see it.
+            let login = match (login, db.login()) {
+                (Some(l), _) => Some(l.clone()),
+                (None, Some(me))
+                    if *role == OrgRole::Owner && db.member_by_login(org.id, me)?.is_none() =>
+                {
+                    Some(me.to_string())
+                }
+                _ => None,
+            };
             if login.is_some() {
                 db.member_set_login(m.id, login.as_deref())?;
-                m.login = login.clone();
+                m.login = login;
             }
             tx.created(
                 event,

@@ -39,7 +39,8 @@ pub struct DMember {
     pub at: At,
     pub name: Option<String>,
     pub role: OrgRole,
-    /// The database login that acts as the member on a shared database (team mode).
+    /// The database login that acts as the member on a shared database (team mode), when the
+    /// file gives one: empty clears it, left out keeps what the database has.
     pub login: Option<String>,
 }
 
@@ -244,7 +245,10 @@ impl Checker<'_> {
             out.push(DMember {
                 at: self.at(&m.email),
                 name: self.text("member name", &m.name),
-                login: self.text("login", &m.login),
+                login: {
+                    self.text("login", &m.login);
+                    m.login.as_ref().map(|l| l.value.clone())
+                },
                 email,
                 role,
             });

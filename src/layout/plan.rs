@@ -901,7 +901,7 @@ impl Planner {
                         email: m.email.clone(),
                         name: m.name.clone(),
                         role: m.role,
-                        login: m.login.clone(),
+                        login: m.login.clone().filter(|l| !l.is_empty()),
                     },
                 );
                 known.members.insert(&m.email, Parent::New(slot));
@@ -922,8 +922,14 @@ impl Planner {
             if before.name != m.name {
                 fields.push(FieldChange::text("name", &before.name, &m.name));
             }
-            if before.login != m.login {
-                fields.push(FieldChange::text("login", &before.login, &m.login));
+            // A login is who acts as the member, not part of the layout: a file that leaves it
+            // out keeps it; an empty one clears it.
+            let login = match &m.login {
+                None => before.login.clone(),
+                Some(l) => Some(l.clone()).filter(|l| !l.is_empty()),
+            };
+            if before.login != login {
+                fields.push(FieldChange::text("login", &before.login, &login));
             }
             // Changing a role is `member.role`; a new name alone is `member.update`.
             let event = if before.role != m.role {
@@ -934,7 +940,7 @@ impl Planner {
             let mut after = Box::new((*before).clone());
             after.role = m.role;
             after.name = m.name.clone();
-            after.login = m.login.clone();
+            after.login = login;
             let org = cur.expect("a member in the database has its organization");
             self.update(
                 Entity::Member,

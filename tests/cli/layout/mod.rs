@@ -165,6 +165,9 @@ pub fn acme() -> TestEnv {
 
 #[test]
 fn export_prints_what_apply_was_given_in_the_contract_shape() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = acme();
     // Nothing reordered, nothing added: ACME is already in the canonical form.
     assert_eq!(t.ok(&["export"]), ACME);
@@ -241,6 +244,9 @@ fn export_json_has_the_same_nesting() {
 
 #[test]
 fn export_takes_the_current_organization_or_org_or_all() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = acme();
     apply(&t, "[[org]]\nslug = \"beta\"\n", &[]);
     let acme_only = t.ok(&["export", "--org", "acme"]);
@@ -264,6 +270,9 @@ fn export_takes_the_current_organization_or_org_or_all() {
 
 #[test]
 fn export_holds_only_what_the_actor_can_see() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = acme();
     apply(
         &t,
@@ -306,6 +315,9 @@ fn applying_the_same_file_again_prints_no_changes() {
 /// order, a team grant before the environment it names), applies cleanly.
 #[test]
 fn the_contracts_example_written_by_hand_applies_cleanly() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = TestEnv::new();
     let text = r#"
 # The acme layout, reviewed in pull requests.
@@ -382,6 +394,9 @@ slug = "staging"
 
 #[test]
 fn every_change_is_one_audit_event_named_like_its_command() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = TestEnv::new();
     let path = file(&t, "acme.toml", ACME);
     let out = t.ok(&["apply", "--yes", path.to_str().unwrap()]);
@@ -465,6 +480,9 @@ fn apply_reads_standard_input() {
 
 #[test]
 fn apply_reads_the_json_export_too() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = acme();
     let json = t.ok(&["export", "-o", "json"]);
     let u = TestEnv::new();
@@ -476,6 +494,9 @@ fn apply_reads_the_json_export_too() {
 /// `proj export --all | proj --db OTHER apply --yes -`, as the README shows it.
 #[test]
 fn the_layout_moves_to_another_file() {
+    crate::file_only!(
+        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
+    );
     let t = acme();
     t.ok(&["env", "archive", "preview", "-p", "shop"]);
     t.ok(&["env", "protect", "staging", "-p", "shop"]);
@@ -712,11 +733,24 @@ fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
     assert_eq!(ana["login"], "ana");
     let exported = t.ok(&["export", "--org", "acme", "--as", "ana@acme.dev"]);
     assert!(exported.contains("login = \"ana\""), "{exported}");
-    // A login the file gives a member changes it; one it leaves out clears it.
+    // A login the file gives a member sets it; one it leaves out is kept; empty clears it.
     let plan = plan_of(
         &t,
         "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\nlogin = \"bo\"\n",
         &["--as", "ana@acme.dev"],
     );
     assert!(plan.contains("login"), "{plan}");
+    assert!(
+        !plan.contains("ana@acme.dev"),
+        "ana's login is kept: {plan}"
+    );
+    let plan = plan_of(
+        &t,
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\nlogin = \"\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\n",
+        &["--as", "ana@acme.dev"],
+    );
+    assert!(
+        plan.contains("ana@acme.dev"),
+        "an empty login clears it: {plan}"
+    );
 }
