@@ -790,7 +790,7 @@ fn event_scope(
         return Ok(Some(None));
     }
     let Some(org) = lineage.org(db, e)? else {
-        return Ok(saw_removed_org(db, actor, e.org_id)?.then_some(None));
+        return Ok(saw_removed_org(db, actor, lineage, e)?.then_some(None));
     };
     let visible = match e.project_id {
         None => can_see(db, actor, &Target::org(&org))?,
@@ -882,14 +882,20 @@ impl Visibility<'_> {
 /// Whether the actor may see the events of an organization that is gone: those who were its
 /// owners or admins when it was removed may (anyone, if it had no members then, or in a file
 /// without members), as they could see all of it before.
-fn saw_removed_org(db: &Db, actor: &Actor, org_id: Option<i64>) -> Result<bool> {
+/// The removal is found through `lineage` (the event itself, or the removal that ended its
+/// organization's trail), not by reading the organization's whole history for each event.
+fn saw_removed_org(db: &Db, actor: &Actor, lineage: &Lineage, e: &EventRow) -> Result<bool> {
     if !db.has_members(None)? {
         return Ok(true);
     }
-    let removal = db
-        .events(org_id, None, None, -1)?
-        .into_iter()
-        .find(|e| e.action == "org.remove" && e.project_id.is_none());
+    let removal = if e.action == "org.remove" && e.project_id.is_none() {
+        Some(e.clone())
+    } else {
+        match e.org_id.map(|id| lineage.org_trail(id, e.id)) {
+            Some(crate::lineage::Trail::Removed(by)) => db.event(by)?,
+            _ => None,
+        }
+    };
     let Some(members) = removal
         .and_then(|e| e.before)
         .and_then(|b| b.get("members").cloned())
