@@ -3,12 +3,25 @@ use crate::doctor::{Report, Status, advise, gather};
 use crate::error::{Error, Kind, Result};
 use crate::output::Format;
 use crate::store::Store;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Create the schema, or bring an older one up to date, then check (on a shared
+    /// database: run once by the login that owns schema proj; see README, Team mode)
+    #[arg(long)]
+    pub upgrade: bool,
+}
 
 /// The store's health checks, then advice. Doctor only reads: a file that does not exist is
 /// not created, and a file that cannot be opened (damaged, foreign, newer, not a file) still
-/// gets its check list, with the checks that found it failed.
-pub fn run(app: &mut App) -> Result<()> {
+/// gets its check list, with the checks that found it failed. With `--upgrade` it first opens
+/// the store as a write would, which creates or migrates the schema.
+pub fn run(app: &mut App, args: DoctorArgs) -> Result<()> {
     let (location, _) = app.location()?;
+    if args.upgrade {
+        Store::open(&location)?;
+    }
     let path = location.display();
     let (checks, failure) = match app.reader() {
         Ok(store) => (store.health(), None),

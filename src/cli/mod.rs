@@ -149,7 +149,7 @@ pub enum Command {
     /// Show the audit log, newest first
     Log(log::LogArgs),
     /// Check the file's health and how projects are laid out
-    Doctor,
+    Doctor(doctor::DoctorArgs),
     /// Bring back an organization, project or environment from its removal event
     Restore(restore::RestoreArgs),
     /// Copy the database to a file, consistently, even while others write to it
@@ -435,7 +435,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
         Command::Log(args) => log::run(app, args),
         Command::Resource(cmd) => resource::run(app, cmd),
         Command::Tree(args) => tree::run(app, args),
-        Command::Doctor => doctor::run(app),
+        Command::Doctor(args) => doctor::run(app, args),
         Command::Completions(args) => complete::print(args),
         Command::Member(cmd) => member::run(app, cmd),
         Command::Team(cmd) => team::run(app, cmd),

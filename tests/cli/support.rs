@@ -132,8 +132,13 @@ impl PgDatabase {
             }
         }
         // Whoever writes first creates schema `proj`, as the database's owner would.
+        // The server writes events' times: its clock is pinned for the database, as
+        // PROJ_NOW pins the client's (see proj.clock in migration 2).
         admin
-            .batch_execute(&format!("GRANT CREATE ON DATABASE {name} TO PUBLIC"))
+            .batch_execute(&format!(
+                "GRANT CREATE ON DATABASE {name} TO PUBLIC; \
+                 ALTER DATABASE {name} SET proj.clock = '{NOW}'"
+            ))
             .expect("grant CREATE on the test database");
         pg_ensure_login(socket_dir, DEFAULT_LOGIN);
         PgDatabase {

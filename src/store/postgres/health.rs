@@ -25,12 +25,29 @@ impl Store {
                 migrate::LATEST
             ),
         )];
-        let sql = "SELECT current_user::text,
+        // What the login may do with the tables (events: read and add; every other table:
+        // read and change), and what would let it pass by the access model the database
+        // enforces (migration 2): a superuser, BYPASSRLS, owning schema proj or being able to
+        // act as its owner, CREATEROLE (which grants itself that).
+        let sql = "SELECT session_user::text,
                 (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()),
                 has_schema_privilege('proj', 'USAGE'),
-                (SELECT bool_and(has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE'))
-                   FROM pg_class c WHERE c.relnamespace = 'proj'::regnamespace AND c.relkind = 'r'),
-                current_setting('server_version')";
+                (SELECT bool_and(has_table_privilege(c.oid, 'SELECT')
+                                 AND has_table_privilege(c.oid, 'INSERT')
+                                 AND (c.relname = 'events'
+                                      OR (has_table_privilege(c.oid, 'UPDATE')
+                                          AND has_table_privilege(c.oid, 'DELETE'))))
+                   FROM pg_class c WHERE c.relnamespace = 'proj'::regnamespace
+                    AND c.relkind = 'r' AND c.relname <> 'org_creations'),
+                current_setting('server_version'),
+                r.rolsuper, r.rolbypassrls, r.rolcreaterole,
+                n.nspowner = r.oid,
+                n.nspowner <> r.oid AND pg_has_role(r.oid, n.nspowner, 'USAGE'),
+                (SELECT bool_and(c.relrowsecurity) FROM pg_class c
+                   WHERE c.relnamespace = n.oid AND c.relkind = 'r'),
+                n.nspowner::regrole::text
+             FROM pg_roles r, pg_namespace n
+             WHERE r.rolname = session_user AND n.nspname = 'proj'";
         match self.conn.query_one(sql, &[]) {
             Ok(r) => {
                 let login: String = r.get(0);
@@ -59,6 +76,18 @@ impl Store {
                         format!("{login} lacks USAGE on schema proj or a privilege on its tables"),
                     )
                 });
+                checks.push(enforcement(
+                    &login,
+                    Powers {
+                        superuser: r.get(5),
+                        bypass_rls: r.get(6),
+                        create_role: r.get(7),
+                        owner: r.get(8),
+                        acts_as_owner: r.get(9),
+                        row_security: r.get::<_, Option<bool>>(10).unwrap_or(false),
+                    },
+                    &r.get::<_, String>(11),
+                ));
                 let tls = ssl.unwrap_or(false);
                 checks.push(match (tls, self.target.tls.verifies()) {
                     (true, true) => check(
@@ -166,4 +195,59 @@ fn as_file_value(table: &str, column: &str) -> String {
         _ if table == "events" => format!("{column}::text"),
         _ => column.to_string(),
     }
+}
+
+/// What a login holds that passes by the access model the database enforces.
+struct Powers {
+    superuser: bool,
+    bypass_rls: bool,
+    create_role: bool,
+    owner: bool,
+    acts_as_owner: bool,
+    row_security: bool,
+}
+
+/// `ok` when the database holds this login to the access model; a warning naming each power
+/// it holds that passes by it (README, Team mode: what the DBA must not grant members).
+fn enforcement(login: &str, p: Powers, owner: &str) -> Check {
+    if !p.row_security {
+        return check(
+            "enforcement",
+            Status::Fail,
+            "row-level security is off on a table of schema proj: run `proj doctor --upgrade` \
+             as its owner",
+        );
+    }
+    let mut more = Vec::new();
+    if p.superuser {
+        more.push("is a superuser".to_string());
+    }
+    if p.bypass_rls {
+        more.push("has BYPASSRLS".to_string());
+    }
+    if p.owner {
+        more.push("owns schema proj".to_string());
+    }
+    if p.acts_as_owner {
+        more.push(format!("may act as {owner}, the owner of schema proj"));
+    }
+    if p.create_role {
+        more.push("has CREATEROLE".to_string());
+    }
+    if more.is_empty() {
+        return check(
+            "enforcement",
+            Status::Ok,
+            format!("the database holds {login} to the access model (row-level security)"),
+        );
+    }
+    check(
+        "enforcement",
+        Status::Warn,
+        format!(
+            "{login} {}: the database does not hold it to the access model; \
+             members should be plain logins (README, Team mode)",
+            more.join(", ")
+        ),
+    )
 }

@@ -10,7 +10,10 @@
 use super::Conn;
 use crate::error::{Error, Kind, Result};
 
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_enforce.sql"),
+];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;
 
@@ -29,7 +32,7 @@ pub struct Found {
 /// One round trip: the login, and what schema `proj` is. Refuses a schema that is not ours
 /// (exit 1) or newer than this binary (exit 6), changing nothing.
 pub fn identify(conn: &Conn, shown: &str) -> Result<Found> {
-    let sql = "SELECT current_user::text, n.oid IS NOT NULL,
+    let sql = "SELECT session_user::text, n.oid IS NOT NULL,
                       obj_description(n.oid, 'pg_namespace'),
                       (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid)
                FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = 'proj'";
@@ -87,9 +90,10 @@ pub fn migrate(conn: &Conn, shown: &str) -> Result<i32> {
     conn.batch(&format!(
         "BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"
     ))?;
+    let mut from = 0;
     let out = (|| {
         // Read again under the lock: another first run may have finished meanwhile.
-        let from = identify(conn, shown)?.version;
+        from = identify(conn, shown)?.version;
         if from == 0 {
             conn.batch("CREATE SCHEMA IF NOT EXISTS proj")?;
         }
@@ -107,12 +111,20 @@ pub fn migrate(conn: &Conn, shown: &str) -> Result<i32> {
     if let Err(e) = out {
         let _ = conn.batch("ROLLBACK");
         return Err(match e.kind {
-            Kind::Denied => Error::denied(format!(
+            Kind::Denied if from == 0 => Error::denied(format!(
                 "{shown} has no proj schema yet, and this login may not create it"
             ))
             .with_hint(
                 "the first proj command on a database must run as a login with CREATE on it \
-                 (for example its owner); see README, Team mode",
+                 (the role meant to own schema proj); see README, Team mode",
+            ),
+            Kind::Denied => Error::denied(format!(
+                    "the proj schema of {shown} has version {from}; this proj needs {LATEST}, \
+                     and only the schema's owner may upgrade it"
+            ))
+            .with_hint(
+                "run any proj command once as the login that owns schema proj; \
+                 see README, Team mode",
             ),
             _ => e,
         });

@@ -87,7 +87,9 @@ impl Store {
         store.conn.login = found.login.clone();
         store.version = found.version;
         if found.version < migrate::LATEST {
-            if !write {
+            // An empty database reads as empty; an older schema is brought up to date first,
+            // by reads too (their statements expect this version).
+            if !write && found.version == 0 {
                 return Ok(None);
             }
             store.version = migrate::migrate(&store.conn, &store.target.shown)?;

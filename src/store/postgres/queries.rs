@@ -170,8 +170,10 @@ fn team(r: &Row) -> Result<TeamRow> {
     })
 }
 
+/// Events are read through the view `event_log` (migration 2): the ones the login may see,
+/// with what lies in projects hidden from it taken out of their snapshots.
 const EVENT: &str =
-    "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM events";
+    "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM event_log";
 
 fn event(r: &Row) -> Result<EventRow> {
     Ok(EventRow {
@@ -204,7 +206,7 @@ impl Db<'_> {
              LEFT JOIN orgs o ON o.id = s.org_id
              LEFT JOIN projects p ON p.id = s.project_id
              LEFT JOIN orgs po ON po.id = p.org_id
-             WHERE s.login = current_user",
+             WHERE s.login = session_user",
             &[],
         )?;
         Ok(row.map_or_else(Selection::default, |r| {
@@ -220,7 +222,7 @@ impl Db<'_> {
 
     pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO selection (login, org_id, project_id) VALUES (current_user, $1, $2)
+            "INSERT INTO selection (login, org_id, project_id) VALUES (session_user, $1, $2)
              ON CONFLICT (login) DO UPDATE SET org_id = $1, project_id = $2",
             &[&org_id, &project_id],
         )?;
@@ -1001,13 +1003,12 @@ impl Db<'_> {
 
     // Audit log.
 
+    /// The database stamps the event with the session's login and its own clock
+    /// (`proj.record`, migration 2); `e.actor` is what the login is called anyway.
     pub fn event_insert(&self, e: &NewEvent) -> Result<i64> {
         let row = self.conn.query_one(
-            "INSERT INTO events (at, actor, action, org_id, project_id, target, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "SELECT proj.record($1, $2, $3, $4, $5, $6)",
             &[
-                &ts(&now())?,
-                &e.actor,
                 &e.action,
                 &e.org_id,
                 &e.project_id,
