@@ -291,39 +291,6 @@ pub struct Decision {
     pub via: Option<String>,
 }
 
-impl Decision {
-    fn allow(rule: &'static str, reason: String) -> Self {
-        Decision {
-            allowed: true,
-            visible: true,
-            rule,
-            reason,
-            via: None,
-        }
-    }
-    fn deny(rule: &'static str, reason: String) -> Self {
-        Decision {
-            allowed: false,
-            visible: true,
-            rule,
-            reason,
-            via: None,
-        }
-    }
-    fn hidden(rule: &'static str, reason: String) -> Self {
-        Decision {
-            allowed: false,
-            visible: false,
-            rule,
-            reason,
-            via: None,
-        }
-    }
-    fn via(mut self, via: &Via) -> Self {
-        self.via = Some(via.id());
-        self
-    }
-}
 
 /// A holder of grants, as a decision names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -439,97 +406,284 @@ pub fn check_identity(db: &Db, actor: &Actor) -> Result<()> {
     Ok(())
 }
 
+/// Where an actor stands in an organization, as the rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stand {
+    /// The organization has no members: everyone acts as its owner.
+    NoMembers,
+    Outsider,
+    Role(OrgRole),
+}
+
+impl Stand {
+    /// The name the SQL twin of [`verdict`] takes (`proj.verdict`, PostgreSQL migration 2).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stand::NoMembers => "no-members",
+            Stand::Outsider => "outsider",
+            Stand::Role(r) => r.as_str(),
+        }
+    }
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Org => "org",
+            Level::Project => "project",
+            Level::Env | Level::Any => "env",
+        }
+    }
+}
+
+/// Everything the rules look at, once the database has been asked: one row of the access
+/// table.
+#[derive(Debug, Clone, Copy)]
+pub struct Case {
+    pub stand: Stand,
+    pub action: Action,
+    /// What the target names once cut back to the action's level: `Org`, `Project` or `Env`.
+    pub level: Level,
+    /// A change to a member who is or would become an owner.
+    pub touches_owner: bool,
+    /// Whether any of the actor's holders has a grant in the project (on it or on any of its
+    /// environments).
+    pub granted: bool,
+    /// The strongest role any holder gives on the target.
+    pub role: Option<ProjectRole>,
+    /// Whether the target environment is protected.
+    pub protected: bool,
+}
+
+/// The access table: the id of the rule that decides `case` (first match wins; module doc).
+/// The database has the same table in SQL (`proj.verdict`, PostgreSQL migration 2), and a
+/// test compares the two on every case.
+pub fn verdict(case: &Case) -> &'static str {
+    let action = case.action;
+    match case.stand {
+        Stand::NoMembers => return "no-members",
+        Stand::Outsider => return "not-a-member",
+        Stand::Role(OrgRole::Owner) => return "org-owner",
+        Stand::Role(OrgRole::Admin) => {
+            return if action == Action::OrgRemove {
+                "owner-only"
+            } else if case.touches_owner {
+                "owners-by-owners"
+            } else {
+                "org-admin"
+            };
+        }
+        Stand::Role(OrgRole::Member | OrgRole::Viewer) => {}
+    }
+    if case.level == Level::Org {
+        return if action == Action::Read {
+            "org-read"
+        } else {
+            "needs-org-admin"
+        };
+    }
+    if !case.granted {
+        return "no-grant";
+    }
+    if action == Action::Read {
+        return "granted-read";
+    }
+    match case.role {
+        None => "no-project-role",
+        Some(ProjectRole::Admin) => "project-admin",
+        Some(ProjectRole::Viewer) => "project-viewer",
+        Some(ProjectRole::Developer) => match action {
+            Action::EnvAdd => "project-developer",
+            Action::EnvUpdate
+            | Action::EnvRemove
+            | Action::ResourceAdd
+            | Action::ResourceUpdate
+            | Action::ResourceRemove => {
+                if case.level == Level::Env && case.protected {
+                    "protected-env"
+                } else {
+                    "project-developer"
+                }
+            }
+            _ => "needs-project-admin",
+        },
+    }
+}
+
+/// Whether a rule of [`verdict`] allows, and whether the target shows at all.
+pub fn rule_allows(rule: &str) -> (bool, bool) {
+    match rule {
+        "no-members" | "org-owner" | "org-admin" | "org-read" | "granted-read"
+        | "project-admin" | "project-developer" => (true, true),
+        "not-a-member" | "no-grant" => (false, false),
+        _ => (false, true),
+    }
+}
+
 /// Decides whether `actor` may do `action` on `target`. `proj access check` prints this
-/// answer and [`require`] enforces it: the two cannot disagree.
+/// answer and [`require`] enforces it: the two cannot disagree. The rule comes from
+/// [`verdict`]; this adds what a person reads (the reason, and the holder that decided).
 pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result<Decision> {
     let target = target.for_action(action);
     let org = target.org;
+    let level = match (target.project, target.env) {
+        (_, Some(_)) => Level::Env,
+        (Some(_), None) => Level::Project,
+        (None, None) => Level::Org,
+    };
+    let mut case = Case {
+        stand: Stand::Outsider,
+        action,
+        level,
+        touches_owner: target.member.is_some_and(|c| c.touches_owner()),
+        granted: false,
+        role: None,
+        protected: target.env.is_some_and(|e| e.protected),
+    };
     let member = match standing(db, actor, org)? {
         Standing::NoMembers => {
-            return Ok(Decision::allow(
-                "no-members",
-                format!("{} has no members, so everyone acts as its owner", org.slug),
-            ));
+            case.stand = Stand::NoMembers;
+            None
         }
-        Standing::Outsider => {
-            return Ok(Decision::hidden(
-                "not-a-member",
-                format!("{} is not a member of {}", actor.name(), org.slug),
-            ));
+        Standing::Outsider => None,
+        Standing::Member(m) => {
+            case.stand = Stand::Role(m.role);
+            Some(m)
         }
-        Standing::Member(m) => m,
     };
-    let own = Via::Member;
-    match member.role {
-        OrgRole::Owner => {
-            return Ok(Decision::allow("org-owner", format!("owner of {}", org.slug)).via(&own));
-        }
-        OrgRole::Admin => return Ok(decide_org_admin(action, &target).via(&own)),
-        OrgRole::Member | OrgRole::Viewer => {}
+    // Every holder's grants, when a member or viewer acts in a project: their own and each
+    // of their teams'.
+    let mut grants = Vec::new();
+    let mut holders = Vec::new();
+    if let (Some(m), Some(project)) = (&member, target.project)
+        && matches!(m.role, OrgRole::Member | OrgRole::Viewer)
+    {
+        grants = db.access_grants_in(m.id, project.id)?;
+        holders = holder_roles(&grants, target.env.map(|e| e.id));
+        case.granted = !grants.is_empty();
+        case.role = strongest(&holders).map(|(r, _)| r);
     }
-    let org_role = member.role.as_str();
-    let Some(project) = target.project else {
-        return Ok(if action == Action::Read {
-            Decision::allow("org-read", format!("{org_role} of {}", org.slug))
-        } else {
-            Decision::deny(
-                "needs-org-admin",
+    let rule = verdict(&case);
+    let (allowed, visible) = rule_allows(rule);
+    let own = Via::Member;
+    let org_slug = &org.slug;
+    let org_role = member.as_ref().map_or("", |m| m.role.as_str());
+    let path = target
+        .project
+        .map(|p| slash(&[org_slug, &p.slug]))
+        .unwrap_or_default();
+    let winner = strongest(&holders).map(|(_, h)| h);
+    let on = || {
+        let Some(w) = winner else {
+            return String::new();
+        };
+        let role = w.on.effective().map_or("", |r| r.as_str());
+        let via = w.via.suffix();
+        match (w.on.env, target.env) {
+            (Some(_), Some(e)) => {
+                let instead = match w.on.project {
+                    Some(p) => format!("; it replaces {p} on {path}"),
+                    None => String::new(),
+                };
                 format!(
-                    "{org_role} of {}, and {action} needs an organization admin",
-                    org.slug
-                ),
+                    "{role} on {path}/{}{via} (environment grant{instead})",
+                    e.slug
+                )
+            }
+            _ => format!("{role} on {path}{via}"),
+        }
+    };
+    let (reason, via) = match rule {
+        "no-members" => (
+            format!("{org_slug} has no members, so everyone acts as its owner"),
+            None,
+        ),
+        "not-a-member" => (
+            format!("{} is not a member of {org_slug}", actor.name()),
+            None,
+        ),
+        "org-owner" => (format!("owner of {org_slug}"), Some(own)),
+        "owner-only" => (
+            format!("admin of {org_slug}, and only an owner may remove it"),
+            Some(own),
+        ),
+        "owners-by-owners" => {
+            let what = match target.member {
+                Some(change) => match (action, change.from, change.to) {
+                    (Action::MemberRemove, _, _) => format!("remove the owner {}", change.email),
+                    (_, Some(OrgRole::Owner), _) => {
+                        format!("change the role of the owner {}", change.email)
+                    }
+                    _ => format!("make {} an owner", change.email),
+                },
+                None => "change an owner".to_string(),
+            };
+            (
+                format!("admin of {org_slug}, and only an owner may {what}"),
+                Some(own),
             )
         }
-        .via(&own));
-    };
-    let path = slash(&[&org.slug, &project.slug]);
-    // Every holder's grants: the member's own and each of their teams'.
-    let grants = db.access_grants_in(member.id, project.id)?;
-    let Some(first) = grants.first() else {
-        return Ok(Decision::hidden(
-            "no-grant",
-            format!("{org_role} of {} without a grant on {path}", org.slug),
-        ));
-    };
-    if action == Action::Read {
-        let via = Via::of(first);
-        return Ok(Decision::allow(
-            "granted-read",
+        "org-admin" => {
+            let caveat = match (action, target.member) {
+                (Action::MemberAdd | Action::MemberRole | Action::MemberRemove, None) => {
+                    " (owners are changed only by owners)"
+                }
+                _ => "",
+            };
+            (format!("admin of {org_slug}{caveat}"), Some(own))
+        }
+        "org-read" => (format!("{org_role} of {org_slug}"), Some(own)),
+        "needs-org-admin" => (
+            format!("{org_role} of {org_slug}, and {action} needs an organization admin"),
+            Some(own),
+        ),
+        "no-grant" => (
+            format!("{org_role} of {org_slug} without a grant on {path}"),
+            None,
+        ),
+        "granted-read" => {
+            let via = grants.first().map_or(Via::Member, Via::of);
+            (
+                format!(
+                    "{org_role} of {org_slug} with a grant on {path}{}",
+                    via.suffix()
+                ),
+                Some(via),
+            )
+        }
+        "no-project-role" => (
             format!(
-                "{org_role} of {} with a grant on {path}{}",
-                org.slug,
-                via.suffix()
-            ),
-        )
-        .via(&via));
-    }
-    let holders = holder_roles(&grants, target.env.map(|e| e.id));
-    let Some((role, winner)) = strongest(&holders) else {
-        return Ok(Decision::deny(
-            "no-project-role",
-            format!(
-                "{org_role} of {} with grants only on other environments of {path}, \
+                "{org_role} of {org_slug} with grants only on other environments of {path}, \
                  so no role on {}",
-                org.slug,
                 target.path()
             ),
-        ));
-    };
-    let via = winner.via.suffix();
-    let on = match (winner.on.env, target.env) {
-        (Some(_), Some(e)) => {
-            let instead = match winner.on.project {
-                Some(p) => format!("; it replaces {p} on {path}"),
-                None => String::new(),
-            };
+            None,
+        ),
+        "project-admin" | "project-developer" => (on(), winner.map(|w| w.via.clone())),
+        "project-viewer" => (
+            format!("{}, and viewers only read", on()),
+            winner.map(|w| w.via.clone()),
+        ),
+        "protected-env" => (
             format!(
-                "{role} on {path}/{}{via} (environment grant{instead})",
-                e.slug
-            )
-        }
-        _ => format!("{role} on {path}{via}"),
+                "{}, but {} is protected (needs project admin)",
+                on(),
+                target.env.map_or("", |e| e.slug.as_str())
+            ),
+            winner.map(|w| w.via.clone()),
+        ),
+        _ => (
+            format!("{}, and {action} needs project admin", on()),
+            winner.map(|w| w.via.clone()),
+        ),
     };
-    Ok(decide_project_role(action, role, on, target.env).via(&winner.via))
+    Ok(Decision {
+        allowed,
+        visible,
+        rule,
+        reason,
+        via: via.map(|v| v.id()),
+    })
 }
 
 /// The grants one holder has in a project, read for one environment (or, with `None`, for
@@ -567,69 +721,7 @@ pub fn role_on(
     on
 }
 
-/// Organization admins do everything except removing the organization and changing owners.
-fn decide_org_admin(action: Action, target: &Target) -> Decision {
-    let org = &target.org.slug;
-    if action == Action::OrgRemove {
-        return Decision::deny(
-            "owner-only",
-            format!("admin of {org}, and only an owner may remove it"),
-        );
-    }
-    if let Some(change) = target.member.filter(|c| c.touches_owner()) {
-        let what = match (action, change.from, change.to) {
-            (Action::MemberRemove, _, _) => format!("remove the owner {}", change.email),
-            (_, Some(OrgRole::Owner), _) => {
-                format!("change the role of the owner {}", change.email)
-            }
-            _ => format!("make {} an owner", change.email),
-        };
-        return Decision::deny(
-            "owners-by-owners",
-            format!("admin of {org}, and only an owner may {what}"),
-        );
-    }
-    let caveat = match (action, target.member) {
-        (Action::MemberAdd | Action::MemberRole | Action::MemberRemove, None) => {
-            " (owners are changed only by owners)"
-        }
-        _ => "",
-    };
-    Decision::allow("org-admin", format!("admin of {org}{caveat}"))
-}
 
-/// Inside a granted project (or environment), the project role decides.
-fn decide_project_role(
-    action: Action,
-    role: ProjectRole,
-    on: String,
-    env: Option<&EnvRow>,
-) -> Decision {
-    match role {
-        ProjectRole::Admin => Decision::allow("project-admin", on),
-        ProjectRole::Viewer => {
-            Decision::deny("project-viewer", format!("{on}, and viewers only read"))
-        }
-        ProjectRole::Developer => match action {
-            Action::EnvAdd => Decision::allow("project-developer", on),
-            Action::EnvUpdate
-            | Action::EnvRemove
-            | Action::ResourceAdd
-            | Action::ResourceUpdate
-            | Action::ResourceRemove => match env {
-                Some(e) if e.protected => Decision::deny(
-                    "protected-env",
-                    format!("{on}, but {} is protected (needs project admin)", e.slug),
-                ),
-                _ => Decision::allow("project-developer", on),
-            },
-            _ => Decision::deny(
-                "needs-project-admin",
-                format!("{on}, and {action} needs project admin"),
-            ),
-        },
-    }
-}
 
 /// The last-owner rule: refuses to leave an organization without an owner (exit 4). It is
 /// about the state, not the actor, so it holds for owners too.
@@ -719,15 +811,28 @@ pub fn check_membership(db: &Db, org: &OrgRow, email: &str) -> Result<()> {
     };
     match standing(db, &newcomer, org)? {
         Standing::NoMembers | Standing::Member(_) => Ok(()),
-        Standing::Outsider => Err(Error::denied(format!(
-            "`{email}` is not a member of organization `{}`",
-            org.slug
-        ))
-        .with_hint(format!(
-            "ask one of its owners to run `proj member add {email} --org {}`, or pick another organization",
-            org.slug
-        ))),
+        Standing::Outsider => Err(not_a_member(&org.slug, email)),
     }
+}
+
+/// [`check_membership`] for an organization named by `slug`: one that does not exist yet is
+/// theirs to create; one they may not see (on a shared database, where the login reads only
+/// its own organizations) is refused as one whose members they are not.
+pub fn may_join(db: &Db, slug: &str, email: &str) -> Result<()> {
+    match db.org(slug)? {
+        Some(org) => check_membership(db, &org, email),
+        None if db.name_taken(None, slug)? => Err(not_a_member(slug, email)),
+        None => Ok(()),
+    }
+}
+
+fn not_a_member(org: &str, email: &str) -> Error {
+    Error::denied(format!(
+        "`{email}` is not a member of organization `{org}`"
+    ))
+    .with_hint(format!(
+        "ask one of its owners to run `proj member add {email} --org {org}`, or pick another organization"
+    ))
 }
 
 /// Whether the actor sees every project of `org`, present or removed: in an organization

@@ -363,11 +363,13 @@ pub fn project_name_taken(
     org: &OrgRow,
     slug: &str,
 ) -> Result<Option<Error>> {
-    let Some(p) = db.project(org.id, slug)? else {
-        return Ok(None);
+    let seen = match db.project(org.id, slug)? {
+        Some(p) => access::can_see(db, actor, &Target::project(org, &p))?,
+        None if db.name_taken(Some(org.id), slug)? => false,
+        None => return Ok(None),
     };
     Ok(Some(
-        if access::can_see(db, actor, &Target::project(org, &p))? {
+        if seen {
             Error::exists(format!("project `{}`", slash(&[&org.slug, slug])))
         } else {
             Error::conflict(format!(
@@ -382,10 +384,12 @@ pub fn project_name_taken(
 /// The conflict for an organization slug the file already holds, if it does: like
 /// [`project_name_taken`], one the actor may not see is only "not available".
 pub fn org_name_taken(db: &Db, actor: &Actor, slug: &str) -> Result<Option<Error>> {
-    let Some(o) = db.org(slug)? else {
-        return Ok(None);
+    let seen = match db.org(slug)? {
+        Some(o) => access::can_see(db, actor, &Target::org(&o))?,
+        None if db.name_taken(None, slug)? => false,
+        None => return Ok(None),
     };
-    Ok(Some(if access::can_see(db, actor, &Target::org(&o))? {
+    Ok(Some(if seen {
         Error::exists(format!("organization `{slug}`"))
     } else {
         Error::conflict(format!("the name `{slug}` is not available"))

@@ -120,9 +120,7 @@ fn var(name: &str) -> Option<String> {
 /// Applies the plan inside the write transaction and describes the result.
 fn apply(db: &Db, plan: &Plan) -> Result<InitView> {
     // Check again inside the transaction: the file may have changed while the wizard asked.
-    if let Some(org) = db.org(&plan.org)? {
-        access::check_membership(db, &org, &plan.email)?;
-    }
+    access::may_join(db, &plan.org, &plan.email)?;
     let actor = Actor {
         email: Some(plan.email.clone()),
         explicit: true,

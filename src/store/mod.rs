@@ -34,7 +34,8 @@
 //! **Projects** ([`ProjectRow`]) — `projects(org_id)`, `project(org_id, slug)`,
 //! `project_by_id(id)`, `projects_named(slug)` (the same slug in every organization),
 //! `project_insert(&org, slug, display_name, description)`, `project_update(&row)`,
-//! `project_delete(id)`.
+//! `project_delete(id)`, `name_taken(org_id, slug)` (an organization's or a project's slug
+//! held by anyone, seen or not).
 //!
 //! **Environments** ([`EnvRow`], [`NewEnv`]) — `envs(project_id, include_archived)` (in
 //! release-flow order), `envs_in_org(org_id, include_archived)` (every project's: one query
@@ -306,6 +307,9 @@ delegate! {
     ) -> Result<ProjectRow>;
     fn project_update(&self, p: &ProjectRow) -> Result<()>;
     fn project_delete(&self, id: i64) -> Result<()>;
+    /// Whether a project of `org_id` (an organization, with `None`) holds `slug`, whoever may
+    /// see it: on a shared database a name the login may not see is still not free.
+    fn name_taken(&self, org_id: Option<i64>, slug: &str) -> Result<bool>;
 
     fn envs(&self, project_id: i64, include_archived: bool) -> Result<Vec<EnvRow>>;
     /// Every environment of an organization's projects, by project (release order in each).

@@ -227,10 +227,7 @@ pub fn outline(db: &Db, plan: &Plan) -> Result<Outline> {
 /// Whether `email` may become or stay a member of the organization `org` through init; an
 /// organization that does not exist yet is theirs to create.
 fn may_join(db: &Db, org: &str, email: &str) -> Result<()> {
-    match db.org(org)? {
-        Some(org) => access::check_membership(db, &org, email),
-        None => Ok(()),
-    }
+    access::may_join(db, org, email)
 }
 
 /// The project to offer in `org`: the saved one if it is there, else its only project.

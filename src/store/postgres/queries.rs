@@ -310,6 +310,15 @@ impl Db<'_> {
         )
     }
 
+    /// Asked of `proj.name_taken` (migration 2), which sees past row-level security: a name
+    /// is taken by a row the login may not see too.
+    pub fn name_taken(&self, org_id: Option<i64>, slug: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_one("SELECT proj.name_taken($1, $2)", &[&org_id, &slug])?
+            .get(0))
+    }
+
     pub fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>> {
         one(
             self.conn

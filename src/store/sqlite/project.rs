@@ -48,6 +48,13 @@ impl Db<'_> {
         Ok(stmt.query_row((org_id, slug), from_row).optional()?)
     }
 
+    pub fn name_taken(&self, org_id: Option<i64>, slug: &str) -> Result<bool> {
+        Ok(match org_id {
+            Some(o) => self.project(o, slug)?.is_some(),
+            None => self.org(slug)?.is_some(),
+        })
+    }
+
     /// A project by id, to tell whether an audit event's project still exists.
     pub fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>> {
         let mut stmt = self

@@ -18,9 +18,11 @@
 
 ALTER TABLE selection ALTER COLUMN login SET DEFAULT session_user;
 
--- Organizations created by the transaction that is running: their creator acts as their
--- owner until it commits (`proj init`, `proj restore`, `proj apply` build a whole
--- organization, members last). Only the triggers write here.
+-- Organizations created, or given their first member, by the transaction that is running:
+-- it acts as their owner until it commits (`proj init`, `proj restore`, `proj apply` build a
+-- whole organization, members last; `proj member add` in an organization without members,
+-- where anyone acts as its owner, maps the new member's login next). Only the triggers
+-- write here.
 CREATE TABLE org_creations (
     org_id bigint PRIMARY KEY REFERENCES orgs(id) ON DELETE CASCADE,
     xact   xid8 NOT NULL
@@ -147,8 +149,13 @@ CREATE FUNCTION require(action text, o bigint, p bigint, e bigint, touches_owner
                         tbl text, fk text, fk_column text, fk_value bigint, fk_table text)
 RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = proj, pg_catalog AS $$
 DECLARE
-    rule text := decide(action, o, p, e, touches_owner);
+    rule text;
 BEGIN
+    -- A superuser could turn the guards off anyway: it is not held to them.
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = session_user AND rolsuper) THEN
+        RETURN;
+    END IF;
+    rule := decide(action, o, p, e, touches_owner);
     IF allowed(rule) THEN
         RETURN;
     END IF;
@@ -176,6 +183,14 @@ CREATE FUNCTION env_written_now(e bigint) RETURNS boolean LANGUAGE sql STABLE SE
 SET search_path = proj, pg_catalog AS $$
 SELECT EXISTS (SELECT 1 FROM environments
                WHERE id = e AND xmin = pg_current_xact_id_if_assigned()::xid)
+$$;
+
+-- Whether an organization (o NULL) or a project of organization `o` holds `slug`, seen or
+-- not: names are unique, so a hidden one is "not available" (never "exists").
+CREATE FUNCTION name_taken(o bigint, name text) RETURNS boolean LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = proj, pg_catalog AS $$
+SELECT CASE WHEN o IS NULL THEN EXISTS (SELECT 1 FROM orgs WHERE slug = name)
+            ELSE EXISTS (SELECT 1 FROM projects WHERE org_id = o AND slug = name) END
 $$;
 
 -- Reading: what the login sees.
@@ -524,6 +539,10 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM require('member.add', NEW.org_id, NULL, NULL, NEW.role = 'owner', 'members',
                         'members_org_id_fkey', 'org_id', NEW.org_id, 'orgs');
+        IF standing(NEW.org_id) = 'no-members' THEN
+            INSERT INTO org_creations (org_id, xact) VALUES (NEW.org_id, pg_current_xact_id())
+            ON CONFLICT (org_id) DO UPDATE SET xact = EXCLUDED.xact;
+        END IF;
         RETURN NEW;
     ELSIF TG_OP = 'UPDATE' THEN
         IF NEW.org_id <> OLD.org_id OR NEW.id <> OLD.id THEN
