@@ -291,7 +291,6 @@ pub struct Decision {
     pub via: Option<String>,
 }
 
-
 /// A holder of grants, as a decision names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -720,8 +719,6 @@ pub fn role_on(
     }
     on
 }
-
-
 
 /// The last-owner rule: refuses to leave an organization without an owner (exit 4). It is
 /// about the state, not the actor, so it holds for owners too.

@@ -368,17 +368,15 @@ pub fn project_name_taken(
         None if db.name_taken(Some(org.id), slug)? => false,
         None => return Ok(None),
     };
-    Ok(Some(
-        if seen {
-            Error::exists(format!("project `{}`", slash(&[&org.slug, slug])))
-        } else {
-            Error::conflict(format!(
-                "the name `{slug}` is not available in {}",
-                org.slug
-            ))
-            .with_hint("project names are unique in an organization; pick another")
-        },
-    ))
+    Ok(Some(if seen {
+        Error::exists(format!("project `{}`", slash(&[&org.slug, slug])))
+    } else {
+        Error::conflict(format!(
+            "the name `{slug}` is not available in {}",
+            org.slug
+        ))
+        .with_hint("project names are unique in an organization; pick another")
+    }))
 }
 
 /// The conflict for an organization slug the file already holds, if it does: like

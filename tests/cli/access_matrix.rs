@@ -1,7 +1,10 @@
 //! The access matrix: every organization role × project role × environment-scoped grant ×
 //! protected or not × every action, written out below. Each cell is checked twice, by running
 //! the command that performs the action as that member (`--as`) on a fresh copy of one fixture
-//! database, and by `proj access check`; both must give the answer in the table.
+//! database, and by `proj access check`; both must give the answer in the table. On a shared
+//! database (`PROJ_TEST_PG`) a third time: the statement a member would type into `psql`,
+//! sent as that member's own login, in a transaction rolled back after it — the database
+//! itself must give the same answer (README, Team mode).
 
 use crate::support::TestEnv;
 use std::collections::BTreeMap;
@@ -325,6 +328,138 @@ fn target_for(i: usize, env: &str) -> String {
 enum Job {
     Enforce(Vec<String>),
     Check(Vec<String>),
+    /// Column `i` as raw SQL by login `who` on environment `env` (a server only).
+    Sql {
+        who: String,
+        column: usize,
+        env: String,
+    },
+}
+
+/// The ids raw SQL names (a hostile member knows or guesses them).
+struct Ids {
+    org: i64,
+    shop: i64,
+    env: BTreeMap<String, i64>,
+    api: BTreeMap<String, i64>,
+    target: i64,
+}
+
+fn ids(fixture: &TestEnv) -> Ids {
+    let mut c = fixture.pg.as_ref().expect("a server").admin();
+    let one =
+        |c: &mut postgres::Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    let org = one(&mut c, "SELECT id FROM proj.orgs WHERE slug = 'acme'");
+    let shop = one(&mut c, "SELECT id FROM proj.projects WHERE slug = 'shop'");
+    let target = one(
+        &mut c,
+        "SELECT id FROM proj.members WHERE email = 'target@acme.dev'",
+    );
+    let mut env = BTreeMap::new();
+    let mut api = BTreeMap::new();
+    for r in c
+        .query(
+            "SELECT e.slug, e.id, r.id FROM proj.environments e
+             JOIN proj.resources r ON r.environment_id = e.id AND r.slug = 'api'",
+            &[],
+        )
+        .unwrap()
+    {
+        env.insert(r.get::<_, String>(0), r.get(1));
+        api.insert(r.get::<_, String>(0), r.get(2));
+    }
+    Ids {
+        org,
+        shop,
+        env,
+        api,
+        target,
+    }
+}
+
+/// The statement a member would write for column `i` on environment `env`.
+fn sql_for(i: usize, env: &str, ids: &Ids) -> String {
+    let (org, shop, target) = (ids.org, ids.shop, ids.target);
+    let e = ids.env[env];
+    let api = ids.api[env];
+    match ACTIONS[i].0 {
+        "ou" => format!("UPDATE proj.orgs SET display_name = 'Acme Two' WHERE id = {org}"),
+        "or" => format!("DELETE FROM proj.orgs WHERE id = {org}"),
+        "pa" => format!(
+            "INSERT INTO proj.projects (org_id, slug, created_at) VALUES ({org}, 'newp', now())"
+        ),
+        "pu" => format!("UPDATE proj.projects SET display_name = 'Shop Two' WHERE id = {shop}"),
+        "pr" => format!("DELETE FROM proj.projects WHERE id = {shop}"),
+        "ea" => format!(
+            "INSERT INTO proj.environments (project_id, slug, display_name, kind, created_at)
+             VALUES ({shop}, 'qa', 'Qa', 'custom', now())"
+        ),
+        "eu" => format!("UPDATE proj.environments SET display_name = 'Renamed' WHERE id = {e}"),
+        "ep" => format!("UPDATE proj.environments SET protected = NOT protected WHERE id = {e}"),
+        "er" => format!("DELETE FROM proj.environments WHERE id = {e}"),
+        "ra" => format!(
+            "INSERT INTO proj.resources (environment_id, slug, type, created_at)
+             VALUES ({e}, 'worker', 'worker', now())"
+        ),
+        "ru" => format!("UPDATE proj.resources SET slug = 'api-two' WHERE id = {api}"),
+        "rr" => format!("DELETE FROM proj.resources WHERE id = {api}"),
+        "ma" => format!(
+            "INSERT INTO proj.members (org_id, email, role, created_at)
+             VALUES ({org}, 'new@acme.dev', 'member', now())"
+        ),
+        "mr" => format!("UPDATE proj.members SET role = 'viewer' WHERE id = {target}"),
+        "md" => format!("DELETE FROM proj.members WHERE id = {target}"),
+        "ge" => format!(
+            "INSERT INTO proj.grants (member_id, project_id, environment_id, role, created_at)
+             VALUES ({target}, {shop}, {e}, 'developer', now())"
+        ),
+        "gp" => format!(
+            "INSERT INTO proj.grants (member_id, project_id, role, created_at)
+             VALUES ({target}, {shop}, 'developer', now())"
+        ),
+        "rd" => format!("SELECT 1 FROM proj.environments WHERE id = {e}"),
+        other => panic!("no statement for column {other}"),
+    }
+}
+
+/// Runs one statement as `who` and rolls it back: `Y` it did what it says (a row changed or
+/// read), `n` the database refused (permission denied), `-` the row is not there for them
+/// (nothing matched, or a foreign key names a row they cannot see, as one that is missing).
+fn run_sql(fixture: &TestEnv, who: &str, sql: &str) -> (char, String) {
+    let pg = fixture.pg.as_ref().expect("a server");
+    crate::support::pg_ensure_login(&pg.socket_dir, who);
+    let mut c = postgres::Config::new()
+        .host_path(&pg.socket_dir)
+        .user(who)
+        .dbname(&pg.name)
+        .connect(postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connect as {who}: {e}"));
+    for _ in 0..50 {
+        let mut tx = c.transaction().unwrap();
+        let out = if sql.starts_with("SELECT") {
+            tx.query(sql, &[]).map(|rows| rows.len() as u64)
+        } else {
+            tx.execute(sql, &[])
+        };
+        let _ = tx.rollback();
+        return match out {
+            Ok(0) => ('-', "no row".into()),
+            Ok(n) => ('Y', format!("{n} row(s)")),
+            Err(e) => match e.code() {
+                Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) => (
+                    'n',
+                    e.as_db_error()
+                        .map_or(e.to_string(), |d| d.message().to_string()),
+                ),
+                Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION) => ('-', e.to_string()),
+                // Another cell's transaction held the same rows: ask again.
+                Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED)
+                | Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE) => continue,
+                _ => ('?', e.to_string()),
+            },
+        };
+    }
+    ('?', "kept deadlocking".into())
 }
 
 /// One resource in every environment, straight into the database; on a file everything is
@@ -348,8 +483,19 @@ fn outcome_of_exit(code: i32) -> char {
     }
 }
 
-fn run_job(fixture: &TestEnv, job: &Job) -> (char, String) {
+fn run_job(fixture: &TestEnv, ids: Option<&Ids>, job: &Job) -> (char, String) {
     match job {
+        Job::Sql { who, column, env } => {
+            let sql = sql_for(*column, env, ids.expect("ids on a server"));
+            let (c, why) = run_sql(fixture, who, &sql);
+            (
+                c,
+                format!(
+                    "{why} [{}]",
+                    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+                ),
+            )
+        }
         Job::Enforce(args) => {
             // A fresh copy of the fixture for every command that may change it.
             let t = fixture.copy();
@@ -383,12 +529,17 @@ fn run_all(fixture: &TestEnv, jobs: Vec<Job>) -> BTreeMap<Job, (char, String)> {
     // only while nobody is connected to it.
     let (enforce, check): (Vec<Job>, Vec<Job>) =
         jobs.into_iter().partition(|j| matches!(j, Job::Enforce(_)));
-    let mut results = run_phase(fixture, enforce);
-    results.extend(run_phase(fixture, check));
+    let ids = fixture.pg.as_ref().map(|_| ids(fixture));
+    let mut results = run_phase(fixture, ids.as_ref(), enforce);
+    results.extend(run_phase(fixture, ids.as_ref(), check));
     results
 }
 
-fn run_phase(fixture: &TestEnv, jobs: Vec<Job>) -> BTreeMap<Job, (char, String)> {
+fn run_phase(
+    fixture: &TestEnv,
+    ids: Option<&Ids>,
+    jobs: Vec<Job>,
+) -> BTreeMap<Job, (char, String)> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(BTreeMap::new());
     std::thread::scope(|s| {
@@ -397,7 +548,7 @@ fn run_phase(fixture: &TestEnv, jobs: Vec<Job>) -> BTreeMap<Job, (char, String)>
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let out = run_job(fixture, job);
+                    let out = run_job(fixture, ids, job);
                     results.lock().unwrap().insert(job.clone(), out);
                 }
             });
@@ -487,14 +638,29 @@ fn verify(fixture: &TestEnv, rows: &[Row]) -> usize {
                 .map(String::from)
                 .to_vec(),
             );
+            let sql = fixture.pg.as_ref().map(|_| Job::Sql {
+                who: who.to_lowercase(),
+                column: i,
+                env: env.to_string(),
+            });
             jobs.extend(enforce.iter().cloned());
+            jobs.extend(sql.iter().cloned());
             jobs.insert(check.clone());
-            cells.push((label, i, want.chars().next().unwrap(), enforce, check));
+            cells.push((label, i, want.chars().next().unwrap(), enforce, check, sql));
         }
     }
     let results = run_all(fixture, jobs.into_iter().collect());
     let mut wrong = Vec::new();
-    for (row, i, want, enforce, check) in &cells {
+    for (row, i, want, enforce, check, sql) in &cells {
+        if let Some(sql) = sql {
+            let (got, why) = &results[sql];
+            if got != want {
+                wrong.push(format!(
+                    "{row} {}: table {want}, raw SQL as the login {got}: {why}",
+                    ACTIONS[*i].1
+                ));
+            }
+        }
         let (checked, why) = &results[check];
         if checked != want {
             wrong.push(format!(
@@ -640,5 +806,6 @@ fn team_rows_agree_through_enforcement_and_access_check() {
 fn enforce_label(job: &Job) -> String {
     match job {
         Job::Enforce(args) | Job::Check(args) => args.join(" "),
+        Job::Sql { who, column, env } => format!("{} as {who} on {env}", ACTIONS[*column].1),
     }
 }

@@ -119,7 +119,7 @@ pub fn migrate(conn: &Conn, shown: &str) -> Result<i32> {
                  (the role meant to own schema proj); see README, Team mode",
             ),
             Kind::Denied => Error::denied(format!(
-                    "the proj schema of {shown} has version {from}; this proj needs {LATEST}, \
+                "the proj schema of {shown} has version {from}; this proj needs {LATEST}, \
                      and only the schema's owner may upgrade it"
             ))
             .with_hint(
