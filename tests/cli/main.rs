@@ -8,6 +8,7 @@ mod concurrency;
 mod context;
 mod core;
 mod doctor;
+mod enforce;
 mod env;
 mod exit_codes;
 mod generated;

@@ -143,7 +143,7 @@ END
 $$;
 
 -- Raises when the login may not do `action`: a target it may not see is reported as the
--- missing row a foreign key names (`fk_table`, `fk_column`, `fk_value`), exactly as one that
+-- missing row a foreign key names (`fk` on `fk_table`), exactly as one that
 -- does not exist, so a refusal tells nothing about hidden rows.
 CREATE FUNCTION require(action text, o bigint, p bigint, e bigint, touches_owner boolean,
                         tbl text, fk text, fk_column text, fk_value bigint, fk_table text)
@@ -163,8 +163,8 @@ BEGIN
         RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
             tbl, fk
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".',
-                                  fk_column, fk_value, fk_table);
+                  -- As PostgreSQL words it for a login under row-level security.
+                  DETAIL = format('Key is not present in table "%s".', fk_table);
     END IF;
     RAISE EXCEPTION 'permission denied: % (rule %)', action, rule
         USING ERRCODE = 'insufficient_privilege';
@@ -614,8 +614,7 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM members WHERE id = NEW.member_id AND org_id = o) THEN
             RAISE EXCEPTION 'insert or update on table "team_members" violates foreign key constraint "team_members_member_id_fkey"'
                 USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = format('Key (member_id)=(%s) is not present in table "members".',
-                                      NEW.member_id);
+                      DETAIL = 'Key is not present in table "members".';
         END IF;
         PERFORM require('team.update', o, NULL, NULL, false, 'team_members',
                         'team_members_team_id_fkey', 'team_id', NEW.team_id, 'teams');
