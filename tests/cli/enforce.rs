@@ -390,9 +390,20 @@ fn a_member_cannot_grant_themselves_a_role_or_claim_another_login() {
         refused(&mut c, "SET SESSION AUTHORIZATION \"ana@acme.dev\""),
         Some(SqlState::INSUFFICIENT_PRIVILEGE)
     );
+    // The last owner stays, even by their own hand.
+    let mut ana_c = connect(&t, "ana@acme.dev");
+    for sql in [
+        format!("UPDATE proj.members SET role = 'admin' WHERE id = {ana}"),
+        format!("DELETE FROM proj.members WHERE id = {ana}"),
+    ] {
+        assert_eq!(
+            refused(&mut ana_c, &sql),
+            Some(SqlState::CHECK_VIOLATION),
+            "{sql}"
+        );
+    }
     assert_eq!(t.dump(), before, "a refused statement changed something");
     // An admin may map a login (README: only organization admins set logins).
-    let mut ana_c = connect(&t, "ana@acme.dev");
     assert_eq!(
         ana_c
             .execute(
