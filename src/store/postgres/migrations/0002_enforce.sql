@@ -225,23 +225,30 @@ SECURITY DEFINER SET search_path = proj, pg_catalog AS $$
 SELECT whole_org(o) OR (standing(o) IN ('member', 'viewer') AND granted(p))
 $$;
 
--- The same as sets, for policies on rows below them (one evaluation per statement).
+-- The same as sets, for policies (one evaluation per statement, then a hash lookup per row):
+-- written as joins over the login's own member rows, not as the functions above row by row.
 CREATE FUNCTION readable_orgs() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog AS $$
-SELECT o.id FROM orgs o WHERE org_readable(o.id)
+SELECT m.org_id FROM members m WHERE m.login = session_user
+UNION
+SELECT o.id FROM orgs o WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id)
+UNION
+SELECT c.org_id FROM org_creations c WHERE c.xact = pg_current_xact_id_if_assigned()
 $$;
 
 CREATE FUNCTION whole_orgs() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog AS $$
-SELECT o.id FROM orgs o WHERE whole_org(o.id)
+SELECT m.org_id FROM members m
+WHERE m.login = session_user AND m.role IN ('owner', 'admin')
+UNION
+SELECT o.id FROM orgs o WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id)
+UNION
+SELECT c.org_id FROM org_creations c WHERE c.xact = pg_current_xact_id_if_assigned()
 $$;
 
--- Projects it reads: every project of a whole organization, and those where it or one of
--- its teams holds a grant (on the project or any of its environments).
-CREATE FUNCTION readable_projects() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER
+-- Projects where the login or one of its teams holds a grant (on it or an environment).
+CREATE FUNCTION granted_projects() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog AS $$
-SELECT p.id FROM projects p WHERE p.org_id IN (SELECT whole_orgs())
-UNION
 SELECT g.project_id FROM members m JOIN grants g ON g.member_id = m.id
 WHERE m.login = session_user
 UNION
@@ -249,6 +256,14 @@ SELECT g.project_id FROM members m
 JOIN team_members tm ON tm.member_id = m.id
 JOIN grants g ON g.team_id = tm.team_id
 WHERE m.login = session_user
+$$;
+
+-- Projects it reads: every project of a whole organization, and those granted.
+CREATE FUNCTION readable_projects() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = proj, pg_catalog AS $$
+SELECT p.id FROM projects p WHERE p.org_id IN (SELECT whole_orgs())
+UNION
+SELECT granted_projects()
 $$;
 
 -- The projects (present or removed) named by an audit snapshot that the login may not see,
@@ -328,46 +343,23 @@ SELECT CASE WHEN v IS NULL THEN NULL
             ELSE strip(v) END
 $$;
 
--- Whether the login may see an event at all (`access::can_see_event`): where what it is
--- about shows; a removed project's events for its organization's owners and admins; a
--- removed organization's for those who were its owners and admins when it was removed.
-CREATE FUNCTION event_readable(o bigint, p bigint) RETURNS boolean LANGUAGE sql STABLE
-SECURITY DEFINER SET search_path = proj, pg_catalog AS $$
-SELECT CASE
-    WHEN o IS NULL THEN true
-    WHEN EXISTS (SELECT 1 FROM orgs WHERE id = o) THEN
-        CASE
-            WHEN p IS NULL THEN org_readable(o)
-            WHEN EXISTS (SELECT 1 FROM projects WHERE id = p AND org_id = o)
-                THEN project_readable(o, p)
-            ELSE whole_org(o)
-        END
-    ELSE coalesce((
-        SELECT jsonb_array_length(r.before -> 'members') = 0
-            OR EXISTS (SELECT 1 FROM jsonb_array_elements(r.before -> 'members') m
-                       WHERE m ->> 'login' = session_user
-                         AND m ->> 'role' IN ('owner', 'admin'))
-        FROM events r
-        WHERE r.org_id = o AND r.project_id IS NULL AND r.action = 'org.remove'
-        ORDER BY r.id DESC LIMIT 1), false)
-END
-$$;
-
--- Whether the login sees an event's snapshots as they are: one about no organization, one
--- whose organization is gone (those who may see it saw all of it), or as a reader of the
--- whole organization.
-CREATE FUNCTION sees_whole(o bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+-- Whether organization `o` is gone (removed).
+CREATE FUNCTION org_gone(o bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog AS $$
-SELECT o IS NULL
-    OR NOT EXISTS (SELECT 1 FROM orgs WHERE id = o)
-    OR whole_org(o)
+SELECT NOT EXISTS (SELECT 1 FROM orgs WHERE id = o)
 $$;
 
--- Whether the login sees an event's snapshots whole (nothing in them to take out).
-CREATE FUNCTION event_whole(o bigint, before jsonb, after jsonb) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = proj, pg_catalog AS $$
-SELECT sees_whole(o)
-    OR (shown(before) IS NOT DISTINCT FROM before AND shown(after) IS NOT DISTINCT FROM after)
+-- Whether the login may see the events of removed organization `o`: those who were its
+-- owners and admins when it was removed may (anyone, if it had no members then).
+CREATE FUNCTION saw_removed_org(o bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = proj, pg_catalog AS $$
+SELECT coalesce((
+    SELECT jsonb_array_length(r.before -> 'members') = 0
+        OR EXISTS (SELECT 1 FROM jsonb_array_elements(r.before -> 'members') m
+                   WHERE m ->> 'login' = session_user AND m ->> 'role' IN ('owner', 'admin'))
+    FROM events r
+    WHERE r.org_id = o AND r.project_id IS NULL AND r.action = 'org.remove'
+    ORDER BY r.id DESC LIMIT 1), false)
 $$;
 
 -- Whether the session's login owns schema `proj` (and so reads every row anyway).
@@ -377,6 +369,13 @@ SELECT EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowne
                WHERE n.nspname = 'proj' AND r.rolname = session_user)
 $$;
 
+-- Which events the login may see (`access::can_see_event`), and which it sees whole: an event
+-- shows where what it is about does — its organization (a member reads it), its project (as
+-- one the login reads; a removed one's for the organization's owners and admins); a removed
+-- organization's for those who were its owners and admins. Whole: about no organization, a
+-- removed one, or one whose every project the login reads. Written over sets computed once per
+-- statement (the log is long), as the view and the table's policy below use them.
+
 -- The audit log as the login may read it (what `proj log` starts from): the events it may
 -- see, with the parts of their snapshots that lie in projects hidden from it taken out. The
 -- table itself shows a login only the events it may see whole.
@@ -385,8 +384,18 @@ SELECT e.id, e.at, e.actor, e.action, e.org_id, e.project_id, e.target,
        CASE WHEN w.whole THEN e.before ELSE shown(e.before) END AS before,
        CASE WHEN w.whole THEN e.after ELSE shown(e.after) END AS after
 FROM events e
-CROSS JOIN LATERAL (SELECT owns_schema() OR sees_whole(e.org_id) AS whole) w
-WHERE owns_schema() OR event_readable(e.org_id, e.project_id);
+CROSS JOIN LATERAL (
+    SELECT (SELECT owns_schema())
+        OR e.org_id IS NULL
+        OR e.org_id IN (SELECT whole_orgs())
+        OR org_gone(e.org_id) AS whole
+) w
+WHERE (SELECT owns_schema())
+   OR e.org_id IS NULL
+   OR e.org_id IN (SELECT whole_orgs())
+   OR (e.project_id IS NULL AND e.org_id IN (SELECT readable_orgs()))
+   OR e.project_id IN (SELECT readable_projects())
+   OR (org_gone(e.org_id) AND saw_removed_org(e.org_id));
 
 -- The server's clock: `ALTER DATABASE … SET proj.clock = '…'` pins it for a whole database
 -- (demos, tests); a session cannot (only the database's own setting counts).
@@ -753,8 +762,11 @@ ALTER TABLE events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE selection ENABLE ROW LEVEL SECURITY;
 ALTER TABLE org_creations ENABLE ROW LEVEL SECURITY;
 
+-- Asked of each row itself: an organization the running statement inserts is judged too.
 CREATE POLICY reads ON orgs USING (org_readable(id)) WITH CHECK (true);
-CREATE POLICY reads ON projects USING (project_readable(org_id, id)) WITH CHECK (true);
+CREATE POLICY reads ON projects
+    USING (org_id IN (SELECT whole_orgs()) OR id IN (SELECT granted_projects()))
+    WITH CHECK (true);
 CREATE POLICY reads ON environments USING (project_id IN (SELECT readable_projects()))
     WITH CHECK (true);
 CREATE POLICY reads ON resources
@@ -768,7 +780,13 @@ CREATE POLICY reads ON grants USING (project_id IN (SELECT readable_projects()))
     WITH CHECK (true);
 CREATE POLICY own ON selection USING (login = session_user) WITH CHECK (login = session_user);
 CREATE POLICY reads ON events FOR SELECT
-    USING (event_readable(org_id, project_id) AND event_whole(org_id, before, after));
+    USING (org_id IS NULL
+           OR org_id IN (SELECT whole_orgs())
+           OR (org_gone(org_id) AND saw_removed_org(org_id))
+           OR (((project_id IS NULL AND org_id IN (SELECT readable_orgs()))
+                OR project_id IN (SELECT readable_projects()))
+               AND shown(before) IS NOT DISTINCT FROM before
+               AND shown(after) IS NOT DISTINCT FROM after));
 CREATE POLICY writes ON events FOR INSERT WITH CHECK (event_writable(org_id, project_id));
 
 -- Privileges: no member may change or remove an event, empty a table (TRUNCATE passes by
