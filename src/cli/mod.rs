@@ -18,6 +18,7 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod roster;
 mod team;
 mod tree;
 
