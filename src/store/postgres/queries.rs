@@ -11,7 +11,6 @@ use crate::store::{
 };
 use chrono::{DateTime, Utc};
 use postgres::Row;
-use postgres::types::ToSql;
 use std::collections::HashMap;
 
 /// A stamp from [`now`] (or a snapshot) as the `timestamptz` it is bound as.
@@ -711,7 +710,7 @@ impl Db<'_> {
     // Grants. SQLite sorts NULL first and compares text bytewise: `NULLS FIRST` and
     // `COLLATE "C"` give the same order here.
 
-    fn grants_where(&self, filter: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<GrantRow>> {
+    fn grants_where(&self, filter: &str, params: &[&dyn super::Param]) -> Result<Vec<GrantRow>> {
         all(
             self.conn
                 .query(&format!("{GRANT} WHERE {filter}"), params)?,
