@@ -412,14 +412,11 @@ pub enum Standing {
 }
 
 pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
-    if !db.has_members(Some(org.id))? {
+    let (any, member) =
+        db.member_standing(org.id, actor.email.as_deref(), actor.login.as_deref())?;
+    if !any {
         return Ok(Standing::NoMembers);
     }
-    let member = match (&actor.email, &actor.login) {
-        (Some(email), _) => db.member(org.id, email)?,
-        (None, Some(login)) => db.member_by_login(org.id, login)?,
-        (None, None) => None,
-    };
     Ok(member.map_or(Standing::Outsider, Standing::Member))
 }
 

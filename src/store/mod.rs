@@ -43,7 +43,8 @@
 //! `env_update(&row)`, `env_delete(id)`.
 //!
 //! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
-//! `resources_in_org(org_id)` (one query for a whole tree or layout), `resource_count(env_id)`,
+//! `resources_in_org(org_id)` (one query for a whole tree or layout),
+//! `resources_in_project(project_id)` (one for a project's tree), `resource_count(env_id)`,
 //! `resource_insert(&env, slug, kind, description)`,
 //! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
 //!
@@ -51,7 +52,8 @@
 //! `member_by_login(org_id, login)`, `memberships(email)` (every organization of one email),
 //! `memberships_of_login(login)` (every member a login acts as),
 //! `has_members(Some(org_id))` / `has_members(None)` (any organization: a file without
-//! members has a single owner), `owner_count(org_id)`, `member_insert(&org, email, name,
+//! members has a single owner), `member_standing(org_id, email, login)` (both answers an
+//! access decision starts from), `owner_count(org_id)`, `member_insert(&org, email, name,
 //! role)`, `member_update(&row)` (name, role), `member_set_email(id, email)`,
 //! `member_set_login(id, login)`, `member_delete(id)`.
 //!
@@ -324,6 +326,8 @@ delegate! {
     fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>>;
     /// Every resource in an organization, by environment then slug.
     fn resources_in_org(&self, org_id: i64) -> Result<Vec<ResourceRow>>;
+    /// Every resource in one project, by environment then slug.
+    fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource_count(&self, env_id: i64) -> Result<i64>;
     fn resource_insert(
         &self,
@@ -337,6 +341,14 @@ delegate! {
 
     fn members(&self, org_id: i64) -> Result<Vec<MemberRow>>;
     fn has_members(&self, org_id: Option<i64>) -> Result<bool>;
+    /// Whether an organization has members, and the member with `email` (else the one mapped
+    /// to `login`): where an actor stands there, in one query on a server.
+    fn member_standing(
+        &self,
+        org_id: i64,
+        email: Option<&str>,
+        login: Option<&str>,
+    ) -> Result<(bool, Option<MemberRow>)>;
     fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>>;
     /// The member of an organization a database login acts as.
     fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>>;

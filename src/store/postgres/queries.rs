@@ -507,6 +507,18 @@ impl Db<'_> {
         )
     }
 
+    pub fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{RESOURCE} WHERE e.project_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
+                ),
+                &[&project_id],
+            )?,
+            resource,
+        )
+    }
+
     pub fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>> {
         one(
             self.conn.query_opt(
@@ -599,6 +611,35 @@ impl Db<'_> {
                 .query_one("SELECT EXISTS (SELECT 1 FROM members)", &[])?
                 .get(0),
         })
+    }
+
+    /// One round trip: whether the organization has members, and the one who acts there.
+    pub fn member_standing(
+        &self,
+        org_id: i64,
+        email: Option<&str>,
+        login: Option<&str>,
+    ) -> Result<(bool, Option<MemberRow>)> {
+        let (column, value) = match (email, login) {
+            (Some(email), _) => ("email", Some(normalize_email(email))),
+            (None, Some(login)) => ("login", Some(login.to_string())),
+            (None, None) => ("email", None),
+        };
+        let row = self.conn.query_one(
+            &format!(
+                "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at, m.login,
+                        EXISTS (SELECT 1 FROM members x WHERE x.org_id = $1)
+                 FROM (SELECT 1) one
+                 LEFT JOIN (members m JOIN orgs o ON o.id = m.org_id)
+                     ON m.org_id = $1 AND m.{column} = $2"
+            ),
+            &[&org_id, &value],
+        )?;
+        let member = match row.get::<_, Option<i64>>(0) {
+            Some(_) => Some(member(&row)?),
+            None => None,
+        };
+        Ok((row.get(8), member))
     }
 
     pub fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>> {
