@@ -22,7 +22,8 @@
 //! - `Store::empty_stand_in(path)`: an empty database answering for a file not created yet.
 //! - `write(f)`: `f` in one write transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL:
 //!   SERIALIZABLE, run again on a serialization failure); `read(f)`: one consistent read;
-//!   `rehearse(f)`: run `f` and roll back.
+//!   `rehearse(f)`: run `f` and roll back; `settle(eager)`: before a question to the person
+//!   at the keyboard (a server's read transaction is not left open while they answer).
 //! - `location()`, `is_read_only()`, `is_stand_in()`, `health()`, `backup(dest, replace)`.
 //!
 //! **Identity** — `login()`: the database login the connection acts as (a server; `None` on a
@@ -234,6 +235,15 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.read(|d| f(&Db::Sqlite(*d))),
             Store::Postgres(s) => s.read(|d| f(&Db::Postgres(d))),
+        }
+    }
+
+    /// Before the command waits for the person at the keyboard: a server's read transaction
+    /// left open ends now (with `eager`, every later read ends its own). Nothing on a file.
+    pub fn settle(&self, eager: bool) -> Result<()> {
+        match self {
+            Store::Sqlite(_) => Ok(()),
+            Store::Postgres(s) => s.settle(eager),
         }
     }
 

@@ -17,7 +17,9 @@
 //! - Reads run in one REPEATABLE READ READ ONLY transaction: one snapshot, no lock. A store
 //!   opened for reading begins it in the same round trip as the schema is identified, and a
 //!   read leaves it open rather than wait for a COMMIT that changes nothing: the next
-//!   transaction, or the end of the connection, ends it.
+//!   transaction, or the end of the connection, ends it. Before a question to the person at
+//!   the keyboard, [`Store::settle`] ends it, so no snapshot stays open while they think (nor
+//!   runs into the server's idle-in-transaction timeout).
 //! - The schema is identified on every open in one round trip (its COMMENT carries the
 //!   application id and version, see `migrate.rs`) and migrated under
 //!   `pg_advisory_xact_lock` by the first write.
@@ -108,6 +110,8 @@ pub struct Conn {
     read_tx: Cell<ReadTx>,
     /// Inside a write (or rehearsal) transaction.
     writing: Cell<bool>,
+    /// Reads commit when they end (a command that asks questions between them).
+    eager: Cell<bool>,
     /// Set when the server answered 40001/40P01 inside the current transaction.
     retry: Cell<bool>,
     login: String,
@@ -148,6 +152,7 @@ impl Store {
                 answers: RefCell::new(HashMap::new()),
                 read_tx: Cell::new(ReadTx::None),
                 writing: Cell::new(false),
+                eager: Cell::new(false),
                 retry: Cell::new(false),
                 login: String::new(),
                 trace: trace.map(RefCell::new),
@@ -249,8 +254,22 @@ impl Store {
             self.conn.read_tx.set(ReadTx::None);
             self.conn.answers.borrow_mut().clear();
             let _ = self.conn.batch("ROLLBACK");
+        } else if self.conn.eager.get() {
+            self.settle(true)?;
         }
         out
+    }
+
+    /// Ends a read transaction left open (see [`Store::read`]) before the command waits for
+    /// someone; with `eager`, every later read commits as it ends.
+    pub fn settle(&self, eager: bool) -> Result<()> {
+        if eager {
+            self.conn.eager.set(true);
+        }
+        if self.conn.read_tx.replace(ReadTx::None) != ReadTx::None {
+            self.conn.batch("COMMIT")?;
+        }
+        Ok(())
     }
 }
 
