@@ -426,7 +426,7 @@ fn commands_take_a_bounded_number_of_statements() {
     for (who, large) in ["owner", "member"].iter().zip(&large) {
         for (r, l) in READS.iter().zip(large) {
             // Bounded and small: one connection's set-up, one transaction, a few lookups.
-            assert!(*l <= 25, "as {who}: {r:?} sends {l} statements");
+            assert!(*l <= 15, "as {who}: {r:?} sends {l} statements");
         }
     }
     assert!(
