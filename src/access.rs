@@ -378,14 +378,11 @@ pub enum Standing {
 }
 
 pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
-    if !db.has_members(Some(org.id))? {
+    let (any, member) =
+        db.member_standing(org.id, actor.email.as_deref(), actor.login.as_deref())?;
+    if !any {
         return Ok(Standing::NoMembers);
     }
-    let member = match (&actor.email, &actor.login) {
-        (Some(email), _) => db.member(org.id, email)?,
-        (None, Some(login)) => db.member_by_login(org.id, login)?,
-        (None, None) => None,
-    };
     Ok(member.map_or(Standing::Outsider, Standing::Member))
 }
 
@@ -767,21 +764,45 @@ pub fn visible_projects_of(
     org: &OrgRow,
     projects: Vec<ProjectRow>,
 ) -> Result<Vec<ProjectRow>> {
-    let member = match standing(db, actor, org)? {
-        Standing::NoMembers => return Ok(projects),
-        Standing::Outsider => return Ok(Vec::new()),
-        Standing::Member(m) => m,
-    };
-    if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
-        return Ok(projects);
-    }
-    // Their own grants and their teams'.
-    let granted: std::collections::HashSet<i64> =
-        db.granted_project_ids(member.id)?.into_iter().collect();
+    let visible = VisibleProjects::of(db, actor, org)?;
     Ok(projects
         .into_iter()
-        .filter(|p| granted.contains(&p.id))
+        .filter(|p| visible.contains(p.id))
         .collect())
+}
+
+/// Which projects of one organization the actor can see, decided in a bounded number of
+/// queries whatever the organization's size: the answer [`can_see`] gives on each project.
+#[derive(Debug, Clone)]
+pub enum VisibleProjects {
+    /// Every project (no members, or an owner or admin).
+    All,
+    /// Only these (a member's or viewer's granted projects; none for an outsider).
+    Only(std::collections::HashSet<i64>),
+}
+
+impl VisibleProjects {
+    pub fn of(db: &Db, actor: &Actor, org: &OrgRow) -> Result<VisibleProjects> {
+        let member = match standing(db, actor, org)? {
+            Standing::NoMembers => return Ok(VisibleProjects::All),
+            Standing::Outsider => return Ok(VisibleProjects::Only(Default::default())),
+            Standing::Member(m) => m,
+        };
+        if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
+            return Ok(VisibleProjects::All);
+        }
+        // Their own grants and their teams'.
+        Ok(VisibleProjects::Only(
+            db.granted_project_ids(member.id)?.into_iter().collect(),
+        ))
+    }
+
+    pub fn contains(&self, project_id: i64) -> bool {
+        match self {
+            VisibleProjects::All => true,
+            VisibleProjects::Only(ids) => ids.contains(&project_id),
+        }
+    }
 }
 
 /// The error for a target the actor may not see: the same as for one that does not exist.
@@ -849,7 +870,7 @@ pub fn sees_whole_org(db: &Db, actor: &Actor, org: &OrgRow) -> Result<bool> {
 /// `lineage` follows the ids an event recorded to what holds them now, so a project or
 /// organization that took over a removed one's row id does not take over its history.
 pub fn can_see_event(db: &Db, actor: &Actor, lineage: &Lineage, e: &EventRow) -> Result<bool> {
-    Ok(event_scope(db, actor, lineage, e)?.is_some())
+    EventSight::new(db, actor, lineage).can_see(e)
 }
 
 /// The event as the actor may see it: `None` when it is hidden (see [`can_see_event`]), else
@@ -862,56 +883,221 @@ pub fn event_for(
     lineage: &Lineage,
     e: &EventRow,
 ) -> Result<Option<EventRow>> {
-    let Some(org) = event_scope(db, actor, lineage, e)? else {
-        return Ok(None);
-    };
-    let mut shown = e.clone();
-    if let Some(org) = org
-        && !sees_whole_org(db, actor, &org)?
-    {
-        let mut seen = Visibility {
-            db,
-            actor,
-            known: HashMap::new(),
-        };
-        for v in [&mut shown.before, &mut shown.after].into_iter().flatten() {
-            seen.strip_top(v)?;
-        }
-    }
-    Ok(Some(shown))
+    EventSight::new(db, actor, lineage).event_for(e)
 }
 
-/// `None` when the event is hidden; else the organization it is about, when it is still there.
-fn event_scope(
-    db: &Db,
-    actor: &Actor,
-    lineage: &Lineage,
-    e: &EventRow,
-) -> Result<Option<Option<OrgRow>>> {
-    if e.org_id.is_none() {
-        return Ok(Some(None));
+/// What the actor sees of the audit log, for a command that reads many events (`proj log`,
+/// completion): [`can_see_event`] and [`event_for`] answered from what was read once — every
+/// organization in one query, then for each organization met its projects and the actor's
+/// standing in it — so a page of events costs the same statements however long it is, not
+/// some per event.
+pub struct EventSight<'a> {
+    db: &'a Db<'a>,
+    actor: &'a Actor,
+    lineage: &'a Lineage,
+    orgs: Option<Vec<OrgRow>>,
+    sights: HashMap<i64, std::rc::Rc<OrgSight>>,
+    any_members: Option<bool>,
+    removals: HashMap<i64, Option<EventRow>>,
+}
+
+/// One organization as the actor sees it.
+struct OrgSight {
+    projects: Vec<ProjectRow>,
+    standing: Sight,
+}
+
+enum Sight {
+    /// No members, or an owner or admin: every project, present or removed.
+    Whole,
+    /// A member or viewer: the organization, and the projects they or a team hold grants on.
+    Granted(std::collections::HashSet<i64>),
+    /// Not a member: nothing.
+    Outsider,
+}
+
+impl OrgSight {
+    /// [`can_see`] on the organization itself.
+    fn org(&self) -> bool {
+        !matches!(self.standing, Sight::Outsider)
     }
-    let Some(org) = lineage.org(db, e)? else {
-        return Ok(saw_removed_org(db, actor, lineage, e)?.then_some(None));
-    };
-    let visible = match e.project_id {
-        None => can_see(db, actor, &Target::org(&org))?,
-        Some(_) => match lineage.project(db, &org, e)? {
-            Some(p) => can_see(db, actor, &Target::project(&org, &p))?,
-            None => sees_whole_org(db, actor, &org)?,
-        },
-    };
-    Ok(visible.then_some(Some(org)))
+    /// [`can_see`] on one of its projects.
+    fn project(&self, p: &ProjectRow) -> bool {
+        match &self.standing {
+            Sight::Whole => true,
+            Sight::Granted(ids) => ids.contains(&p.id),
+            Sight::Outsider => false,
+        }
+    }
+    /// [`sees_whole_org`].
+    fn whole(&self) -> bool {
+        matches!(self.standing, Sight::Whole)
+    }
+}
+
+impl<'a> EventSight<'a> {
+    pub fn new(db: &'a Db<'a>, actor: &'a Actor, lineage: &'a Lineage) -> Self {
+        EventSight {
+            db,
+            actor,
+            lineage,
+            orgs: None,
+            sights: HashMap::new(),
+            any_members: None,
+            removals: HashMap::new(),
+        }
+    }
+
+    /// See [`can_see_event`].
+    pub fn can_see(&mut self, e: &EventRow) -> Result<bool> {
+        Ok(self.scope(e)?.is_some())
+    }
+
+    /// See [`event_for`].
+    pub fn event_for(&mut self, e: &EventRow) -> Result<Option<EventRow>> {
+        let Some(org) = self.scope(e)? else {
+            return Ok(None);
+        };
+        let mut shown = e.clone();
+        if let Some(org) = org
+            && !self.sight(&org)?.whole()
+        {
+            let mut seen = Visibility {
+                sight: self,
+                known: HashMap::new(),
+            };
+            for v in [&mut shown.before, &mut shown.after].into_iter().flatten() {
+                seen.strip_top(v)?;
+            }
+        }
+        Ok(Some(shown))
+    }
+
+    fn orgs(&mut self) -> Result<&[OrgRow]> {
+        if self.orgs.is_none() {
+            self.orgs = Some(self.db.orgs()?);
+        }
+        Ok(self.orgs.as_deref().unwrap_or_default())
+    }
+
+    fn org_by_id(&mut self, id: i64) -> Result<Option<OrgRow>> {
+        Ok(self.orgs()?.iter().find(|o| o.id == id).cloned())
+    }
+
+    fn org_named(&mut self, slug: &str) -> Result<Option<OrgRow>> {
+        Ok(self.orgs()?.iter().find(|o| o.slug == slug).cloned())
+    }
+
+    fn sight(&mut self, org: &OrgRow) -> Result<std::rc::Rc<OrgSight>> {
+        if let Some(s) = self.sights.get(&org.id) {
+            return Ok(s.clone());
+        }
+        let standing = match standing(self.db, self.actor, org)? {
+            Standing::NoMembers => Sight::Whole,
+            Standing::Outsider => Sight::Outsider,
+            Standing::Member(m) if matches!(m.role, OrgRole::Owner | OrgRole::Admin) => {
+                Sight::Whole
+            }
+            Standing::Member(m) => {
+                Sight::Granted(self.db.granted_project_ids(m.id)?.into_iter().collect())
+            }
+        };
+        let sight = std::rc::Rc::new(OrgSight {
+            projects: self.db.projects(org.id)?,
+            standing,
+        });
+        self.sights.insert(org.id, sight.clone());
+        Ok(sight)
+    }
+
+    /// `None` when the event is hidden; else the organization it is about, when it is still
+    /// there.
+    fn scope(&mut self, e: &EventRow) -> Result<Option<Option<OrgRow>>> {
+        let Some(org_id) = e.org_id else {
+            return Ok(Some(None));
+        };
+        let org = match self.lineage.org_trail(org_id, e.id) {
+            crate::lineage::Trail::Here(id) => self.org_by_id(id)?,
+            _ => None,
+        };
+        let Some(org) = org else {
+            return Ok(self.saw_removed_org(e)?.then_some(None));
+        };
+        let sight = self.sight(&org)?;
+        let visible = match e.project_id {
+            None => sight.org(),
+            Some(id) => match self.lineage.project_trail(id, e.org_id, e.id) {
+                crate::lineage::Trail::Here(id) => {
+                    match sight.projects.iter().find(|p| p.id == id) {
+                        Some(p) => sight.project(p),
+                        None => sight.whole(),
+                    }
+                }
+                _ => sight.whole(),
+            },
+        };
+        Ok(visible.then_some(Some(org)))
+    }
+
+    /// Whether the actor may see the events of an organization that is gone: those who were
+    /// its owners or admins when it was removed may (anyone, if it had no members then, or in
+    /// a file without members), as they could see all of it before.
+    /// The removal is found through the lineage (the event itself, or the removal that ended
+    /// its organization's trail), not by reading the organization's whole history for each
+    /// event.
+    fn saw_removed_org(&mut self, e: &EventRow) -> Result<bool> {
+        let any_members = match self.any_members {
+            Some(v) => v,
+            None => *self.any_members.insert(self.db.has_members(None)?),
+        };
+        if !any_members {
+            return Ok(true);
+        }
+        let removal = if e.action == "org.remove" && e.project_id.is_none() {
+            Some(e.clone())
+        } else {
+            match e.org_id.map(|id| self.lineage.org_trail(id, e.id)) {
+                Some(crate::lineage::Trail::Removed(by)) => match self.removals.get(&by) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = self.db.event(by)?;
+                        self.removals.insert(by, r.clone());
+                        r
+                    }
+                },
+                _ => None,
+            }
+        };
+        let Some(members) = removal
+            .and_then(|e| e.before)
+            .and_then(|b| b.get("members").cloned())
+            .and_then(|m| serde_json::from_value::<Vec<crate::snapshot::SavedMember>>(m).ok())
+        else {
+            return Ok(false);
+        };
+        if members.is_empty() {
+            return Ok(true);
+        }
+        // On a file the actor is an email; on a server, the login the member was mapped to.
+        let actor = self.actor;
+        let was = |m: &crate::snapshot::SavedMember| match (&actor.email, &actor.login) {
+            (Some(email), _) => crate::model::normalize_email(&m.email) == *email,
+            (None, Some(login)) => m.login.as_deref() == Some(login.as_str()),
+            (None, None) => false,
+        };
+        Ok(members
+            .iter()
+            .any(|m| was(m) && matches!(m.role.as_str(), "owner" | "admin")))
+    }
 }
 
 /// Which `org/project` paths named inside snapshots the actor may see, asked once each.
-struct Visibility<'a> {
-    db: &'a Db<'a>,
-    actor: &'a Actor,
+struct Visibility<'s, 'a> {
+    sight: &'s mut EventSight<'a>,
     known: HashMap<(String, String), bool>,
 }
 
-impl Visibility<'_> {
+impl Visibility<'_, '_> {
     /// The project a snapshot object lies in: a row with `org` and `project` (a grant, an
     /// environment, a resource), or a project snapshot (`{"project": {"org", "slug"}, ...}`).
     fn location(v: &Value) -> Option<(String, String)> {
@@ -929,12 +1115,15 @@ impl Visibility<'_> {
         if let Some(&seen) = self.known.get(&(org.clone(), project.clone())) {
             return Ok(seen);
         }
-        let seen = match self.db.org(&org)? {
+        let seen = match self.sight.org_named(&org)? {
             None => false,
-            Some(o) => match self.db.project(o.id, &project)? {
-                Some(p) => can_see(self.db, self.actor, &Target::project(&o, &p))?,
-                None => sees_whole_org(self.db, self.actor, &o)?,
-            },
+            Some(o) => {
+                let sight = self.sight.sight(&o)?;
+                match sight.projects.iter().find(|p| p.slug == project) {
+                    Some(p) => sight.project(p),
+                    None => sight.whole(),
+                }
+            }
         };
         self.known.insert((org, project), seen);
         Ok(seen)
@@ -979,42 +1168,4 @@ impl Visibility<'_> {
         }
         Ok(())
     }
-}
-
-/// Whether the actor may see the events of an organization that is gone: those who were its
-/// owners or admins when it was removed may (anyone, if it had no members then, or in a file
-/// without members), as they could see all of it before.
-/// The removal is found through `lineage` (the event itself, or the removal that ended its
-/// organization's trail), not by reading the organization's whole history for each event.
-fn saw_removed_org(db: &Db, actor: &Actor, lineage: &Lineage, e: &EventRow) -> Result<bool> {
-    if !db.has_members(None)? {
-        return Ok(true);
-    }
-    let removal = if e.action == "org.remove" && e.project_id.is_none() {
-        Some(e.clone())
-    } else {
-        match e.org_id.map(|id| lineage.org_trail(id, e.id)) {
-            Some(crate::lineage::Trail::Removed(by)) => db.event(by)?,
-            _ => None,
-        }
-    };
-    let Some(members) = removal
-        .and_then(|e| e.before)
-        .and_then(|b| b.get("members").cloned())
-        .and_then(|m| serde_json::from_value::<Vec<crate::snapshot::SavedMember>>(m).ok())
-    else {
-        return Ok(false);
-    };
-    if members.is_empty() {
-        return Ok(true);
-    }
-    // On a file the actor is an email; on a server, the login the member was mapped to.
-    let was = |m: &crate::snapshot::SavedMember| match (&actor.email, &actor.login) {
-        (Some(email), _) => crate::model::normalize_email(&m.email) == *email,
-        (None, Some(login)) => m.login.as_deref() == Some(login.as_str()),
-        (None, None) => false,
-    };
-    Ok(members
-        .iter()
-        .any(|m| was(m) && matches!(m.role.as_str(), "owner" | "admin")))
 }

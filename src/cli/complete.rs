@@ -560,6 +560,7 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
     const MOST: usize = 50;
     let mut out = Vec::new();
     let lineage = crate::lineage::Lineage::load(db)?;
+    let mut sight = access::EventSight::new(db, actor, &lineage);
     for e in db.events(None, None, None, -1)? {
         if out.len() >= MOST {
             break;
@@ -567,7 +568,7 @@ fn removals(db: &Db, actor: &Actor) -> Result<Vec<Candidate>> {
         if !matches!(
             e.action.as_str(),
             "org.remove" | "project.remove" | "env.remove" | "team.remove" | "member.remove"
-        ) || !access::can_see_event(db, actor, &lineage, &e)?
+        ) || !sight.can_see(&e)?
         {
             continue;
         }

@@ -3,7 +3,7 @@
 //! own words through [`Grantee`].
 
 use super::App;
-use crate::access::{self, Action, Actor, Target};
+use crate::access::Action;
 use crate::error::{Error, Result};
 use crate::model::ProjectRole;
 use crate::output::Record;
@@ -109,29 +109,6 @@ impl HeldGrant {
             None => format!("{}: {}", self.project, self.role),
         }
     }
-}
-
-/// `holder`'s grants on the projects of `org` the actor can see.
-pub(super) fn visible(
-    db: &Db,
-    actor: &Actor,
-    org: &OrgRow,
-    holder: Holder,
-) -> Result<Vec<HeldGrant>> {
-    let mut grants = Vec::new();
-    for g in db.holder_grants(holder)? {
-        let Some(p) = db.project(org.id, &g.project)? else {
-            continue;
-        };
-        if access::can_see(db, actor, &Target::project(org, &p))? {
-            grants.push(HeldGrant {
-                project: g.project,
-                environment: g.environment,
-                role: g.role,
-            });
-        }
-    }
-    Ok(grants)
 }
 
 /// `holder`'s grant where `scope` (a project or one environment of it) points, if any.

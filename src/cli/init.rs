@@ -86,6 +86,8 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
         // Opened before the first question, so a file that cannot be read stops it early; a
         // file that does not exist yet reads as empty and is not created.
         let file = app.reader()?;
+        // Questions come between its reads: none holds a server's transaction open.
+        file.settle(true)?;
         let mut prompter = wizard::TermPrompter::new();
         prompter.say(wizard::INTRO);
         let plan = wizard::plan(&mut prompter, &answers, &*file)?;

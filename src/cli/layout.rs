@@ -102,19 +102,19 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
         }
     };
     let json = app.out.is_json();
-    // A file that does not exist yet (or is empty) is planned on an empty stand-in first; a
-    // server without schema `proj` takes the ordinary path.
+    // A file that does not exist yet (or is empty), or a server without schema `proj`, is
+    // planned on an empty stand-in first, so a refused apply creates nothing there.
     let location = app.location()?.0;
     let fresh = match &location {
         Location::File(path) => {
             matches!(FileState::of(path)?, FileState::Missing | FileState::Empty)
         }
-        Location::Server(_) => false,
+        Location::Server(_) => app.reader()?.is_stand_in(),
     };
     if app.globals.yes && !args.dry_run {
         // Nothing to ask: planned, checked and written in one transaction. A file that does
-        // not exist yet is first planned and checked on an empty stand-in, so a refused apply
-        // does not leave a new file behind.
+        // not exist yet (a server without schema `proj`) is first planned and checked on an
+        // empty stand-in, so a refused apply does not leave a new file (schema) behind.
         let mut rehearsed = None;
         if fresh {
             let (planned, denied) = app.check(|tx| plan_and_check(tx))?;

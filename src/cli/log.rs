@@ -30,6 +30,7 @@ pub fn run(app: &mut App, args: LogArgs) -> Result<()> {
         // Events of projects the actor may not see are left out, like the projects, and
         // the parts of the others that lie in such projects.
         let lineage = Lineage::load(db)?;
+        let mut sight = access::EventSight::new(db, actor, &lineage);
         let limit = args.limit as usize;
         // Read the log a page at a time, newest first, until enough events are visible: a
         // long history is neither read nor parsed past what is shown.
@@ -44,7 +45,7 @@ pub fn run(app: &mut App, args: LogArgs) -> Result<()> {
                 if shown.len() >= limit {
                     break;
                 }
-                if let Some(e) = access::event_for(db, actor, &lineage, e)? {
+                if let Some(e) = sight.event_for(e)? {
                     shown.push(EventView::new(&e));
                 }
             }

@@ -1,13 +1,14 @@
 //! `proj member …`: the people of an organization, their roles and their project grants.
 
 use super::grant::{self, GrantView, Grantee, HeldGrant};
+use super::roster::Roster;
 use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
 use crate::output::{Record, dash_if_empty, or_dash};
 use crate::scope::{find_member, member_exists};
-use crate::store::{Db, GrantRow, Holder, MemberRow, OrgRow};
+use crate::store::{Db, Holder, MemberRow, OrgRow};
 use crate::tx::{Event, Subject};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -250,49 +251,25 @@ pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
     }
 }
 
-/// The role a member's holders give on each environment of the projects the actor can see.
-fn effective(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<Vec<EffectiveRole>> {
-    let mut by_project: std::collections::BTreeMap<String, Vec<GrantRow>> = Default::default();
-    for g in db.access_grants(m.id)? {
-        by_project.entry(g.project.clone()).or_default().push(g);
-    }
-    let mut out = Vec::new();
-    for (slug, grants) in by_project {
-        let Some(p) = db.project(org.id, &slug)? else {
-            continue;
-        };
-        if !access::can_see(db, actor, &Target::project(org, &p))? {
-            continue;
-        }
-        for e in db.envs(p.id, false)? {
-            let holders = access::holder_roles(&grants, Some(e.id));
-            if let Some((role, winner)) = access::strongest(&holders) {
-                out.push(EffectiveRole {
-                    project: slug.clone(),
-                    environment: e.slug.clone(),
-                    role,
-                    via: winner.via.id(),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The member view, with only the grants on projects the actor can see.
 pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
-    Ok(MemberView {
+    Ok(view_in(&Roster::member(db, actor, org, m)?, m))
+}
+
+/// The member view from what was read of the organization ([`Roster`]).
+fn view_in(roster: &Roster, m: &MemberRow) -> MemberView {
+    MemberView {
         org: m.org.clone(),
         email: m.email.clone(),
         name: m.name.clone(),
         role: m.role,
-        grants: grant::visible(db, actor, org, Holder::Member(m.id))?,
-        teams: db.member_teams(m.id)?.into_iter().map(|t| t.slug).collect(),
-        access: effective(db, actor, org, m)?,
+        grants: roster.held(Holder::Member(m.id)),
+        teams: roster.teams_of(m.id),
+        access: roster.effective(m.id),
         created_at: m.created_at.clone(),
         login: m.login.clone(),
-        show_teams: db.has_teams(org.id)?,
-    })
+        show_teams: roster.has_teams(),
+    }
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
@@ -387,10 +364,13 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
 fn list(app: &mut App) -> Result<()> {
     let members = app.read(|db, actor, ctx| {
         let org = ctx.require_org(db, actor)?;
-        db.members(org.id)?
+        // The whole organization's grants, teams and environments at once, not per member.
+        let roster = Roster::org(db, actor, &org, true)?;
+        Ok(db
+            .members(org.id)?
             .iter()
-            .map(|m| view(db, actor, &org, m))
-            .collect::<Result<Vec<_>>>()
+            .map(|m| view_in(&roster, m))
+            .collect::<Vec<_>>())
     })?;
     app.out.list(&members)
 }

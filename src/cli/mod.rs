@@ -18,6 +18,7 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod roster;
 mod team;
 mod tree;
 
@@ -316,6 +317,9 @@ impl App {
         }
         if !self.interactive {
             return Err(refusal);
+        }
+        if let Some(store) = &self.store {
+            store.settle(false)?;
         }
         // The answer counts on Enter, as in the wizard: answering on the first key would leave
         // the rest of a typed `yes⏎` to the shell.

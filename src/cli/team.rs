@@ -1,6 +1,7 @@
 //! `proj team …`: named groups of members that hold grants the way a member does.
 
 use super::grant::{self, GrantView, Grantee, HeldGrant};
+use super::roster::Roster;
 use super::{App, parse_word};
 use crate::access::{Action, Actor, Target};
 use crate::error::{Error, Result};
@@ -179,19 +180,20 @@ pub fn run(app: &mut App, cmd: TeamCmd) -> Result<()> {
 
 /// The team view, with only the grants on projects the actor can see.
 pub fn view(db: &Db, actor: &Actor, org: &OrgRow, t: &TeamRow) -> Result<TeamView> {
-    Ok(TeamView {
+    Ok(view_in(&Roster::team(db, actor, org, t)?, t))
+}
+
+/// The team view from what was read of the organization ([`Roster`]).
+fn view_in(roster: &Roster, t: &TeamRow) -> TeamView {
+    TeamView {
         org: t.org.clone(),
         slug: t.slug.clone(),
         display_name: t.display_name.clone(),
         description: t.description.clone(),
-        members: db
-            .team_members(t.id)?
-            .into_iter()
-            .map(|m| m.email)
-            .collect(),
-        grants: grant::visible(db, actor, org, Holder::Team(t.id))?,
+        members: roster.members_of(t.id),
+        grants: roster.held(Holder::Team(t.id)),
         created_at: t.created_at.clone(),
-    })
+    }
 }
 
 /// An empty free text clears the field.
@@ -229,10 +231,13 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
 fn list(app: &mut App) -> Result<()> {
     let teams = app.read(|db, actor, ctx| {
         let org = ctx.require_org(db, actor)?;
-        db.teams(org.id)?
+        // The whole organization's grants and team members at once, not per team.
+        let roster = Roster::org(db, actor, &org, false)?;
+        Ok(db
+            .teams(org.id)?
             .iter()
-            .map(|t| view(db, actor, &org, t))
-            .collect::<Result<Vec<_>>>()
+            .map(|t| view_in(&roster, t))
+            .collect::<Vec<_>>())
     })?;
     app.out.list(&teams)
 }

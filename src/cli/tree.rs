@@ -83,9 +83,8 @@ pub fn run(app: &mut App, args: TreeArgs) -> Result<()> {
 fn access_of(
     grants: &[crate::store::GrantRow],
     env_id: i64,
-    members: &mut BTreeMap<i64, Vec<String>>,
-    db: &Db,
-) -> Result<Vec<AccessNode>> {
+    members: &BTreeMap<i64, Vec<String>>,
+) -> Vec<AccessNode> {
     let mut out = Vec::new();
     for h in access::holder_roles(grants, Some(env_id)) {
         let Some(role) = h.on.effective() else {
@@ -102,47 +101,55 @@ fn access_of(
                 members: None,
                 role,
             },
-            Holder::Team(id) => {
-                let emails = match members.entry(id) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.get().clone(),
-                    std::collections::btree_map::Entry::Vacant(e) => e
-                        .insert(db.team_members(id)?.into_iter().map(|m| m.email).collect())
-                        .clone(),
-                };
-                AccessNode {
-                    member: None,
-                    team: g.team.clone(),
-                    members: Some(emails),
-                    role,
-                }
-            }
+            Holder::Team(id) => AccessNode {
+                member: None,
+                team: g.team.clone(),
+                members: Some(members.get(&id).cloned().unwrap_or_default()),
+                role,
+            },
         });
     }
-    Ok(out)
+    out
 }
 
 fn org_node(db: &Db, org: &OrgRow, projects: &[ProjectRow], access: bool) -> Result<OrgNode> {
     let mut nodes = Vec::new();
-    let mut team_members = BTreeMap::new();
-    // The whole organization's environments and resources in two queries, not per project
-    // and per environment (a server answers each query with a round trip).
+    // The environments and resources in two queries, not per project and per environment (a
+    // server answers each query with a round trip): the whole organization's, or the one
+    // project's when the tree shows one.
+    let (envs, resources) = match projects {
+        [p] => (db.envs(p.id, true)?, db.resources_in_project(p.id)?),
+        _ => (db.envs_in_org(org.id, true)?, db.resources_in_org(org.id)?),
+    };
     let mut envs_by_project: BTreeMap<i64, Vec<crate::store::EnvRow>> = BTreeMap::new();
-    for e in db.envs_in_org(org.id, true)? {
+    for e in envs {
         envs_by_project.entry(e.project_id).or_default().push(e);
     }
     let mut resources_by_env: BTreeMap<i64, Vec<crate::store::ResourceRow>> = BTreeMap::new();
-    for r in db.resources_in_org(org.id)? {
+    for r in resources {
         resources_by_env
             .entry(r.environment_id)
             .or_default()
             .push(r);
     }
-    for p in projects {
-        let grants = if access {
-            db.project_grants(p.id)?
-        } else {
-            Vec::new()
+    // With --access, every grant of the organization and every team's members in two more:
+    // grants by project (members' by email, then teams' by slug, as `project_grants`).
+    let mut grants_by_project: BTreeMap<i64, Vec<crate::store::GrantRow>> = BTreeMap::new();
+    let mut team_members: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    if access {
+        let grants = match projects {
+            [p] => db.project_grants(p.id)?,
+            _ => db.grants_in_org(org.id)?,
         };
+        for g in grants {
+            grants_by_project.entry(g.project_id).or_default().push(g);
+        }
+        for (team, m) in db.team_members_in_org(org.id)? {
+            team_members.entry(team).or_default().push(m.email);
+        }
+    }
+    for p in projects {
+        let grants = grants_by_project.remove(&p.id).unwrap_or_default();
         let mut envs = Vec::new();
         for e in envs_by_project.remove(&p.id).unwrap_or_default() {
             let resources = resources_by_env
@@ -166,7 +173,7 @@ fn org_node(db: &Db, org: &OrgRow, projects: &[ProjectRow], access: bool) -> Res
                 archived: e.archived_at.is_some(),
                 resources,
                 access: if access {
-                    Some(access_of(&grants, e.id, &mut team_members, db)?)
+                    Some(access_of(&grants, e.id, &team_members))
                 } else {
                     None
                 },

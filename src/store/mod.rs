@@ -22,7 +22,8 @@
 //! - `Store::empty_stand_in(path)`: an empty database answering for a file not created yet.
 //! - `write(f)`: `f` in one write transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL:
 //!   SERIALIZABLE, run again on a serialization failure); `read(f)`: one consistent read;
-//!   `rehearse(f)`: run `f` and roll back.
+//!   `rehearse(f)`: run `f` and roll back; `settle(eager)`: before a question to the person
+//!   at the keyboard (a server's read transaction is not left open while they answer).
 //! - `location()`, `is_read_only()`, `is_stand_in()`, `health()`, `backup(dest, replace)`.
 //!
 //! **Identity** — `login()`: the database login the connection acts as (a server; `None` on a
@@ -44,7 +45,8 @@
 //! `env_update(&row)`, `env_delete(id)`.
 //!
 //! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
-//! `resources_in_org(org_id)` (one query for a whole tree or layout), `resource_count(env_id)`,
+//! `resources_in_org(org_id)` (one query for a whole tree or layout),
+//! `resources_in_project(project_id)` (one for a project's tree), `resource_count(env_id)`,
 //! `resource_insert(&env, slug, kind, description)`,
 //! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
 //!
@@ -52,7 +54,8 @@
 //! `member_by_login(org_id, login)`, `memberships(email)` (every organization of one email),
 //! `memberships_of_login(login)` (every member a login acts as),
 //! `has_members(Some(org_id))` / `has_members(None)` (any organization: a file without
-//! members has a single owner), `owner_count(org_id)`, `member_insert(&org, email, name,
+//! members has a single owner), `member_standing(org_id, email, login)` (both answers an
+//! access decision starts from), `owner_count(org_id)`, `member_insert(&org, email, name,
 //! role)`, `member_update(&row)` (name, role), `member_set_email(id, email)`,
 //! `member_set_login(id, login)`, `member_delete(id)`.
 //!
@@ -236,6 +239,15 @@ impl Store {
         }
     }
 
+    /// Before the command waits for the person at the keyboard: a server's read transaction
+    /// left open ends now (with `eager`, every later read ends its own). Nothing on a file.
+    pub fn settle(&self, eager: bool) -> Result<()> {
+        match self {
+            Store::Sqlite(_) => Ok(()),
+            Store::Postgres(s) => s.settle(eager),
+        }
+    }
+
     /// Typed checks of the open store for `proj doctor`.
     pub fn health(&self) -> Vec<Check> {
         match self {
@@ -328,6 +340,8 @@ delegate! {
     fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>>;
     /// Every resource in an organization, by environment then slug.
     fn resources_in_org(&self, org_id: i64) -> Result<Vec<ResourceRow>>;
+    /// Every resource in one project, by environment then slug.
+    fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource_count(&self, env_id: i64) -> Result<i64>;
     fn resource_insert(
         &self,
@@ -341,6 +355,14 @@ delegate! {
 
     fn members(&self, org_id: i64) -> Result<Vec<MemberRow>>;
     fn has_members(&self, org_id: Option<i64>) -> Result<bool>;
+    /// Whether an organization has members, and the member with `email` (else the one mapped
+    /// to `login`): where an actor stands there, in one query on a server.
+    fn member_standing(
+        &self,
+        org_id: i64,
+        email: Option<&str>,
+        login: Option<&str>,
+    ) -> Result<(bool, Option<MemberRow>)>;
     fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>>;
     /// The member of an organization a database login acts as.
     fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>>;

@@ -31,16 +31,23 @@ pub struct Found {
 
 /// One round trip: the login, and what schema `proj` is. Refuses a schema that is not ours
 /// (exit 1) or newer than this binary (exit 6), changing nothing.
-pub fn identify(conn: &Conn, shown: &str) -> Result<Found> {
-    let sql = "SELECT session_user::text, n.oid IS NOT NULL,
+/// With `begin_read`, the same round trip begins the read transaction the store's first read
+/// runs in (REPEATABLE READ READ ONLY; see `Store::read`).
+pub fn identify(conn: &Conn, shown: &str, begin_read: bool) -> Result<Found> {
+    let identify = "SELECT session_user::text, n.oid IS NOT NULL,
                       obj_description(n.oid, 'pg_namespace'),
                       (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid)
                FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = 'proj'";
-    conn.traced(sql);
+    let sql = if begin_read {
+        format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {identify}")
+    } else {
+        identify.to_string()
+    };
+    conn.traced(&sql);
     let rows = conn
         .client
         .borrow_mut()
-        .simple_query(sql)
+        .simple_query(&sql)
         .map_err(|e| conn.error(e))?;
     let row = rows
         .iter()
@@ -93,7 +100,7 @@ pub fn migrate(conn: &Conn, shown: &str) -> Result<i32> {
     let mut from = 0;
     let out = (|| {
         // Read again under the lock: another first run may have finished meanwhile.
-        from = identify(conn, shown)?.version;
+        from = identify(conn, shown, false)?.version;
         if from == 0 {
             conn.batch("CREATE SCHEMA IF NOT EXISTS proj")?;
         }

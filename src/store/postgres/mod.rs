@@ -1,8 +1,11 @@
 //! The PostgreSQL backend (team mode): the store API on a shared database, in schema `proj`.
 //!
-//! - One connection per command ([`Store::open`]), `search_path=proj`, statements prepared
-//!   once per connection and reused ([`Conn::statement`]); every statement sent is counted
-//!   (`PROJ_TRACE_SQL` writes them to a file, which is how the round-trip test counts).
+//! - One connection per command ([`Store::open`]), `search_path=proj`. Each statement is sent
+//!   with its parameters' types ([`Param`], `query_typed`): parsed, bound and run in one round
+//!   trip, where preparing it first would cost a second. Inside a read's snapshot a statement
+//!   asked again with the same parameters is answered from what it returned (access checks ask
+//!   the same few lookups several times). Every statement sent is counted (`PROJ_TRACE_SQL`
+//!   writes them to a file, which is how the round-trip test counts).
 //! - Writes ([`Store::write`]) take the database's write lock first — a session-level
 //!   advisory lock, sent in the same message as `BEGIN` and released in the same message as
 //!   `COMMIT`, so it costs no round trip — and run SERIALIZABLE. Writers of `proj` therefore
@@ -11,7 +14,12 @@
 //!   else makes the whole command's transaction run again, with a jittered pause, until the
 //!   busy timeout. A unique violation is a conflict (exit 4). Waiting for the lock longer
 //!   than the busy timeout is exit 6.
-//! - Reads run in one REPEATABLE READ READ ONLY transaction: one snapshot, no lock.
+//! - Reads run in one REPEATABLE READ READ ONLY transaction: one snapshot, no lock. A store
+//!   opened for reading begins it in the same round trip as the schema is identified, and a
+//!   read leaves it open rather than wait for a COMMIT that changes nothing: the next
+//!   transaction, or the end of the connection, ends it. Before a question to the person at
+//!   the keyboard, [`Store::settle`] ends it, so no snapshot stays open while they think (nor
+//!   runs into the server's idle-in-transaction timeout).
 //! - The schema is identified on every open in one round trip (its COMMENT carries the
 //!   application id and version, see `migrate.rs`) and migrated under
 //!   `pg_advisory_xact_lock` by the first write.
@@ -24,8 +32,8 @@ mod queries;
 mod tls;
 
 use crate::error::{Error, Result};
-use postgres::types::ToSql;
-use postgres::{Client, Row, Statement};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, Row};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -33,10 +41,77 @@ use std::time::{Duration, Instant};
 /// The key of the write lock: "PROJ" and "W" — any `proj` writer of this database.
 const WRITE_LOCK: i64 = 0x5052_4F4A_0000_0057;
 
-/// An open connection and what it has prepared.
+/// A statement's parameter, with the type it is bound as (the column's): what lets a
+/// statement be parsed, bound and run in one round trip, without preparing it first.
+pub(super) trait Param: ToSql + Sync {
+    fn pg_type(&self) -> Type;
+    fn as_sql(&self) -> &(dyn ToSql + Sync);
+}
+
+/// The PostgreSQL type a Rust value is bound as.
+trait Typed {
+    const TYPE: Type;
+}
+
+impl<T: Typed + ToSql + Sync> Param for T {
+    fn pg_type(&self) -> Type {
+        T::TYPE
+    }
+    fn as_sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+}
+
+impl Typed for i64 {
+    const TYPE: Type = Type::INT8;
+}
+impl Typed for i32 {
+    const TYPE: Type = Type::INT4;
+}
+impl Typed for bool {
+    const TYPE: Type = Type::BOOL;
+}
+impl Typed for &str {
+    const TYPE: Type = Type::TEXT;
+}
+impl Typed for String {
+    const TYPE: Type = Type::TEXT;
+}
+impl Typed for chrono::DateTime<chrono::Utc> {
+    const TYPE: Type = Type::TIMESTAMPTZ;
+}
+impl Typed for serde_json::Value {
+    const TYPE: Type = Type::JSONB;
+}
+impl<T: Typed> Typed for Option<T> {
+    const TYPE: Type = T::TYPE;
+}
+impl<T: Typed> Typed for &T {
+    const TYPE: Type = T::TYPE;
+}
+
+/// Where the connection stands with its read transaction (see [`Store::read`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadTx {
+    /// No transaction open.
+    None,
+    /// Begun with the open, not used yet.
+    Begun,
+    /// A read ran in it; it stays open until the next transaction or the end.
+    Used,
+}
+
+/// An open connection.
 pub struct Conn {
     client: RefCell<Client>,
-    statements: RefCell<HashMap<String, Statement>>,
+    /// Inside a transaction: what each query, with its parameters, returned since the
+    /// transaction's last change (see [`Conn::query`]).
+    answers: RefCell<HashMap<String, Vec<Row>>>,
+    read_tx: Cell<ReadTx>,
+    /// Inside a write (or rehearsal) transaction.
+    writing: Cell<bool>,
+    /// Reads commit when they end (a command that asks questions between them).
+    eager: Cell<bool>,
     /// Set when the server answered 40001/40P01 inside the current transaction.
     retry: Cell<bool>,
     login: String,
@@ -74,7 +149,10 @@ impl Store {
         let mut store = Store {
             conn: Conn {
                 client: RefCell::new(client),
-                statements: RefCell::new(HashMap::new()),
+                answers: RefCell::new(HashMap::new()),
+                read_tx: Cell::new(ReadTx::None),
+                writing: Cell::new(false),
+                eager: Cell::new(false),
                 retry: Cell::new(false),
                 login: String::new(),
                 trace: trace.map(RefCell::new),
@@ -83,7 +161,11 @@ impl Store {
             version: 0,
             busy_timeout,
         };
-        let found = migrate::identify(&store.conn, &store.target.shown)?;
+        // A store opened for reading begins its read transaction in the same round trip.
+        let found = migrate::identify(&store.conn, &store.target.shown, !write)?;
+        if !write {
+            store.conn.read_tx.set(ReadTx::Begun);
+        }
         store.conn.login = found.login.clone();
         store.version = found.version;
         if found.version < migrate::LATEST {
@@ -91,6 +173,10 @@ impl Store {
             // by reads too (their statements expect this version).
             if !write && found.version == 0 {
                 return Ok(None);
+            }
+            if !write {
+                store.conn.batch("ROLLBACK")?;
+                store.conn.read_tx.set(ReadTx::None);
             }
             store.version = migrate::migrate(&store.conn, &store.target.shown)?;
         }
@@ -113,15 +199,19 @@ impl Store {
             let db = Db { conn: &self.conn };
             // The lock is taken in a transaction of its own (the COMMIT), so the write
             // transaction's snapshot is taken after the lock is granted.
+            let end_read = self.conn.end_read();
             self.conn.batch(&format!(
-                "SELECT pg_advisory_lock({WRITE_LOCK}); COMMIT; BEGIN ISOLATION LEVEL SERIALIZABLE"
+                "{end_read}SELECT pg_advisory_lock({WRITE_LOCK}); COMMIT; BEGIN ISOLATION LEVEL SERIALIZABLE"
             ))?;
+            self.conn.writing.set(true);
             let out = f(&db).and_then(|v| {
                 super::sqlite::pause_in_transaction();
                 self.conn
                     .batch(&format!("COMMIT; SELECT pg_advisory_unlock({WRITE_LOCK})"))?;
                 Ok(v)
             });
+            self.conn.writing.set(false);
+            self.conn.answers.borrow_mut().clear();
             match out {
                 Ok(v) => return Ok(v),
                 Err(e) => {
@@ -139,32 +229,60 @@ impl Store {
     }
 
     pub fn rehearse<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        self.conn.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+        let end_read = self.conn.end_read();
+        self.conn
+            .batch(&format!("{end_read}BEGIN ISOLATION LEVEL SERIALIZABLE"))?;
+        self.conn.writing.set(true);
         let out = f(&Db { conn: &self.conn });
+        self.conn.writing.set(false);
+        self.conn.answers.borrow_mut().clear();
         self.conn.batch("ROLLBACK")?;
         out
     }
 
+    /// `f` in one REPEATABLE READ READ ONLY snapshot. The transaction is left open when `f`
+    /// succeeds: its COMMIT would change nothing, so it is sent with whatever comes next
+    /// (another transaction's BEGIN), or not at all when the connection ends.
     pub fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        self.conn
-            .batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-        let out = f(&Db { conn: &self.conn });
-        match out {
-            Ok(v) => {
-                self.conn.batch("COMMIT")?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.conn.batch("ROLLBACK");
-                Err(e)
-            }
+        match self.conn.read_tx.get() {
+            ReadTx::Begun => {}
+            ReadTx::Used => self
+                .conn
+                .batch("COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+            ReadTx::None => self
+                .conn
+                .batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
         }
+        self.conn.read_tx.set(ReadTx::Used);
+        self.conn.answers.borrow_mut().clear();
+        let out = f(&Db { conn: &self.conn });
+        if out.is_err() {
+            self.conn.read_tx.set(ReadTx::None);
+            self.conn.answers.borrow_mut().clear();
+            let _ = self.conn.batch("ROLLBACK");
+        } else if self.conn.eager.get() {
+            self.settle(true)?;
+        }
+        out
+    }
+
+    /// Ends a read transaction left open (see [`Store::read`]) before the command waits for
+    /// someone; with `eager`, every later read commits as it ends.
+    pub fn settle(&self, eager: bool) -> Result<()> {
+        if eager {
+            self.conn.eager.set(true);
+        }
+        if self.conn.read_tx.replace(ReadTx::None) != ReadTx::None {
+            self.conn.batch("COMMIT")?;
+        }
+        Ok(())
     }
 }
 
 impl Conn {
     /// Statements without parameters and results, in one message (the simple protocol).
     fn batch(&self, sql: &str) -> Result<()> {
+        self.answers.borrow_mut().clear();
         self.traced(sql);
         self.client
             .borrow_mut()
@@ -172,20 +290,13 @@ impl Conn {
             .map_err(|e| self.error(e))
     }
 
-    /// The prepared statement for `sql`, prepared on first use.
-    fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
+    /// What ends a read transaction left open, to send before the next BEGIN.
+    fn end_read(&self) -> &'static str {
+        self.answers.borrow_mut().clear();
+        match self.read_tx.replace(ReadTx::None) {
+            ReadTx::None => "",
+            ReadTx::Begun | ReadTx::Used => "COMMIT; ",
         }
-        let stmt = self
-            .client
-            .borrow_mut()
-            .prepare(sql)
-            .map_err(|e| self.error(e))?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_string(), stmt.clone());
-        Ok(stmt)
     }
 
     fn traced(&self, sql: &str) {
@@ -195,31 +306,78 @@ impl Conn {
         }
     }
 
-    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        let stmt = self.statement(sql)?;
+    /// Runs `sql` in one round trip (parse, bind, execute): its parameters carry their types.
+    /// Inside a transaction, a query (`SELECT`) asked again with the same parameters is
+    /// answered from its first answer, until the transaction changes something: its snapshot
+    /// (REPEATABLE READ or SERIALIZABLE) shows nobody else's changes, so only its own writes
+    /// could change the answer, and each write forgets every answer.
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
+        let in_tx = self.read_tx.get() != ReadTx::None || self.writing.get();
+        let reads = sql.trim_start().starts_with("SELECT");
+        if !reads {
+            self.answers.borrow_mut().clear();
+        }
+        let key = if in_tx && reads {
+            let key = format!(
+                "{sql}\u{0}{:?}",
+                params.iter().map(|p| p.as_sql()).collect::<Vec<_>>()
+            );
+            if let Some(rows) = self.answers.borrow().get(&key) {
+                return Ok(rows.clone());
+            }
+            Some(key)
+        } else {
+            None
+        };
         self.traced(sql);
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
+            params.iter().map(|p| (p.as_sql(), p.pg_type())).collect();
+        let rows = self
+            .client
+            .borrow_mut()
+            .query_typed(sql, &typed)
+            .map_err(|e| self.error(e))?;
+        if let Some(key) = key {
+            self.answers.borrow_mut().insert(key, rows.clone());
+        }
+        Ok(rows)
+    }
+
+    /// A query that changes rows (`SELECT proj.record(…)`): never answered from memory, and
+    /// it forgets every answer remembered so far, as [`Conn::execute`] does.
+    fn query_writing(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
+        self.answers.borrow_mut().clear();
+        self.traced(sql);
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
+            params.iter().map(|p| (p.as_sql(), p.pg_type())).collect();
         self.client
             .borrow_mut()
-            .query(&stmt, params)
+            .query_typed(sql, &typed)
             .map_err(|e| self.error(e))
     }
 
-    fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+    fn query_opt(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 
-    fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+    fn query_one(&self, sql: &str, params: &[&dyn Param]) -> Result<Row> {
         self.query_opt(sql, params)?
             .ok_or_else(|| Error::internal("the database answered no row"))
     }
 
-    fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        let stmt = self.statement(sql)?;
+    /// Runs a statement that changes rows, in one round trip; returns how many it changed.
+    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.answers.borrow_mut().clear();
         self.traced(sql);
-        self.client
-            .borrow_mut()
-            .execute(&stmt, params)
-            .map_err(|e| self.error(e))
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
+            params.iter().map(|p| (p.as_sql(), p.pg_type())).collect();
+        let mut client = self.client.borrow_mut();
+        let mut rows = client
+            .query_typed_raw(sql, typed)
+            .map_err(|e| self.error(e))?;
+        while rows.next().map_err(|e| self.error(e))?.is_some() {}
+        Ok(rows.rows_affected().unwrap_or(0))
     }
 }
 

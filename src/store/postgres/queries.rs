@@ -11,7 +11,6 @@ use crate::store::{
 };
 use chrono::{DateTime, Utc};
 use postgres::Row;
-use postgres::types::ToSql;
 use std::collections::HashMap;
 
 /// A stamp from [`now`] (or a snapshot) as the `timestamptz` it is bound as.
@@ -519,6 +518,18 @@ impl Db<'_> {
         )
     }
 
+    pub fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{RESOURCE} WHERE e.project_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
+                ),
+                &[&project_id],
+            )?,
+            resource,
+        )
+    }
+
     pub fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>> {
         one(
             self.conn.query_opt(
@@ -611,6 +622,35 @@ impl Db<'_> {
                 .query_one("SELECT EXISTS (SELECT 1 FROM members)", &[])?
                 .get(0),
         })
+    }
+
+    /// One round trip: whether the organization has members, and the one who acts there.
+    pub fn member_standing(
+        &self,
+        org_id: i64,
+        email: Option<&str>,
+        login: Option<&str>,
+    ) -> Result<(bool, Option<MemberRow>)> {
+        let (column, value) = match (email, login) {
+            (Some(email), _) => ("email", Some(normalize_email(email))),
+            (None, Some(login)) => ("login", Some(login.to_string())),
+            (None, None) => ("email", None),
+        };
+        let row = self.conn.query_one(
+            &format!(
+                "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at, m.login,
+                        EXISTS (SELECT 1 FROM members x WHERE x.org_id = $1)
+                 FROM (SELECT 1) one
+                 LEFT JOIN (members m JOIN orgs o ON o.id = m.org_id)
+                     ON m.org_id = $1 AND m.{column} = $2"
+            ),
+            &[&org_id, &value],
+        )?;
+        let member = match row.get::<_, Option<i64>>(0) {
+            Some(_) => Some(member(&row)?),
+            None => None,
+        };
+        Ok((row.get(8), member))
     }
 
     pub fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>> {
@@ -722,7 +762,7 @@ impl Db<'_> {
     // Grants. SQLite sorts NULL first and compares text bytewise: `NULLS FIRST` and
     // `COLLATE "C"` give the same order here.
 
-    fn grants_where(&self, filter: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<GrantRow>> {
+    fn grants_where(&self, filter: &str, params: &[&dyn super::Param]) -> Result<Vec<GrantRow>> {
         all(
             self.conn
                 .query(&format!("{GRANT} WHERE {filter}"), params)?,
@@ -1015,7 +1055,7 @@ impl Db<'_> {
     /// The database stamps the event with the session's login and its own clock
     /// (`proj.record`, migration 2); `e.actor` is what the login is called anyway.
     pub fn event_insert(&self, e: &NewEvent) -> Result<i64> {
-        let row = self.conn.query_one(
+        let rows = self.conn.query_writing(
             "SELECT proj.record($1, $2, $3, $4, $5, $6)",
             &[
                 &e.action,
@@ -1026,7 +1066,9 @@ impl Db<'_> {
                 &e.after,
             ],
         )?;
-        Ok(row.get(0))
+        rows.first()
+            .map(|r| r.get(0))
+            .ok_or_else(|| Error::internal("the database answered no row"))
     }
 
     pub fn events(

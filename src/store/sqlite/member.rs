@@ -69,6 +69,25 @@ impl Db<'_> {
         })
     }
 
+    /// Whether an organization has members, and the member who acts there: the one with
+    /// `email`, else the one mapped to `login` (what `access::standing` asks).
+    pub fn member_standing(
+        &self,
+        org_id: i64,
+        email: Option<&str>,
+        login: Option<&str>,
+    ) -> Result<(bool, Option<MemberRow>)> {
+        if !self.has_members(Some(org_id))? {
+            return Ok((false, None));
+        }
+        let member = match (email, login) {
+            (Some(email), _) => self.member(org_id, email)?,
+            (None, Some(login)) => self.member_by_login(org_id, login)?,
+            (None, None) => None,
+        };
+        Ok((true, member))
+    }
+
     pub fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{MEMBER_SELECT} WHERE m.org_id = ?1 AND m.email = ?2"

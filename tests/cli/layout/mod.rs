@@ -163,15 +163,57 @@ pub fn acme() -> TestEnv {
     t
 }
 
+/// [`ACME`] with each member's database login, named after their email as the harness names
+/// the login a test acts as on a server (`--as EMAIL`, see support.rs): a layout whose
+/// members act on a server as they do on a file, and which exports as it was given on both
+/// (a file keeps the logins as data).
+pub fn acme_with_logins() -> String {
+    ACME.replace(
+        "role = \"owner\"\n",
+        "role = \"owner\"\nlogin = \"ana@acme.dev\"\n",
+    )
+    .replace(
+        "name = \"Bo\"\nrole = \"member\"\n",
+        "name = \"Bo\"\nrole = \"member\"\nlogin = \"bo@acme.dev\"\n",
+    )
+    .replace(
+        "email = \"cy@acme.dev\"\nrole = \"viewer\"\n",
+        "email = \"cy@acme.dev\"\nrole = \"viewer\"\nlogin = \"cy@acme.dev\"\n",
+    )
+}
+
+/// A test environment holding [`acme_with_logins`], acting as Ana: on a server, Bo and Cy
+/// act through their logins too.
+pub fn acme_logins() -> TestEnv {
+    let t = TestEnv::new();
+    let path = file(&t, "acme.toml", &acme_with_logins());
+    t.ok(&[
+        "apply",
+        "--yes",
+        path.to_str().unwrap(),
+        "--as",
+        "ana@acme.dev",
+    ]);
+    t.ok(&[
+        "init",
+        "--yes",
+        "--user",
+        "ana@acme.dev",
+        "--org",
+        "acme",
+        "--project",
+        "shop",
+    ]);
+    t
+}
+
 #[test]
 fn export_prints_what_apply_was_given_in_the_contract_shape() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
-    let t = acme();
+    let t = acme_logins();
+    let acme = acme_with_logins();
     // Nothing reordered, nothing added: ACME is already in the canonical form.
-    assert_eq!(t.ok(&["export"]), ACME);
-    assert_eq!(t.ok(&["export", "-o", "toml"]), ACME);
+    assert_eq!(t.ok(&["export"]), acme);
+    assert_eq!(t.ok(&["export", "-o", "toml"]), acme);
 }
 
 #[test]
@@ -244,17 +286,15 @@ fn export_json_has_the_same_nesting() {
 
 #[test]
 fn export_takes_the_current_organization_or_org_or_all() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
-    let t = acme();
+    let t = acme_logins();
+    let acme = acme_with_logins();
     apply(&t, "[[org]]\nslug = \"beta\"\n", &[]);
     let acme_only = t.ok(&["export", "--org", "acme"]);
-    assert_eq!(acme_only, ACME);
+    assert_eq!(acme_only, acme);
     // The selection saved by init is acme.
-    assert_eq!(t.ok(&["export"]), ACME);
+    assert_eq!(t.ok(&["export"]), acme);
     let all = t.ok(&["export", "--all"]);
-    assert_eq!(all, format!("{ACME}\n[[org]]\nslug = \"beta\"\n"));
+    assert_eq!(all, format!("{acme}\n[[org]]\nslug = \"beta\"\n"));
     let err = t.fails(&["export", "--all", "--org", "acme"], 2);
     assert!(err.contains("--org ORG or --all"), "{err}");
     // Nothing selected among several: the hint names both ways.
@@ -270,10 +310,8 @@ fn export_takes_the_current_organization_or_org_or_all() {
 
 #[test]
 fn export_holds_only_what_the_actor_can_see() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
-    let t = acme();
+    let t = acme_logins();
+    let acme = acme_with_logins();
     apply(
         &t,
         "[[org]]\nslug = \"acme\"\n\n[[org.project]]\nslug = \"secret\"\n\n[[org.project.env]]\nslug = \"production\"\n",
@@ -288,11 +326,11 @@ fn export_holds_only_what_the_actor_can_see() {
     assert!(cy.contains("[[org.member]]"), "{cy}");
     // An outsider sees no organization at all.
     let outsider = TestEnv::new();
-    let path = file(&outsider, "acme.toml", ACME);
+    let path = file(&outsider, "acme.toml", &acme);
     outsider.ok(&["apply", "--yes", path.to_str().unwrap()]);
     assert_eq!(
         outsider.ok(&["export", "--all", "--as", "ana@acme.dev"]),
-        ACME
+        acme
     );
     let err = outsider.fails(&["export", "--org", "acme"], 3);
     assert!(err.contains("not found"), "{err}");
@@ -315,9 +353,6 @@ fn applying_the_same_file_again_prints_no_changes() {
 /// order, a team grant before the environment it names), applies cleanly.
 #[test]
 fn the_contracts_example_written_by_hand_applies_cleanly() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
     let t = TestEnv::new();
     let text = r#"
 # The acme layout, reviewed in pull requests.
@@ -359,7 +394,15 @@ type = "app"
 slug = "staging"
 "#;
     let path = file(&t, "layout.toml", text);
-    let out = t.ok(&["apply", "--yes", path.to_str().unwrap()]);
+    // Applied as Ana, who is in it: on a server the login at the keyboard becomes the first
+    // owner the file creates (Ana), as a file without members lets anyone act.
+    let out = t.ok(&[
+        "apply",
+        "--yes",
+        path.to_str().unwrap(),
+        "--as",
+        "ana@acme.dev",
+    ]);
     assert_eq!(
         out,
         "+ org acme
@@ -375,7 +418,7 @@ slug = "staging"
 10 to create, 0 to change, 0 to remove
 "
     );
-    // The file has members now, and the OS user is none of them: act as one.
+    // It has members now, and the OS user (or a login nobody maps) is none of them: act as one.
     let again = t.ok(&["apply", path.to_str().unwrap(), "--as", "ana@acme.dev"]);
     assert_eq!(again, "no changes\n");
     let tree = t.ok(&["tree", "--as", "ana@acme.dev"]);
@@ -394,12 +437,15 @@ slug = "staging"
 
 #[test]
 fn every_change_is_one_audit_event_named_like_its_command() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
     let t = TestEnv::new();
     let path = file(&t, "acme.toml", ACME);
-    let out = t.ok(&["apply", "--yes", path.to_str().unwrap()]);
+    let out = t.ok(&[
+        "apply",
+        "--yes",
+        path.to_str().unwrap(),
+        "--as",
+        "ana@acme.dev",
+    ]);
     let changes = out.lines().count() - 1;
     let log = events_as(&t, "ana@acme.dev");
     assert_eq!(log.len(), changes, "{out}");
@@ -480,27 +526,26 @@ fn apply_reads_standard_input() {
 
 #[test]
 fn apply_reads_the_json_export_too() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
-    let t = acme();
+    let t = acme_logins();
     let json = t.ok(&["export", "-o", "json"]);
     let u = TestEnv::new();
     let r = run_with_stdin(&u, &["apply", "--yes", "-"], &json);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(u.ok(&["export", "--all", "--as", "ana@acme.dev"]), ACME);
+    assert_eq!(
+        u.ok(&["export", "--all", "--as", "ana@acme.dev"]),
+        acme_with_logins()
+    );
 }
 
-/// `proj export --all | proj --db OTHER apply --yes -`, as the README shows it.
+/// `proj export --all | proj --db OTHER apply --yes -`, as the README shows it: from a file
+/// to another file, or from a server to a file (the logins come along).
 #[test]
 fn the_layout_moves_to_another_file() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
     let t = acme();
     t.ok(&["env", "archive", "preview", "-p", "shop"]);
     t.ok(&["env", "protect", "staging", "-p", "shop"]);
-    let other = t.path().join("team.db");
+    let there = TestEnv::on_file();
+    let other = there.db.clone();
     let script = format!(
         "proj export --all | proj --db {} apply --yes -",
         other.display()
@@ -528,26 +573,11 @@ fn the_layout_moves_to_another_file() {
         String::from_utf8_lossy(&moved.stderr)
     );
     let here = t.ok(&["export", "--all"]);
-    let there = t.ok(&[
-        "export",
-        "--all",
-        "--db",
-        other.to_str().unwrap(),
-        "--as",
-        "ana@acme.dev",
-    ]);
-    assert_eq!(here, there);
+    assert_eq!(here, there.ok(&["export", "--all", "--as", "ana@acme.dev"]));
     // Applying it there again changes nothing.
     let path = file(&t, "here.toml", &here);
     assert_eq!(
-        t.ok(&[
-            "apply",
-            "--db",
-            other.to_str().unwrap(),
-            "--as",
-            "ana@acme.dev",
-            path.to_str().unwrap()
-        ]),
+        there.ok(&["apply", "--as", "ana@acme.dev", path.to_str().unwrap()]),
         "no changes\n"
     );
 }
@@ -714,11 +744,11 @@ fn on_a_terminal_the_plan_is_colored_and_asked_about() {
 
 #[test]
 fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
-    crate::file_only!("reads the result as its members with --as, which a server refuses");
+    // Logins named after the emails, as the harness names the logins tests act as on a server.
     let t = TestEnv::new();
     apply(
         &t,
-        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\nlogin = \"ana\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\n",
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\nlogin = \"ana@acme.dev\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\n",
         &[],
     );
     let ana = t.json(&[
@@ -730,18 +760,28 @@ fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
         "--as",
         "ana@acme.dev",
     ]);
-    assert_eq!(ana["login"], "ana");
+    assert_eq!(ana["login"], "ana@acme.dev");
+    let bo = t.json(&[
+        "member",
+        "show",
+        "bo@acme.dev",
+        "--org",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert_eq!(bo.get("login"), None, "{bo}");
     let exported = t.ok(&["export", "--org", "acme", "--as", "ana@acme.dev"]);
-    assert!(exported.contains("login = \"ana\""), "{exported}");
+    assert!(exported.contains("login = \"ana@acme.dev\""), "{exported}");
     // A login the file gives a member sets it; one it leaves out is kept; empty clears it.
     let plan = plan_of(
         &t,
-        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\nlogin = \"bo\"\n",
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\n\n[[org.member]]\nemail = \"bo@acme.dev\"\nlogin = \"bo@acme.dev\"\n",
         &["--as", "ana@acme.dev"],
     );
     assert!(plan.contains("login"), "{plan}");
     assert!(
-        !plan.contains("ana@acme.dev"),
+        !plan.contains("member ana@acme.dev"),
         "ana's login is kept: {plan}"
     );
     let plan = plan_of(
@@ -750,7 +790,7 @@ fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
         &["--as", "ana@acme.dev"],
     );
     assert!(
-        plan.contains("ana@acme.dev"),
+        plan.contains("member ana@acme.dev"),
         "an empty login clears it: {plan}"
     );
 }

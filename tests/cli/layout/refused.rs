@@ -2,7 +2,7 @@
 //! file that does not parse or names invalid things, 5 listing every denied change, 4 for a
 //! conflict; the database is left exactly as it was (or not created at all).
 
-use super::{ACME, acme, file};
+use super::{ACME, acme, acme_logins, acme_with_logins, file};
 use crate::helpers::fails_unchanged;
 use crate::support::TestEnv;
 
@@ -85,9 +85,6 @@ fn an_invalid_slug_is_reported_at_its_key_with_a_suggestion() {
 
 #[test]
 fn names_kinds_types_roles_emails_and_text_are_checked() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
     let t = TestEnv::new();
     for (text, says) in [
         (
@@ -133,7 +130,8 @@ fn names_kinds_types_roles_emails_and_text_are_checked() {
             "{text}\n{err}"
         );
     }
-    assert!(!t.db.exists());
+    // Nothing was created: no file, or no schema `proj` on the server.
+    assert!(!t.store_exists());
 }
 
 #[test]
@@ -188,12 +186,10 @@ fn a_reference_to_what_neither_file_nor_database_has_is_reported_where_it_is() {
 
 #[test]
 fn every_denied_change_is_listed_and_nothing_is_applied() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
-    let t = acme();
+    // Bo acts through his login on a server.
+    let t = acme_logins();
     // Bo: member of acme, developer on shop, viewer on production.
-    let text = ACME
+    let text = acme_with_logins()
         .replace("[[org.project.env]]\nslug = \"production\"\n", "[[org.project.env]]\nslug = \"production\"\nprotected = false\n")
         .replace("slug = \"staging\"\n", "slug = \"staging\"\ndescription = \"ok for a developer\"\n")
         .replace("slug = \"db\"\ntype = \"database\"", "slug = \"db\"\ntype = \"database\"\n\n[[org.project.env.resource]]\nslug = \"cache\"\ntype = \"database\"")
@@ -235,23 +231,33 @@ fn every_denied_change_is_listed_and_nothing_is_applied() {
 
 #[test]
 fn a_viewer_is_denied_and_an_outsider_finds_the_name_taken() {
-    crate::file_only!(
-        "compares exports and acts through --as as on a file; on a server apply maps the login at the keyboard to the first owner, and exports carry logins"
-    );
-    let t = acme();
-    let text = ACME.replace("description = \"The web shop\"", "description = \"Shop\"");
+    // Cy acts through her login on a server.
+    let t = acme_logins();
+    let text =
+        acme_with_logins().replace("description = \"The web shop\"", "description = \"Shop\"");
     // Cy is a viewer without grants: shop does not exist for them, so it would be created.
     let err = refused(&t, &text, &["--as", "cy@acme.dev"], 5);
     assert!(err.contains("+ project acme/shop"), "{err}");
     let outsider = TestEnv::new();
     let path = file(&outsider, "acme.toml", ACME);
     outsider.ok(&["apply", "--yes", path.to_str().unwrap()]);
-    let err = refused(&outsider, &text, &["--as", "someone@else.dev"], 3);
-    assert!(err.contains("no member `someone@else.dev`"), "{err}");
     outsider.ok(&["org", "add", "other"]);
     outsider.ok(&["member", "add", "zed@else.dev", "--org", "other"]);
     let err = refused(&outsider, &text, &["--as", "zed@else.dev"], 4);
     assert!(err.contains("the name `acme` is not available"), "{err}");
+}
+
+#[test]
+fn an_identity_that_is_nobody_is_not_found() {
+    crate::file_only!(
+        "--as naming nobody is the file's identity check (exit 3); on a server the identity is the login and --as exits 5"
+    );
+    let t = TestEnv::new();
+    let path = file(&t, "acme.toml", ACME);
+    t.ok(&["apply", "--yes", path.to_str().unwrap()]);
+    let text = ACME.replace("description = \"The web shop\"", "description = \"Shop\"");
+    let err = refused(&t, &text, &["--as", "someone@else.dev"], 3);
+    assert!(err.contains("no member `someone@else.dev`"), "{err}");
 }
 
 #[test]
