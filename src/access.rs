@@ -412,15 +412,20 @@ pub enum Standing {
 }
 
 pub fn standing(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Standing> {
-    if !db.has_members(Some(org.id))? {
-        return Ok(Standing::NoMembers);
-    }
+    // The member first: one found means the organization has members, and the second
+    // question is asked only of outsiders.
     let member = match (&actor.email, &actor.login) {
         (Some(email), _) => db.member(org.id, email)?,
         (None, Some(login)) => db.member_by_login(org.id, login)?,
         (None, None) => None,
     };
-    Ok(member.map_or(Standing::Outsider, Standing::Member))
+    if let Some(m) = member {
+        return Ok(Standing::Member(m));
+    }
+    if !db.has_members(Some(org.id))? {
+        return Ok(Standing::NoMembers);
+    }
+    Ok(Standing::Outsider)
 }
 
 /// An identity asked for with `--as`/`PROJ_AS` must be a member of some organization in the
@@ -430,7 +435,7 @@ pub fn check_identity(db: &Db, actor: &Actor) -> Result<()> {
     let Some(email) = actor.email.as_deref().filter(|_| actor.explicit) else {
         return Ok(());
     };
-    if db.has_members(None)? && db.memberships(email)?.is_empty() {
+    if db.memberships(email)?.is_empty() && db.has_members(None)? {
         return Err(
             Error::not_found(format!("no member `{email}` in this file"))
                 .with_hint("check the spelling of --as / PROJ_AS, or see `proj member list`"),

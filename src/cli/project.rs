@@ -11,6 +11,7 @@ use crate::view::ProjectView;
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ProjectCmd {
     /// Create a project; it starts with a protected production environment
     #[command(visible_aliases = ["create", "new"])]

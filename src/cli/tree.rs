@@ -124,14 +124,19 @@ fn access_of(
 fn org_node(db: &Db, org: &OrgRow, projects: &[ProjectRow], access: bool) -> Result<OrgNode> {
     let mut nodes = Vec::new();
     let mut team_members = BTreeMap::new();
-    // The whole organization's environments and resources in two queries, not per project
-    // and per environment (a server answers each query with a round trip).
+    // The environments and resources in two queries, not per project and per environment
+    // (a server answers each query with a round trip): one project's when the tree shows one,
+    // else the whole organization's.
+    let (envs, resources) = match projects {
+        [p] => (db.envs(p.id, true)?, db.resources_in_project(p.id)?),
+        _ => (db.envs_in_org(org.id, true)?, db.resources_in_org(org.id)?),
+    };
     let mut envs_by_project: BTreeMap<i64, Vec<crate::store::EnvRow>> = BTreeMap::new();
-    for e in db.envs_in_org(org.id, true)? {
+    for e in envs {
         envs_by_project.entry(e.project_id).or_default().push(e);
     }
     let mut resources_by_env: BTreeMap<i64, Vec<crate::store::ResourceRow>> = BTreeMap::new();
-    for r in db.resources_in_org(org.id)? {
+    for r in resources {
         resources_by_env
             .entry(r.environment_id)
             .or_default()

@@ -31,7 +31,8 @@
 //! **Organizations** ([`OrgRow`]) — `orgs()`, `org(slug)`, `org_by_id(id)`,
 //! `org_insert(slug, display_name)`, `org_update(&row)`, `org_delete(id)` (cascades).
 //!
-//! **Projects** ([`ProjectRow`]) — `projects(org_id)`, `project(org_id, slug)`,
+//! **Projects** ([`ProjectRow`]) — `projects(org_id)`, `projects_up_to(org_id, limit)`,
+//! `project(org_id, slug)`,
 //! `project_by_id(id)`, `projects_named(slug)` (the same slug in every organization),
 //! `project_insert(&org, slug, display_name, description)`, `project_update(&row)`,
 //! `project_delete(id)`.
@@ -43,7 +44,8 @@
 //! `env_update(&row)`, `env_delete(id)`.
 //!
 //! **Resources** ([`ResourceRow`]) — `resources(env_id)`, `resource(env_id, slug)`,
-//! `resources_in_org(org_id)` (one query for a whole tree or layout), `resource_count(env_id)`,
+//! `resources_in_org(org_id)` (one query for a whole tree or layout),
+//! `resources_in_project(project_id)` (one query for a project's tree), `resource_count(env_id)`,
 //! `resource_insert(&env, slug, kind, description)`,
 //! `resource_update(&row)` (a move is an update of `environment_id`), `resource_delete(id)`.
 //!
@@ -294,6 +296,8 @@ delegate! {
     fn org_delete(&self, id: i64) -> Result<()>;
 
     fn projects(&self, org_id: i64) -> Result<Vec<ProjectRow>>;
+    /// The first `limit` projects of an organization, by slug.
+    fn projects_up_to(&self, org_id: i64, limit: i64) -> Result<Vec<ProjectRow>>;
     fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>>;
     fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>>;
     fn projects_named(&self, slug: &str) -> Result<Vec<ProjectRow>>;
@@ -324,6 +328,8 @@ delegate! {
     fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>>;
     /// Every resource in an organization, by environment then slug.
     fn resources_in_org(&self, org_id: i64) -> Result<Vec<ResourceRow>>;
+    /// Every resource in a project, by environment then slug.
+    fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>>;
     fn resource_count(&self, env_id: i64) -> Result<i64>;
     fn resource_insert(
         &self,

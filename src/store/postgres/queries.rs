@@ -298,6 +298,16 @@ impl Db<'_> {
         )
     }
 
+    pub fn projects_up_to(&self, org_id: i64, limit: i64) -> Result<Vec<ProjectRow>> {
+        all(
+            self.conn.query(
+                &format!("{PROJECT} WHERE p.org_id = $1 ORDER BY p.slug COLLATE \"C\" LIMIT $2"),
+                &[&org_id, &limit],
+            )?,
+            project,
+        )
+    }
+
     pub fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>> {
         one(
             self.conn.query_opt(
@@ -503,6 +513,18 @@ impl Db<'_> {
                     "{RESOURCE} WHERE p.org_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
                 ),
                 &[&org_id],
+            )?,
+            resource,
+        )
+    }
+
+    pub fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>> {
+        all(
+            self.conn.query(
+                &format!(
+                    "{RESOURCE} WHERE e.project_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
+                ),
+                &[&project_id],
             )?,
             resource,
         )

@@ -61,6 +61,15 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every resource of every environment of one project, by environment and slug.
+    pub fn resources_in_project(&self, project_id: i64) -> Result<Vec<ResourceRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT} WHERE e.project_id = ?1 ORDER BY r.environment_id, r.slug"
+        ))?;
+        let rows = stmt.query_map([project_id], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{SELECT} WHERE r.environment_id = ?1 AND r.slug = ?2"
