@@ -435,7 +435,7 @@ pub fn check_identity(db: &Db, actor: &Actor) -> Result<()> {
     let Some(email) = actor.email.as_deref().filter(|_| actor.explicit) else {
         return Ok(());
     };
-    if db.memberships(email)?.is_empty() && db.has_members(None)? {
+    if !db.has_membership(email)? && db.has_members(None)? {
         return Err(
             Error::not_found(format!("no member `{email}` in this file"))
                 .with_hint("check the spelling of --as / PROJ_AS, or see `proj member list`"),

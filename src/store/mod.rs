@@ -51,6 +51,7 @@
 //!
 //! **Members** ([`MemberRow`]) — `members(org_id)`, `member(org_id, email)`,
 //! `member_by_login(org_id, login)`, `memberships(email)` (every organization of one email),
+//! `has_membership(email)` (whether it has any),
 //! `memberships_of_login(login)` (every member a login acts as),
 //! `has_members(Some(org_id))` / `has_members(None)` (any organization: a file without
 //! members has a single owner), `owner_count(org_id)`, `member_insert(&org, email, name,
@@ -343,6 +344,8 @@ delegate! {
 
     fn members(&self, org_id: i64) -> Result<Vec<MemberRow>>;
     fn has_members(&self, org_id: Option<i64>) -> Result<bool>;
+    /// Whether an email is a member of any organization (what `memberships` would list).
+    fn has_membership(&self, email: &str) -> Result<bool>;
     fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>>;
     /// The member of an organization a database login acts as.
     fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>>;

@@ -664,6 +664,16 @@ impl Db<'_> {
         )
     }
 
+    pub fn has_membership(&self, email: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM members WHERE email = $1)",
+                &[&normalize_email(email)],
+            )?
+            .get(0))
+    }
+
     pub fn owner_count(&self, org_id: i64) -> Result<i64> {
         Ok(self
             .conn
