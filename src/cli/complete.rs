@@ -80,13 +80,11 @@ fn answer_on_the_short_path(shell: &OsStr) -> bool {
         .unwrap_or(words.len() - 1);
     let before: Vec<OsString> = words.iter().take(index).cloned().collect();
     let named = super::named_commands(&before);
-    let root = Cli::command();
     let named = match named.first() {
         // Only a command the tree has: `help` and typos complete from the whole tree.
-        Some(first) if root.find_subcommand(first).is_some() => named,
+        Some(first) if <super::Command as clap::Subcommand>::has_subcommand(first) => named,
         _ => Vec::new(),
     };
-    std::mem::forget(root);
     super::ONLY.set(named);
     let mut cmd = command();
     let current_dir = std::env::current_dir().ok();
