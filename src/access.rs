@@ -393,7 +393,7 @@ pub fn check_identity(db: &Db, actor: &Actor) -> Result<()> {
     let Some(email) = actor.email.as_deref().filter(|_| actor.explicit) else {
         return Ok(());
     };
-    if db.has_members(None)? && db.memberships(email)?.is_empty() {
+    if !db.has_membership(email)? && db.has_members(None)? {
         return Err(
             Error::not_found(format!("no member `{email}` in this file"))
                 .with_hint("check the spelling of --as / PROJ_AS, or see `proj member list`"),

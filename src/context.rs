@@ -188,6 +188,25 @@ fn explicit_level(
 }
 
 impl Context {
+    /// Checks the flags and variables that choose a context without resolving it, for a
+    /// command whose arguments name everything it reads: they are refused as
+    /// [`Context::resolve`] would refuse them.
+    pub fn check_inputs(inputs: &Inputs) -> Result<()> {
+        explicit_level(
+            &inputs.org_flag,
+            &inputs.project_flag,
+            Source::Flag("--org"),
+            Source::Flag("--project"),
+        )?;
+        explicit_level(
+            &inputs.org_env,
+            &inputs.project_env,
+            Source::Env("PROJ_ORG"),
+            Source::Env("PROJ_PROJECT"),
+        )?;
+        Ok(())
+    }
+
     /// Resolves the context by the precedence README.md's "Context resolution" gives. `db` answers the saved selection
     /// and "only one"; `actor` keeps invisible projects out of it.
     pub fn resolve(db: &Db, actor: &Actor, inputs: &Inputs) -> Result<Context> {
@@ -216,7 +235,16 @@ impl Context {
             Some((path, Err(why))) => ctx.broken_link = Some((path, why)),
             None => {}
         }
-        let saved = db.selection()?;
+        // Flags or variables that name the organization and the project decide both: the
+        // saved selection is not read.
+        let decided = levels
+            .first()
+            .is_some_and(|l| l.org.is_some() && l.project.is_some());
+        let saved = if decided {
+            crate::store::Selection::default()
+        } else {
+            db.selection()?
+        };
         if ctx.broken_link.is_some() {
             // The broken link would have decided; do not guess past it.
         } else if let Some((o, p)) = &saved.project {
@@ -284,14 +312,12 @@ impl Context {
         if ctx.project.is_none()
             && ctx.broken_link.is_none()
             && let Some(o) = db.org(&org.value)?
+            && let Some(only) = only_visible_project(db, actor, &o)?
         {
-            let projects = visible_projects(db, actor, &o)?;
-            if let [only] = projects.as_slice() {
-                ctx.project = Some(Part {
-                    value: only.slug.clone(),
-                    source: Source::OnlyOne,
-                });
-            }
+            ctx.project = Some(Part {
+                value: only.slug,
+                source: Source::OnlyOne,
+            });
         }
         Ok(ctx)
     }
@@ -400,6 +426,29 @@ pub fn visible_org_slugs(db: &Db, actor: &Actor, limit: usize) -> Result<Vec<Str
 
 pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<ProjectRow>> {
     access::visible_projects_of(db, actor, org, db.projects(org.id)?)
+}
+
+/// The project of `org` the actor may see when there is exactly one. An actor who sees every
+/// project (an owner, an admin, anyone in an organization without members) needs only the
+/// first two.
+fn only_visible_project(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Option<ProjectRow>> {
+    let sees_all = match access::standing(db, actor, org)? {
+        access::Standing::NoMembers => true,
+        access::Standing::Outsider => return Ok(None),
+        access::Standing::Member(m) => matches!(
+            m.role,
+            crate::model::OrgRole::Owner | crate::model::OrgRole::Admin
+        ),
+    };
+    let projects = if sees_all {
+        db.projects_up_to(org.id, 2)?
+    } else {
+        visible_projects(db, actor, org)?
+    };
+    Ok(match <[ProjectRow; 1]>::try_from(projects) {
+        Ok([only]) => Some(only),
+        Err(_) => None,
+    })
 }
 
 fn visible_projects_named(db: &Db, actor: &Actor, slug: &str) -> Result<Vec<ProjectRow>> {

@@ -138,9 +138,20 @@ impl Output {
             }
         }));
         for row in rows {
-            table.add_row(row.iter().map(|c| escape(c).into_owned()));
+            // The cells move into the table; only one that needs escaping is copied.
+            table.add_row(row.into_iter().map(|c| {
+                match escape(&c) {
+                    Cow::Borrowed(_) => None,
+                    Cow::Owned(escaped) => Some(escaped),
+                }
+                .unwrap_or(c)
+            }));
         }
-        format!("{table}\n")
+        let text = format!("{table}\n");
+        // A table is drawn once, just before the process ends: freeing its cells one by one
+        // cost a tenth of a 200-row `project list`.
+        std::mem::forget(table);
+        text
     }
 }
 

@@ -11,6 +11,7 @@ use clap::{Args, Subcommand, ValueEnum, builder::PossibleValue};
 use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum AccessCmd {
     /// Tell whether a member may do an action on a target, and the rule that decides
     Check(CheckArgs),
@@ -130,7 +131,7 @@ fn check(app: &mut App, args: CheckArgs) -> Result<()> {
             args.action
         )));
     }
-    let view = app.read(|db, actor, _| {
+    let view = app.read_named(|db, actor| {
         // The caller sees only what they may see; the member is judged by `decide`.
         let scope = Scope::absolute(db, actor, &path)?;
         let org = scope.org();

@@ -36,11 +36,68 @@ pub const VAR: &str = "COMPLETE";
 
 /// Answers a completion request and exits when `COMPLETE` is set; otherwise returns at once.
 pub fn complete_and_exit_if_asked() {
-    if std::env::var_os(VAR).is_some() {
+    let Some(shell) = std::env::var_os(VAR) else {
+        return;
+    };
+    if !answer_on_the_short_path(&shell) {
         clap_complete::CompleteEnv::with_factory(command)
             .var(VAR)
             .complete();
     }
+}
+
+/// Answers a completion request (`COMPLETE=bash proj -- proj env show st`) as clap_complete's
+/// `CompleteEnv` does, with two costs left out: the tree holds only the commands the line
+/// names before the word being completed (as [`super::parse`] parses), and it is not freed
+/// one allocation at a time before the process exits. Returns `false`, having done nothing,
+/// for anything else (printing a registration script, an unknown shell), which `CompleteEnv`
+/// handles.
+fn answer_on_the_short_path(shell: &OsStr) -> bool {
+    if shell.is_empty() || shell == "0" {
+        return false;
+    }
+    let shells = Shells::builtins();
+    let Some(completer) = std::path::Path::new(shell)
+        .file_stem()
+        .and_then(OsStr::to_str)
+        .and_then(|name| shells.completer(name))
+    else {
+        return false;
+    };
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let Some(escape) = args.iter().skip(1).position(|a| a == "--") else {
+        return false;
+    };
+    let words = args[escape + 2..].to_vec();
+    if words.is_empty() {
+        return false;
+    }
+    // SAFETY: nothing else runs yet; completers that start processes must not see it.
+    unsafe { std::env::remove_var(VAR) };
+    let index = std::env::var("_CLAP_COMPLETE_INDEX")
+        .ok()
+        .and_then(|i| i.parse::<usize>().ok())
+        .unwrap_or(words.len() - 1);
+    let before: Vec<OsString> = words.iter().take(index).cloned().collect();
+    let named = super::named_commands(&before);
+    let named = match named.first() {
+        // Only a command the tree has: `help` and typos complete from the whole tree.
+        Some(first) if <super::Command as clap::Subcommand>::has_subcommand(first) => named,
+        _ => Vec::new(),
+    };
+    super::ONLY.set(named);
+    let mut cmd = command();
+    let current_dir = std::env::current_dir().ok();
+    let mut buf = Vec::new();
+    let done = completer.write_complete(&mut cmd, words, current_dir.as_deref(), &mut buf);
+    std::mem::forget(cmd);
+    if let Err(e) = done.and_then(|()| {
+        use std::io::Write;
+        std::io::stdout().write_all(&buf)
+    }) {
+        clap::Error::from(e).exit();
+    }
+    std::process::exit(0)
 }
 
 /// A shell `proj completions` can print a script for.
@@ -134,7 +191,11 @@ pub fn print(args: CompletionsArgs) -> Result<()> {
 /// offered `delete` for `remove`; a hidden alias is offered only when nothing else matches
 /// (`proj env de<TAB>` still completes `delete`).
 pub fn command() -> clap::Command {
-    names_only(Cli::command())
+    // Each command's arguments and subcommands are deferred until the tree is built: build
+    // it first, so every alias below the top is there to hide.
+    let mut cmd = Cli::command();
+    cmd.build();
+    names_only(cmd)
 }
 
 fn names_only(cmd: clap::Command) -> clap::Command {
@@ -438,18 +499,25 @@ fn envs(
     let ctx = context(db, actor, line.org.clone(), line.project.clone());
     let slashes = current.matches('/').count();
     let mut out = Vec::new();
+    // A bare name completes only in the current project: that one is read, not every one.
+    if let (0, Some(o), Some(p)) = (slashes, &ctx.org, &ctx.project) {
+        if let Some(org) = db.org(&o.value)?
+            && let Some(project) = db.project(org.id, &p.value)?
+        {
+            for p in access::visible_projects_of(db, actor, &org, vec![project])? {
+                for e in db.envs(p.id, archived)? {
+                    out.push((e.slug.clone(), Some(env_help(&e))));
+                }
+            }
+        }
+        return Ok(out);
+    }
     for org in db.orgs()? {
         let org_here = ctx.org.as_ref().is_some_and(|o| o.value == org.slug);
         for p in visible_projects(db, actor, &org)? {
             let project_here = org_here && ctx.project.as_ref().is_some_and(|c| c.value == p.slug);
             for e in db.envs(p.id, archived)? {
-                let mut help = e.kind.as_str().to_string();
-                if e.protected {
-                    help.push_str(", protected");
-                }
-                if e.archived_at.is_some() {
-                    help.push_str(", archived");
-                }
+                let help = env_help(&e);
                 let form = match slashes {
                     0 if project_here => e.slug.clone(),
                     0 if ctx.project.is_none() => slash(&[&org.slug, &p.slug, &e.slug]),
@@ -462,6 +530,19 @@ fn envs(
         }
     }
     Ok(out)
+}
+
+/// What the shell may show beside an environment: its kind, and whether it is protected or
+/// archived.
+fn env_help(e: &crate::store::EnvRow) -> String {
+    let mut help = e.kind.as_str().to_string();
+    if e.protected {
+        help.push_str(", protected");
+    }
+    if e.archived_at.is_some() {
+        help.push_str(", archived");
+    }
+    help
 }
 
 /// Resources of the environment named by `--env` in the current project, or of every

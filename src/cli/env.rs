@@ -10,6 +10,7 @@ use crate::view::EnvView;
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum EnvCmd {
     /// Add an environment; its kind is inferred from well-known names
     #[command(visible_aliases = ["create", "new"])]
@@ -31,10 +32,7 @@ pub enum EnvCmd {
     /// Hide an environment from lists without deleting it
     Archive(EnvArg),
     /// Bring an archived environment back into lists
-    #[command(mut_arg("env", |a| {
-        a.add(clap_complete::ArgValueCompleter::new(super::complete::any_env))
-    }))]
-    Unarchive(EnvArg),
+    Unarchive(AnyEnvArg),
     /// Protect an environment: only project admins may change it
     Protect(EnvArg),
     /// Lift an environment's protection
@@ -49,6 +47,15 @@ pub enum EnvCmd {
 pub struct EnvArg {
     /// Environment slug, or PROJECT/ENV, or ORG/PROJECT/ENV
     #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::env))]
+    pub env: String,
+}
+
+// `EnvArg` that completes archived environments too (`env unarchive`). A plain comment: a
+// doc comment would become the command's help, as the arguments are built after it.
+#[derive(Debug, Args)]
+pub struct AnyEnvArg {
+    /// Environment slug, or PROJECT/ENV, or ORG/PROJECT/ENV
+    #[arg(add = clap_complete::ArgValueCompleter::new(super::complete::any_env))]
     pub env: String,
 }
 

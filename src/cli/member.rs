@@ -14,6 +14,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum MemberCmd {
     /// Add a member to the organization; the first member becomes its owner
     #[command(visible_aliases = ["create", "new"])]

@@ -47,7 +47,7 @@ pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Pruned<Command, 0>,
 }
 
 /// Flags every command takes.
@@ -113,30 +113,33 @@ pub struct Globals {
 }
 
 #[derive(Debug, Subcommand)]
+// Each command's arguments are built only when it is the one being run (or for help,
+// completion and man pages, which build the whole tree).
+#[command(defer = true)]
 pub enum Command {
     /// Set up in one go: you, your organization, your first project and its environments
     Init(init::InitArgs),
     /// Manage organizations, which own projects and members
     #[command(subcommand)]
-    Org(org::OrgCmd),
+    Org(Pruned<org::OrgCmd, 1>),
     /// Manage projects: one product family or one client delivery
     #[command(subcommand)]
-    Project(project::ProjectCmd),
+    Project(Pruned<project::ProjectCmd, 1>),
     /// Manage the environments of a project (production, staging, …)
     #[command(subcommand)]
-    Env(env::EnvCmd),
+    Env(Pruned<env::EnvCmd, 1>),
     /// Manage the resources of an environment (apps, databases, credential references, …)
     #[command(subcommand)]
-    Resource(resource::ResourceCmd),
+    Resource(Pruned<resource::ResourceCmd, 1>),
     /// Manage the members of an organization and their project grants
     #[command(subcommand)]
-    Member(member::MemberCmd),
+    Member(Pruned<member::MemberCmd, 1>),
     /// Manage the teams of an organization, their members and their project grants
     #[command(subcommand)]
-    Team(team::TeamCmd),
+    Team(Pruned<team::TeamCmd, 1>),
     /// Ask who may do what, and which rule decides
     #[command(subcommand)]
-    Access(access::AccessCmd),
+    Access(Pruned<access::AccessCmd, 1>),
     /// Show who you are acting as, and your role in the current organization
     Whoami,
     /// Draw organizations, projects, environments and resources as a tree
@@ -161,6 +164,53 @@ pub enum Command {
     Apply(layout::ApplyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(complete::CompletionsArgs),
+}
+
+/// A level of commands as clap sees it: every one, or, while [`parse`] tries the command
+/// line against the commands it names, only the one named at depth `D` (0: `env`, 1: `list`
+/// in `proj env list`). clap copies every global flag into every command of each level it
+/// builds: with all of them, a third of a short command's instructions.
+#[derive(Debug)]
+pub struct Pruned<T, const D: usize>(pub T);
+
+thread_local! {
+    /// The commands [`parse`] found named on the command line, set around one parse (and
+    /// for a whole completion request, see `complete`).
+    pub(crate) static ONLY: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl<T: FromArgMatches, const D: usize> FromArgMatches for Pruned<T, D> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Pruned)
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Subcommand, const D: usize> Subcommand for Pruned<T, D> {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        let Some(name) = ONLY.with_borrow(|only| only.get(D).cloned()) else {
+            return T::augment_subcommands(cmd);
+        };
+        // Each command's arguments are deferred, so the others cost their names.
+        let all = T::augment_subcommands(clap::Command::new("proj"));
+        let one = all
+            .get_subcommands()
+            .find(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
+            .cloned();
+        std::mem::forget(all);
+        match one {
+            Some(one) => cmd.subcommand(one),
+            None => cmd,
+        }
+    }
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        T::augment_subcommands_for_update(cmd)
+    }
+    fn has_subcommand(name: &str) -> bool {
+        T::has_subcommand(name)
+    }
 }
 
 /// What `-o` accepts: the output formats, and TOML, which only `proj export` prints.
@@ -249,6 +299,21 @@ impl App {
             let actor = actor_for(&globals, db)?;
             let ctx = Context::resolve(db, &actor, &inputs)?;
             f(db, &actor, &ctx)
+        })
+    }
+
+    /// Runs `f` in a read transaction with the actor, for a command whose arguments name
+    /// everything it reads (`proj access check ORG/PROJECT/ENV`): the context is not resolved
+    /// (no link file, saved selection or "only one" is looked up), but the flags and variables
+    /// that choose it are refused as [`App::read`] refuses them.
+    pub fn read_named<T>(&mut self, f: impl FnOnce(&Db, &Actor) -> Result<T>) -> Result<T> {
+        let inputs = self.inputs();
+        let globals = self.globals.clone();
+        let store = self.reader()?;
+        store.read(|db| {
+            let actor = actor_for(&globals, db)?;
+            Context::check_inputs(&inputs)?;
+            f(db, &actor)
         })
     }
 
@@ -378,6 +443,13 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
 pub fn run(args: Vec<OsString>) -> u8 {
     // Shell completion calls `COMPLETE=<shell> proj -- <words>`; without it this is one lookup.
     complete::complete_and_exit_if_asked();
+    // `proj --version` prints what clap would, without building the command tree.
+    if let [_, flag] = &args[..]
+        && (flag == "--version" || flag == "-V")
+    {
+        let _ = crate::output::write_stdout(concat!("proj ", env!("CARGO_PKG_VERSION"), "\n"));
+        return 0;
+    }
     let json = wants_json(&args);
     let raw = echoes_control_characters(&args);
     let cli = match parse(&args, raw) {
@@ -385,7 +457,7 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Err(e) => return report_clap(e, json, raw),
     };
     let mut app = App::new(cli.globals.clone());
-    match dispatch(&mut app, cli.command) {
+    match dispatch(&mut app, cli.command.0) {
         Ok(()) => 0,
         Err(e) => {
             report(&e, app.out.is_json());
@@ -396,7 +468,56 @@ pub fn run(args: Vec<OsString>) -> u8 {
 
 /// Parses the command line. An empty `PROJ_DB`, `PROJ_OUTPUT` or `PROJ_AS` counts as unset,
 /// as an empty `PROJ_ORG`/`PROJ_PROJECT` does, instead of "a value is required".
+///
+/// The line is first parsed by a tree holding only the commands it names ([`Pruned`]); a
+/// line that tree accepts parses the same in the whole tree, which has the same flags and
+/// more commands. Anything it refuses (help, a typo, a missing argument) is parsed again
+/// by the whole tree, so every message is the whole tree's.
 fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
+    let named = named_commands(args);
+    if !named.is_empty() {
+        ONLY.set(named);
+        let parsed = parse_with(args, raw);
+        ONLY.set(Vec::new());
+        if parsed.is_ok() {
+            return parsed;
+        }
+    }
+    parse_with(args, raw)
+}
+
+/// The command and subcommand a line names (`env`, `list` in `proj --db f -q env list`), as
+/// far as only global flags come between them; nothing, or only the command, when something
+/// else does (a short flag cluster, `--help`, `--`).
+pub(crate) fn named_commands(args: &[OsString]) -> Vec<String> {
+    const WITH_VALUE: [&str; 7] = ["--db", "--org", "-p", "--project", "--as", "-o", "--output"];
+    const WITHOUT: [&str; 6] = ["--json", "-y", "--yes", "--no-input", "-q", "--quiet"];
+    let mut named = Vec::new();
+    let mut words = args.iter().skip(1);
+    while named.len() < 2
+        && let Some(word) = words.next()
+    {
+        let Some(word) = word.to_str() else { break };
+        if WITH_VALUE.contains(&word) {
+            if words.next().is_none() {
+                break;
+            }
+        } else if WITHOUT.contains(&word)
+            || WITH_VALUE.iter().any(|f| {
+                f.starts_with("--") && word.strip_prefix(f).is_some_and(|v| v.starts_with('='))
+            })
+        {
+            continue;
+        } else if word.starts_with('-') {
+            break;
+        } else {
+            named.push(word.to_string());
+        }
+    }
+    named
+}
+
+fn parse_with(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command();
     if raw {
         // Unstyled, so the rendered error holds exactly the user's text, to escape.
@@ -430,20 +551,20 @@ fn dispatch(app: &mut App, command: Command) -> Result<()> {
     // printing a completion script or removing a link file needs none.
     match command {
         Command::Init(args) => init::run(app, args),
-        Command::Org(cmd) => org::run(app, cmd),
-        Command::Project(cmd) => project::run(app, cmd),
-        Command::Env(cmd) => env::run(app, cmd),
+        Command::Org(cmd) => org::run(app, cmd.0),
+        Command::Project(cmd) => project::run(app, cmd.0),
+        Command::Env(cmd) => env::run(app, cmd.0),
         Command::Link(args) => link::link(app, args),
         Command::Unlink => link::unlink(app),
         Command::Context => context::run(app),
         Command::Log(args) => log::run(app, args),
-        Command::Resource(cmd) => resource::run(app, cmd),
+        Command::Resource(cmd) => resource::run(app, cmd.0),
         Command::Tree(args) => tree::run(app, args),
         Command::Doctor(args) => doctor::run(app, args),
         Command::Completions(args) => complete::print(args),
-        Command::Member(cmd) => member::run(app, cmd),
-        Command::Team(cmd) => team::run(app, cmd),
-        Command::Access(cmd) => access::run(app, cmd),
+        Command::Member(cmd) => member::run(app, cmd.0),
+        Command::Team(cmd) => team::run(app, cmd.0),
+        Command::Access(cmd) => access::run(app, cmd.0),
         Command::Whoami => access::whoami(app),
         Command::Restore(args) => restore::run(app, args),
         Command::Backup(args) => backup::run(app, args),

@@ -11,6 +11,7 @@ use crate::view::OrgView;
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum OrgCmd {
     /// Create an organization
     #[command(visible_aliases = ["create", "new"])]

@@ -11,6 +11,7 @@ use crate::view::ProjectView;
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ProjectCmd {
     /// Create a project; it starts with a protected production environment
     #[command(visible_aliases = ["create", "new"])]
@@ -173,7 +174,11 @@ fn list(app: &mut App, all: bool) -> Result<()> {
         }
         Ok(out)
     })?;
-    app.out.list(&projects)
+    app.out.list(&projects)?;
+    // Printed just before the process ends: freeing 200 projects' strings one by one cost
+    // 0.4M instructions, 3 % of a `project list`.
+    std::mem::forget(projects);
+    Ok(())
 }
 
 fn show(app: &mut App, project: Option<String>) -> Result<()> {

@@ -11,6 +11,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ResourceCmd {
     /// Add a resource (an app, a database, a credential reference, …) to an environment
     #[command(visible_aliases = ["create", "new"])]
@@ -30,7 +31,9 @@ pub enum ResourceCmd {
     Move(MoveArgs),
 }
 
-/// The environment a resource lives in; optional when the project has only one.
+// The environment a resource lives in; optional when the project has only one. A plain
+// comment: a doc comment would become the help of the commands that flatten it, as their
+// arguments are built after their own help is set.
 #[derive(Debug, Clone, Args)]
 pub struct EnvOpt {
     /// Environment (ENV, PROJECT/ENV or ORG/PROJECT/ENV); default: the project's only one

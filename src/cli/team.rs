@@ -15,6 +15,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum TeamCmd {
     /// Create a team in the organization
     #[command(visible_aliases = ["create", "new"])]

@@ -32,7 +32,8 @@
 //! **Organizations** ([`OrgRow`]) — `orgs()`, `org(slug)`, `org_by_id(id)`,
 //! `org_insert(slug, display_name)`, `org_update(&row)`, `org_delete(id)` (cascades).
 //!
-//! **Projects** ([`ProjectRow`]) — `projects(org_id)`, `project(org_id, slug)`,
+//! **Projects** ([`ProjectRow`]) — `projects(org_id)`, `projects_up_to(org_id, limit)`,
+//! `project(org_id, slug)`,
 //! `project_by_id(id)`, `projects_named(slug)` (the same slug in every organization),
 //! `project_insert(&org, slug, display_name, description)`, `project_update(&row)`,
 //! `project_delete(id)`, `name_taken(org_id, slug)` (an organization's or a project's slug
@@ -52,6 +53,7 @@
 //!
 //! **Members** ([`MemberRow`]) — `members(org_id)`, `member(org_id, email)`,
 //! `member_by_login(org_id, login)`, `memberships(email)` (every organization of one email),
+//! `has_membership(email)` (whether it has any),
 //! `memberships_of_login(login)` (every member a login acts as),
 //! `has_members(Some(org_id))` / `has_members(None)` (any organization: a file without
 //! members has a single owner), `member_standing(org_id, email, login)` (both answers an
@@ -307,6 +309,8 @@ delegate! {
     fn org_delete(&self, id: i64) -> Result<()>;
 
     fn projects(&self, org_id: i64) -> Result<Vec<ProjectRow>>;
+    /// The first `limit` projects of an organization, by slug.
+    fn projects_up_to(&self, org_id: i64, limit: i64) -> Result<Vec<ProjectRow>>;
     fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>>;
     fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>>;
     fn projects_named(&self, slug: &str) -> Result<Vec<ProjectRow>>;
@@ -363,6 +367,8 @@ delegate! {
         email: Option<&str>,
         login: Option<&str>,
     ) -> Result<(bool, Option<MemberRow>)>;
+    /// Whether an email is a member of any organization (what `memberships` would list).
+    fn has_membership(&self, email: &str) -> Result<bool>;
     fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>>;
     /// The member of an organization a database login acts as.
     fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>>;

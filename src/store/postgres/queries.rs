@@ -299,6 +299,16 @@ impl Db<'_> {
         )
     }
 
+    pub fn projects_up_to(&self, org_id: i64, limit: i64) -> Result<Vec<ProjectRow>> {
+        all(
+            self.conn.query(
+                &format!("{PROJECT} WHERE p.org_id = $1 ORDER BY p.slug COLLATE \"C\" LIMIT $2"),
+                &[&org_id, &limit],
+            )?,
+            project,
+        )
+    }
+
     pub fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>> {
         one(
             self.conn.query_opt(
@@ -691,6 +701,16 @@ impl Db<'_> {
             )?,
             member,
         )
+    }
+
+    pub fn has_membership(&self, email: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM members WHERE email = $1)",
+                &[&normalize_email(email)],
+            )?
+            .get(0))
     }
 
     pub fn owner_count(&self, org_id: i64) -> Result<i64> {

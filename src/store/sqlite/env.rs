@@ -83,14 +83,20 @@ impl Db<'_> {
         &self,
         org_id: i64,
     ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        // Ordered here, not by SQLite: its sorter took more instructions than the rest of a
+        // `project list` of 200 projects; the rows come grouped by project from the index.
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT e.project_id, e.slug FROM environments e JOIN projects p ON p.id = e.project_id
-             WHERE p.org_id = ?1 AND e.archived_at IS NULL ORDER BY e.project_id, {RELEASE_ORDER}"
+            "SELECT e.project_id, {RELEASE_ORDER}, e.slug
+             FROM environments e JOIN projects p ON p.id = e.project_id
+             WHERE p.org_id = ?1 AND e.archived_at IS NULL"
         ))?;
+        let rows = stmt.query_map([org_id], |r| {
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?))
+        })?;
+        let mut rows: Vec<((i64, i64, i64), String)> = rows.collect::<Result<_, _>>()?;
+        rows.sort_unstable_by_key(|(order, _)| *order);
         let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
-        let rows = stmt.query_map([org_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        for row in rows {
-            let (project, slug): (i64, String) = row?;
+        for ((project, _, _), slug) in rows {
             out.entry(project).or_default().push(slug);
         }
         Ok(out)

@@ -106,6 +106,14 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Whether an email is a member of any organization.
+    pub fn has_membership(&self, email: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM members WHERE email = ?1)")?
+            .query_row([normalize_email(email)], |r| r.get(0))?)
+    }
+
     pub fn owner_count(&self, org_id: i64) -> Result<i64> {
         Ok(self
             .conn

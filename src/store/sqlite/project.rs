@@ -41,6 +41,15 @@ impl Db<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The first `limit` projects of an organization, by slug.
+    pub fn projects_up_to(&self, org_id: i64, limit: i64) -> Result<Vec<ProjectRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT} WHERE p.org_id = ?1 ORDER BY p.slug LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map([org_id, limit], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>> {
         let mut stmt = self
             .conn
