@@ -196,7 +196,7 @@ fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<O
     let db = tx.db;
     let saved: SavedOrg = snapshot::parse(event.id, event.before.as_ref())?;
     let slug = &saved.org.slug;
-    if db.org(slug)?.is_some() {
+    if db.name_taken(None, slug)? {
         return Err(taken(
             format!("organization `{slug}`"),
             event,

@@ -559,6 +559,13 @@ pub fn plan(db: &Db, actor: &Actor, desired: &Desired, prune: bool) -> Result<Pl
     };
     for d in &desired.orgs {
         let cur = match db.org(&d.slug)? {
+            // One the login may not read (a shared database hides it): taken all the same.
+            None if db.name_taken(None, &d.slug)? => {
+                let taken = crate::scope::org_name_taken(db, actor, &d.slug)?;
+                return Err(taken
+                    .unwrap_or_else(|| Error::internal("an organization vanished"))
+                    .into());
+            }
             None => None,
             Some(row) => {
                 if !crate::access::can_see(db, actor, &crate::access::Target::org(&row))? {
