@@ -58,7 +58,7 @@ fn eight_writers_on_one_file() {
 
 #[test]
 fn eight_first_runs_on_a_new_file() {
-    let t = TestEnv::new();
+    let t = TestEnv::new_empty();
     assert!(!t.store_exists());
     let children = (0..8)
         .map(|i| {

@@ -194,7 +194,7 @@ fn backup_replaces_only_a_regular_file() {
 
 #[test]
 fn backup_and_doctor_on_a_missing_file_create_nothing() {
-    let t = TestEnv::new();
+    let t = TestEnv::new_empty();
     let r = t.run(&["backup", "copy.db"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("nothing to back up"), "{}", r.stderr);

@@ -330,7 +330,7 @@ fn a_file_locked_even_for_readers_is_busy_not_foreign() {
 
 #[test]
 fn reads_and_failed_writes_do_not_create_the_file() {
-    let t = TestEnv::new();
+    let t = TestEnv::new_empty();
     t.ok(&["org", "list"]);
     t.fails(&["env", "list"], 2);
     t.fails(&["project", "add", "shop"], 2);

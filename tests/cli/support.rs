@@ -36,6 +36,38 @@ pub struct PgDatabase {
     pub login: Mutex<String>,
 }
 
+/// The login that owns schema `proj` in every test database (nobody works as it).
+pub const SCHEMA_OWNER: &str = "proj_owner";
+
+/// This process's template: an empty database where [`SCHEMA_OWNER`] ran
+/// `proj doctor --upgrade`, made once and copied for each test.
+fn pg_template(socket_dir: &str) -> String {
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            pg_ensure_login(socket_dir, SCHEMA_OWNER);
+            let db = PgDatabase::create_from(socket_dir, "template0");
+            let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("proj"))
+                .env_clear()
+                .env("PROJ_DB", &db.url)
+                .env("PGUSER", SCHEMA_OWNER)
+                .env("HOME", std::env::temp_dir())
+                .args(["doctor", "--upgrade", "--quiet"])
+                .output()
+                .expect("run proj doctor --upgrade");
+            assert!(
+                out.status.success(),
+                "create the schema as {SCHEMA_OWNER}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let name = db.name.clone();
+            // Kept for the whole run: the test databases are copies of it.
+            std::mem::forget(db);
+            name
+        })
+        .clone()
+}
+
 /// The server's socket directory when the suite runs on PostgreSQL.
 pub fn pg_socket_dir() -> Option<String> {
     std::env::var("PROJ_TEST_PG").ok().filter(|v| !v.is_empty())
@@ -102,7 +134,16 @@ pub fn pg_ensure_login(socket_dir: &str, name: &str) {
 }
 
 impl PgDatabase {
+    /// A database whose schema `proj` already exists, created by [`SCHEMA_OWNER`] as a DBA
+    /// would (`proj doctor --upgrade`, README Team mode): every login a test acts as is held
+    /// by the database to the access model, as people are on a real server.
     fn create(socket_dir: &str) -> PgDatabase {
+        let template = pg_template(socket_dir);
+        PgDatabase::create_from(socket_dir, &template)
+    }
+
+    /// An empty database (no schema `proj`), for what the first write does.
+    fn create_empty(socket_dir: &str) -> PgDatabase {
         PgDatabase::create_from(socket_dir, "template0")
     }
 
@@ -307,6 +348,15 @@ impl TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("data").join("proj.db");
         let pg = pg_socket_dir().map(|s| PgDatabase::create(&s));
+        TestEnv { dir, db, pg }
+    }
+
+    /// On a server, a database without schema `proj` (what the first write does); on a file,
+    /// the same as [`TestEnv::new`].
+    pub fn new_empty() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data").join("proj.db");
+        let pg = pg_socket_dir().map(|s| PgDatabase::create_empty(&s));
         TestEnv { dir, db, pg }
     }
 

@@ -116,7 +116,7 @@ fn a_newer_or_foreign_schema_is_refused_untouched() {
     }
     assert_eq!(t.dump(), before);
 
-    let foreign = TestEnv::new();
+    let foreign = TestEnv::new_empty();
     let mut admin = foreign.pg.as_ref().unwrap().admin();
     admin
         .batch_execute(

@@ -85,7 +85,7 @@ fn an_invalid_slug_is_reported_at_its_key_with_a_suggestion() {
 
 #[test]
 fn names_kinds_types_roles_emails_and_text_are_checked() {
-    let t = TestEnv::new();
+    let t = TestEnv::new_empty();
     for (text, says) in [
         (
             "[[org]]\nslug = \"a\"\n\n[[org.member]]\nemail = \"nobody\"\n",

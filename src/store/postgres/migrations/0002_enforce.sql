@@ -350,10 +350,11 @@ SELECT NOT EXISTS (SELECT 1 FROM orgs WHERE id = o)
 $$;
 
 -- Whether the login may see the events of removed organization `o`: those who were its
--- owners and admins when it was removed may (anyone, if it had no members then).
+-- owners and admins when it was removed may (anyone, if it had no members then, or if no
+-- organization has members now: a database without members has a single owner).
 CREATE FUNCTION saw_removed_org(o bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog AS $$
-SELECT coalesce((
+SELECT NOT EXISTS (SELECT 1 FROM members) OR coalesce((
     SELECT jsonb_array_length(r.before -> 'members') = 0
         OR EXISTS (SELECT 1 FROM jsonb_array_elements(r.before -> 'members') m
                    WHERE m ->> 'login' = session_user AND m ->> 'role' IN ('owner', 'admin'))
