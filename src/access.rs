@@ -557,8 +557,9 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         grants = db.access_grants_in(m.id, project.id)?;
         holders = holder_roles(&grants, target.env.map(|e| e.id));
         case.granted = !grants.is_empty();
-        case.role = strongest(&holders).map(|(r, _)| r);
     }
+    let best = strongest(&holders);
+    case.role = best.map(|(r, _)| r);
     let rule = verdict(&case);
     let (allowed, visible) = rule_allows(rule);
     let own = Via::Member;
@@ -568,7 +569,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         .project
         .map(|p| slash(&[org_slug, &p.slug]))
         .unwrap_or_default();
-    let winner = strongest(&holders).map(|(_, h)| h);
+    let winner = best.map(|(_, h)| h);
     let on = || {
         let Some(w) = winner else {
             return String::new();

@@ -106,7 +106,7 @@ pub fn plan(p: &mut dyn Prompter, answers: &Answers, file: &impl Reads) -> Resul
         },
         None => ask_org(p, file, &email)?,
     };
-    file.read(|db| may_join(db, &org, &email))?;
+    file.read(|db| access::may_join(db, &org, &email))?;
 
     // 3. The first project.
     let Named {
@@ -164,7 +164,7 @@ pub fn plan_from_flags(answers: &Answers, file: &impl Reads) -> Result<Plan> {
     else {
         unreachable!("checked by missing_flags");
     };
-    file.read(|db| may_join(db, org, email))?;
+    file.read(|db| access::may_join(db, org, email))?;
     let have = file.read(|db| project_envs(db, org, project))?;
     let envs = match (answers.envs(), have) {
         (Some(envs), _) => envs.to_vec(),
@@ -222,12 +222,6 @@ pub fn outline(db: &Db, plan: &Plan) -> Result<Outline> {
         envs,
         role,
     })
-}
-
-/// Whether `email` may become or stay a member of the organization `org` through init; an
-/// organization that does not exist yet is theirs to create.
-fn may_join(db: &Db, org: &str, email: &str) -> Result<()> {
-    access::may_join(db, org, email)
 }
 
 /// The project to offer in `org`: the saved one if it is there, else its only project.
@@ -291,7 +285,7 @@ fn ask_org(p: &mut dyn Prompter, file: &impl Reads, email: &str) -> Result<Named
                 suggested.as_deref(),
             )?
         };
-        match file.read(|db| may_join(db, &named.slug, email)) {
+        match file.read(|db| access::may_join(db, &named.slug, email)) {
             Ok(()) => return Ok(named),
             Err(e) if e.kind == Kind::Denied => p.say(&rejection(&e)),
             Err(e) => return Err(e),

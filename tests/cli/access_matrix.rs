@@ -426,14 +426,7 @@ fn sql_for(i: usize, env: &str, ids: &Ids) -> String {
 /// read), `n` the database refused (permission denied), `-` the row is not there for them
 /// (nothing matched, or a foreign key names a row they cannot see, as one that is missing).
 fn run_sql(fixture: &TestEnv, who: &str, sql: &str) -> (char, String) {
-    let pg = fixture.pg.as_ref().expect("a server");
-    crate::support::pg_ensure_login(&pg.socket_dir, who);
-    let mut c = postgres::Config::new()
-        .host_path(&pg.socket_dir)
-        .user(who)
-        .dbname(&pg.name)
-        .connect(postgres::NoTls)
-        .unwrap_or_else(|e| panic!("connect as {who}: {e}"));
+    let mut c = fixture.pg.as_ref().expect("a server").connect_as(who);
     for _ in 0..50 {
         let mut tx = c.transaction().unwrap();
         let out = if sql.starts_with("SELECT") {

@@ -155,14 +155,7 @@ fn layout() -> TestEnv {
 
 /// A connection as `login`, as `psql` would open it.
 fn connect(t: &TestEnv, login: &str) -> postgres::Client {
-    let pg = t.pg.as_ref().unwrap();
-    pg_ensure_login(&pg.socket_dir, login);
-    postgres::Config::new()
-        .host_path(&pg.socket_dir)
-        .user(login)
-        .dbname(&pg.name)
-        .connect(postgres::NoTls)
-        .unwrap()
+    t.pg.as_ref().unwrap().connect_as(login)
 }
 
 fn id(t: &TestEnv, sql: &str) -> i64 {

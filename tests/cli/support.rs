@@ -104,12 +104,17 @@ macro_rules! server_only {
 
 /// An administrative connection to the throwaway server (the `postgres` superuser).
 pub fn pg_admin(socket_dir: &str, dbname: &str) -> postgres::Client {
+    pg_connect(socket_dir, dbname, "postgres")
+}
+
+/// A connection to `dbname` as `login`, as `psql` would open it.
+pub fn pg_connect(socket_dir: &str, dbname: &str, login: &str) -> postgres::Client {
     postgres::Config::new()
         .host_path(socket_dir)
-        .user("postgres")
+        .user(login)
         .dbname(dbname)
         .connect(postgres::NoTls)
-        .unwrap_or_else(|e| panic!("cannot reach the test server at {socket_dir}: {e}"))
+        .unwrap_or_else(|e| panic!("cannot reach the test server at {socket_dir} as {login}: {e}"))
 }
 
 /// Creates the login `name` on the test server once per process (roles are shared by every
@@ -188,6 +193,13 @@ impl PgDatabase {
             name,
             login: Mutex::new(DEFAULT_LOGIN.to_string()),
         }
+    }
+
+    /// A connection to this test's database as `login` (created if need be), as a person
+    /// with `psql` would have it.
+    pub fn connect_as(&self, login: &str) -> postgres::Client {
+        pg_ensure_login(&self.socket_dir, login);
+        pg_connect(&self.socket_dir, &self.name, login)
     }
 
     /// A superuser connection to this test's database, for the test's own checks.

@@ -279,6 +279,11 @@ impl Store {
     }
 }
 
+/// Parameters with the types the server is told (see [`Param`]).
+fn typed<'a>(params: &[&'a dyn Param]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    params.iter().map(|p| (p.as_sql(), p.pg_type())).collect()
+}
+
 impl Conn {
     /// Statements without parameters and results, in one message (the simple protocol).
     fn batch(&self, sql: &str) -> Result<()> {
@@ -329,14 +334,7 @@ impl Conn {
         } else {
             None
         };
-        self.traced(sql);
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
-            params.iter().map(|p| (p.as_sql(), p.pg_type())).collect();
-        let rows = self
-            .client
-            .borrow_mut()
-            .query_typed(sql, &typed)
-            .map_err(|e| self.error(e))?;
+        let rows = self.send(sql, params)?;
         if let Some(key) = key {
             self.answers.borrow_mut().insert(key, rows.clone());
         }
@@ -347,12 +345,15 @@ impl Conn {
     /// it forgets every answer remembered so far, as [`Conn::execute`] does.
     fn query_writing(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
         self.answers.borrow_mut().clear();
+        self.send(sql, params)
+    }
+
+    /// Sends `sql` with its parameters and their types in one round trip; no memory.
+    fn send(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
         self.traced(sql);
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
-            params.iter().map(|p| (p.as_sql(), p.pg_type())).collect();
         self.client
             .borrow_mut()
-            .query_typed(sql, &typed)
+            .query_typed(sql, &typed(params))
             .map_err(|e| self.error(e))
     }
 
@@ -370,11 +371,9 @@ impl Conn {
         use postgres::fallible_iterator::FallibleIterator;
         self.answers.borrow_mut().clear();
         self.traced(sql);
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
-            params.iter().map(|p| (p.as_sql(), p.pg_type())).collect();
         let mut client = self.client.borrow_mut();
         let mut rows = client
-            .query_typed_raw(sql, typed)
+            .query_typed_raw(sql, typed(params))
             .map_err(|e| self.error(e))?;
         while rows.next().map_err(|e| self.error(e))?.is_some() {}
         Ok(rows.rows_affected().unwrap_or(0))

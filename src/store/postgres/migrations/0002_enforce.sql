@@ -146,7 +146,7 @@ $$;
 -- missing row a foreign key names (`fk` on `fk_table`), exactly as one that
 -- does not exist, so a refusal tells nothing about hidden rows.
 CREATE FUNCTION require(action text, o bigint, p bigint, e bigint, touches_owner boolean,
-                        tbl text, fk text, fk_column text, fk_value bigint, fk_table text)
+                        tbl text, fk text, fk_table text)
 RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = proj, pg_catalog AS $$
 DECLARE
     rule text;
@@ -418,10 +418,12 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         RETURN NEW; -- anyone may create an organization
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM require('org.update', OLD.id, NULL, NULL, false, NULL, NULL, NULL, NULL, NULL);
+        PERFORM require('org.update', OLD.id, NULL, NULL, false,
+                        NULL, NULL, NULL);
         RETURN NEW;
     END IF;
-    PERFORM require('org.remove', OLD.id, NULL, NULL, false, NULL, NULL, NULL, NULL, NULL);
+    PERFORM require('org.remove', OLD.id, NULL, NULL, false,
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -440,7 +442,7 @@ SET search_path = proj, pg_catalog AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM require('project.add', NEW.org_id, NULL, NULL, false,
-                        'projects', 'projects_org_id_fkey', 'org_id', NEW.org_id, 'orgs');
+                        'projects', 'projects_org_id_fkey', 'orgs');
         RETURN NEW;
     ELSIF TG_OP = 'UPDATE' THEN
         IF NEW.org_id <> OLD.org_id OR NEW.id <> OLD.id THEN
@@ -448,14 +450,14 @@ BEGIN
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
         PERFORM require('project.update', OLD.org_id, OLD.id, NULL, false,
-                        NULL, NULL, NULL, NULL, NULL);
+                        NULL, NULL, NULL);
         RETURN NEW;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM orgs WHERE id = OLD.org_id) THEN
         RETURN OLD; -- removed with its organization, which was checked
     END IF;
     PERFORM require('project.remove', OLD.org_id, OLD.id, NULL, false,
-                    NULL, NULL, NULL, NULL, NULL);
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -467,9 +469,8 @@ DECLARE
 BEGIN
     IF TG_OP = 'INSERT' THEN
         o := project_org(NEW.project_id);
-        PERFORM require('env.add', o, NEW.project_id, NULL, false, 'environments',
-                        'environments_project_id_fkey', 'project_id', NEW.project_id,
-                        'projects');
+        PERFORM require('env.add', o, NEW.project_id, NULL, false,
+                        'environments', 'environments_project_id_fkey', 'projects');
         RETURN NEW;
     END IF;
     o := project_org(OLD.project_id);
@@ -480,7 +481,7 @@ BEGIN
         END IF;
         IF NEW.protected IS DISTINCT FROM OLD.protected THEN
             PERFORM require('env.protect', o, OLD.project_id, OLD.id, false,
-                            NULL, NULL, NULL, NULL, NULL);
+                            NULL, NULL, NULL);
         END IF;
         IF (NEW.slug, NEW.display_name, NEW.kind, NEW.description, NEW.archived_at,
             NEW.created_at)
@@ -488,7 +489,7 @@ BEGIN
            (OLD.slug, OLD.display_name, OLD.kind, OLD.description, OLD.archived_at,
             OLD.created_at) THEN
             PERFORM require('env.update', o, OLD.project_id, OLD.id, false,
-                            NULL, NULL, NULL, NULL, NULL);
+                            NULL, NULL, NULL);
         END IF;
         RETURN NEW;
     END IF;
@@ -496,7 +497,7 @@ BEGIN
         RETURN OLD; -- removed with its project
     END IF;
     PERFORM require('env.remove', o, OLD.project_id, OLD.id, false,
-                    NULL, NULL, NULL, NULL, NULL);
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -514,22 +515,20 @@ BEGIN
             IF env_written_now(NEW.environment_id) AND allowed(decide('env.add', o, p, NULL, false)) THEN
                 RETURN NEW; -- filling an environment this change adds (`env clone`)
             END IF;
-            PERFORM require('resource.add', o, p, NEW.environment_id, false, 'resources',
-                            'resources_environment_id_fkey', 'environment_id',
-                            NEW.environment_id, 'environments');
+            PERFORM require('resource.add', o, p, NEW.environment_id, false,
+                            'resources', 'resources_environment_id_fkey', 'environments');
             RETURN NEW;
         END IF;
         IF NEW.environment_id <> OLD.environment_id THEN
             -- A move: leaving one environment and arriving in another.
             PERFORM require('resource.remove', project_org(env_project(OLD.environment_id)),
                             env_project(OLD.environment_id), OLD.environment_id, false,
-                            NULL, NULL, NULL, NULL, NULL);
-            PERFORM require('resource.add', o, p, NEW.environment_id, false, 'resources',
-                            'resources_environment_id_fkey', 'environment_id',
-                            NEW.environment_id, 'environments');
+                            NULL, NULL, NULL);
+            PERFORM require('resource.add', o, p, NEW.environment_id, false,
+                            'resources', 'resources_environment_id_fkey', 'environments');
         ELSE
             PERFORM require('resource.update', o, p, OLD.environment_id, false,
-                            NULL, NULL, NULL, NULL, NULL);
+                            NULL, NULL, NULL);
         END IF;
         RETURN NEW;
     END IF;
@@ -538,7 +537,7 @@ BEGIN
         RETURN OLD; -- removed with its environment
     END IF;
     PERFORM require('resource.remove', project_org(p), p, OLD.environment_id, false,
-                    NULL, NULL, NULL, NULL, NULL);
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -547,8 +546,8 @@ CREATE FUNCTION guard_members() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINE
 SET search_path = proj, pg_catalog AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM require('member.add', NEW.org_id, NULL, NULL, NEW.role = 'owner', 'members',
-                        'members_org_id_fkey', 'org_id', NEW.org_id, 'orgs');
+        PERFORM require('member.add', NEW.org_id, NULL, NULL, NEW.role = 'owner',
+                        'members', 'members_org_id_fkey', 'orgs');
         IF standing(NEW.org_id) = 'no-members' THEN
             INSERT INTO org_creations (org_id, xact) VALUES (NEW.org_id, pg_current_xact_id())
             ON CONFLICT (org_id) DO UPDATE SET xact = EXCLUDED.xact;
@@ -562,14 +561,14 @@ BEGIN
         -- Any change to a member, their login included, is an admin's (owners' by owners).
         PERFORM require('member.role', OLD.org_id, NULL, NULL,
                         OLD.role = 'owner' OR NEW.role = 'owner',
-                        NULL, NULL, NULL, NULL, NULL);
+                        NULL, NULL, NULL);
         RETURN NEW;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM orgs WHERE id = OLD.org_id) THEN
         RETURN OLD;
     END IF;
     PERFORM require('member.remove', OLD.org_id, NULL, NULL, OLD.role = 'owner',
-                    NULL, NULL, NULL, NULL, NULL);
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -593,8 +592,8 @@ CREATE FUNCTION guard_teams() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = proj, pg_catalog AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM require('team.add', NEW.org_id, NULL, NULL, false, 'teams',
-                        'teams_org_id_fkey', 'org_id', NEW.org_id, 'orgs');
+        PERFORM require('team.add', NEW.org_id, NULL, NULL, false,
+                        'teams', 'teams_org_id_fkey', 'orgs');
         RETURN NEW;
     ELSIF TG_OP = 'UPDATE' THEN
         IF NEW.org_id <> OLD.org_id OR NEW.id <> OLD.id THEN
@@ -602,14 +601,14 @@ BEGIN
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
         PERFORM require('team.update', OLD.org_id, NULL, NULL, false,
-                        NULL, NULL, NULL, NULL, NULL);
+                        NULL, NULL, NULL);
         RETURN NEW;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM orgs WHERE id = OLD.org_id) THEN
         RETURN OLD;
     END IF;
     PERFORM require('team.remove', OLD.org_id, NULL, NULL, false,
-                    NULL, NULL, NULL, NULL, NULL);
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -626,12 +625,12 @@ BEGIN
                 USING ERRCODE = 'foreign_key_violation',
                       DETAIL = 'Key is not present in table "members".';
         END IF;
-        PERFORM require('team.update', o, NULL, NULL, false, 'team_members',
-                        'team_members_team_id_fkey', 'team_id', NEW.team_id, 'teams');
+        PERFORM require('team.update', o, NULL, NULL, false,
+                        'team_members', 'team_members_team_id_fkey', 'teams');
         IF TG_OP = 'UPDATE' THEN
             SELECT org_id INTO o FROM teams WHERE id = OLD.team_id;
             PERFORM require('team.update', o, NULL, NULL, false,
-                            NULL, NULL, NULL, NULL, NULL);
+                            NULL, NULL, NULL);
         END IF;
         RETURN NEW;
     END IF;
@@ -639,7 +638,8 @@ BEGIN
     IF o IS NULL OR NOT EXISTS (SELECT 1 FROM members WHERE id = OLD.member_id) THEN
         RETURN OLD; -- removed with its team or its member
     END IF;
-    PERFORM require('team.update', o, NULL, NULL, false, NULL, NULL, NULL, NULL, NULL);
+    PERFORM require('team.update', o, NULL, NULL, false,
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -666,12 +666,12 @@ BEGIN
                 USING ERRCODE = 'check_violation';
         END IF;
         PERFORM require('member.grant', o, NEW.project_id, NEW.environment_id, false,
-                        'grants', 'grants_project_id_fkey', 'project_id', NEW.project_id,
-                        'projects');
+                        'grants', 'grants_project_id_fkey', 'projects');
         IF TG_OP = 'UPDATE' AND (NEW.project_id, NEW.environment_id, NEW.member_id, NEW.team_id)
                 IS DISTINCT FROM (OLD.project_id, OLD.environment_id, OLD.member_id, OLD.team_id) THEN
             PERFORM require('member.grant', project_org(OLD.project_id), OLD.project_id,
-                            OLD.environment_id, false, NULL, NULL, NULL, NULL, NULL);
+                            OLD.environment_id, false,
+                            NULL, NULL, NULL);
         END IF;
         RETURN NEW;
     END IF;
@@ -683,7 +683,7 @@ BEGIN
         RETURN OLD; -- removed with what it was on or who held it
     END IF;
     PERFORM require('member.grant', o, OLD.project_id, OLD.environment_id, false,
-                    NULL, NULL, NULL, NULL, NULL);
+                    NULL, NULL, NULL);
     RETURN OLD;
 END
 $$;
@@ -799,6 +799,6 @@ GRANT SELECT ON event_log TO PUBLIC;
 -- What only the guards call: asking them about any id would tell what exists.
 REVOKE EXECUTE ON FUNCTION created_now(bigint), standing(bigint),
     project_role(bigint, bigint), decide(text, bigint, bigint, bigint, boolean),
-    require(text, bigint, bigint, bigint, boolean, text, text, text, bigint, text),
+    require(text, bigint, bigint, bigint, boolean, text, text, text),
     project_org(bigint), env_project(bigint), env_written_now(bigint)
     FROM PUBLIC;
