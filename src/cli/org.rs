@@ -1,8 +1,8 @@
 use super::App;
-use crate::access::{self, Action, Actor, Target};
+use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::context::visible_projects;
 use crate::error::{Error, Result};
-use crate::model::validate_slug;
+use crate::model::{OrgRole, validate_slug};
 use crate::scope::{find_org, org_name_taken};
 use crate::snapshot;
 use crate::store::{Db, OrgRow};
@@ -61,6 +61,13 @@ pub struct AddArgs {
     /// Free-text name shown to people
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
+    /// Your email: you become the organization's first owner (on a shared database, with
+    /// your login)
+    #[arg(long, value_name = "EMAIL", value_parser = super::parse_email)]
+    pub user: Option<String>,
+    /// Your name, with --user
+    #[arg(long = "name", value_name = "TEXT", requires = "user", value_parser = super::parse_text)]
+    pub user_name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +116,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 Some(_) => e,
             });
         }
+        let login = db.login();
         let org = db.org_insert(
             &args.name,
             args.display_name.as_deref().filter(|s| !s.is_empty()),
@@ -119,6 +127,25 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             Subject::Scope,
             &snapshot::row(&org),
         )?;
+        if let Some(email) = &args.user {
+            let change = MemberChange {
+                email,
+                from: None,
+                to: Some(OrgRole::Owner),
+            };
+            tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
+            let mut m = db.member_insert(&org, email, args.user_name.as_deref(), OrgRole::Owner)?;
+            if let Some(login) = login {
+                db.member_set_login(m.id, Some(login))?;
+                m.login = Some(login.to_string());
+            }
+            tx.created(
+                Event::MemberAdd,
+                &Target::org(&org),
+                Subject::Member(&m.email),
+                &snapshot::row(&m),
+            )?;
+        }
         view(db, tx.actor, &org)
     })?;
     app.out.one(&created)

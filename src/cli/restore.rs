@@ -54,6 +54,7 @@ pub fn run(app: &mut App, args: RestoreArgs) -> Result<()> {
                     .with_hint("`proj log` lists events with their ids"));
             }
         };
+        tx.db.restore_begin(id)?;
         let mut skipped = Vec::new();
         let restored = match event.action.parse::<Event>() {
             Ok(Event::OrgRemove) => Restored::Org(restore_org(tx, &event, &mut skipped)?),

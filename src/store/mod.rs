@@ -430,6 +430,9 @@ delegate! {
     fn events(&self, org_id: Option<i64>, project_id: Option<i64>, before: Option<i64>, limit: i64) -> Result<Vec<EventRow>>;
     fn lifecycle_events(&self) -> Result<Vec<EventRow>>;
     fn event(&self, id: i64) -> Result<Option<EventRow>>;
+    /// Names the event a restore works from (on a server, what lets the database check that
+    /// each row restored is one that event's change removed).
+    fn restore_begin(&self, event_id: i64) -> Result<()>;
 
     fn org_restore(&self, id: Option<i64>, o: &SavedFields) -> Result<OrgRow>;
     fn project_restore(&self, id: Option<i64>, org: &OrgRow, p: &SavedFields) -> Result<ProjectRow>;

@@ -3,6 +3,7 @@
 mod support;
 
 mod access_matrix;
+mod attacks;
 mod audit;
 mod concurrency;
 mod context;

@@ -25,20 +25,17 @@ impl Store {
                 migrate::LATEST
             ),
         )];
-        // What the login may do with the tables (events: read and add; every other table:
-        // read and change), and what would let it pass by the access model the database
+        // Whether the login may call the functions it reads and writes through (migration 3:
+        // no login holds a privilege on a table), and what would let it pass by the access model the database
         // enforces (migration 2): a superuser, BYPASSRLS, owning schema proj or being able to
         // act as its owner, CREATEROLE (which grants itself that).
         let sql = "SELECT session_user::text,
                 (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()),
                 has_schema_privilege('proj', 'USAGE'),
-                (SELECT bool_and(has_table_privilege(c.oid, 'SELECT')
-                                 AND has_table_privilege(c.oid, 'INSERT')
-                                 AND (c.relname = 'events'
-                                      OR (has_table_privilege(c.oid, 'UPDATE')
-                                          AND has_table_privilege(c.oid, 'DELETE'))))
-                   FROM pg_class c WHERE c.relnamespace = 'proj'::regnamespace
-                    AND c.relkind = 'r' AND c.relname <> 'org_creations'),
+                (SELECT bool_and(has_function_privilege(p.oid, 'EXECUTE'))
+                   FROM pg_proc p WHERE p.pronamespace = 'proj'::regnamespace
+                    AND (p.proname LIKE 'r\\_%' OR p.proname LIKE 'w\\_%'
+                         OR p.proname = 'record')),
                 current_setting('server_version'),
                 r.rolsuper, r.rolbypassrls, r.rolcreaterole,
                 n.nspowner = r.oid,
@@ -67,13 +64,15 @@ impl Store {
                     check(
                         "privileges",
                         Status::Ok,
-                        format!("{login} may read and change the tables of schema proj"),
+                        format!("{login} may call the read and write functions of schema proj"),
                     )
                 } else {
                     check(
                         "privileges",
                         Status::Fail,
-                        format!("{login} lacks USAGE on schema proj or a privilege on its tables"),
+                        format!(
+                            "{login} lacks USAGE on schema proj or EXECUTE on its read and write functions"
+                        ),
                     )
                 });
                 checks.push(enforcement(
@@ -155,8 +154,13 @@ impl Store {
         let tables = self.read(|db| {
             let mut out = Vec::new();
             for (table, columns) in crate::store::sqlite::backup::TABLES {
+                // What the login may read of each table (migration 3): events seen whole.
+                let from = match *table {
+                    "events" => "r_event_rows()".to_string(),
+                    t => format!("r_{t}()"),
+                };
                 let sql = format!(
-                    "SELECT {} FROM {table} ORDER BY 1",
+                    "SELECT {} FROM {from} t ORDER BY 1",
                     columns
                         .iter()
                         .map(|c| as_file_value(table, c))

@@ -13,6 +13,7 @@ use crate::error::{Error, Kind, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_enforce.sql"),
+    include_str!("migrations/0003_interface.sql"),
 ];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;

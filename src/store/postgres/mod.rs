@@ -1,19 +1,18 @@
 //! The PostgreSQL backend (team mode): the store API on a shared database, in schema `proj`.
 //!
-//! - One connection per command ([`Store::open`]), `search_path=proj`. Each statement is sent
+//! - One connection per command ([`Store::open`]), `search_path=proj`. The login holds no
+//!   privilege on any table: every statement calls `r_*` (read) or `w_*` (write) functions. Each statement is sent
 //!   with its parameters' types ([`Param`], `query_typed`): parsed, bound and run in one round
 //!   trip, where preparing it first would cost a second. Inside a read's snapshot a statement
 //!   asked again with the same parameters is answered from what it returned (access checks ask
 //!   the same few lookups several times). Every statement sent is counted (`PROJ_TRACE_SQL`
 //!   writes them to a file, which is how the round-trip test counts).
-//! - Writes ([`Store::write`]) take the database's write lock first — a session-level
-//!   advisory lock, sent in the same message as `BEGIN` and released in the same message as
-//!   `COMMIT`, so it costs no round trip — and run SERIALIZABLE. Writers of `proj` therefore
-//!   take turns, as on a file (`BEGIN IMMEDIATE`), and never fail each other's
-//!   serialization; a serialization failure or deadlock (SQLSTATE 40001, 40P01) from anyone
-//!   else makes the whole command's transaction run again, with a jittered pause, until the
-//!   busy timeout. A unique violation is a conflict (exit 4). Waiting for the lock longer
-//!   than the busy timeout is exit 6.
+//! - Writes ([`Store::write`]) run SERIALIZABLE. Writers of one organization take turns on
+//!   that organization's row, which the write functions lock (migration 3) for a login that
+//!   belongs there — no lock a login can take by hand, and none across organizations. A
+//!   serialization failure or deadlock (SQLSTATE 40001, 40P01) makes the whole command's
+//!   transaction run again, with a jittered pause, until the busy timeout. A unique violation
+//!   is a conflict (exit 4). Waiting for a lock longer than the busy timeout is exit 6.
 //! - Reads run in one REPEATABLE READ READ ONLY transaction: one snapshot, no lock. A store
 //!   opened for reading begins it in the same round trip as the schema is identified, and a
 //!   read leaves it open rather than wait for a COMMIT that changes nothing: the next
@@ -37,9 +36,6 @@ use postgres::{Client, Row};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-/// The key of the write lock: "PROJ" and "W" — any `proj` writer of this database.
-const WRITE_LOCK: i64 = 0x5052_4F4A_0000_0057;
 
 /// A statement's parameter, with the type it is bound as (the column's): what lets a
 /// statement be parsed, bound and run in one round trip, without preparing it first.
@@ -197,17 +193,15 @@ impl Store {
         loop {
             self.conn.retry.set(false);
             let db = Db { conn: &self.conn };
-            // The lock is taken in a transaction of its own (the COMMIT), so the write
-            // transaction's snapshot is taken after the lock is granted.
+            // Writers of one organization take turns on its row, locked by the write
+            // functions themselves (migration 3): no lock a login could hold by hand.
             let end_read = self.conn.end_read();
-            self.conn.batch(&format!(
-                "{end_read}SELECT pg_advisory_lock({WRITE_LOCK}); COMMIT; BEGIN ISOLATION LEVEL SERIALIZABLE"
-            ))?;
+            self.conn
+                .batch(&format!("{end_read}BEGIN ISOLATION LEVEL SERIALIZABLE"))?;
             self.conn.writing.set(true);
             let out = f(&db).and_then(|v| {
                 super::sqlite::pause_in_transaction();
-                self.conn
-                    .batch(&format!("COMMIT; SELECT pg_advisory_unlock({WRITE_LOCK})"))?;
+                self.conn.batch("COMMIT")?;
                 Ok(v)
             });
             self.conn.writing.set(false);
@@ -216,7 +210,7 @@ impl Store {
                 Ok(v) => return Ok(v),
                 Err(e) => {
                     // Whatever failed, leave no transaction or lock behind.
-                    let _ = self.conn.batch("ROLLBACK; SELECT pg_advisory_unlock_all()");
+                    let _ = self.conn.batch("ROLLBACK");
                     if !self.conn.retry.get() || started.elapsed() >= self.busy_timeout {
                         return Err(e);
                     }
@@ -318,7 +312,9 @@ impl Conn {
     /// could change the answer, and each write forgets every answer.
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
         let in_tx = self.read_tx.get() != ReadTx::None || self.writing.get();
-        let reads = sql.trim_start().starts_with("SELECT");
+        // `SELECT w_…(…)` is a write function (migration 3), not a read.
+        let sql_start = sql.trim_start();
+        let reads = sql_start.starts_with("SELECT") && !sql_start.starts_with("SELECT w_");
         if !reads {
             self.answers.borrow_mut().clear();
         }
@@ -346,6 +342,14 @@ impl Conn {
     fn query_writing(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
         self.answers.borrow_mut().clear();
         self.send(sql, params)
+    }
+
+    /// Calls a write function that answers a count or an id (`SELECT w_…(…)`).
+    fn change(&self, sql: &str, params: &[&dyn Param]) -> Result<i64> {
+        self.query_writing(sql, params)?
+            .first()
+            .and_then(|r| r.get::<_, Option<i64>>(0))
+            .ok_or_else(|| Error::internal("the database answered no row"))
     }
 
     /// Sends `sql` with its parameters and their types in one round trip; no memory.

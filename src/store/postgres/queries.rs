@@ -29,7 +29,11 @@ fn parsed<T: std::str::FromStr<Err = Error>>(r: &Row, i: usize) -> Result<T> {
     r.get::<_, String>(i).parse()
 }
 
-const ORG: &str = "SELECT id, slug, display_name, created_at FROM orgs";
+/// Every table is read through its `r_*` function (migration 3): the rows the login may
+/// see, narrowed by the keys given (`args`, in named notation).
+fn org_sql(args: &str) -> String {
+    format!("SELECT id, slug, display_name, created_at FROM r_orgs({args})")
+}
 
 fn org(r: &Row) -> Result<OrgRow> {
     Ok(OrgRow {
@@ -40,9 +44,12 @@ fn org(r: &Row) -> Result<OrgRow> {
     })
 }
 
-const PROJECT: &str =
-    "SELECT p.id, p.org_id, o.slug, p.slug, p.display_name, p.description, p.created_at
-     FROM projects p JOIN orgs o ON o.id = p.org_id";
+fn project_sql(args: &str) -> String {
+    format!(
+        "SELECT p.id, p.org_id, o.slug, p.slug, p.display_name, p.description, p.created_at
+         FROM r_projects({args}) p JOIN r_orgs() o ON o.id = p.org_id"
+    )
+}
 
 fn project(r: &Row) -> Result<ProjectRow> {
     Ok(ProjectRow {
@@ -56,9 +63,15 @@ fn project(r: &Row) -> Result<ProjectRow> {
     })
 }
 
-const ENV: &str = "SELECT e.id, e.project_id, o.slug, p.slug, e.slug, e.display_name, e.kind,
-            e.description, e.protected, e.archived_at, e.created_at
-     FROM environments e JOIN projects p ON p.id = e.project_id JOIN orgs o ON o.id = p.org_id";
+/// `projects`: the arguments of the projects the environments are in.
+fn env_sql(args: &str, projects: &str) -> String {
+    format!(
+        "SELECT e.id, e.project_id, o.slug, p.slug, e.slug, e.display_name, e.kind,
+                e.description, e.protected, e.archived_at, e.created_at
+         FROM r_environments({args}) e JOIN r_projects({projects}) p ON p.id = e.project_id
+         JOIN r_orgs() o ON o.id = p.org_id"
+    )
+}
 
 /// Release-flow order: development → staging → custom → production, then creation order.
 const RELEASE_ORDER: &str = "CASE e.kind WHEN 'development' THEN 0 WHEN 'staging' THEN 1
@@ -80,10 +93,14 @@ fn env(r: &Row) -> Result<EnvRow> {
     })
 }
 
-const RESOURCE: &str = "SELECT r.id, r.environment_id, o.slug, p.slug, e.slug, r.slug, r.type,
-            r.description, r.created_at
-     FROM resources r JOIN environments e ON e.id = r.environment_id
-     JOIN projects p ON p.id = e.project_id JOIN orgs o ON o.id = p.org_id";
+fn resource_sql(args: &str, envs: &str, projects: &str) -> String {
+    format!(
+        "SELECT r.id, r.environment_id, o.slug, p.slug, e.slug, r.slug, r.type,
+                r.description, r.created_at
+         FROM r_resources({args}) r JOIN r_environments({envs}) e ON e.id = r.environment_id
+         JOIN r_projects({projects}) p ON p.id = e.project_id JOIN r_orgs() o ON o.id = p.org_id"
+    )
+}
 
 fn resource(r: &Row) -> Result<ResourceRow> {
     Ok(ResourceRow {
@@ -99,9 +116,12 @@ fn resource(r: &Row) -> Result<ResourceRow> {
     })
 }
 
-const MEMBER: &str = "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at,
-            m.login
-     FROM members m JOIN orgs o ON o.id = m.org_id";
+fn member_sql(args: &str) -> String {
+    format!(
+        "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at, m.login
+         FROM r_members({args}) m JOIN r_orgs() o ON o.id = m.org_id"
+    )
+}
 
 fn member(r: &Row) -> Result<MemberRow> {
     Ok(MemberRow {
@@ -116,13 +136,18 @@ fn member(r: &Row) -> Result<MemberRow> {
     })
 }
 
-const GRANT: &str = "SELECT g.id, g.member_id, g.team_id, m.email, t.slug, g.project_id,
-            o.slug, p.slug, g.environment_id, e.slug, g.role, g.created_at
-     FROM grants g
-     JOIN projects p ON p.id = g.project_id JOIN orgs o ON o.id = p.org_id
-     LEFT JOIN members m ON m.id = g.member_id
-     LEFT JOIN teams t ON t.id = g.team_id
-     LEFT JOIN environments e ON e.id = g.environment_id";
+/// `args`: of the grants; `projects`, `envs`: of the projects and environments they are on.
+fn grant_sql(args: &str, projects: &str, envs: &str) -> String {
+    format!(
+        "SELECT g.id, g.member_id, g.team_id, m.email, t.slug, g.project_id,
+                o.slug, p.slug, g.environment_id, e.slug, g.role, g.created_at
+         FROM r_grants({args}) g
+         JOIN r_projects({projects}) p ON p.id = g.project_id JOIN r_orgs() o ON o.id = p.org_id
+         LEFT JOIN r_members() m ON m.id = g.member_id
+         LEFT JOIN r_teams() t ON t.id = g.team_id
+         LEFT JOIN r_environments({envs}) e ON e.id = g.environment_id"
+    )
+}
 
 fn grant(r: &Row) -> Result<GrantRow> {
     let holder = match (r.get::<_, Option<i64>>(1), r.get::<_, Option<i64>>(2)) {
@@ -153,9 +178,12 @@ fn holder_columns(h: Holder) -> (Option<i64>, Option<i64>) {
     }
 }
 
-const TEAM: &str = "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description,
-            t.created_at
-     FROM teams t JOIN orgs o ON o.id = t.org_id";
+fn team_sql(args: &str) -> String {
+    format!(
+        "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description, t.created_at
+         FROM r_teams({args}) t JOIN r_orgs() o ON o.id = t.org_id"
+    )
+}
 
 fn team(r: &Row) -> Result<TeamRow> {
     Ok(TeamRow {
@@ -169,10 +197,13 @@ fn team(r: &Row) -> Result<TeamRow> {
     })
 }
 
-/// Events are read through the view `event_log` (migration 2): the ones the login may see,
-/// with what lies in projects hidden from it taken out of their snapshots.
-const EVENT: &str =
-    "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM event_log";
+/// Events are read through `r_events` (migration 3): the ones the login may see, with what
+/// lies in projects hidden from it taken out of their snapshots, newest first.
+fn event_sql(args: &str) -> String {
+    format!(
+        "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM r_events({args})"
+    )
+}
 
 fn event(r: &Row) -> Result<EventRow> {
     Ok(EventRow {
@@ -201,11 +232,10 @@ impl Db<'_> {
 
     pub fn selection(&self) -> Result<Selection> {
         let row = self.conn.query_opt(
-            "SELECT o.slug, po.slug, p.slug, s.identity FROM selection s
-             LEFT JOIN orgs o ON o.id = s.org_id
-             LEFT JOIN projects p ON p.id = s.project_id
-             LEFT JOIN orgs po ON po.id = p.org_id
-             WHERE s.login = session_user",
+            "SELECT o.slug, po.slug, p.slug, s.identity FROM r_selection() s
+             LEFT JOIN r_orgs() o ON o.id = s.org_id
+             LEFT JOIN r_projects() p ON p.id = s.project_id
+             LEFT JOIN r_orgs() po ON po.id = p.org_id",
             &[],
         )?;
         Ok(row.map_or_else(Selection::default, |r| {
@@ -220,11 +250,8 @@ impl Db<'_> {
     }
 
     pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO selection (login, org_id, project_id) VALUES (session_user, $1, $2)
-             ON CONFLICT (login) DO UPDATE SET org_id = $1, project_id = $2",
-            &[&org_id, &project_id],
-        )?;
+        self.conn
+            .execute("SELECT w_selection_save($1, $2)", &[&org_id, &project_id])?;
         Ok(())
     }
 
@@ -238,31 +265,26 @@ impl Db<'_> {
     pub fn orgs(&self) -> Result<Vec<OrgRow>> {
         all(
             self.conn
-                .query(&format!("{ORG} ORDER BY slug COLLATE \"C\""), &[])?,
+                .query(&format!("{} ORDER BY slug COLLATE \"C\"", org_sql("")), &[])?,
             org,
         )
     }
 
     pub fn org(&self, slug: &str) -> Result<Option<OrgRow>> {
         one(
-            self.conn
-                .query_opt(&format!("{ORG} WHERE slug = $1"), &[&slug])?,
+            self.conn.query_opt(&org_sql("p_slug => $1"), &[&slug])?,
             org,
         )
     }
 
     pub fn org_by_id(&self, id: i64) -> Result<Option<OrgRow>> {
-        one(
-            self.conn
-                .query_opt(&format!("{ORG} WHERE id = $1"), &[&id])?,
-            org,
-        )
+        one(self.conn.query_opt(&org_sql("p_id => $1"), &[&id])?, org)
     }
 
     pub fn org_insert(&self, slug: &str, display_name: Option<&str>) -> Result<OrgRow> {
         let created_at = now();
         let row = self.conn.query_one(
-            "INSERT INTO orgs (slug, display_name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            "SELECT w_org_insert($1, $2, $3)",
             &[&slug, &display_name, &ts(&created_at)?],
         )?;
         Ok(OrgRow {
@@ -275,15 +297,14 @@ impl Db<'_> {
 
     pub fn org_update(&self, o: &OrgRow) -> Result<()> {
         self.conn.execute(
-            "UPDATE orgs SET slug = $2, display_name = $3 WHERE id = $1",
+            "SELECT w_org_update($1, $2, $3)",
             &[&o.id, &o.slug, &o.display_name],
         )?;
         Ok(())
     }
 
     pub fn org_delete(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM orgs WHERE id = $1", &[&id])?;
+        self.conn.execute("SELECT w_org_delete($1)", &[&id])?;
         Ok(())
     }
 
@@ -292,7 +313,10 @@ impl Db<'_> {
     pub fn projects(&self, org_id: i64) -> Result<Vec<ProjectRow>> {
         all(
             self.conn.query(
-                &format!("{PROJECT} WHERE p.org_id = $1 ORDER BY p.slug COLLATE \"C\""),
+                &format!(
+                    "{} ORDER BY p.slug COLLATE \"C\"",
+                    project_sql("p_org => $1")
+                ),
                 &[&org_id],
             )?,
             project,
@@ -302,7 +326,10 @@ impl Db<'_> {
     pub fn projects_up_to(&self, org_id: i64, limit: i64) -> Result<Vec<ProjectRow>> {
         all(
             self.conn.query(
-                &format!("{PROJECT} WHERE p.org_id = $1 ORDER BY p.slug COLLATE \"C\" LIMIT $2"),
+                &format!(
+                    "{} ORDER BY p.slug COLLATE \"C\" LIMIT $2",
+                    project_sql("p_org => $1")
+                ),
                 &[&org_id, &limit],
             )?,
             project,
@@ -311,27 +338,27 @@ impl Db<'_> {
 
     pub fn project(&self, org_id: i64, slug: &str) -> Result<Option<ProjectRow>> {
         one(
-            self.conn.query_opt(
-                &format!("{PROJECT} WHERE p.org_id = $1 AND p.slug = $2"),
-                &[&org_id, &slug],
-            )?,
+            self.conn
+                .query_opt(&project_sql("p_org => $1, p_slug => $2"), &[&org_id, &slug])?,
             project,
         )
     }
 
-    /// Asked of `proj.name_taken` (migration 2), which sees past row-level security: a name
-    /// is taken by a row the login may not see too.
+    /// Asked of `proj.name_taken` (migrations 2 and 3), which sees past what the login reads:
+    /// a name is taken by a row it may not see too. It answers project names only to a login
+    /// that may add projects there (and so sees them all); anyone else's answer is "free", and
+    /// the insert that follows is refused for what it is.
     pub fn name_taken(&self, org_id: Option<i64>, slug: &str) -> Result<bool> {
         Ok(self
             .conn
             .query_one("SELECT proj.name_taken($1, $2)", &[&org_id, &slug])?
-            .get(0))
+            .get::<_, Option<bool>>(0)
+            .unwrap_or(false))
     }
 
     pub fn project_by_id(&self, id: i64) -> Result<Option<ProjectRow>> {
         one(
-            self.conn
-                .query_opt(&format!("{PROJECT} WHERE p.id = $1"), &[&id])?,
+            self.conn.query_opt(&project_sql("p_id => $1"), &[&id])?,
             project,
         )
     }
@@ -339,7 +366,10 @@ impl Db<'_> {
     pub fn projects_named(&self, slug: &str) -> Result<Vec<ProjectRow>> {
         all(
             self.conn.query(
-                &format!("{PROJECT} WHERE p.slug = $1 ORDER BY o.slug COLLATE \"C\""),
+                &format!(
+                    "{} ORDER BY o.slug COLLATE \"C\"",
+                    project_sql("p_slug => $1")
+                ),
                 &[&slug],
             )?,
             project,
@@ -355,8 +385,7 @@ impl Db<'_> {
     ) -> Result<ProjectRow> {
         let created_at = now();
         let row = self.conn.query_one(
-            "INSERT INTO projects (org_id, slug, display_name, description, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "SELECT w_project_insert($1, $2, $3, $4, $5)",
             &[
                 &org.id,
                 &slug,
@@ -378,15 +407,14 @@ impl Db<'_> {
 
     pub fn project_update(&self, p: &ProjectRow) -> Result<()> {
         self.conn.execute(
-            "UPDATE projects SET slug = $2, display_name = $3, description = $4 WHERE id = $1",
+            "SELECT w_project_update($1, $2, $3, $4)",
             &[&p.id, &p.slug, &p.display_name, &p.description],
         )?;
         Ok(())
     }
 
     pub fn project_delete(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM projects WHERE id = $1", &[&id])?;
+        self.conn.execute("SELECT w_project_delete($1)", &[&id])?;
         Ok(())
     }
 
@@ -396,7 +424,8 @@ impl Db<'_> {
         all(
             self.conn.query(
                 &format!(
-                    "{ENV} WHERE e.project_id = $1 AND ($2 OR e.archived_at IS NULL) ORDER BY {RELEASE_ORDER}"
+                    "{} WHERE ($2 OR e.archived_at IS NULL) ORDER BY {RELEASE_ORDER}",
+                    env_sql("p_project => $1", "p_id => $1")
                 ),
                 &[&project_id, &include_archived],
             )?,
@@ -408,8 +437,8 @@ impl Db<'_> {
         all(
             self.conn.query(
                 &format!(
-                    "{ENV} WHERE p.org_id = $1 AND ($2 OR e.archived_at IS NULL)
-                     ORDER BY e.project_id, {RELEASE_ORDER}"
+                    "{} WHERE ($2 OR e.archived_at IS NULL) ORDER BY e.project_id, {RELEASE_ORDER}",
+                    env_sql("p_org => $1", "p_org => $1")
                 ),
                 &[&org_id, &include_archived],
             )?,
@@ -420,8 +449,8 @@ impl Db<'_> {
     pub fn env_slugs_by_project(&self, org_id: i64) -> Result<HashMap<i64, Vec<String>>> {
         let rows = self.conn.query(
             &format!(
-                "SELECT e.project_id, e.slug FROM environments e JOIN projects p ON p.id = e.project_id
-                 WHERE p.org_id = $1 AND e.archived_at IS NULL ORDER BY e.project_id, {RELEASE_ORDER}"
+                "SELECT e.project_id, e.slug FROM r_environments(p_org => $1) e
+                 WHERE e.archived_at IS NULL ORDER BY e.project_id, {RELEASE_ORDER}"
             ),
             &[&org_id],
         )?;
@@ -435,7 +464,10 @@ impl Db<'_> {
     pub fn env(&self, project_id: i64, slug: &str) -> Result<Option<EnvRow>> {
         one(
             self.conn.query_opt(
-                &format!("{ENV} WHERE e.project_id = $1 AND e.slug = $2"),
+                &format!(
+                    "{} WHERE e.slug = $2",
+                    env_sql("p_project => $1", "p_id => $1")
+                ),
                 &[&project_id, &slug],
             )?,
             env,
@@ -444,8 +476,7 @@ impl Db<'_> {
 
     pub fn env_by_id(&self, id: i64) -> Result<Option<EnvRow>> {
         one(
-            self.conn
-                .query_opt(&format!("{ENV} WHERE e.id = $1"), &[&id])?,
+            self.conn.query_opt(&env_sql("p_id => $1", ""), &[&id])?,
             env,
         )
     }
@@ -453,8 +484,7 @@ impl Db<'_> {
     pub fn env_insert(&self, project: &ProjectRow, new: &NewEnv) -> Result<EnvRow> {
         let created_at = now();
         let row = self.conn.query_one(
-            "INSERT INTO environments (project_id, slug, display_name, kind, description, protected, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "SELECT w_env_insert($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &project.id,
                 &new.slug,
@@ -483,8 +513,7 @@ impl Db<'_> {
     pub fn env_update(&self, e: &EnvRow) -> Result<()> {
         let archived = e.archived_at.as_deref().map(ts).transpose()?;
         self.conn.execute(
-            "UPDATE environments SET slug = $2, display_name = $3, kind = $4, description = $5,
-                    protected = $6, archived_at = $7 WHERE id = $1",
+            "SELECT w_env_update($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &e.id,
                 &e.slug,
@@ -499,8 +528,7 @@ impl Db<'_> {
     }
 
     pub fn env_delete(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM environments WHERE id = $1", &[&id])?;
+        self.conn.execute("SELECT w_env_delete($1)", &[&id])?;
         Ok(())
     }
 
@@ -509,7 +537,10 @@ impl Db<'_> {
     pub fn resources(&self, env_id: i64) -> Result<Vec<ResourceRow>> {
         all(
             self.conn.query(
-                &format!("{RESOURCE} WHERE r.environment_id = $1 ORDER BY r.slug COLLATE \"C\""),
+                &format!(
+                    "{} ORDER BY r.slug COLLATE \"C\"",
+                    resource_sql("p_env => $1", "p_id => $1", "")
+                ),
                 &[&env_id],
             )?,
             resource,
@@ -520,7 +551,8 @@ impl Db<'_> {
         all(
             self.conn.query(
                 &format!(
-                    "{RESOURCE} WHERE p.org_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
+                    "{} ORDER BY r.environment_id, r.slug COLLATE \"C\"",
+                    resource_sql("p_org => $1", "p_org => $1", "p_org => $1")
                 ),
                 &[&org_id],
             )?,
@@ -532,7 +564,8 @@ impl Db<'_> {
         all(
             self.conn.query(
                 &format!(
-                    "{RESOURCE} WHERE e.project_id = $1 ORDER BY r.environment_id, r.slug COLLATE \"C\""
+                    "{} ORDER BY r.environment_id, r.slug COLLATE \"C\"",
+                    resource_sql("p_project => $1", "p_project => $1", "p_id => $1")
                 ),
                 &[&project_id],
             )?,
@@ -543,7 +576,10 @@ impl Db<'_> {
     pub fn resource(&self, env_id: i64, slug: &str) -> Result<Option<ResourceRow>> {
         one(
             self.conn.query_opt(
-                &format!("{RESOURCE} WHERE r.environment_id = $1 AND r.slug = $2"),
+                &format!(
+                    "{} WHERE r.slug = $2",
+                    resource_sql("p_env => $1", "p_id => $1", "")
+                ),
                 &[&env_id, &slug],
             )?,
             resource,
@@ -553,10 +589,7 @@ impl Db<'_> {
     pub fn resource_count(&self, env_id: i64) -> Result<i64> {
         Ok(self
             .conn
-            .query_one(
-                "SELECT count(*) FROM resources WHERE environment_id = $1",
-                &[&env_id],
-            )?
+            .query_one("SELECT count(*) FROM r_resources(p_env => $1)", &[&env_id])?
             .get(0))
     }
 
@@ -569,8 +602,7 @@ impl Db<'_> {
     ) -> Result<ResourceRow> {
         let created_at = now();
         let row = self.conn.query_one(
-            "INSERT INTO resources (environment_id, slug, type, description, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "SELECT w_resource_insert($1, $2, $3, $4, $5)",
             &[
                 &e.id,
                 &slug,
@@ -594,15 +626,20 @@ impl Db<'_> {
 
     pub fn resource_update(&self, r: &ResourceRow) -> Result<()> {
         self.conn.execute(
-            "UPDATE resources SET environment_id = $2, slug = $3, type = $4, description = $5 WHERE id = $1",
-            &[&r.id, &r.environment_id, &r.slug, &r.kind.as_str(), &r.description],
+            "SELECT w_resource_update($1, $2, $3, $4, $5)",
+            &[
+                &r.id,
+                &r.environment_id,
+                &r.slug,
+                &r.kind.as_str(),
+                &r.description,
+            ],
         )?;
         Ok(())
     }
 
     pub fn resource_delete(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM resources WHERE id = $1", &[&id])?;
+        self.conn.execute("SELECT w_resource_delete($1)", &[&id])?;
         Ok(())
     }
 
@@ -611,7 +648,10 @@ impl Db<'_> {
     pub fn members(&self, org_id: i64) -> Result<Vec<MemberRow>> {
         all(
             self.conn.query(
-                &format!("{MEMBER} WHERE m.org_id = $1 ORDER BY m.email COLLATE \"C\""),
+                &format!(
+                    "{} ORDER BY m.email COLLATE \"C\"",
+                    member_sql("p_org => $1")
+                ),
                 &[&org_id],
             )?,
             member,
@@ -623,14 +663,11 @@ impl Db<'_> {
             Some(id) => self
                 .conn
                 .query_one(
-                    "SELECT EXISTS (SELECT 1 FROM members WHERE org_id = $1)",
+                    "SELECT EXISTS (SELECT 1 FROM r_members(p_org => $1))",
                     &[&id],
                 )?
                 .get(0),
-            None => self
-                .conn
-                .query_one("SELECT EXISTS (SELECT 1 FROM members)", &[])?
-                .get(0),
+            None => self.conn.query_one("SELECT r_any_members()", &[])?.get(0),
         })
     }
 
@@ -649,10 +686,10 @@ impl Db<'_> {
         let row = self.conn.query_one(
             &format!(
                 "SELECT m.id, m.org_id, o.slug, m.email, m.name, m.role, m.created_at, m.login,
-                        EXISTS (SELECT 1 FROM members x WHERE x.org_id = $1)
+                        EXISTS (SELECT 1 FROM r_members(p_org => $1))
                  FROM (SELECT 1) one
-                 LEFT JOIN (members m JOIN orgs o ON o.id = m.org_id)
-                     ON m.org_id = $1 AND m.{column} = $2"
+                 LEFT JOIN (r_members(p_org => $1, p_{column} => $2) m
+                            JOIN r_orgs(p_id => $1) o ON o.id = m.org_id) ON true"
             ),
             &[&org_id, &value],
         )?;
@@ -666,7 +703,7 @@ impl Db<'_> {
     pub fn member(&self, org_id: i64, email: &str) -> Result<Option<MemberRow>> {
         one(
             self.conn.query_opt(
-                &format!("{MEMBER} WHERE m.org_id = $1 AND m.email = $2"),
+                &member_sql("p_org => $1, p_email => $2"),
                 &[&org_id, &normalize_email(email)],
             )?,
             member,
@@ -676,7 +713,7 @@ impl Db<'_> {
     pub fn member_by_login(&self, org_id: i64, login: &str) -> Result<Option<MemberRow>> {
         one(
             self.conn.query_opt(
-                &format!("{MEMBER} WHERE m.login = $1 AND m.org_id = $2"),
+                &member_sql("p_login => $1, p_org => $2"),
                 &[&login, &org_id],
             )?,
             member,
@@ -686,7 +723,10 @@ impl Db<'_> {
     pub fn memberships_of_login(&self, login: &str) -> Result<Vec<MemberRow>> {
         all(
             self.conn.query(
-                &format!("{MEMBER} WHERE m.login = $1 ORDER BY o.slug COLLATE \"C\""),
+                &format!(
+                    "{} ORDER BY o.slug COLLATE \"C\"",
+                    member_sql("p_login => $1")
+                ),
                 &[&login],
             )?,
             member,
@@ -696,7 +736,10 @@ impl Db<'_> {
     pub fn memberships(&self, email: &str) -> Result<Vec<MemberRow>> {
         all(
             self.conn.query(
-                &format!("{MEMBER} WHERE m.email = $1 ORDER BY o.slug COLLATE \"C\""),
+                &format!(
+                    "{} ORDER BY o.slug COLLATE \"C\"",
+                    member_sql("p_email => $1")
+                ),
                 &[&normalize_email(email)],
             )?,
             member,
@@ -707,7 +750,7 @@ impl Db<'_> {
         Ok(self
             .conn
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM members WHERE email = $1)",
+                "SELECT EXISTS (SELECT 1 FROM r_members(p_email => $1))",
                 &[&normalize_email(email)],
             )?
             .get(0))
@@ -717,7 +760,7 @@ impl Db<'_> {
         Ok(self
             .conn
             .query_one(
-                "SELECT count(*) FROM members WHERE org_id = $1 AND role = 'owner'",
+                "SELECT count(*) FROM r_members(p_org => $1) WHERE role = 'owner'",
                 &[&org_id],
             )?
             .get(0))
@@ -733,8 +776,7 @@ impl Db<'_> {
         let created_at = now();
         let email = normalize_email(email);
         let row = self.conn.query_one(
-            "INSERT INTO members (org_id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5)
-             RETURNING id",
+            "SELECT w_member_insert($1, $2, $3, $4, $5)",
             &[&o.id, &email, &name, &role.as_str(), &ts(&created_at)?],
         )?;
         Ok(MemberRow {
@@ -751,7 +793,7 @@ impl Db<'_> {
 
     pub fn member_update(&self, m: &MemberRow) -> Result<()> {
         self.conn.execute(
-            "UPDATE members SET name = $2, role = $3 WHERE id = $1",
+            "SELECT w_member_update($1, $2, $3)",
             &[&m.id, &m.name, &m.role.as_str()],
         )?;
         Ok(())
@@ -759,33 +801,39 @@ impl Db<'_> {
 
     pub fn member_set_email(&self, id: i64, email: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE members SET email = $2 WHERE id = $1",
+            "SELECT w_member_set_email($1, $2)",
             &[&id, &normalize_email(email)],
         )?;
         Ok(())
     }
 
     pub fn member_set_login(&self, id: i64, login: Option<&str>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE members SET login = $2 WHERE id = $1",
-            &[&id, &login],
-        )?;
+        self.conn
+            .execute("SELECT w_member_set_login($1, $2)", &[&id, &login])?;
         Ok(())
     }
 
     pub fn member_delete(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM members WHERE id = $1", &[&id])?;
+        self.conn.execute("SELECT w_member_delete($1)", &[&id])?;
         Ok(())
     }
 
     // Grants. SQLite sorts NULL first and compares text bytewise: `NULLS FIRST` and
     // `COLLATE "C"` give the same order here.
 
-    fn grants_where(&self, filter: &str, params: &[&dyn super::Param]) -> Result<Vec<GrantRow>> {
+    /// `args` narrow the grants (`r_grants`), `projects` and `envs` the projects and
+    /// environments they are read with; `rest` filters and orders.
+    fn grants_where(
+        &self,
+        (args, projects, envs): (&str, &str, &str),
+        rest: &str,
+        params: &[&dyn super::Param],
+    ) -> Result<Vec<GrantRow>> {
         all(
-            self.conn
-                .query(&format!("{GRANT} WHERE {filter}"), params)?,
+            self.conn.query(
+                &format!("{} {rest}", grant_sql(args, projects, envs)),
+                params,
+            )?,
             grant,
         )
     }
@@ -793,11 +841,17 @@ impl Db<'_> {
     pub fn holder_grants_in(&self, holder: Holder, project_id: i64) -> Result<Vec<GrantRow>> {
         match holder {
             Holder::Member(id) => self.grants_where(
-                "g.member_id = $1 AND g.project_id = $2 ORDER BY g.id",
+                ("p_project => $2", "p_id => $2", "p_project => $2"),
+                "WHERE g.member_id = $1 ORDER BY g.id",
                 &[&id, &project_id],
             ),
             Holder::Team(id) => self.grants_where(
-                "g.team_id = $1 AND g.project_id = $2 ORDER BY g.id",
+                (
+                    "p_project => $2, p_team => $1",
+                    "p_id => $2",
+                    "p_project => $2",
+                ),
+                "ORDER BY g.id",
                 &[&id, &project_id],
             ),
         }
@@ -807,25 +861,31 @@ impl Db<'_> {
         const ORDER: &str =
             "ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", e.slug COLLATE \"C\" NULLS FIRST";
         match holder {
-            Holder::Member(id) => self.grants_where(&format!("g.member_id = $1 {ORDER}"), &[&id]),
-            Holder::Team(id) => self.grants_where(&format!("g.team_id = $1 {ORDER}"), &[&id]),
+            Holder::Member(id) => self.grants_where(
+                ("p_member => $1", "", ""),
+                &format!("WHERE g.member_id = $1 {ORDER}"),
+                &[&id],
+            ),
+            Holder::Team(id) => self.grants_where(("p_team => $1", "", ""), ORDER, &[&id]),
         }
     }
 
     pub fn access_grants_in(&self, member_id: i64, project_id: i64) -> Result<Vec<GrantRow>> {
         self.grants_where(
-            "g.project_id = $2 AND (g.member_id = $1 OR g.team_id IN
-                 (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1))
-             ORDER BY g.team_id IS NOT NULL, t.slug COLLATE \"C\" NULLS FIRST, g.id",
+            (
+                "p_project => $2, p_member => $1",
+                "p_id => $2",
+                "p_project => $2",
+            ),
+            "ORDER BY g.team_id IS NOT NULL, t.slug COLLATE \"C\" NULLS FIRST, g.id",
             &[&member_id, &project_id],
         )
     }
 
     pub fn access_grants(&self, member_id: i64) -> Result<Vec<GrantRow>> {
         self.grants_where(
-            "g.member_id = $1 OR g.team_id IN
-                 (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1)
-             ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", g.team_id IS NOT NULL,
+            ("p_member => $1", "", ""),
+            "ORDER BY o.slug COLLATE \"C\", p.slug COLLATE \"C\", g.team_id IS NOT NULL,
                       t.slug COLLATE \"C\" NULLS FIRST, g.id",
             &[&member_id],
         )
@@ -835,9 +895,7 @@ impl Db<'_> {
         Ok(self
             .conn
             .query(
-                "SELECT DISTINCT g.project_id FROM grants g
-                 WHERE g.member_id = $1 OR g.team_id IN
-                     (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $1)",
+                "SELECT DISTINCT g.project_id FROM r_grants(p_member => $1) g",
                 &[&member_id],
             )?
             .iter()
@@ -847,7 +905,8 @@ impl Db<'_> {
 
     pub fn project_grants(&self, project_id: i64) -> Result<Vec<GrantRow>> {
         self.grants_where(
-            "g.project_id = $1 ORDER BY g.team_id IS NOT NULL, m.email COLLATE \"C\" NULLS FIRST,
+            ("p_project => $1", "p_id => $1", "p_project => $1"),
+            "ORDER BY g.team_id IS NOT NULL, m.email COLLATE \"C\" NULLS FIRST,
                  t.slug COLLATE \"C\" NULLS FIRST, g.environment_id NULLS FIRST",
             &[&project_id],
         )
@@ -857,7 +916,8 @@ impl Db<'_> {
     /// teams' (by slug), as the file orders them.
     pub fn grants_in_org(&self, org_id: i64) -> Result<Vec<GrantRow>> {
         self.grants_where(
-            "p.org_id = $1 ORDER BY g.project_id, g.team_id IS NOT NULL,
+            ("p_org => $1", "p_org => $1", "p_org => $1"),
+            "ORDER BY g.project_id, g.team_id IS NOT NULL,
                  m.email COLLATE \"C\" NULLS FIRST, t.slug COLLATE \"C\" NULLS FIRST,
                  g.environment_id NULLS FIRST",
             &[&org_id],
@@ -885,8 +945,7 @@ impl Db<'_> {
     ) -> Result<()> {
         let (member_id, team_id) = holder_columns(holder);
         self.conn.execute(
-            "INSERT INTO grants (member_id, team_id, project_id, environment_id, role, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "SELECT w_grant_insert($1, $2, $3, $4, $5, $6)",
             &[
                 &member_id,
                 &team_id,
@@ -907,10 +966,8 @@ impl Db<'_> {
     ) -> Result<bool> {
         let (member_id, team_id) = holder_columns(holder);
         // One statement for both holders: `IS NOT DISTINCT FROM` matches the NULL column.
-        let n = self.conn.execute(
-            "DELETE FROM grants WHERE member_id IS NOT DISTINCT FROM $1
-                 AND team_id IS NOT DISTINCT FROM $2 AND project_id = $3
-                 AND environment_id IS NOT DISTINCT FROM $4",
+        let n = self.conn.change(
+            "SELECT w_grant_delete($1, $2, $3, $4)",
             &[&member_id, &team_id, &project_id, &env_id],
         )?;
         Ok(n > 0)
@@ -921,7 +978,7 @@ impl Db<'_> {
     pub fn teams(&self, org_id: i64) -> Result<Vec<TeamRow>> {
         all(
             self.conn.query(
-                &format!("{TEAM} WHERE t.org_id = $1 ORDER BY t.slug COLLATE \"C\""),
+                &format!("{} ORDER BY t.slug COLLATE \"C\"", team_sql("p_org => $1")),
                 &[&org_id],
             )?,
             team,
@@ -932,7 +989,7 @@ impl Db<'_> {
         Ok(self
             .conn
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM teams WHERE org_id = $1)",
+                "SELECT EXISTS (SELECT 1 FROM r_teams(p_org => $1))",
                 &[&org_id],
             )?
             .get(0))
@@ -941,7 +998,7 @@ impl Db<'_> {
     pub fn team(&self, org_id: i64, slug: &str) -> Result<Option<TeamRow>> {
         one(
             self.conn.query_opt(
-                &format!("{TEAM} WHERE t.org_id = $1 AND t.slug = $2"),
+                &format!("{} WHERE t.slug = $2", team_sql("p_org => $1")),
                 &[&org_id, &slug],
             )?,
             team,
@@ -949,11 +1006,7 @@ impl Db<'_> {
     }
 
     pub fn team_by_id(&self, id: i64) -> Result<Option<TeamRow>> {
-        one(
-            self.conn
-                .query_opt(&format!("{TEAM} WHERE t.id = $1"), &[&id])?,
-            team,
-        )
+        one(self.conn.query_opt(&team_sql("p_id => $1"), &[&id])?, team)
     }
 
     pub fn team_insert(
@@ -965,8 +1018,7 @@ impl Db<'_> {
     ) -> Result<TeamRow> {
         let created_at = now();
         let row = self.conn.query_one(
-            "INSERT INTO teams (org_id, slug, display_name, description, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "SELECT w_team_insert($1, $2, $3, $4, $5)",
             &[&o.id, &slug, &display_name, &description, &ts(&created_at)?],
         )?;
         Ok(TeamRow {
@@ -982,15 +1034,14 @@ impl Db<'_> {
 
     pub fn team_update(&self, t: &TeamRow) -> Result<()> {
         self.conn.execute(
-            "UPDATE teams SET slug = $2, display_name = $3, description = $4 WHERE id = $1",
+            "SELECT w_team_update($1, $2, $3, $4)",
             &[&t.id, &t.slug, &t.display_name, &t.description],
         )?;
         Ok(())
     }
 
     pub fn team_delete(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM teams WHERE id = $1", &[&id])?;
+        self.conn.execute("SELECT w_team_delete($1)", &[&id])?;
         Ok(())
     }
 
@@ -998,8 +1049,8 @@ impl Db<'_> {
         self.conn
             .query(
                 "SELECT m.id, m.email, m.name, tm.created_at
-                 FROM team_members tm JOIN members m ON m.id = tm.member_id
-                 WHERE tm.team_id = $1 ORDER BY m.email COLLATE \"C\"",
+                 FROM r_team_members(p_team => $1) tm JOIN r_members() m ON m.id = tm.member_id
+                 ORDER BY m.email COLLATE \"C\"",
                 &[&team_id],
             )?
             .iter()
@@ -1019,9 +1070,9 @@ impl Db<'_> {
         self.conn
             .query(
                 "SELECT tm.team_id, m.id, m.email, m.name, tm.created_at
-                 FROM team_members tm JOIN teams t ON t.id = tm.team_id
-                 JOIN members m ON m.id = tm.member_id
-                 WHERE t.org_id = $1 ORDER BY tm.team_id, m.email COLLATE \"C\"",
+                 FROM r_team_members(p_org => $1) tm
+                 JOIN r_members(p_org => $1) m ON m.id = tm.member_id
+                 ORDER BY tm.team_id, m.email COLLATE \"C\"",
                 &[&org_id],
             )?
             .iter()
@@ -1043,8 +1094,9 @@ impl Db<'_> {
         all(
             self.conn.query(
                 &format!(
-                    "{TEAM} JOIN team_members tm ON tm.team_id = t.id
-                     WHERE tm.member_id = $1 ORDER BY t.slug COLLATE \"C\""
+                    "{} JOIN r_team_members(p_member => $1) tm ON tm.team_id = t.id
+                     ORDER BY t.slug COLLATE \"C\"",
+                    team_sql("")
                 ),
                 &[&member_id],
             )?,
@@ -1054,19 +1106,17 @@ impl Db<'_> {
 
     pub fn team_join(&self, team_id: i64, m: &MemberRow, joined_at: Option<&str>) -> Result<bool> {
         let at = joined_at.map_or_else(now, str::to_string);
-        let n = self.conn.execute(
-            "INSERT INTO team_members (team_id, member_id, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
+        let n = self.conn.change(
+            "SELECT w_team_join($1, $2, $3)",
             &[&team_id, &m.id, &ts(&at)?],
         )?;
         Ok(n > 0)
     }
 
     pub fn team_leave(&self, team_id: i64, member_id: i64) -> Result<bool> {
-        let n = self.conn.execute(
-            "DELETE FROM team_members WHERE team_id = $1 AND member_id = $2",
-            &[&team_id, &member_id],
-        )?;
+        let n = self
+            .conn
+            .change("SELECT w_team_leave($1, $2)", &[&team_id, &member_id])?;
         Ok(n > 0)
     }
 
@@ -1100,21 +1150,17 @@ impl Db<'_> {
     ) -> Result<Vec<EventRow>> {
         // SQLite reads a negative LIMIT as none; PostgreSQL reads NULL so.
         let limit = (limit >= 0).then_some(limit);
-        let before = before.unwrap_or(i64::MAX);
-        let rows = match (project_id, org_id) {
-            (Some(p), _) => self.conn.query(
-                &format!("{EVENT} WHERE project_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"),
-                &[&p, &limit, &before],
-            )?,
-            (None, Some(o)) => self.conn.query(
-                &format!("{EVENT} WHERE org_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"),
-                &[&o, &limit, &before],
-            )?,
-            (None, None) => self.conn.query(
-                &format!("{EVENT} WHERE id < $2 ORDER BY id DESC LIMIT $1"),
-                &[&limit, &before],
-            )?,
+        let (org_id, project_id) = match project_id {
+            Some(p) => (None, Some(p)),
+            None => (org_id, None),
         };
+        let rows = self.conn.query(
+            &format!(
+                "{} ORDER BY id DESC",
+                event_sql("p_org => $1, p_project => $2, p_before => $3, p_limit => $4")
+            ),
+            &[&org_id, &project_id, &before, &limit],
+        )?;
         all(rows, event)
     }
 
@@ -1122,10 +1168,7 @@ impl Db<'_> {
     /// `events_by_action` (as in the file).
     pub fn lifecycle_events(&self) -> Result<Vec<EventRow>> {
         let rows = self.conn.query(
-            &format!(
-                "{EVENT} WHERE action IN ('org.add', 'org.remove', 'org.restore', \
-                 'project.add', 'project.remove', 'project.restore') ORDER BY id"
-            ),
+            &format!("{} ORDER BY id", event_sql("p_lifecycle => true")),
             &[],
         )?;
         all(rows, event)
@@ -1133,35 +1176,27 @@ impl Db<'_> {
 
     pub fn event(&self, id: i64) -> Result<Option<EventRow>> {
         one(
-            self.conn
-                .query_opt(&format!("{EVENT} WHERE id = $1"), &[&id])?,
+            self.conn.query_opt(&event_sql("p_id => $1"), &[&id])?,
             event,
         )
     }
 
-    // Restore: old ids where they are free (identity columns are BY DEFAULT for this).
+    // Restore (migration 3): the database re-creates only what the event's own transaction
+    // removed, with the values it had; old ids where they are free.
 
-    fn free_id(&self, table: &str, id: Option<i64>) -> Result<Option<i64>> {
-        let Some(id) = id else { return Ok(None) };
-        let taken: bool = self
-            .conn
-            .query_one(
-                &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1)"),
-                &[&id],
-            )?
-            .get(0);
-        Ok((!taken).then_some(id))
+    /// Names the event a restore works from, before anything is restored from it.
+    pub fn restore_begin(&self, event_id: i64) -> Result<()> {
+        self.conn
+            .query_writing("SELECT w_restore_begin($1)", &[&event_id])?;
+        Ok(())
     }
 
     pub fn org_restore(&self, id: Option<i64>, o: &SavedFields) -> Result<OrgRow> {
-        let id = self.free_id("orgs", id)?;
-        let row = self.conn.query_one(
-            "INSERT INTO orgs (id, slug, display_name, created_at)
-             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('orgs', 'id'))), $2, $3, $4)
-             RETURNING id",
+        let id = self.conn.change(
+            "SELECT w_org_restore($1, $2, $3, $4)",
             &[&id, &o.slug, &o.display_name, &ts(o.created_at)?],
         )?;
-        self.org_by_id(row.get(0))?
+        self.org_by_id(id)?
             .ok_or_else(|| Error::internal("the restored organization vanished"))
     }
 
@@ -1171,13 +1206,18 @@ impl Db<'_> {
         o: &OrgRow,
         p: &SavedFields,
     ) -> Result<ProjectRow> {
-        let id = self.free_id("projects", id)?;
-        self.conn.execute(
-            "INSERT INTO projects (id, org_id, slug, display_name, description, created_at)
-             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('projects', 'id'))), $2, $3, $4, $5, $6)",
-            &[&id, &o.id, &p.slug, &p.display_name, &p.description, &ts(p.created_at)?],
+        let id = self.conn.change(
+            "SELECT w_project_restore($1, $2, $3, $4, $5, $6)",
+            &[
+                &id,
+                &o.id,
+                &p.slug,
+                &p.display_name,
+                &p.description,
+                &ts(p.created_at)?,
+            ],
         )?;
-        self.project(o.id, p.slug)?
+        self.project_by_id(id)?
             .ok_or_else(|| Error::internal("the restored project vanished"))
     }
 
@@ -1188,10 +1228,8 @@ impl Db<'_> {
         saved: &SavedEnvFields,
     ) -> Result<EnvRow> {
         let archived = saved.archived_at.map(ts).transpose()?;
-        let row = self.conn.query_one(
-            "INSERT INTO environments (project_id, slug, display_name, kind, description,
-                    protected, archived_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        let id = self.conn.change(
+            "SELECT w_env_restore($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &p.id,
                 &e.slug,
@@ -1203,14 +1241,13 @@ impl Db<'_> {
                 &ts(e.created_at)?,
             ],
         )?;
-        self.env_by_id(row.get(0))?
+        self.env_by_id(id)?
             .ok_or_else(|| Error::internal("the restored environment vanished"))
     }
 
     pub fn resource_restore(&self, e: &EnvRow, r: &SavedFields, kind: &str) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO resources (environment_id, slug, type, description, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "SELECT w_resource_restore($1, $2, $3, $4, $5)",
             &[&e.id, &r.slug, &kind, &r.description, &ts(r.created_at)?],
         )?;
         Ok(())
@@ -1218,7 +1255,7 @@ impl Db<'_> {
 
     pub fn member_restore(&self, o: &OrgRow, m: &SavedFields, role: &str) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO members (org_id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "SELECT w_member_restore($1, $2, $3, $4, $5)",
             &[
                 &o.id,
                 &normalize_email(m.slug),
@@ -1231,13 +1268,18 @@ impl Db<'_> {
     }
 
     pub fn team_restore(&self, id: Option<i64>, o: &OrgRow, t: &SavedFields) -> Result<TeamRow> {
-        let id = self.free_id("teams", id)?;
-        self.conn.execute(
-            "INSERT INTO teams (id, org_id, slug, display_name, description, created_at)
-             VALUES (COALESCE($1, nextval(pg_get_serial_sequence('teams', 'id'))), $2, $3, $4, $5, $6)",
-            &[&id, &o.id, &t.slug, &t.display_name, &t.description, &ts(t.created_at)?],
+        let id = self.conn.change(
+            "SELECT w_team_restore($1, $2, $3, $4, $5, $6)",
+            &[
+                &id,
+                &o.id,
+                &t.slug,
+                &t.display_name,
+                &t.description,
+                &ts(t.created_at)?,
+            ],
         )?;
-        self.team(o.id, t.slug)?
+        self.team_by_id(id)?
             .ok_or_else(|| Error::internal("the restored team vanished"))
     }
 
