@@ -822,7 +822,7 @@ fn the_dbas_statement_and_lock_timeouts_are_respected_and_named() {
     holder
         .batch_execute(&format!("SELECT pg_advisory_unlock({WRITE_LOCK})"))
         .unwrap();
-    // proj.clock, set for the database by the harness, is kept by RESET ALL? Put it back.
+    // RESET ALL also dropped the harness's proj.clock for the database: put it back.
     pg.admin()
         .batch_execute(&format!(
             "ALTER DATABASE {} RESET ALL; ALTER DATABASE {} SET proj.clock = '{}'",
@@ -832,4 +832,44 @@ fn the_dbas_statement_and_lock_timeouts_are_respected_and_named() {
         ))
         .unwrap();
     assert_eq!(t.dump(), before);
+}
+
+/// The connection lost while the server still runs the transaction (a partition: the test
+/// hook never sends the COMMIT and keeps the old socket open): `pg_xact_status` says "in
+/// progress", so proj ends that session — its own, matched by process id and transaction id —
+/// and asks again: aborted, exit 6, nothing changed, and the old session gone. Without ending
+/// it, the answer would stay "in progress" past the connect timeout ("may or may not").
+#[test]
+fn a_commit_still_in_progress_is_ended_and_then_known() {
+    crate::server_only!();
+    let t = TestEnv::with_shop();
+    let before = t.dump();
+    let login = login_of(&t);
+    let (code, _, stderr, trace) = run_traced(
+        &t,
+        &login,
+        &[
+            ("PROJ_TEST_LOSE_COMMIT_REPLY", "partition"),
+            ("PROJ_CONNECT_TIMEOUT", "3"),
+        ],
+        &["env", "add", "staging", "-p", "acme/shop"],
+    );
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("before the change committed"), "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+    assert!(trace.contains("pg_terminate_backend(a.pid)"), "{trace}");
+    assert_eq!(t.dump(), before);
+    let left: i64 =
+        t.pg.as_ref()
+            .unwrap()
+            .admin()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'proj'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+    assert_eq!(left, 0, "the old session was ended");
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
 }
