@@ -355,7 +355,7 @@ fn nobody_blocks(t: &TestEnv, who: &str) {
         &mut c,
         &format!("SELECT proj.w_org_update({acme}, 'acme', 'Taken')"),
     );
-    let _ = run(&mut c, "SELECT pg_advisory_lock(5787352282766852183)");
+    let _ = run(&mut c, "SELECT pg_advisory_lock(5787775650370682967)");
     let out = t
         .cmd()
         .env("PROJ_BUSY_TIMEOUT_MS", "2000")

@@ -504,3 +504,372 @@ fn a_serialization_failure_is_retried_inside_the_command() {
         .count();
     assert_eq!(adds, 1, "one audit event, from the attempt that committed");
 }
+
+/// Starts `proj ARGS` as `login` with `envs`, held inside its write transaction just before
+/// COMMIT (`PROJ_TEST_PAUSE_IN_TX`, the same hook as the retry test above), runs `during`
+/// while it waits, and returns (exit code, stdout, stderr) once it ends.
+fn run_paused(
+    t: &TestEnv,
+    login: &str,
+    envs: &[(&str, &str)],
+    args: &[&str],
+    during: impl FnOnce(),
+) -> (i32, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = t
+        .std_cmd()
+        .env("PGUSER", login)
+        .env("PROJ_TEST_PAUSE_IN_TX", "1500")
+        .envs(envs.iter().copied())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("proj-test: paused in transaction") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "proj ended before its commit: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    during();
+    stderr.read_to_string(&mut seen).unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, stdout, seen)
+}
+
+/// The login the harness connects as for `t`'s commands by default.
+fn login_of(t: &TestEnv) -> String {
+    t.pg.as_ref().unwrap().login.lock().unwrap().clone()
+}
+
+/// Runs `proj ARGS` as `login` with `envs` and a statement trace; (code, stdout, stderr,
+/// trace).
+fn run_traced(
+    t: &TestEnv,
+    login: &str,
+    envs: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String, String, String) {
+    let log = t.path().join("fault.sql");
+    let _ = std::fs::remove_file(&log);
+    let out = t
+        .std_cmd()
+        .env("PGUSER", login)
+        .env("PROJ_TRACE_SQL", &log)
+        .envs(envs.iter().copied())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        std::fs::read_to_string(&log).unwrap_or_default(),
+    )
+}
+
+/// The connection lost after the server committed and before proj heard it (the test hook
+/// ends the session right after COMMIT, in the same message): proj connects again, asks
+/// `pg_xact_status` of the transaction, finds it committed and succeeds: exit 0, the
+/// environment there once, one audit event. (Before, it exited 6 "nothing was changed", and
+/// the retry that invited exited 4.)
+#[test]
+fn a_connection_lost_after_the_commit_reports_the_change_made() {
+    crate::server_only!();
+    let t = TestEnv::with_shop();
+    let login = login_of(&t);
+    let (code, stdout, stderr, trace) = run_traced(
+        &t,
+        &login,
+        &[("PROJ_TEST_LOSE_COMMIT_REPLY", "1")],
+        &["env", "add", "staging", "-p", "acme/shop"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("staging"),
+        "the change is printed: {stdout}"
+    );
+    assert!(
+        trace.contains("pg_terminate_backend(pg_backend_pid())")
+            && trace.contains("pg_xact_status"),
+        "the connection was lost and proj asked what became of the commit:\n{trace}"
+    );
+    let mut envs = crate::helpers::env_slugs(&t, &["-p", "acme/shop"]);
+    envs.sort();
+    assert_eq!(envs, ["production", "staging"]);
+    let adds = crate::helpers::events(&t)
+        .iter()
+        .filter(|e| e["action"] == "env.add")
+        .count();
+    assert_eq!(adds, 1);
+    // The write lock went with the lost session: the next write does not wait for it.
+    t.ok(&["env", "add", "dev", "-p", "acme/shop"]);
+}
+
+/// The session ended by an administrator while proj waits to commit: the transaction is
+/// aborted, proj learns so after connecting again, and exits 6 saying nothing was changed,
+/// which is true.
+#[test]
+fn a_connection_lost_before_the_commit_reports_nothing_changed() {
+    crate::server_only!();
+    let t = TestEnv::with_shop();
+    let before = t.dump();
+    let login = login_of(&t);
+    let pg = t.pg.as_ref().unwrap();
+    let log = t.path().join("aborted.sql");
+    let trace = log.to_str().unwrap().to_string();
+    let (code, _, stderr) = run_paused(
+        &t,
+        &login,
+        &[("PROJ_TRACE_SQL", &trace)],
+        &["env", "add", "staging", "-p", "acme/shop"],
+        || {
+            let ended: i64 = pg
+                .admin()
+                .query_one(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                     WHERE datname = current_database() AND application_name = 'proj'",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(ended, 1, "proj's session was ended");
+        },
+    );
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("before the change committed"), "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("pg_xact_status"),
+        "proj asked instead of assuming"
+    );
+    assert_eq!(t.dump(), before);
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+}
+
+/// The connection lost after the commit, and no new connection to ask on (the login's
+/// connection limit is 0 by then): proj does not know, and says so — exit 6, "it may or may
+/// not have been made", `proj log` to check — never "nothing was changed". Here it was made.
+#[test]
+fn a_commit_proj_cannot_ask_about_says_it_may_have_been_made() {
+    crate::server_only!();
+    const LOGIN: &str = "lost-commit@acme.dev";
+    let t = TestEnv::with_shop();
+    let pg = t.pg.as_ref().unwrap();
+    let limit = |n: i32| {
+        pg.admin()
+            .batch_execute(&format!("ALTER ROLE \"{LOGIN}\" CONNECTION LIMIT {n}"))
+            .unwrap()
+    };
+    t.ok(&["member", "add", LOGIN, "--org", "acme", "--role", "admin"]);
+    limit(-1);
+    let (code, _, stderr) = run_paused(
+        &t,
+        LOGIN,
+        &[
+            ("PROJ_TEST_LOSE_COMMIT_REPLY", "1"),
+            ("PROJ_CONNECT_TIMEOUT", "1"),
+        ],
+        &["env", "add", "staging", "-p", "acme/shop"],
+        || limit(0),
+    );
+    limit(-1);
+    assert_eq!(code, 6, "{stderr}");
+    assert!(
+        stderr.contains("it may or may not have been made"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("proj log"), "{stderr}");
+    assert!(!stderr.contains("nothing was changed"), "{stderr}");
+    assert!(stderr.contains("could not connect again"), "{stderr}");
+    let envs = crate::helpers::env_slugs(&t, &["-p", "acme/shop"]);
+    assert!(
+        envs.contains(&"staging".to_string()),
+        "it was made: {envs:?}"
+    );
+}
+
+/// A server with no connection to spare (here: the login's connection limit) is a passing
+/// state, not a wrong URL: exit 6 and "try again", not exit 1 and "check the URL".
+#[test]
+fn too_many_clients_exits_6_with_a_retry_hint() {
+    crate::server_only!();
+    const LOGIN: &str = "no-slots@acme.dev";
+    let t = TestEnv::with_shop();
+    let pg = t.pg.as_ref().unwrap();
+    crate::support::pg_ensure_login(&pg.socket_dir, LOGIN);
+    pg.admin()
+        .batch_execute(&format!("ALTER ROLE \"{LOGIN}\" CONNECTION LIMIT 0"))
+        .unwrap();
+    let (code, _, stderr, _) = run_traced(&t, LOGIN, &[], &["org", "list"]);
+    let (write_code, _, write_stderr, _) = run_traced(&t, LOGIN, &[], &["org", "add", "other"]);
+    pg.admin()
+        .batch_execute(&format!("ALTER ROLE \"{LOGIN}\" CONNECTION LIMIT -1"))
+        .unwrap();
+    for (code, stderr) in [(code, stderr), (write_code, write_stderr)] {
+        assert_eq!(code, 6, "{stderr}");
+        assert!(stderr.contains("too many clients"), "{stderr}");
+        assert!(stderr.contains("try again"), "{stderr}");
+        assert!(!stderr.contains("check "), "{stderr}");
+    }
+}
+
+/// A DBA's `idle_in_transaction_session_timeout` is the one in force (proj only sets its own
+/// 60 s where the server has none): a write held past it loses its session, and proj, having
+/// asked, says nothing was changed.
+#[test]
+fn the_dbas_idle_in_transaction_timeout_is_respected() {
+    crate::server_only!();
+    let t = TestEnv::with_shop();
+    let pg = t.pg.as_ref().unwrap();
+    pg.admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET idle_in_transaction_session_timeout = '300ms'",
+            pg.name
+        ))
+        .unwrap();
+    let before = t.dump();
+    let login = login_of(&t);
+    let (code, _, stderr) = run_paused(
+        &t,
+        &login,
+        &[],
+        &["env", "add", "staging", "-p", "acme/shop"],
+        || {},
+    );
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+    assert_eq!(t.dump(), before);
+    let doctor = t.json(&["doctor"]);
+    let timeouts = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "timeouts")
+        .unwrap_or_else(|| panic!("no timeouts check: {doctor}"))
+        .clone();
+    let detail = timeouts["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("idle_in_transaction_session_timeout 300ms (the server's)"),
+        "{detail}"
+    );
+    assert!(detail.contains("lock_timeout 5s (proj's"), "{detail}");
+}
+
+/// A DBA's `statement_timeout` that cancels proj's statement is named as what it is (not
+/// "another writer held its lock"), exit 6; a DBA's `lock_timeout` is the one in force, and
+/// named when it runs out. Here a session holds proj's write lock so the wait is long.
+#[test]
+fn the_dbas_statement_and_lock_timeouts_are_respected_and_named() {
+    crate::server_only!();
+    let t = TestEnv::with_shop();
+    let pg = t.pg.as_ref().unwrap();
+    let before = t.dump();
+    let mut holder = pg.admin();
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_lock({WRITE_LOCK})"))
+        .unwrap();
+    let url = t.db_arg();
+    let add = ["env", "add", "staging", "-p", "acme/shop"];
+    for (setting, value, expected) in [
+        (
+            "statement_timeout",
+            "200ms",
+            "the server's statement_timeout (200ms) cancelled the statement",
+        ),
+        (
+            "lock_timeout",
+            "300ms",
+            "past the server's lock_timeout (300ms)",
+        ),
+    ] {
+        pg.admin()
+            .batch_execute(&format!(
+                "ALTER DATABASE {} RESET ALL; ALTER DATABASE {} SET {setting} = '{value}'",
+                pg.name, pg.name
+            ))
+            .unwrap();
+        let (code, stderr, took) = run_at(&t, &url, &[("PROJ_BUSY_TIMEOUT_MS", "20000")], &add);
+        assert_eq!(code, 6, "{setting}: {stderr}");
+        assert!(stderr.contains(expected), "{setting}: {stderr}");
+        assert!(!stderr.contains("another writer"), "{setting}: {stderr}");
+        assert!(
+            took < Duration::from_secs(10),
+            "{setting}: waited {took:?}, as if PROJ_BUSY_TIMEOUT_MS overrode it"
+        );
+        let doctor = t.json(&["doctor"]);
+        assert!(
+            doctor
+                .to_string()
+                .contains(&format!("{setting} {value} (the server's")),
+            "{setting}: {doctor}"
+        );
+    }
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_unlock({WRITE_LOCK})"))
+        .unwrap();
+    // RESET ALL also dropped the harness's proj.clock for the database: put it back.
+    pg.admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} RESET ALL; ALTER DATABASE {} SET proj.clock = '{}'",
+            pg.name,
+            pg.name,
+            crate::support::NOW
+        ))
+        .unwrap();
+    assert_eq!(t.dump(), before);
+}
+
+/// The connection lost while the server still runs the transaction (a partition: the test
+/// hook never sends the COMMIT and keeps the old socket open): `pg_xact_status` says "in
+/// progress", so proj ends that session — its own, matched by process id and transaction id —
+/// and asks again: aborted, exit 6, nothing changed, and the old session gone. Without ending
+/// it, the answer would stay "in progress" past the connect timeout ("may or may not").
+#[test]
+fn a_commit_still_in_progress_is_ended_and_then_known() {
+    crate::server_only!();
+    let t = TestEnv::with_shop();
+    let before = t.dump();
+    let login = login_of(&t);
+    let (code, _, stderr, trace) = run_traced(
+        &t,
+        &login,
+        &[
+            ("PROJ_TEST_LOSE_COMMIT_REPLY", "partition"),
+            ("PROJ_CONNECT_TIMEOUT", "3"),
+        ],
+        &["env", "add", "staging", "-p", "acme/shop"],
+    );
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("before the change committed"), "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+    assert!(trace.contains("pg_terminate_backend(a.pid)"), "{trace}");
+    assert_eq!(t.dump(), before);
+    let left: i64 =
+        t.pg.as_ref()
+            .unwrap()
+            .admin()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'proj'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+    assert_eq!(left, 0, "the old session was ended");
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+}

@@ -119,6 +119,7 @@ impl Store {
             }
             Err(e) => checks.push(check("server", Status::Fail, e.message)),
         }
+        checks.push(self.conn.settings().check());
         checks
     }
 

@@ -39,23 +39,36 @@ pub fn identify(conn: &Conn, shown: &str, begin_read: bool) -> Result<Found> {
                       obj_description(n.oid, 'pg_namespace'),
                       (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid)
                FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = 'proj'";
-    let sql = if begin_read {
-        format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {identify}")
-    } else {
-        identify.to_string()
+    // A new connection's first message also sets its timeouts (see `session.rs`), before
+    // any transaction begins: the COMMIT ends the implicit transaction of the message's
+    // first statements, which a BEGIN after them would otherwise adopt.
+    let session = conn.session_sql.borrow_mut().take();
+    let mut sql = match &session {
+        Some(s) if begin_read => format!("{s}; COMMIT; "),
+        Some(s) => format!("{s}; "),
+        None => String::new(),
     };
+    if begin_read {
+        sql.push_str("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ");
+    }
+    sql.push_str(identify);
     conn.traced(&sql);
     let rows = conn
         .client
         .borrow_mut()
         .simple_query(&sql)
         .map_err(|e| conn.error(e))?;
+    let mut rows = rows.iter().filter_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(r) => Some(r),
+        _ => None,
+    });
+    if session.is_some()
+        && let Some(r) = rows.next()
+    {
+        *conn.settings.borrow_mut() = super::session::parse(|i| r.get(i).map(str::to_string));
+    }
     let row = rows
-        .iter()
-        .find_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
+        .next()
         .ok_or_else(|| Error::internal("the database answered no row"))?;
     let login = row.get(0).unwrap_or_default().to_string();
     let exists = row.get(1) == Some("t");

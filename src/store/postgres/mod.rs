@@ -9,10 +9,17 @@
 //!   writes them to a file, which is how the round-trip test counts).
 //! - Writes ([`Store::write`]) run SERIALIZABLE. Writers of one organization take turns on
 //!   that organization's row, which the write functions lock (migration 3) for a login that
-//!   belongs there — no lock a login can take by hand, and none across organizations. A
+//!   belongs there — no lock a login can take by hand, and none across organizations. Before
+//!   that, `w_turn` asks for the writers' courtesy lock (a session advisory lock, sent with
+//!   `BEGIN` and released with `COMMIT`, so no round trip): `proj` writers usually take turns
+//!   before their snapshot and so never fail each other; correctness never depends on it, and
+//!   a lock held longer than a quarter of a second (by anyone, with `psql`) is passed by. A
 //!   serialization failure or deadlock (SQLSTATE 40001, 40P01) makes the whole command's
 //!   transaction run again, with a jittered pause, until the busy timeout. A unique violation
 //!   is a conflict (exit 4). Waiting for a lock longer than the busy timeout is exit 6.
+//!   The transaction's id (`pg_current_xact_id()`) comes back with the BEGIN: a connection
+//!   lost while COMMIT was under way is followed by a new one that asks the server what
+//!   became of that transaction (`commit.rs`), so the command reports what happened.
 //! - Reads run in one REPEATABLE READ READ ONLY transaction: one snapshot, no lock. A store
 //!   opened for reading begins it in the same round trip as the schema is identified, and a
 //!   read leaves it open rather than wait for a COMMIT that changes nothing: the next
@@ -23,11 +30,14 @@
 //!   application id and version, see `migrate.rs`) and migrated under
 //!   `pg_advisory_xact_lock` by the first write.
 
+mod commit;
 pub mod config;
 mod error;
 mod health;
 mod migrate;
 mod queries;
+mod session;
+mod test_hooks;
 mod tls;
 
 use crate::error::{Error, Result};
@@ -112,6 +122,10 @@ pub struct Conn {
     retry: Cell<bool>,
     login: String,
     trace: Option<RefCell<std::fs::File>>,
+    /// The timeouts in force (`session.rs`), read by the first statement of the connection.
+    settings: RefCell<session::Settings>,
+    /// The statement that reads and sets them, until the connection's first message is sent.
+    session_sql: RefCell<Option<String>>,
 }
 
 /// The database inside one transaction.
@@ -133,14 +147,7 @@ impl Store {
     pub fn open(url: &str, write: bool) -> Result<Option<Store>> {
         let target = config::resolve(url, &config::Environment::from_process())?;
         let busy_timeout = super::sqlite::busy_timeout_setting()?;
-        let mut cfg = target.config.clone();
-        // Statements wait for locks at most the busy timeout (exit 6 after it), and the
-        // schema is found without qualifying every name.
-        cfg.options(&format!(
-            "-c search_path=proj -c lock_timeout={} -c idle_in_transaction_session_timeout=60000",
-            busy_timeout.as_millis().max(1)
-        ));
-        let client = tls::connect(&cfg, &target)?;
+        let client = connect(&target)?;
         let trace = super::sqlite::trace_file()?;
         let mut store = Store {
             conn: Conn {
@@ -152,6 +159,8 @@ impl Store {
                 retry: Cell::new(false),
                 login: String::new(),
                 trace: trace.map(RefCell::new),
+                settings: RefCell::new(session::Settings::default()),
+                session_sql: RefCell::new(Some(session::sql(busy_timeout.as_millis()))),
             },
             target,
             version: 0,
@@ -193,15 +202,17 @@ impl Store {
         loop {
             self.conn.retry.set(false);
             let db = Db { conn: &self.conn };
-            // Writers of one organization take turns on its row, locked by the write
-            // functions themselves (migration 3): no lock a login could hold by hand.
+            // The courtesy lock first, in a transaction of its own (the COMMIT), so the write
+            // transaction's snapshot is taken after it; then the organization's own lock,
+            // taken by the write functions (migration 3).
             let end_read = self.conn.end_read();
-            self.conn
-                .batch(&format!("{end_read}BEGIN ISOLATION LEVEL SERIALIZABLE"))?;
+            let xact = self.conn.begin_write(&format!(
+                "{end_read}SELECT proj.w_turn(); COMMIT; BEGIN ISOLATION LEVEL SERIALIZABLE"
+            ))?;
             self.conn.writing.set(true);
             let out = f(&db).and_then(|v| {
                 super::sqlite::pause_in_transaction();
-                self.conn.batch("COMMIT")?;
+                self.commit(&xact, "COMMIT; SELECT pg_advisory_unlock_all()")?;
                 Ok(v)
             });
             self.conn.writing.set(false);
@@ -210,7 +221,7 @@ impl Store {
                 Ok(v) => return Ok(v),
                 Err(e) => {
                     // Whatever failed, leave no transaction or lock behind.
-                    let _ = self.conn.batch("ROLLBACK");
+                    let _ = self.conn.batch("ROLLBACK; SELECT pg_advisory_unlock_all()");
                     if !self.conn.retry.get() || started.elapsed() >= self.busy_timeout {
                         return Err(e);
                     }
@@ -271,6 +282,15 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A connection to `target`, the schema found without qualifying every name. No timeouts
+/// as start-up options: they would override the DBA's (`session.rs` sets proj's where the
+/// server has none).
+fn connect(target: &config::Target) -> Result<Client> {
+    let mut cfg = target.config.clone();
+    cfg.options("-c search_path=proj");
+    tls::connect(&cfg, target)
 }
 
 /// Parameters with the types the server is told (see [`Param`]).

@@ -15,6 +15,16 @@ use std::sync::Arc;
 pub fn connect(cfg: &postgres::Config, target: &Target) -> Result<Client> {
     let unreachable = |e: postgres::Error| {
         let host = host_name(cfg);
+        // A server that answered with a passing state (starting up, shutting down, in
+        // recovery, too many clients) is there and the URL is right: try again later.
+        if let Some(what) = e.code().and_then(super::error::transient) {
+            return Error::new(
+                Kind::Unreachable,
+                format!("the database server at {host} {what}"),
+            )
+            .caused_by(super::error::describe(&e))
+            .with_hint("try again in a moment; nothing was changed");
+        }
         let kind = if e.as_db_error().is_some() {
             // The server answered: a missing database, a refused login, a bad password.
             Kind::Internal

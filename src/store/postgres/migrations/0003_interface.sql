@@ -1307,3 +1307,27 @@ $$;
 ALTER TABLE removals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pending ENABLE ROW LEVEL SECURITY;
 ALTER TABLE restores ENABLE ROW LEVEL SECURITY;
+
+-- The writers' courtesy lock (`Store::write` asks for it before each write transaction, so
+-- that proj's writers usually take turns before their snapshots and never fail each other).
+-- Anyone may take an advisory lock by hand, so nothing depends on it: a holder who keeps it
+-- past a quarter of a second is passed by, and the organizations' own locks (`lock_org`) and
+-- SERIALIZABLE keep every write correct. Released with COMMIT (`pg_advisory_unlock_all`).
+CREATE FUNCTION w_turn() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    since timestamptz := clock_timestamp();
+BEGIN
+    LOOP
+        IF pg_try_advisory_lock(5787775650370682967) THEN
+            RETURN true;
+        END IF;
+        IF clock_timestamp() - since > interval '250 milliseconds' THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.002);
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION w_turn() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION w_turn() TO PUBLIC;
