@@ -31,7 +31,25 @@ struct Advice {
 }
 
 fn report(t: &TestEnv) -> Report {
-    t.json_as(&["doctor"])
+    doctor(t, &["doctor"])
+}
+
+/// `proj doctor ARGS --json`: the report, whatever the health. Advice never fails the
+/// command: it exits 0 exactly when every check passes. A fresh file passes them all; on a
+/// server the harness's database keeps PostgreSQL's default privileges, which doctor fails
+/// (team_mode.rs tests the server's checks), so there only the advice is these tests' point.
+#[track_caller]
+fn doctor(t: &TestEnv, args: &[&str]) -> Report {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let r = t.run(&all);
+    let rep: Report = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("proj {all:?}: {e}: {}{}", r.stdout, r.stderr));
+    assert_eq!(r.code, if rep.healthy { 0 } else { 1 }, "{}", r.stderr);
+    if !crate::support::on_postgres() {
+        assert!(rep.healthy, "{:?}", rep.checks);
+    }
+    rep
 }
 
 fn fired(t: &TestEnv, id: &str) -> Vec<Advice> {
@@ -173,9 +191,8 @@ fn empty_custom_environments_fire_until_they_hold_something() {
         "-p",
         "acme/shop",
     ]);
-    assert!(fired(&t, "empty-custom-environments").is_empty());
-    let r = t.run(&["doctor"]);
-    assert_eq!(r.code, 0);
+    // No advice left, and the exit code follows the checks alone (see `doctor`).
+    assert!(report(&t).advice.is_empty());
 }
 
 #[test]
@@ -188,7 +205,7 @@ fn diverging_grants_suggest_a_split() {
     grant(&t, "acme/shop", "bo@acme.dev", "developer");
     let as_ana = ["doctor", "--as", "ana@acme.dev"];
     let advice = |t: &TestEnv| -> Vec<Advice> {
-        t.json_as::<Report>(&as_ana)
+        doctor(t, &as_ana)
             .advice
             .into_iter()
             .filter(|a| a.id == "split-access-boundaries")
@@ -210,9 +227,8 @@ fn diverging_grants_suggest_a_split() {
         "{}",
         a[0].reason
     );
-    // Advice never fails the command.
-    let r = t.run(&as_ana);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Advice never fails the command: `doctor` asserts the exit code follows the checks.
+    assert!(!doctor(&t, &as_ana).advice.is_empty());
 }
 
 #[test]
@@ -224,8 +240,7 @@ fn projects_sharing_people_and_roles_may_be_one_product() {
     grant(&t, "acme/shop", "bo@acme.dev", "developer");
     grant(&t, "acme/blog", "bo@acme.dev", "developer");
     let as_ana = ["doctor", "--as", "ana@acme.dev"];
-    let a: Vec<_> = t
-        .json_as::<Report>(&as_ana)
+    let a: Vec<_> = doctor(&t, &as_ana)
         .advice
         .into_iter()
         .filter(|a| a.id == "maybe-one-product")
@@ -240,8 +255,7 @@ fn projects_sharing_people_and_roles_may_be_one_product() {
         &t,
         "UPDATE grants SET role = 'admin' WHERE project_id = (SELECT id FROM projects WHERE slug = 'blog')",
     );
-    let a: Vec<_> = t
-        .json_as::<Report>(&as_ana)
+    let a: Vec<_> = doctor(&t, &as_ana)
         .advice
         .into_iter()
         .filter(|a| a.id == "maybe-one-product")

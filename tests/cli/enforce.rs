@@ -16,7 +16,7 @@ use proj::model::{OrgRole, ProjectRole};
 fn the_database_rules_are_the_rust_rules_case_by_case() {
     server_only!();
     let t = TestEnv::new();
-    t.ok(&["doctor", "--upgrade"]);
+    t.upgrade(&[]);
     let mut stands = vec![Stand::NoMembers, Stand::Outsider];
     stands.extend(OrgRole::ALL.iter().map(|r| Stand::Role(*r)));
     let mut roles: Vec<Option<ProjectRole>> = vec![None];
@@ -95,7 +95,7 @@ fn layout() -> TestEnv {
     let t = TestEnv::new();
     let pg = t.pg.as_ref().unwrap();
     pg_ensure_login(&pg.socket_dir, "proj_owner");
-    t.ok(&["doctor", "--upgrade", "--as", "proj_owner"]);
+    t.upgrade(&["--as", "proj_owner"]);
     t.ok(&[
         "init",
         "--yes",
@@ -491,41 +491,97 @@ fn members_cannot_change_what_the_tables_are() {
     assert_eq!(t.dump(), before);
 }
 
+/// The `login` check: a plain login is ok; the schema's owner running doctor warns that
+/// nobody should work as it; a login that holds, or may act as a role that holds, more than
+/// a plain login fails with the statement that takes it away. (Formerly warnings in an
+/// `enforcement` check; issue 21 wants them failures.)
 #[test]
-fn doctor_warns_of_a_login_that_passes_by_the_model() {
+fn doctor_fails_for_a_login_that_passes_by_the_model() {
     server_only!();
     let t = layout();
     let check = |login: &str| {
         let out = t.run(&["doctor", "--json", "--as", login]);
         let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-        v["checks"]
+        let c = v["checks"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["id"] == "enforcement")
+            .find(|c| c["id"] == "login")
             .cloned()
-            .unwrap_or_else(|| panic!("no enforcement check: {v}"))
+            .unwrap_or_else(|| panic!("no login check: {v}"));
+        if c["status"] == "fail" {
+            assert_eq!(out.code, 1, "{login}: {}", out.stderr);
+        }
+        (
+            c["status"].as_str().unwrap().to_string(),
+            c["detail"].as_str().unwrap().to_string(),
+        )
     };
-    let bo = check("bo@acme.dev");
-    assert_eq!(bo["status"], "ok", "{bo}");
-    let owner = check("proj_owner");
-    assert_eq!(owner["status"], "warn", "{owner}");
-    assert!(
-        owner["detail"]
-            .as_str()
-            .unwrap()
-            .contains("owns schema proj"),
-        "{owner}"
-    );
+    let (status, detail) = check("bo@acme.dev");
+    assert_eq!(status, "ok", "{detail}");
+    let (status, detail) = check("proj_owner");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.contains("owns schema proj"), "{detail}");
+    assert!(detail.contains("nobody should work as it"), "{detail}");
+
     let pg = t.pg.as_ref().unwrap();
-    pg_ensure_login(&pg.socket_dir, "mallory@acme.dev");
-    pg.admin()
-        .batch_execute("ALTER ROLE \"mallory@acme.dev\" BYPASSRLS")
+    let mut admin = pg.admin();
+    // Roles belong to the whole cluster: names no other test uses.
+    for login in [
+        "mallory@acme.dev",
+        "doctor-trent@acme.dev",
+        "doctor-carol@acme.dev",
+    ] {
+        pg_ensure_login(&pg.socket_dir, login);
+    }
+    admin
+        .batch_execute(
+            "ALTER ROLE \"mallory@acme.dev\" BYPASSRLS;
+             GRANT proj_owner TO \"doctor-trent@acme.dev\";
+             DO $$ BEGIN CREATE ROLE doctor_creators NOLOGIN CREATEDB;
+                 EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+             GRANT doctor_creators TO \"doctor-carol@acme.dev\";",
+        )
         .unwrap();
-    let mallory = check("mallory@acme.dev");
-    assert_eq!(mallory["status"], "warn", "{mallory}");
-    assert!(
-        mallory["detail"].as_str().unwrap().contains("BYPASSRLS"),
-        "{mallory}"
-    );
+    for (login, what, fix) in [
+        (
+            "mallory@acme.dev",
+            "has BYPASSRLS",
+            "`ALTER ROLE \"mallory@acme.dev\" NOBYPASSRLS`",
+        ),
+        (
+            "doctor-trent@acme.dev",
+            "may act as proj_owner, the owner of schema proj",
+            "`REVOKE proj_owner FROM \"doctor-trent@acme.dev\"`",
+        ),
+        (
+            "doctor-carol@acme.dev",
+            "as a member of doctor_creators, has CREATEDB",
+            "`ALTER ROLE doctor_creators NOCREATEDB`",
+        ),
+    ] {
+        let (status, detail) = check(login);
+        assert_eq!(status, "fail", "{login}: {detail}");
+        assert!(detail.contains(what), "{login}: {detail}");
+        assert!(detail.contains(fix), "{login}: {detail}");
+    }
+    let predefined: bool = admin
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_read_all_data')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    if predefined {
+        pg_ensure_login(&pg.socket_dir, "doctor-dan@acme.dev");
+        admin
+            .batch_execute("GRANT pg_read_all_data TO \"doctor-dan@acme.dev\"")
+            .unwrap();
+        let (status, detail) = check("doctor-dan@acme.dev");
+        assert_eq!(status, "fail", "{detail}");
+        assert!(
+            detail.contains("fix: `REVOKE pg_read_all_data FROM \"doctor-dan@acme.dev\"`"),
+            "{detail}"
+        );
+    }
 }

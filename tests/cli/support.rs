@@ -39,6 +39,11 @@ pub struct PgDatabase {
 /// The login that owns schema `proj` in every test database (nobody works as it).
 pub const SCHEMA_OWNER: &str = "proj_owner";
 
+/// The group role of the people who use proj (README, Team mode): every login the harness
+/// makes but [`SCHEMA_OWNER`] is in it, and a database set up as the README says lets only
+/// it connect.
+pub const USERS: &str = "proj_users";
+
 /// This process's template: an empty database where [`SCHEMA_OWNER`] ran
 /// `proj doctor --upgrade`, made once and copied for each test.
 fn pg_template(socket_dir: &str) -> String {
@@ -55,8 +60,19 @@ fn pg_template(socket_dir: &str) -> String {
                 .args(["doctor", "--upgrade", "--quiet"])
                 .output()
                 .expect("run proj doctor --upgrade");
+            // Doctor then fails on the template's database privileges (PostgreSQL's
+            // defaults, which each test database gets afresh anyway): what counts here is
+            // the schema it made.
+            let made: Option<String> = pg_admin(socket_dir, &db.name)
+                .query_one(
+                    "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace
+                     WHERE nspname = 'proj'",
+                    &[],
+                )
+                .ok()
+                .and_then(|r| r.get(0));
             assert!(
-                out.status.success(),
+                made.is_some_and(|c| c.starts_with("proj schema")),
                 "create the schema as {SCHEMA_OWNER}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
@@ -127,13 +143,23 @@ pub fn pg_ensure_login(socket_dir: &str, name: &str) {
     }
     let mut admin = pg_admin(socket_dir, "postgres");
     let quoted = name.replace('"', "\"\"");
-    for _ in 0..20 {
-        match admin.batch_execute(&format!("CREATE ROLE \"{quoted}\" LOGIN")) {
-            Ok(()) => break,
-            Err(e) if e.code() == Some(&postgres::error::SqlState::DUPLICATE_OBJECT) => break,
-            // Two sessions creating roles at once can collide on the catalog.
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+    let mut create = |sql: &str| {
+        for _ in 0..20 {
+            match admin.batch_execute(sql) {
+                Ok(()) => break,
+                Err(e) if e.code() == Some(&postgres::error::SqlState::DUPLICATE_OBJECT) => break,
+                // Two sessions creating roles at once can collide on the catalog.
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
         }
+    };
+    if name != SCHEMA_OWNER {
+        create(&format!("CREATE ROLE {USERS} NOLOGIN"));
+    }
+    create(&format!("CREATE ROLE \"{quoted}\" LOGIN"));
+    if name != SCHEMA_OWNER {
+        // Granting twice only warns; a role made by an earlier run joins here too.
+        let _ = admin.batch_execute(&format!("GRANT {USERS} TO \"{quoted}\""));
     }
     made.push(name.to_string());
 }
@@ -145,6 +171,24 @@ impl PgDatabase {
     fn create(socket_dir: &str) -> PgDatabase {
         let template = pg_template(socket_dir);
         PgDatabase::create_from(socket_dir, &template)
+    }
+
+    /// A database set up exactly as the README's DBA recipe says (Team mode, "From
+    /// `createdb` to the first `proj init`"): owned by [`SCHEMA_OWNER`], CONNECT, TEMPORARY
+    /// and CREATE revoked from PUBLIC, CONNECT granted to [`USERS`]; schema `proj` as in
+    /// [`PgDatabase::create`].
+    fn create_as_readme(socket_dir: &str) -> PgDatabase {
+        // create_from made DEFAULT_LOGIN, and with it the group USERS.
+        let db = PgDatabase::create(socket_dir);
+        db.admin()
+            .batch_execute(&format!(
+                "ALTER DATABASE {name} OWNER TO {SCHEMA_OWNER}; \
+                 REVOKE CONNECT, TEMPORARY, CREATE ON DATABASE {name} FROM PUBLIC; \
+                 GRANT CONNECT ON DATABASE {name} TO {USERS}",
+                name = db.name
+            ))
+            .expect("set the test database up as the README says");
+        db
     }
 
     /// An empty database (no schema `proj`), for what the first write does.
@@ -361,6 +405,37 @@ impl TestEnv {
         let db = dir.path().join("data").join("proj.db");
         let pg = pg_socket_dir().map(|s| PgDatabase::create(&s));
         TestEnv { dir, db, pg }
+    }
+
+    /// On a server, a database set up as the README's DBA recipe says
+    /// ([`PgDatabase::create_as_readme`]) instead of with PostgreSQL's default privileges
+    /// (PUBLIC keeps CONNECT and TEMPORARY, and the harness grants it CREATE); on a file, the
+    /// same as [`TestEnv::new`].
+    pub fn new_as_readme() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data").join("proj.db");
+        let pg = pg_socket_dir().map(|s| PgDatabase::create_as_readme(&s));
+        TestEnv { dir, db, pg }
+    }
+
+    /// `proj doctor --upgrade --json` (with `args`, e.g. `--as proj_owner`), asserting it
+    /// left schema `proj` current; doctor itself may still fail on the database's settings
+    /// (PostgreSQL's default privileges). Returns the report.
+    #[track_caller]
+    pub fn upgrade(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["doctor", "--upgrade", "--json"];
+        all.extend_from_slice(args);
+        let r = self.run(&all);
+        let report: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("proj {all:?}: bad JSON {e}: {}{}", r.stdout, r.stderr));
+        let schema = report["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["id"] == "schema"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(schema["status"], "ok", "proj {all:?}: {report}");
+        assert!([0, 1].contains(&r.code), "proj {all:?}: {}", r.stderr);
+        report
     }
 
     /// On a server, a database without schema `proj` (what the first write does); on a file,

@@ -795,8 +795,21 @@ fn clone_with_access_copies_team_grants() {
 #[test]
 fn doctor_counts_team_grants_and_has_team_advice() {
     let t = acme();
+    // The report whatever the health: on a server the harness's database keeps PostgreSQL's
+    // default privileges, which doctor fails (team_mode.rs); advice is this test's point.
+    let report = |t: &TestEnv| -> serde_json::Value {
+        let r = t.run(&["doctor", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(
+            r.code,
+            if v["healthy"] == true { 0 } else { 1 },
+            "{}",
+            r.stderr
+        );
+        v
+    };
     let advice = |t: &TestEnv, id: &str| -> Vec<String> {
-        let r = t.json(&["doctor"]);
+        let r = report(t);
         r["advice"]
             .as_array()
             .unwrap()
@@ -847,7 +860,8 @@ fn doctor_counts_team_grants_and_has_team_advice() {
     t.ok(&["team", "leave", "backend", "bo@acme.dev", "cy@acme.dev"]);
     let a = advice(&t, "team-without-members");
     assert_eq!(a.len(), 1, "{a:?}");
-    assert!(t.run(&["doctor"]).code == 0);
+    // Advice never fails the command: the exit code follows the checks alone.
+    report(&t);
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! to a file, and the same layout as on a file. Everything else runs on both backends through
 //! the rest of the suite (`PROJ_TEST_PG`, see support.rs).
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, pg_ensure_login};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// The key of the server's write lock (src/store/postgres/mod.rs: "PROJ" and "W").
@@ -132,19 +133,212 @@ fn a_newer_or_foreign_schema_is_refused_untouched() {
     assert_eq!(foreign.dump(), before);
 }
 
-/// `proj doctor` on a server: healthy when fresh, and says which server and version.
+/// `proj doctor --json` on a server as `login` (the harness's default when `None`): the exit
+/// code and each check's (status, detail) by id.
+fn doctor_checks(t: &TestEnv, login: Option<&str>) -> (i32, BTreeMap<String, (String, String)>) {
+    let mut args = vec!["doctor", "--json"];
+    if let Some(l) = login {
+        args.extend(["--as", l]);
+    }
+    let r = t.run(&args);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("doctor: {e}: {}{}", r.stdout, r.stderr));
+    assert_eq!(v["db"], t.db_arg(), "{v}");
+    assert_eq!(v["healthy"] == true, r.code == 0, "{v}: {}", r.stderr);
+    let checks = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap().to_string();
+            (text("id"), (text("status"), text("detail")))
+        })
+        .collect();
+    (r.code, checks)
+}
+
+/// The status of check `id`, and its detail.
+#[track_caller]
+fn status<'a>(checks: &'a BTreeMap<String, (String, String)>, id: &str) -> (&'a str, &'a str) {
+    let (s, d) = checks
+        .get(id)
+        .unwrap_or_else(|| panic!("no check {id}: {checks:?}"));
+    (s.as_str(), d.as_str())
+}
+
+/// A database with PostgreSQL's default privileges (PUBLIC keeps TEMPORARY; the harness
+/// grants it CREATE too): doctor says which server, and fails naming each REVOKE; once they
+/// are run, the database line is ok.
 #[test]
-fn doctor_reports_the_server() {
+fn doctor_fails_on_postgresql_default_privileges_naming_the_fix() {
     crate::server_only!();
     let t = TestEnv::with_shop();
-    let r = t.json(&["doctor"]);
-    assert_eq!(r["healthy"], true, "{r}");
-    assert_eq!(r["db"], t.db_arg(), "{r}");
-    let checks = r["checks"].as_array().unwrap();
-    assert!(!checks.is_empty(), "{r}");
-    for c in checks {
-        assert_ne!(c["status"], "error", "{c}");
+    let db = t.pg.as_ref().unwrap().name.clone();
+    let (code, checks) = doctor_checks(&t, None);
+    assert_eq!(code, 1, "{checks:?}");
+    let (s, d) = status(&checks, "server");
+    assert_eq!(s, "ok");
+    assert!(d.starts_with("PostgreSQL "), "{d}");
+    let (s, d) = status(&checks, "database");
+    assert_eq!(s, "fail", "{d}");
+    assert!(d.contains("temporary object can shadow a name"), "{d}");
+    for fix in [
+        format!("fix: `REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC`"),
+        format!("`REVOKE CREATE ON DATABASE {db} FROM PUBLIC`"),
+    ] {
+        assert!(d.contains(&fix), "{fix}: {d}");
     }
+    let human = t.run(&["doctor"]);
+    assert_eq!(human.code, 1);
+    assert!(
+        human.stdout.contains("  fail  database"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stderr.contains("database"), "{}", human.stderr);
+    assert!(
+        human.stderr.contains("run the statements"),
+        "{}",
+        human.stderr
+    );
+
+    t.pg.as_ref()
+        .unwrap()
+        .admin()
+        .batch_execute(&format!(
+            "REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC; \
+             REVOKE CREATE ON DATABASE {db} FROM PUBLIC"
+        ))
+        .unwrap();
+    let (_, checks) = doctor_checks(&t, None);
+    assert_eq!(status(&checks, "database").0, "ok", "{checks:?}");
+}
+
+/// On a database set up as the README says, the lines about the database and the login
+/// hold on any schema: the database grants nobody TEMPORARY or CREATE, a member is a plain
+/// login, and the schema's owner running doctor only warns that nobody should work as it.
+#[test]
+fn doctor_passes_the_database_lines_on_a_readme_database() {
+    crate::server_only!();
+    let t = TestEnv::new_as_readme();
+    t.ok(&["org", "add", "acme"]);
+    let (_, checks) = doctor_checks(&t, None);
+    for id in [
+        "schema",
+        "server",
+        "privileges",
+        "login",
+        "database",
+        "row-security",
+    ] {
+        assert_eq!(status(&checks, id).0, "ok", "{id}: {checks:?}");
+    }
+    let (_, checks) = doctor_checks(&t, Some(crate::support::SCHEMA_OWNER));
+    let (s, d) = status(&checks, "login");
+    assert_eq!(s, "warn", "{d}");
+    assert!(d.contains("nobody should work as it"), "{d}");
+    assert_eq!(status(&checks, "database").0, "ok", "{checks:?}");
+}
+
+/// Depends on migration 3 (logins hold nothing on proj's tables, every function pinned with
+/// pg_temp last): on a database set up as the README says, doctor is healthy, for a member
+/// and for the schema's owner running it (a warning is not a failure).
+#[test]
+fn doctor_is_healthy_on_a_readme_database() {
+    crate::server_only!();
+    let t = TestEnv::new_as_readme();
+    t.ok(&["org", "add", "acme"]);
+    for login in [None, Some(crate::support::SCHEMA_OWNER)] {
+        let (code, checks) = doctor_checks(&t, login);
+        for id in ["grants", "functions"] {
+            assert_eq!(status(&checks, id).0, "ok", "{login:?} {id}: {checks:?}");
+        }
+        assert_eq!(code, 0, "{login:?}: {checks:?}");
+    }
+}
+
+/// Each privilege beyond what proj grants, and each unpinned function, fails doctor naming
+/// it and the statement that takes it away; once run, that line is gone.
+#[test]
+fn doctor_names_each_privilege_beyond_what_proj_grants() {
+    crate::server_only!();
+    let t = TestEnv::new_as_readme();
+    t.ok(&["org", "add", "acme"]);
+    let pg = t.pg.as_ref().unwrap();
+    pg_ensure_login(&pg.socket_dir, "eve@other.dev");
+    let mut admin = pg.admin();
+    admin
+        .batch_execute(
+            "GRANT CREATE ON SCHEMA proj TO PUBLIC;
+             GRANT SELECT ON proj.members TO PUBLIC;
+             GRANT SELECT ON proj.members TO \"eve@other.dev\";
+             ALTER TABLE proj.teams DISABLE ROW LEVEL SECURITY;",
+        )
+        .unwrap();
+    // As the owner, as a careless migration would: one function without a pinned
+    // search_path, one that reads a table without SECURITY DEFINER (PUBLIC may run both).
+    pg.connect_as(crate::support::SCHEMA_OWNER)
+        .batch_execute(
+            "CREATE FUNCTION proj.peek() RETURNS int LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION proj.count_members() RETURNS bigint LANGUAGE sql
+                 SET search_path = proj, pg_catalog, pg_temp
+                 AS 'SELECT count(*) FROM members';",
+        )
+        .unwrap();
+    let fixes = [
+        ("grants", "REVOKE CREATE ON SCHEMA proj FROM PUBLIC"),
+        ("grants", "REVOKE ALL ON TABLE proj.members FROM PUBLIC"),
+        (
+            "grants",
+            "REVOKE ALL ON TABLE proj.members FROM \"eve@other.dev\"",
+        ),
+        (
+            "functions",
+            "ALTER FUNCTION proj.peek() SET search_path = proj, pg_catalog, pg_temp",
+        ),
+        (
+            "functions",
+            "REVOKE EXECUTE ON FUNCTION proj.count_members() FROM PUBLIC",
+        ),
+        (
+            "row-security",
+            "ALTER TABLE proj.teams ENABLE ROW LEVEL SECURITY",
+        ),
+    ];
+    let (code, checks) = doctor_checks(&t, None);
+    assert_eq!(code, 1, "{checks:?}");
+    assert_eq!(status(&checks, "database").0, "ok", "{checks:?}");
+    for (id, fix) in fixes {
+        let (s, d) = status(&checks, id);
+        assert_eq!(s, "fail", "{id}: {d}");
+        assert!(d.contains(&format!("`{fix}`")), "{id}: {fix}: {d}");
+    }
+    let (_, d) = status(&checks, "grants");
+    assert!(d.contains("PUBLIC holds CREATE on schema proj"), "{d}");
+    assert!(
+        d.contains("\"eve@other.dev\" holds SELECT on table proj.members"),
+        "{d}"
+    );
+    let (_, d) = status(&checks, "functions");
+    assert!(
+        d.contains("proj.peek() may be run by PUBLIC and its search_path is not set"),
+        "{d}"
+    );
+    assert!(
+        !d.contains("ALTER FUNCTION proj.count_members() SET search_path"),
+        "pinned already: {d}"
+    );
+    // The statements doctor printed take each one away (asked as the owner: on a schema
+    // whose tables PUBLIC still reads through, revoking members' SELECT blinds the login).
+    for (_, fix) in fixes {
+        admin.batch_execute(fix).unwrap();
+    }
+    let (_, checks) = doctor_checks(&t, Some(crate::support::SCHEMA_OWNER));
+    for (id, fix) in fixes {
+        let (_, d) = status(&checks, id);
+        assert!(!d.contains(fix), "{id}: still {fix}: {d}");
+    }
+    assert_eq!(status(&checks, "row-security").0, "ok", "{checks:?}");
 }
 
 /// One layout, made by the same commands.
