@@ -6,6 +6,7 @@ use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -191,13 +192,59 @@ pub fn escape_except<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
-/// Writes to stdout; a closed pipe (`proj … | head`) ends the process quietly.
+/// stdout was closed when the process started (`proj … >&-`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// A write to stdout failed (see [`stdout_failed`]).
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Run first: a standard stream the process was started without (`>&-`) is opened on
+/// `/dev/null`, so no file opened later takes its number (table output written into the
+/// database, say), and a closed stdout is remembered: writing to it fails as a write to a full
+/// disk does, instead of Rust's silently discarding the text.
+pub fn guard_standard_streams() {
+    #[cfg(unix)]
+    for fd in 0..=2 {
+        // SAFETY: F_GETFD only asks whether the descriptor is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
+            continue;
+        }
+        if fd == 1 {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        // SAFETY: a NUL-terminated path; the lowest free descriptor is `fd` (the lower ones
+        // are open), and dup2 makes sure of it otherwise.
+        unsafe {
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+            if null >= 0 && null != fd {
+                libc::dup2(null, fd);
+                libc::close(null);
+            }
+        }
+    }
+}
+
+/// Whether a write to stdout failed in this process: a command that committed a change
+/// then reports that the change was made (`cli::run`).
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::Relaxed)
+}
+
+/// Writes to stdout; a closed pipe (`proj … | head`) ends the process quietly: the reader
+/// had what it wanted. Any other failure (a full disk behind `>`, a closed stdout) is an
+/// error (exit 1).
 pub fn write_stdout(text: &str) -> Result<()> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        STDOUT_FAILED.store(true, Ordering::Relaxed);
+        return Err(Error::internal("cannot write to stdout").caused_by("stdout is closed"));
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(Error::internal("cannot write to stdout").caused_by(e)),
+        Err(e) => {
+            STDOUT_FAILED.store(true, Ordering::Relaxed);
+            Err(Error::internal("cannot write to stdout").caused_by(e))
+        }
     }
 }
 

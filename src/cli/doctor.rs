@@ -20,7 +20,7 @@ pub struct DoctorArgs {
 pub fn run(app: &mut App, args: DoctorArgs) -> Result<()> {
     let (location, _) = app.location()?;
     if args.upgrade {
-        Store::open(&location)?;
+        Store::open(&location)?.finish_creation()?;
     }
     let path = location.display();
     let (checks, failure) = match app.reader() {
@@ -75,6 +75,8 @@ pub fn run(app: &mut App, args: DoctorArgs) -> Result<()> {
                 None => err.with_hint(fix),
             }
         }
+        // Files a user cannot write are fixed by a chmod, not a restore.
+        None if failed == ["writable"] => err.with_hint("fix the permissions the check names"),
         None => err.with_hint(fix),
     };
     Err(err)

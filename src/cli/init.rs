@@ -103,7 +103,7 @@ pub fn run(app: &mut App, args: InitArgs) -> Result<()> {
         wizard::plan_from_flags(&answers, &*app.reader()?)?
     };
 
-    let view = app.store()?.write(|db| apply(db, &plan))?;
+    let view = app.commit_plan(|db| apply(db, &plan))?;
     if app.out.is_json() {
         return app.out.json(&view);
     }

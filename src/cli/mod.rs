@@ -233,6 +233,8 @@ pub struct App {
     /// Prompts may be shown: stdin and stdout are terminals and `--no-input` is not set.
     pub interactive: bool,
     store: Option<Store>,
+    /// A write committed: an error from here on must not say that nothing changed.
+    committed: bool,
 }
 
 impl App {
@@ -250,18 +252,24 @@ impl App {
             out,
             interactive,
             store: None,
+            committed: false,
         }
     }
 
     /// The database (a file or a server) and where it came from (`flag`/`env` or `default`).
     pub fn location(&self) -> Result<(Location, &'static str)> {
-        match &self.globals.db {
+        let (p, source) = match &self.globals.db {
             Some(p) if std::env::var_os("PROJ_DB").is_some_and(|v| v == p.as_os_str()) => {
-                Ok((Location::parse(p.as_os_str()), "env"))
+                (p, "env")
             }
-            Some(p) => Ok((Location::parse(p.as_os_str()), "flag")),
-            None => Ok((Location::File(crate::paths::default_db()?), "default")),
+            Some(p) => (p, "flag"),
+            None => return Ok((Location::File(crate::paths::default_db()?), "default")),
+        };
+        let location = Location::parse(p.as_os_str());
+        if let Location::File(path) = &location {
+            check_file_path(path, if source == "env" { "PROJ_DB" } else { "--db" })?;
         }
+        Ok((location, source))
     }
 
     /// The store to write to, creating the file (or a server's schema) if it is not there.
@@ -345,7 +353,28 @@ impl App {
                 }
             }
         }
-        self.store()?.write(run)
+        self.commit(run)
+    }
+
+    /// Runs `f` in one write transaction of the store, creating the database if need be, and
+    /// notes what a committed write means for the rest of the command.
+    fn commit<T>(&mut self, f: impl Fn(&Db) -> Result<T>) -> Result<T> {
+        let store = self.store()?;
+        let out = store.write(f)?;
+        let created = store.take_created();
+        let shown = store.location();
+        self.committed = true;
+        if created {
+            // A mistyped --db or PROJ_DB starts a new database: say so where people look.
+            self.out
+                .status(&format!("created a new database at {shown}"));
+        }
+        Ok(out)
+    }
+
+    /// Runs the wizard's plan in one write transaction ([`App::commit`]).
+    pub fn commit_plan<T>(&mut self, f: impl Fn(&Db) -> Result<T>) -> Result<T> {
+        self.commit(f)
     }
 
     /// Runs a mutation: [`App::write`] with the transaction as a [`Tx`], through which the
@@ -361,7 +390,7 @@ impl App {
     pub fn mutate_planned<T>(&mut self, f: impl Fn(&mut Tx) -> Result<T>) -> Result<T> {
         let inputs = self.inputs();
         let globals = self.globals.clone();
-        self.store()?.write(|db| {
+        self.commit(|db| {
             let actor = actor_for(&globals, db)?;
             let ctx = Context::resolve(db, &actor, &inputs)?;
             f(&mut Tx::new(db, &actor, &ctx))
@@ -441,14 +470,21 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
 
 /// The whole program: parse, dispatch, report. Returns the exit code.
 pub fn run(args: Vec<OsString>) -> u8 {
+    crate::output::guard_standard_streams();
     // Shell completion calls `COMPLETE=<shell> proj -- <words>`; without it this is one lookup.
     complete::complete_and_exit_if_asked();
     // `proj --version` prints what clap would, without building the command tree.
     if let [_, flag] = &args[..]
         && (flag == "--version" || flag == "-V")
     {
-        let _ = crate::output::write_stdout(concat!("proj ", env!("CARGO_PKG_VERSION"), "\n"));
-        return 0;
+        return match crate::output::write_stdout(concat!("proj ", env!("CARGO_PKG_VERSION"), "\n"))
+        {
+            Ok(()) => 0,
+            Err(e) => {
+                report(&e, false);
+                e.exit_code()
+            }
+        };
     }
     let json = wants_json(&args);
     let raw = echoes_control_characters(&args);
@@ -460,10 +496,62 @@ pub fn run(args: Vec<OsString>) -> u8 {
     match dispatch(&mut app, cli.command.0) {
         Ok(()) => 0,
         Err(e) => {
+            let e = if app.committed && crate::output::stdout_failed() {
+                output_lost(e)
+            } else {
+                e
+            };
             report(&e, app.out.is_json());
             e.exit_code()
         }
     }
+}
+
+/// The error of a command whose change committed but whose output could not be written
+/// (stdout closed, a full disk behind `>`): it must not read as "nothing changed", or a
+/// script runs it again and meets its own change (exit 4).
+fn output_lost(e: Error) -> Error {
+    let mut lost = Error::internal("the change was made, but its output could not be written")
+        .with_hint("do not run it again: it is done (`proj log` shows it)");
+    lost.causes = std::iter::once(e.message).chain(e.causes).collect();
+    lost
+}
+
+/// Refuses a `--db`/`PROJ_DB` path that is surely not what was meant, before anything is
+/// created from it (exit 2): a URL of another scheme (`http://…` would become the
+/// directories `http:/…`), a `~` no shell expanded, and SQLite's `:memory:`.
+fn check_file_path(path: &std::path::Path, source: &str) -> Result<()> {
+    let text = path.to_string_lossy();
+    if let Some((scheme, _)) = text.split_once("://")
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    {
+        // Only the scheme is echoed: the rest of a URL may hold a password.
+        return Err(Error::usage(format!(
+            "{source} is a `{scheme}://` URL; proj opens a file path or a postgres:// URL"
+        ))
+        .with_hint(
+            "for a file, give its local path (download it first); for a shared database, \
+             postgres://USER@HOST/DATABASE",
+        ));
+    }
+    if text.starts_with('~') {
+        return Err(Error::usage(format!(
+            "{source} `{text}` starts with `~`, which no shell expanded (it was quoted, or set \
+             in a file)"
+        ))
+        .with_hint("write the home directory out, as $HOME/… or an absolute path"));
+    }
+    if text == ":memory:" {
+        return Err(Error::usage(format!(
+            "{source} `:memory:` is SQLite's name for a database that ends with the command; \
+             proj keeps its data in a file"
+        ))
+        .with_hint("give a file path, e.g. ./proj.db, or a postgres:// URL"));
+    }
+    Ok(())
 }
 
 /// Parses the command line. An empty `PROJ_DB`, `PROJ_OUTPUT` or `PROJ_AS` counts as unset,
@@ -621,8 +709,13 @@ fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
     };
     match e.kind() {
         K::DisplayHelp | K::DisplayVersion => {
-            let _ = crate::output::write_stdout(&e.render().to_string());
-            0
+            match crate::output::write_stdout(&e.render().to_string()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    report(&e, json);
+                    e.exit_code()
+                }
+            }
         }
         _ if json => {
             report(&clap_error(&text), true);

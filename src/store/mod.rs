@@ -198,6 +198,23 @@ impl Store {
         Ok(Store::Sqlite(sqlite::Store::empty_stand_in(path)?))
     }
 
+    /// Puts a new file in place without writing to it (`doctor --upgrade`); a server's
+    /// schema is created by [`Store::open`] itself.
+    pub fn finish_creation(&mut self) -> Result<()> {
+        match self {
+            Store::Sqlite(s) => s.finish_creation(),
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Whether the last commit created the database file (answered once).
+    pub fn take_created(&mut self) -> bool {
+        match self {
+            Store::Sqlite(s) => s.take_created(),
+            Store::Postgres(_) => false,
+        }
+    }
+
     pub fn is_read_only(&self) -> bool {
         match self {
             Store::Sqlite(s) => s.is_read_only(),

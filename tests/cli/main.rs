@@ -36,4 +36,5 @@ mod team;
 mod team_mode;
 mod terminal;
 mod tree;
+mod truthful_io;
 mod wizard;

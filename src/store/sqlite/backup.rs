@@ -165,7 +165,27 @@ fn replaceable(dest: &Path, target: &Path) -> Result<()> {
 
 /// Puts a checked copy in place: renamed over `dest` with `replace`, else linked so that an
 /// existing `dest` is never replaced. Returns the copy's size.
+///
+/// The destination's `-wal`, `-shm` and `-journal` (left by a writer that crashed, or by a
+/// database removed without them) are part of it and go first: SQLite would replay a stale
+/// log or journal into the copy on its next open, which would then hold the old database.
 fn place(partial: &Path, dest: &Path, replace: bool) -> Result<u64> {
+    for suffix in ["-wal", "-journal", "-shm"] {
+        let side = super::companion(dest, suffix);
+        match std::fs::remove_file(&side) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                let _ = std::fs::remove_file(partial);
+                return Err(Error::internal(format!(
+                    "cannot remove {}, which would be read with the copy",
+                    side.display()
+                ))
+                .caused_by(e)
+                .with_hint("remove it, or write the backup to another path"));
+            }
+        }
+    }
     let placed = if replace {
         std::fs::rename(partial, dest)
     } else {
@@ -296,7 +316,7 @@ impl Store {
         }
         let partial = partial_path(dest)?;
         let written = (|| {
-            let mut store = Store::open(&partial)?;
+            let mut store = Store::open_in_place(&partial)?;
             let tx = store.conn.transaction()?;
             for (table, rows) in tables {
                 let columns = TABLES

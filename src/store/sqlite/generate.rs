@@ -241,6 +241,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.finish_creation()?;
         Ok(sum)
     }
 }

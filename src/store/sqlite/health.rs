@@ -284,7 +284,48 @@ fn modes(path: &Path) -> Vec<Check> {
         )),
         Err(e) => out.push(check("directory-mode", Status::Warn, e.to_string())),
     }
+    out.extend(writability(path, &mode));
     out
+}
+
+/// Said only when something is wrong, so a healthy file's report stays as it was: a file
+/// this user may not write (reads work, writes exit 1), and, worse, a `-wal` or `-shm` they
+/// may not write beside a file they may (every write fails read-only until it is fixed).
+#[cfg(unix)]
+fn writability(path: &Path, mode: &dyn Fn(&Path) -> std::io::Result<u32>) -> Vec<Check> {
+    let shown = |p: &Path| match mode(p) {
+        Ok(m) => format!("{} ({m:04o})", p.display()),
+        Err(_) => p.display().to_string(),
+    };
+    if !super::writable(path) {
+        return vec![check(
+            "writable",
+            Status::Warn,
+            format!(
+                "{} is read-only for this user: reads work, writes exit 1",
+                shown(path)
+            ),
+        )];
+    }
+    let stuck: Vec<std::path::PathBuf> = ["-wal", "-shm"]
+        .into_iter()
+        .map(|suffix| super::companion(path, suffix))
+        .filter(|side| side.exists() && !super::writable(side))
+        .collect();
+    if stuck.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = stuck.iter().map(|p| shown(p)).collect();
+    let paths: Vec<String> = stuck.iter().map(|p| p.display().to_string()).collect();
+    vec![check(
+        "writable",
+        Status::Fail,
+        format!(
+            "{} cannot be written by this user, so every write fails read-only; run `chmod 600 {}` as their owner",
+            names.join(" and "),
+            paths.join(" ")
+        ),
+    )]
 }
 
 #[cfg(not(unix))]

@@ -57,9 +57,39 @@ use std::time::Duration;
 const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5000;
 
 pub struct Store {
+    // Declared first, so it is closed before `creating` removes what it wrote.
     conn: Connection,
     path: PathBuf,
     backing: Backing,
+    /// A database not there yet, made under a temporary name beside `path`; its first commit
+    /// puts it in place. A write that fails before then leaves nothing behind.
+    // Boxed: only a first write has one, and every store would carry its size.
+    creating: Option<Box<Creation>>,
+    /// The last commit put a new database at `path`; taken by [`Store::take_created`].
+    created: bool,
+}
+
+/// A new database being made at `temp`, for `path`, and the directories made for it
+/// (outermost first). Dropped unplaced, it removes them all again.
+struct Creation {
+    temp: PathBuf,
+    dirs: Vec<PathBuf>,
+    placed: bool,
+}
+
+impl Drop for Creation {
+    fn drop(&mut self) {
+        if self.placed {
+            return;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(companion(&self.temp, suffix));
+        }
+        // Only an empty directory goes: one this process made and nothing else filled.
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// What a [`Store`]'s connection reads.
@@ -96,7 +126,9 @@ impl FileState {
             }
         };
         Ok(if meta.is_file() {
-            if meta.len() == 0 {
+            if meta.len() == 0 && has_content(path) {
+                FileState::Other(PSEUDO_FILE)
+            } else if meta.len() == 0 {
                 FileState::Empty
             } else {
                 FileState::Regular
@@ -105,6 +137,20 @@ impl FileState {
             FileState::Other(kind_of(&meta))
         })
     }
+}
+
+/// What a file is whose size says 0 bytes but which reads as text.
+const PSEUDO_FILE: &str =
+    "a pseudo-file (its size says 0 bytes, yet it has content, as under /proc)";
+
+/// Whether a file whose size is 0 still reads something: a kernel's pseudo-file (`/proc`,
+/// `/sys`), never a database. One that cannot be read counts as empty, as before.
+fn has_content(path: &Path) -> bool {
+    use std::io::Read;
+    let mut byte = [0u8; 1];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut byte))
+        .is_ok_and(|n| n > 0)
 }
 
 /// "a directory", "a FIFO", …: what a path that is not a regular file is.
@@ -151,12 +197,99 @@ pub struct Db<'a> {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates a proj database, per STYLE.md "Storage".
+    /// Opens a proj database to write to it, migrating an older schema, per STYLE.md
+    /// "Storage". A path where nothing is yet gets a new database made under a temporary name
+    /// beside it, which the first commit puts in place ([`Store::write`]): until then there is
+    /// nothing at `path`, and a write that fails (a full disk) leaves nothing behind. A file
+    /// this process may not write, or beside which SQLite's `-wal`/`-shm` are not writable, is
+    /// refused before SQLite opens it, so nothing is created beside it either.
     pub fn open(path: &Path) -> Result<Store> {
         settings()?;
-        if let FileState::Other(kind) = FileState::of(path)? {
-            return Err(not_a_file(path, kind));
+        match FileState::of(path)? {
+            FileState::Other(kind) => Err(not_a_file(path, kind)),
+            FileState::Missing => Store::create(path),
+            FileState::Empty | FileState::Regular => {
+                check_writable(path)?;
+                Store::open_in_place(path)
+            }
         }
+    }
+
+    /// A new database at a temporary name beside `path`, made and migrated, not yet placed.
+    fn create(path: &Path) -> Result<Store> {
+        let dirs = create_missing_dirs(&parent_dir(path))?;
+        let creation = Creation {
+            temp: temporary_name(path),
+            dirs,
+            placed: false,
+        };
+        // The name holds this process's id: anything there was left by a process that is
+        // gone (killed while it was creating), and goes.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(companion(&creation.temp, suffix));
+        }
+        let mut store = Store::open_in_place(&creation.temp)?;
+        store.path = path.to_path_buf();
+        store.creating = Some(Box::new(creation));
+        Ok(store)
+    }
+
+    /// Puts a new database in place once its first transaction committed: every page in the
+    /// main file (the log checkpointed and closed), then linked at `path`, which never replaces
+    /// a file another process put there meanwhile. Answers `false` when one did: this store then
+    /// reads that file, and the write must run again there.
+    fn place(&mut self) -> Result<bool> {
+        let Some(mut creation) = self.creating.take() else {
+            return Ok(true);
+        };
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let conn = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        conn.close().map_err(|(_, e)| Error::from(e))?;
+        let placed = match std::fs::hard_link(&creation.temp, &self.path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            // A file system without hard links: check, then rename.
+            Err(_) if std::fs::symlink_metadata(&self.path).is_ok() => false,
+            Err(_) => match std::fs::rename(&creation.temp, &self.path) {
+                Ok(()) => true,
+                Err(e) => {
+                    return Err(
+                        Error::internal(format!("cannot create {}", self.path.display()))
+                            .caused_by(e),
+                    );
+                }
+            },
+        };
+        if placed {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(companion(&creation.temp, suffix));
+            }
+            creation.placed = true;
+            self.created = true;
+        } else {
+            // Another process's database is there: the directories are in use.
+            creation.dirs.clear();
+        }
+        drop(creation);
+        let mut fresh = Store::open_in_place(&self.path)?;
+        std::mem::swap(&mut self.conn, &mut fresh.conn);
+        Ok(placed)
+    }
+
+    /// For a command that creates the database without writing to it (`doctor --upgrade`,
+    /// `generate`): puts a new database in place now.
+    pub fn finish_creation(&mut self) -> Result<()> {
+        self.place().map(|_| ())
+    }
+
+    /// Whether the last commit put a new database at the path (once).
+    pub fn take_created(&mut self) -> bool {
+        std::mem::take(&mut self.created)
+    }
+
+    /// Opens the file at `path`, creating an empty one first if there is none.
+    pub(super) fn open_in_place(path: &Path) -> Result<Store> {
         prepare_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
@@ -184,6 +317,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             backing: Backing::File,
+            creating: None,
+            created: false,
         })
     }
 
@@ -200,9 +335,7 @@ impl Store {
                 Store::empty_stand_in_for(path, state)
             }
             FileState::Other(kind) => Err(not_a_file(path, kind)),
-            FileState::Regular if writable(path) && writable(&parent_dir(path)) => {
-                Store::open(path)
-            }
+            FileState::Regular if check_writable(path).is_ok() => Store::open(path),
             FileState::Regular => Store::open_read_only(path),
         }
     }
@@ -238,6 +371,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             backing: Backing::ReadOnlyFile,
+            creating: None,
+            created: false,
         })
     }
 
@@ -265,6 +400,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             backing: Backing::ReadOnlyFile,
+            creating: None,
+            created: false,
         })
     }
 
@@ -282,6 +419,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             backing: Backing::StandIn(state),
+            creating: None,
+            created: false,
         })
     }
 
@@ -299,8 +438,28 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands, or none of it.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it lands, or none of it. The
+    /// first commit of a new database also puts it in place; if another process created the
+    /// database meanwhile, `f` runs again in that one.
+    pub fn write<T>(&mut self, f: impl Fn(&Db) -> Result<T>) -> Result<T> {
+        let out = match self.write_once(&f) {
+            Ok(out) => out,
+            Err(e) => {
+                self.abandon_creation();
+                return Err(e);
+            }
+        };
+        match self.place() {
+            Ok(true) => Ok(out),
+            Ok(false) => self.write_once(&f),
+            Err(e) => {
+                self.abandon_creation();
+                Err(e)
+            }
+        }
+    }
+
+    fn write_once<T>(&mut self, f: &impl Fn(&Db) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -308,6 +467,16 @@ impl Store {
         test_hooks::pause_in_transaction();
         tx.commit()?;
         Ok(out)
+    }
+
+    /// A new database whose first write failed is removed now, with what was made for it.
+    fn abandon_creation(&mut self) {
+        if let Some(creation) = self.creating.take() {
+            if let Ok(memory) = Connection::open_in_memory() {
+                drop(std::mem::replace(&mut self.conn, memory));
+            }
+            drop(creation);
+        }
     }
 
     /// Runs `f` in a transaction that is then rolled back: whether it would succeed.
@@ -551,6 +720,67 @@ fn writable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
+/// Whether this process may write `path` and what SQLite writes beside it: the file, its
+/// `-wal` and `-shm` where they exist, and the directory where SQLite must create them. A
+/// file SQLite opened read-write but could not write would leave a `-wal` and `-shm` it made
+/// (with the file's mode) behind, which keep failing writes after the file is fixed.
+fn check_writable(path: &Path) -> Result<()> {
+    let read_only = |what: &Path, why: &str| {
+        Error::internal(format!(
+            "cannot write {}: {why} is read-only for this user; nothing was changed",
+            path.display()
+        ))
+        .with_hint(format!(
+            "reads still work; to write, make {} writable (for example `chmod u+w {}`) or run as its owner",
+            what.display(),
+            what.display()
+        ))
+    };
+    if !writable(path) {
+        return Err(read_only(path, "the file"));
+    }
+    for suffix in ["-wal", "-shm"] {
+        let side = companion(path, suffix);
+        if side.exists() && !writable(&side) {
+            return Err(read_only(&side, &format!("its `{suffix}` file")));
+        }
+    }
+    let dir = parent_dir(path);
+    if !companion(path, "-wal").exists() && !writable(&dir) {
+        return Err(read_only(&dir, "its directory"));
+    }
+    Ok(())
+}
+
+/// The name a new database is made under before it is put at `path`: hidden, beside it (the
+/// same file system, so it can be linked there), and this process's own.
+fn temporary_name(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(
+        path.file_name()
+            .unwrap_or_else(|| std::ffi::OsStr::new("proj.db")),
+    );
+    name.push(format!(".new-{}", std::process::id()));
+    parent_dir(path).join(name)
+}
+
+/// Creates `dir` and its missing parents (0700); returns those it made, outermost first.
+fn create_missing_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut missing: Vec<PathBuf> = dir
+        .ancestors()
+        .filter(|d| !d.as_os_str().is_empty())
+        .take_while(|d| std::fs::symlink_metadata(d).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    missing.reverse();
+    if let Some(deepest) = missing.last() {
+        create_private_dir(deepest).map_err(|e| {
+            Error::internal(format!("cannot create {}", deepest.display())).caused_by(e)
+        })?;
+    }
+    Ok(missing)
+}
+
 /// Creates the directory (0700) and the file (0600) before SQLite touches them.
 fn prepare_file(path: &Path) -> Result<()> {
     if path.exists() {
@@ -664,6 +894,7 @@ mod tests {
     fn a_store_runs_in_wal_with_full_sync_foreign_keys_and_untrusted_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.db");
+        Store::open(&path).unwrap().finish_creation().unwrap();
         for store in [
             Store::open(&path).unwrap(),
             Store::open_read_only(&path).unwrap(),

@@ -292,3 +292,180 @@ fn a_write_to_a_file_the_user_may_not_write_exits_1_and_changes_nothing() {
     assert_eq!(integrity(&t.db), "ok");
     t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
 }
+
+/// What is in a directory, names sorted (nothing when it does not exist).
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// A first write that runs out of room at any point (before the schema, inside it, in the
+/// log, in the write itself) leaves nothing: no file, no `-wal`, not the directory made for
+/// it. Before, a file with a schema (read later as a valid empty database) or a 4 KiB
+/// header stayed.
+#[test]
+fn a_first_write_that_runs_out_of_room_leaves_nothing() {
+    crate::file_only!("RLIMIT_FSIZE on a file not created yet");
+    let t = TestEnv::new();
+    let data = t.db.parent().unwrap().to_path_buf();
+    let first = ["org", "add", "acme"].map(String::from);
+    for kib in [0, 1, 4, 8, 16, 32, 64, 96, 128] {
+        let out = with_file_size_limit(&t, kib, &first);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "limit {kib} KiB: {stderr}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(
+            !data.exists(),
+            "limit {kib} KiB left {:?} in {}",
+            listing(&data),
+            data.display()
+        );
+    }
+    // In a directory that exists, nothing is left in it either.
+    std::fs::create_dir_all(&data).unwrap();
+    let out = with_file_size_limit(&t, 32, &first);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(listing(&data), Vec::<String>::new());
+    // With room, the same write creates the database, and says so.
+    let out = spawnable(&t).args(&first).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("created a new database at {}", t.db.display())),
+        "{stderr}"
+    );
+    assert_eq!(listing(&data), ["proj.db"]);
+    assert_eq!(integrity(&t.db), "ok");
+}
+
+/// `proj ARGS` as `nobody` (when root, which ignores permissions) or as this user; `None`
+/// when this machine cannot drop to `nobody`.
+fn as_unprivileged(t: &TestEnv, args: &[&str]) -> Option<std::process::Output> {
+    if !super::is_root() {
+        return Some(spawnable(t).args(args).output().unwrap());
+    }
+    let proj = crate::support::binary_for_anyone(t);
+    let mut ran = Err(std::io::Error::other("not run"));
+    for _ in 0..100 {
+        ran = hermetic(t, "setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&proj)
+            .args(args)
+            .output();
+        match &ran {
+            Ok(out) if String::from_utf8_lossy(&out.stderr).contains("Text file busy") => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            _ => break,
+        }
+    }
+    match ran {
+        Ok(out) if !String::from_utf8_lossy(&out.stderr).starts_with("setpriv:") => Some(out),
+        Ok(out) => {
+            unavailable(
+                "unprivileged user",
+                String::from_utf8_lossy(&out.stderr).trim(),
+            );
+            None
+        }
+        Err(e) => {
+            unavailable("unprivileged user", &e.to_string());
+            None
+        }
+    }
+}
+
+/// A 0400 database in a directory the user may write: the write is refused before SQLite
+/// opens the file read-write, so no 0400 `-wal`/`-shm` are left beside it (which kept every
+/// write failing "read-only" after `chmod 600`). `doctor` names companions the user cannot
+/// write, and a read-only file.
+#[test]
+fn a_write_to_a_read_only_file_in_a_writable_directory_leaves_no_companions() {
+    crate::file_only!("the file's permissions and its -wal/-shm");
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestEnv::new();
+    let dir = t.db.parent().unwrap().to_path_buf();
+    let (before, dump) = shop_on(&t);
+    // The test's own read-only look at the file (`dump`) left an empty -wal and -shm.
+    for side in ["proj.db-wal", "proj.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(side));
+    }
+    let mode = |path: &Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    if super::is_root() {
+        // nobody owns the directory and the file, as a user owns their own.
+        for p in [t.path(), dir.as_path()] {
+            mode(p, 0o755);
+        }
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        std::os::unix::fs::chown(&t.db, Some(65534), Some(65534)).unwrap();
+    }
+    mode(&t.db, 0o400);
+    let Some(out) = as_unprivileged(&t, &["env", "add", "staging", "-p", "acme/shop"]) else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("read-only"), "{stderr}");
+    assert_eq!(
+        listing(&dir),
+        ["proj.db"],
+        "something was left beside the file"
+    );
+    let out = as_unprivileged(&t, &["doctor"]).unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("writable") && report.contains("read-only for this user"),
+        "{report}"
+    );
+    // Reads still answer.
+    let out = as_unprivileged(&t, &["env", "list", "-p", "acme/shop", "-o", "plain"]).unwrap();
+    assert!(out.status.success());
+    mode(&t.db, 0o600);
+    assert!(bytes(&t.db) == before);
+    assert_eq!(t.dump(), dump);
+    for side in ["proj.db-wal", "proj.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(side));
+    }
+
+    // Companions the user cannot write beside a file they can (what the old failure left):
+    // doctor fails the check and says what to run; a write is refused, naming the file.
+    let shm = dir.join("proj.db-shm");
+    let wal = dir.join("proj.db-wal");
+    std::fs::write(&shm, vec![0u8; 32768]).unwrap();
+    std::fs::write(&wal, b"").unwrap();
+    for side in [&shm, &wal] {
+        if super::is_root() {
+            std::os::unix::fs::chown(side, Some(65534), Some(65534)).unwrap();
+        }
+        mode(side, 0o400);
+    }
+    let out = as_unprivileged(&t, &["doctor"]).unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("fail  writable") && report.contains("chmod 600"),
+        "{report}"
+    );
+    let out = as_unprivileged(&t, &["env", "add", "staging", "-p", "acme/shop"]).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("proj.db-shm"), "{stderr}");
+    for side in [&shm, &wal] {
+        mode(side, 0o600);
+    }
+    let out = as_unprivileged(&t, &["env", "add", "staging", "-p", "acme/shop"]).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
