@@ -61,8 +61,9 @@ pub struct AddArgs {
     /// Free-text name shown to people
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
     pub display_name: Option<String>,
-    /// Your email: you become the organization's first owner (on a shared database, with
-    /// your login)
+    /// Your email: you become the organization's first owner (on a shared database you always
+    /// do, with your login: it defaults to the email your login has as a member elsewhere, or
+    /// to the login itself when that is an email)
     #[arg(long, value_name = "EMAIL", value_parser = super::parse_email)]
     pub user: Option<String>,
     /// Your name, with --user
@@ -116,7 +117,22 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 Some(_) => e,
             });
         }
+        // On a shared database the login at the keyboard is the first owner: an
+        // organization there is never without one (nor claimable by anyone). Its email is
+        // --user, or the one it already has as a member elsewhere, or the login itself when
+        // that is an email.
         let login = db.login();
+        let user = match (&args.user, login) {
+            (Some(u), _) => Some(u.clone()),
+            (None, Some(l)) => Some(own_email(db, l)?.ok_or_else(|| {
+                Error::usage("on a shared database a new organization starts with its owner: you")
+                    .with_hint(format!(
+                        "give your email: `proj org add {} --user EMAIL`",
+                        args.name
+                    ))
+            })?),
+            (None, None) => None,
+        };
         let org = db.org_insert(
             &args.name,
             args.display_name.as_deref().filter(|s| !s.is_empty()),
@@ -127,7 +143,7 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             Subject::Scope,
             &snapshot::row(&org),
         )?;
-        if let Some(email) = &args.user {
+        if let Some(email) = &user {
             let change = MemberChange {
                 email,
                 from: None,
@@ -149,6 +165,24 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         view(db, tx.actor, &org)
     })?;
     app.out.one(&created)
+}
+
+/// The email a login goes by: the one its memberships share, or the login itself when it is
+/// an email; `None` when neither says.
+fn own_email(db: &Db, login: &str) -> Result<Option<String>> {
+    let mut emails: Vec<String> = db
+        .memberships_of_login(login)?
+        .into_iter()
+        .map(|m| m.email)
+        .collect();
+    emails.dedup();
+    Ok(match emails.as_slice() {
+        [one] => Some(one.clone()),
+        [] if crate::model::validate_email(login).is_ok() => {
+            Some(crate::model::normalize_email(login))
+        }
+        _ => None,
+    })
 }
 
 fn list(app: &mut App) -> Result<()> {

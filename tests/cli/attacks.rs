@@ -376,7 +376,7 @@ fn nobody_blocks(t: &TestEnv, who: &str) {
             ],
             None,
         )
-        .env("PROJ_BUSY_TIMEOUT_MS", "2000")
+        .env("PROJ_BUSY_TIMEOUT_MS", "1000")
         .output()
         .unwrap();
     let _ = run(&mut c, "ROLLBACK");

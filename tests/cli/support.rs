@@ -299,6 +299,17 @@ impl PgDatabase {
             out.push("--login".into());
             out.push(words[2].to_lowercase());
         }
+        // On a server an organization starts with its creator as owner (`org add` takes the
+        // login's email): a login not named after one says which, as a person would.
+        if words.len() >= 3
+            && words[0] == "org"
+            && ["add", "create", "new"].contains(&words[1].as_str())
+            && flag_value(&out, "--user").is_none()
+            && !login.contains('@')
+        {
+            out.push("--user".into());
+            out.push(format!("{login}@proj.test"));
+        }
         pg_ensure_login(&self.socket_dir, &login);
         (out, login)
     }

@@ -67,6 +67,19 @@ impl Conn {
                     "ask the database's administrator for the privileges README's Team mode lists",
                 );
         }
+        // The rules proj's schema holds at commit (migration 3), in their own words.
+        if *code == SqlState::CHECK_VIOLATION
+            && let Some(db) = e.as_db_error()
+            && db
+                .message()
+                .starts_with("an organization starts with its owner")
+        {
+            let err = Error::denied(db.message().to_string());
+            return match db.hint() {
+                Some(h) => err.with_hint(h.to_string()),
+                None => err,
+            };
+        }
         if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
             return Error::internal("the database is read-only; nothing was changed")
                 .caused_by(describe(&e));

@@ -7,16 +7,17 @@
 //!   asked again with the same parameters is answered from what it returned (access checks ask
 //!   the same few lookups several times). Every statement sent is counted (`PROJ_TRACE_SQL`
 //!   writes them to a file, which is how the round-trip test counts).
-//! - Writes ([`Store::write`]) run SERIALIZABLE. Writers of one organization take turns on
-//!   that organization's row, which the write functions lock (migration 3) for a login that
-//!   belongs there — no lock a login can take by hand, and none across organizations. Before
-//!   that, `w_turn` asks for the writers' courtesy lock (a session advisory lock, sent with
-//!   `BEGIN` and released with `COMMIT`, so no round trip): `proj` writers usually take turns
-//!   before their snapshot and so never fail each other; correctness never depends on it, and
-//!   a lock held longer than a quarter of a second (by anyone, with `psql`) is passed by. A
-//!   serialization failure or deadlock (SQLSTATE 40001, 40P01) makes the whole command's
-//!   transaction run again, with a jittered pause, until the busy timeout. A unique violation
-//!   is a conflict (exit 4). Waiting for a lock longer than the busy timeout is exit 6.
+//! - Writes ([`Store::write`]) begin with `proj.w_begin()` (sent with `BEGIN`: no round
+//!   trip), which takes the write locks (rows) of the organizations the login writes in and
+//!   holds them to the end; the transaction runs READ COMMITTED, so every statement after it
+//!   sees what the writer before committed. `proj` writers of one organization take turns, as
+//!   on a file (`BEGIN IMMEDIATE`), and never fail each other; writers of different
+//!   organizations do not wait for each other. Only a member can hold an organization's lock
+//!   (migration 3): no login of another organization, nor of none, can make its writers
+//!   wait. A deadlock or serialization failure (SQLSTATE 40P01, 40001) makes the whole
+//!   command's transaction run again, with a jittered pause, until the busy timeout. A unique
+//!   violation is a conflict (exit 4). Waiting for a lock longer than the busy timeout is
+//!   exit 6.
 //!   The transaction's id (`pg_current_xact_id()`) comes back with the BEGIN: a connection
 //!   lost while COMMIT was under way is followed by a new one that asks the server what
 //!   became of that transaction (`commit.rs`), so the command reports what happened.
@@ -202,26 +203,28 @@ impl Store {
         loop {
             self.conn.retry.set(false);
             let db = Db { conn: &self.conn };
-            // The courtesy lock first, in a transaction of its own (the COMMIT), so the write
-            // transaction's snapshot is taken after it; then the organization's own lock,
-            // taken by the write functions (migration 3).
+            // The organizations' write locks first (`w_begin`, migration 3).
             let end_read = self.conn.end_read();
-            let xact = self.conn.begin_write(&format!(
-                "{end_read}SELECT proj.w_turn(); COMMIT; BEGIN ISOLATION LEVEL SERIALIZABLE"
-            ))?;
-            self.conn.writing.set(true);
-            let out = f(&db).and_then(|v| {
-                super::sqlite::pause_in_transaction();
-                self.commit(&xact, "COMMIT; SELECT pg_advisory_unlock_all()")?;
-                Ok(v)
-            });
+            let out = self
+                .conn
+                .begin_write(&format!(
+                    "{end_read}BEGIN ISOLATION LEVEL READ COMMITTED; SELECT proj.w_begin()"
+                ))
+                .and_then(|xact| {
+                    self.conn.writing.set(true);
+                    f(&db).and_then(|v| {
+                        super::sqlite::pause_in_transaction();
+                        self.commit(&xact, "COMMIT")?;
+                        Ok(v)
+                    })
+                });
             self.conn.writing.set(false);
             self.conn.answers.borrow_mut().clear();
             match out {
                 Ok(v) => return Ok(v),
                 Err(e) => {
                     // Whatever failed, leave no transaction or lock behind.
-                    let _ = self.conn.batch("ROLLBACK; SELECT pg_advisory_unlock_all()");
+                    let _ = self.conn.batch("ROLLBACK");
                     if !self.conn.retry.get() || started.elapsed() >= self.busy_timeout {
                         return Err(e);
                     }
@@ -327,8 +330,9 @@ impl Conn {
 
     /// Runs `sql` in one round trip (parse, bind, execute): its parameters carry their types.
     /// Inside a transaction, a query (`SELECT`) asked again with the same parameters is
-    /// answered from its first answer, until the transaction changes something: its snapshot
-    /// (REPEATABLE READ or SERIALIZABLE) shows nobody else's changes, so only its own writes
+    /// answered from its first answer, until the transaction changes something: a read's
+    /// snapshot (REPEATABLE READ) shows nobody else's changes, and a write holds the write
+    /// locks of its organizations (nobody else changes them meanwhile), so only its own writes
     /// could change the answer, and each write forgets every answer.
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
         let in_tx = self.read_tx.get() != ReadTx::None || self.writing.get();

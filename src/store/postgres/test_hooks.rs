@@ -7,9 +7,9 @@
 /// and every time; `tests/cli/team_mode.rs` checks what proj then reports.
 pub fn lose_commit_reply(sql: &str) -> String {
     if hook() == Some("1")
-        && let Some(rest) = sql.strip_prefix("COMMIT;")
+        && let Some(rest) = sql.strip_prefix("COMMIT")
     {
-        return format!("COMMIT; SELECT pg_terminate_backend(pg_backend_pid());{rest}");
+        return format!("COMMIT; SELECT pg_terminate_backend(pg_backend_pid()){rest}");
     }
     sql.to_string()
 }

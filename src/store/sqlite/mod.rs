@@ -741,12 +741,14 @@ fn check_writable(path: &Path) -> Result<()> {
     }
     for suffix in ["-wal", "-shm"] {
         let side = companion(path, suffix);
-        if side.exists() && !writable(&side) {
+        // Asked in this order: a companion that another connection removes meanwhile (its
+        // last close checkpoints and deletes the `-wal`) is not a read-only one.
+        if !writable(&side) && side.exists() {
             return Err(read_only(&side, &format!("its `{suffix}` file")));
         }
     }
     let dir = parent_dir(path);
-    if !companion(path, "-wal").exists() && !writable(&dir) {
+    if !writable(&dir) && !companion(path, "-wal").exists() {
         return Err(read_only(&dir, "its directory"));
     }
     Ok(())

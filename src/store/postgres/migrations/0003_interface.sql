@@ -26,6 +26,8 @@
 -- - Writers of one organization take turns on that organization's row, locked inside the
 --   write functions and only for a login that belongs there: nobody outside an organization
 --   can make its writers (or anyone's readers) wait.
+-- - An organization created on the server has an owner from the moment it commits: the
+--   login that created it.
 
 -- Where each function looks names up: proj first, the catalog, the login's temporary schema
 -- last (where it can shadow nothing).
@@ -156,7 +158,9 @@ $$;
 -- its owner), restored (its owners come back with their logins), or given its first member.
 ALTER TABLE org_creations ADD COLUMN how text NOT NULL DEFAULT 'created';
 
--- At commit: every organization the transaction changed has an event of it.
+-- At commit: every organization the transaction changed has an event of it, and every
+-- organization it created has an owner — the login that created it (a restored one: its
+-- owners, who come back with their logins). No organization on a server is ever without one.
 CREATE FUNCTION check_pending() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = proj, pg_catalog, pg_temp AS $$
 BEGIN
@@ -168,6 +172,16 @@ BEGIN
         RAISE EXCEPTION 'a change to the model is recorded in the audit log'
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'change the model with proj, which records every change';
+    END IF;
+    IF EXISTS (SELECT 1 FROM org_creations c
+               WHERE c.org_id = NEW.org_id AND c.xact = NEW.xact AND c.how <> 'claimed')
+       AND NOT EXISTS (
+           SELECT 1 FROM members m JOIN org_creations c ON c.org_id = m.org_id
+           WHERE m.org_id = NEW.org_id AND m.role = 'owner'
+             AND (c.how = 'restored' OR m.login = session_user)) THEN
+        RAISE EXCEPTION 'an organization starts with its owner: the login that creates it'
+            USING ERRCODE = 'check_violation',
+                  HINT = 'proj org add NAME --user EMAIL, or proj init, makes you its owner';
     END IF;
     RETURN NULL;
 END
@@ -1308,26 +1322,24 @@ ALTER TABLE removals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pending ENABLE ROW LEVEL SECURITY;
 ALTER TABLE restores ENABLE ROW LEVEL SECURITY;
 
--- The writers' courtesy lock (`Store::write` asks for it before each write transaction, so
--- that proj's writers usually take turns before their snapshots and never fail each other).
--- Anyone may take an advisory lock by hand, so nothing depends on it: a holder who keeps it
--- past a quarter of a second is passed by, and the organizations' own locks (`lock_org`) and
--- SERIALIZABLE keep every write correct. Released with COMMIT (`pg_advisory_unlock_all`).
-CREATE FUNCTION w_turn() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
+-- The start of every write (`Store::write` sends it right after BEGIN, in the same message):
+-- the write locks of the organizations the login writes in — those it is a member of, and
+-- those without members (anyone's) — taken in id order and held to the end of the
+-- transaction, which runs READ COMMITTED: every statement after this one sees what the writer
+-- before it committed. Writers of one organization take turns, as on a file, and never fail
+-- each other. Only a member can hold an organization's lock, and nobody can hold another
+-- organization's: there is no lock a login of no organization can take that a writer waits
+-- for.
+CREATE FUNCTION w_begin() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = proj, pg_catalog, pg_temp AS $$
-DECLARE
-    since timestamptz := clock_timestamp();
 BEGIN
-    LOOP
-        IF pg_try_advisory_lock(5787775650370682967) THEN
-            RETURN true;
-        END IF;
-        IF clock_timestamp() - since > interval '250 milliseconds' THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.002);
-    END LOOP;
+    PERFORM 1 FROM orgs o
+    WHERE unbound()
+       OR o.id IN (SELECT m.org_id FROM members m WHERE m.login = session_user)
+       OR NOT EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id)
+    ORDER BY o.id
+    FOR NO KEY UPDATE OF o;
 END
 $$;
-REVOKE ALL ON FUNCTION w_turn() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION w_turn() TO PUBLIC;
+REVOKE ALL ON FUNCTION w_begin() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION w_begin() TO PUBLIC;
