@@ -243,7 +243,7 @@ impl Context {
         let saved = if decided {
             crate::store::Selection::default()
         } else {
-            db.selection()?
+            db.selection(actor.email.as_deref())?
         };
         if ctx.broken_link.is_some() {
             // The broken link would have decided; do not guess past it.

@@ -427,10 +427,11 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
                     db.member_set_email(before.id, e)?;
                     // The saved identity follows, unless the old email is still a member
                     // elsewhere.
-                    if db.selection()?.identity.as_deref() == Some(before.email.as_str())
+                    if db.selection(None)?.identity.as_deref() == Some(before.email.as_str())
                         && db.memberships(&before.email)?.is_empty()
                     {
                         db.identity_save(Some(e))?;
+                        db.selection_move(&before.email, e)?;
                     }
                 }
                 db.member_update(&after)

@@ -427,7 +427,7 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
     }
     let email = match &explicit {
         Some(e) => Some(e.clone()),
-        None => db.selection()?.identity,
+        None => db.selection(None)?.identity,
     };
     let actor = Actor {
         email,

@@ -224,13 +224,13 @@ fn remove(app: &mut App, slug: String) -> Result<()> {
 fn use_org(app: &mut App, slug: String) -> Result<()> {
     let chosen = app.write(|db, actor, _| {
         let org = find_org(db, actor, &slug)?;
-        let saved = db.selection()?;
+        let saved = db.selection(actor.email.as_deref())?;
         let keep = saved
             .project
             .filter(|(o, _)| *o == org.slug)
             .and_then(|(_, p)| db.project(org.id, &p).ok().flatten())
             .map(|p| p.id);
-        db.selection_save(Some(org.id), keep)?;
+        db.selection_save(actor.email.as_deref(), Some(org.id), keep)?;
         view(db, actor, &org)
     })?;
     app.out

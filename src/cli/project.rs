@@ -267,7 +267,7 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
 fn use_project(app: &mut App, arg: String) -> Result<()> {
     let chosen = app.write(|db, actor, ctx| {
         let p = ProjectScope::resolve(db, actor, ctx, Some(&arg))?;
-        db.selection_save(Some(p.org.id), Some(p.project.id))?;
+        db.selection_save(actor.email.as_deref(), Some(p.org.id), Some(p.project.id))?;
         view(db, &p.project)
     })?;
     app.out.status(&format!(

@@ -56,7 +56,8 @@ fn org(
 }
 
 /// A file holding `orgs`, written through the store as the commands would, with the saved
-/// selection `selected` (an organization, and maybe one of its projects).
+/// selection `selected` (an organization, and maybe one of its projects) of ana@acme.dev, who
+/// every test with a selection types.
 fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
     let mut store = Store::empty_stand_in(Path::new("wizard-test.db")).unwrap();
     store
@@ -76,7 +77,7 @@ fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
             if let Some((o, p)) = selected {
                 let o = db.org(o)?.unwrap();
                 let p = p.map(|p| db.project(o.id, p).unwrap().unwrap().id);
-                db.selection_save(Some(o.id), p)?;
+                db.selection_save(Some("ana@acme.dev"), Some(o.id), p)?;
             }
             Ok(())
         })

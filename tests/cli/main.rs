@@ -17,6 +17,7 @@ mod hardening_access;
 mod hardening_io;
 mod hardening_store;
 mod helpers;
+mod hidden_names;
 mod json;
 mod layout;
 mod member;

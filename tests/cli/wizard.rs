@@ -331,7 +331,7 @@ fn init_as_another_member_switches_the_identity_and_says_so() {
     ];
     let out = t.ok(&bo);
     assert!(
-        out.starts_with("nothing created: acme/shop already has production; using it; you are now bo@acme.dev (admin; was ana@acme.dev)\n"),
+        out.starts_with("nothing created: acme/shop already has production; now using it; you are now bo@acme.dev (admin; was ana@acme.dev)\n"),
         "{out}"
     );
     assert_eq!(t.json(&["context"])["identity"]["value"], "bo@acme.dev");
@@ -658,6 +658,43 @@ mod pty {
             "{status:?}\n{rest}"
         );
         assert!(!t.db.exists());
+    }
+
+    /// bo, a member of acme without a grant on the project ana selected, runs the wizard
+    /// typing `name` as the project. Returns everything shown (the name replaced by `X`) and
+    /// how it ended.
+    fn init_typing(name: &str) -> (String, WaitStatus) {
+        let t = crate::hidden_names::world();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "bo@acme.dev\r");
+        p.answer("Your name", ENTER);
+        p.expect("a new organization");
+        p.send(ENTER); // acme
+        p.expect("Project name");
+        // The default offered is bo's only project, never the one ana selected.
+        p.answer("shop", &format!("{name}\r"));
+        p.answer("with a Production environment", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.answer("Go ahead?", "y\r");
+        let seen = p.seen.clone();
+        let (status, rest) = p.finish();
+        (format!("{seen}{rest}").replace(name, "X"), status)
+    }
+
+    #[test]
+    fn init_answers_a_typed_hidden_project_as_a_missing_one() {
+        crate::file_only!("init as another email: on a server the login is the identity");
+        let (hidden, hidden_status) = init_typing("zeta-secret");
+        let (missing, missing_status) = init_typing("zeta-absent");
+        assert!(!hidden.contains("qz-env2"), "{hidden}");
+        assert!(!hidden.contains("exists with"), "{hidden}");
+        let code = |s: WaitStatus| match s {
+            WaitStatus::Exited(_, c) => Some(c),
+            _ => None,
+        };
+        assert_eq!(code(hidden_status), Some(5), "{hidden}");
+        assert_eq!(code(missing_status), Some(5), "{missing}");
+        assert_eq!(hidden, missing);
     }
 
     /// `proj project remove` on a terminal: the answer counts on Enter, so a typed `yes⏎`

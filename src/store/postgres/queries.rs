@@ -199,7 +199,8 @@ fn one<T>(row: Option<Row>, f: fn(&Row) -> Result<T>) -> Result<Option<T>> {
 impl Db<'_> {
     // Selection: one row per login.
 
-    pub fn selection(&self) -> Result<Selection> {
+    /// A login's own selection: the login is the identity, `_who` is a file's key.
+    pub fn selection(&self, _who: Option<&str>) -> Result<Selection> {
         let row = self.conn.query_opt(
             "SELECT o.slug, po.slug, p.slug, s.identity FROM selection s
              LEFT JOIN orgs o ON o.id = s.org_id
@@ -219,12 +220,22 @@ impl Db<'_> {
         }))
     }
 
-    pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
+    pub fn selection_save(
+        &self,
+        _who: Option<&str>,
+        org_id: Option<i64>,
+        project_id: Option<i64>,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO selection (login, org_id, project_id) VALUES (session_user, $1, $2)
              ON CONFLICT (login) DO UPDATE SET org_id = $1, project_id = $2",
             &[&org_id, &project_id],
         )?;
+        Ok(())
+    }
+
+    /// On a server the selection is the login's: an email change does not move it.
+    pub fn selection_move(&self, _from: &str, _to: &str) -> Result<()> {
         Ok(())
     }
 
