@@ -210,6 +210,20 @@ impl EnvKind {
     pub fn protected_by_default(self) -> bool {
         self == EnvKind::Production
     }
+
+    /// The one rule for kind and protection: an environment of this kind with `protected`
+    /// becomes kind `to`. Protection that was the kind's default follows the new kind's (into
+    /// production protects, out of it unprotects); protection set apart from the default
+    /// (`env protect` on staging, `env unprotect` on production) stays as it was set. A
+    /// change it makes is `env.protect`'s to allow, whichever road changes the kind (a layout
+    /// file says `protected` itself; what `proj export` writes agrees with this rule).
+    pub fn protection_after_change(self, protected: bool, to: EnvKind) -> bool {
+        if protected == self.protected_by_default() {
+            to.protected_by_default()
+        } else {
+            protected
+        }
+    }
 }
 
 string_enum!(

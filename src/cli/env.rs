@@ -240,9 +240,31 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         }
         if let Some(k) = args.kind {
             after.kind = k;
+            after.protected = before.kind.protection_after_change(before.protected, k);
         }
+        // Protection the kind change brings is an action of its own, checked and recorded
+        // as `env protect` / `env unprotect` would be (as `apply` does).
+        let protection = (after.protected != before.protected).then(|| {
+            if after.protected {
+                Event::EnvProtect
+            } else {
+                Event::EnvUnprotect
+            }
+        });
+        if let Some(event) = protection {
+            tx.require_for(event, &scope.target())?;
+        }
+        let mut updated = after.clone();
+        updated.protected = before.protected;
         // A rename to what it already is changes nothing and writes no event.
-        let changed = save(tx, Event::EnvUpdate, &scope, &after)?;
+        let mut changed = save(tx, Event::EnvUpdate, &scope, &updated)?;
+        if let Some(event) = protection {
+            let scope = EnvScope {
+                env: updated,
+                ..scope
+            };
+            changed |= save(tx, event, &scope, &after)?;
+        }
         Ok((EnvView::new(&after), changed))
     })?;
     if !changed {
