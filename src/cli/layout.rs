@@ -217,16 +217,18 @@ fn applied(app: &App, written: usize) {
     ));
 }
 
-/// Says how much of the named organizations the file leaves out and the apply keeps.
+/// Says what of the named organizations the file leaves out and the apply keeps, by name (the
+/// first few, then how many more).
 fn note_kept(app: &App, plan: &Plan, prune: bool) {
-    if plan.kept == 0 || prune {
+    let n = plan.kept.len();
+    if n == 0 || prune {
         return;
     }
     app.out.status(&format!(
-        "note: {} thing{} in these organizations the file leaves out stay{} (--prune removes them)",
-        plan.kept,
-        if plan.kept == 1 { "" } else { "s" },
-        if plan.kept == 1 { "s" } else { "" },
+        "note: {n} thing{} in these organizations the file leaves out stay{} (--prune removes them): {}",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "s" } else { "" },
+        crate::output::capped_list(&plan.kept, 10, ", "),
     ));
 }
 
@@ -317,7 +319,7 @@ fn show(app: &App, plan: &Plan, applied: bool) -> Result<()> {
                 create,
                 update,
                 remove,
-                kept: plan.kept,
+                kept: plan.kept.len(),
             },
             applied,
         });

@@ -365,27 +365,7 @@ pub struct Change {
 impl Change {
     /// What the change is about, as a path or `email in org` / `email on org/project`.
     pub fn target(&self) -> String {
-        let p = &self.place;
-        match self.entity {
-            Entity::Org | Entity::Project | Entity::Env => p.scope_path(),
-            Entity::Resource => slash(&[&p.scope_path(), p.resource.as_deref().unwrap_or("")]),
-            Entity::Member => format!("{} in {}", p.member.as_deref().unwrap_or(""), p.org),
-            Entity::Team => format!("{} in {}", p.team.as_deref().unwrap_or(""), p.org),
-            Entity::TeamMember => format!(
-                "{} in {} of {}",
-                p.member.as_deref().unwrap_or(""),
-                p.team.as_deref().unwrap_or(""),
-                p.org
-            ),
-            Entity::Grant => {
-                let holder = match (&p.member, &p.team) {
-                    (Some(m), _) => m.clone(),
-                    (None, Some(t)) => format!("team {t}"),
-                    (None, None) => String::new(),
-                };
-                format!("{holder} on {}", p.scope_path())
-            }
-        }
+        target_of(self.entity, &self.place)
     }
 
     /// What a created thing is (`custom, protected`), or what a removal takes with it
@@ -496,13 +476,38 @@ impl Change {
     }
 }
 
+/// What a plan line names: `acme/shop`, `bo@acme.dev in acme`, `team backend on acme/shop`.
+fn target_of(entity: Entity, p: &Place) -> String {
+    match entity {
+        Entity::Org | Entity::Project | Entity::Env => p.scope_path(),
+        Entity::Resource => slash(&[&p.scope_path(), p.resource.as_deref().unwrap_or("")]),
+        Entity::Member => format!("{} in {}", p.member.as_deref().unwrap_or(""), p.org),
+        Entity::Team => format!("{} in {}", p.team.as_deref().unwrap_or(""), p.org),
+        Entity::TeamMember => format!(
+            "{} in {} of {}",
+            p.member.as_deref().unwrap_or(""),
+            p.team.as_deref().unwrap_or(""),
+            p.org
+        ),
+        Entity::Grant => {
+            let holder = match (&p.member, &p.team) {
+                (Some(m), _) => m.clone(),
+                (None, Some(t)) => format!("team {t}"),
+                (None, None) => String::new(),
+            };
+            format!("{holder} on {}", p.scope_path())
+        }
+    }
+}
+
 /// The changes, in the order they are made.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub changes: Vec<Change>,
     /// Things in the named organizations the file leaves out and that stay (without
-    /// `--prune`; with it they are in `changes` as removals).
-    pub kept: usize,
+    /// `--prune`; with it they are in `changes` as removals), as plan lines name them
+    /// (`project acme/web`, `member bo@acme.dev in acme`).
+    pub kept: Vec<String>,
     /// How many organizations, projects, environments and members the plan creates: the
     /// slots of [`Parent::New`].
     pub(super) creates: Slots,
@@ -643,6 +648,13 @@ impl Planner {
         });
     }
 
+    /// Something the file leaves out that stays (no `--prune`).
+    fn keep(&mut self, entity: Entity, place: &Place) {
+        self.plan
+            .kept
+            .push(format!("{} {}", entity.as_str(), target_of(entity, place)));
+    }
+
     fn remove(
         &mut self,
         entity: Entity,
@@ -750,7 +762,10 @@ impl Planner {
             .filter(|p| !named.contains(p.row.slug.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                self.keep(
+                    Entity::Project,
+                    &Place::project(&org.name, &p.row.slug.as_str().into()),
+                );
                 continue;
             }
             let resources: usize = p.envs.iter().map(|e| e.resources.len()).sum();
@@ -784,7 +799,11 @@ impl Planner {
                 .filter(|m| !wanted.contains(m.email.as_str()))
             {
                 if !self.prune {
-                    self.plan.kept += 1;
+                    let place = Place {
+                        team: Some(t.slug.clone()),
+                        ..Place::member(&org.name, &m.email)
+                    };
+                    self.keep(Entity::TeamMember, &place);
                     continue;
                 }
                 if !listed.contains(m.email.as_str()) {
@@ -813,7 +832,11 @@ impl Planner {
             .filter(|t| !named.contains(t.row.slug.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                let place = Place {
+                    team: Some(t.row.slug.clone()),
+                    ..Place::org(&org.name)
+                };
+                self.keep(Entity::Team, &place);
                 continue;
             }
             let grants: usize = cur
@@ -842,7 +865,7 @@ impl Planner {
             .filter(|m| !listed.contains(m.email.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                self.keep(Entity::Member, &Place::member(&org.name, &m.email));
                 continue;
             }
             let grants = cur
@@ -1075,7 +1098,10 @@ impl Planner {
                 .filter(|e| !named.contains(e.row.slug.as_str()))
             {
                 if !self.prune {
-                    self.plan.kept += 1;
+                    self.keep(
+                        Entity::Env,
+                        &Place::env(&org.name, &name, &e.row.slug.as_str().into()),
+                    );
                     envs.insert(&e.row.slug, Parent::Existing(e.row.clone()));
                     continue;
                 }
@@ -1230,7 +1256,13 @@ impl Planner {
                 continue;
             }
             if !self.prune {
-                self.plan.kept += 1;
+                let place = Place {
+                    environment: g.environment.as_deref().map(Name::from),
+                    member: g.email.clone(),
+                    team: g.team.clone(),
+                    ..Place::project(&org.name, name)
+                };
+                self.keep(Entity::Grant, &place);
                 continue;
             }
             // Removed with their holder or environment, in that removal's event.
@@ -1499,7 +1531,11 @@ impl Planner {
             .filter(|r| !named.contains(r.slug.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                let place = Place {
+                    resource: Some(r.slug.clone()),
+                    ..Place::env(&org.name, p, &name)
+                };
+                self.keep(Entity::Resource, &place);
                 continue;
             }
             self.remove(

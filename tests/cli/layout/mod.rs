@@ -794,3 +794,27 @@ fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
         "an empty login clears it: {plan}"
     );
 }
+
+#[test]
+fn the_note_on_what_stays_names_it() {
+    let t = acme();
+    t.ok(&["project", "add", "web", "--org", "acme"]);
+    // The file names acme with only its first project: web and the members stay.
+    let path = file(
+        &t,
+        "part.toml",
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\n",
+    );
+    let r = t.run(&["apply", "--dry-run", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let note = r.stderr.lines().find(|l| l.starts_with("note:")).unwrap();
+    assert!(note.contains("(--prune removes them): "), "{note}");
+    for thing in [
+        "project acme/web",
+        "project acme/shop",
+        "member bo@acme.dev in acme",
+        "team backend in acme",
+    ] {
+        assert!(note.contains(thing), "{note}");
+    }
+}
