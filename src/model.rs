@@ -28,6 +28,30 @@ pub fn validate_slug(noun: &str, name: &str) -> Result<()> {
     }
 }
 
+/// [`validate_slug`] for `proj NOUN add NAME` (`noun` as errors say it, `command` as typed):
+/// a name that is not a slug but gives one (`Web Frontend`) reads as a display name, so the
+/// hint is the whole command that keeps it (`proj project add web-frontend --display-name
+/// "Web Frontend"`), as the wizard does with such a name.
+pub fn validate_new_slug(noun: &str, command: &str, name: &str) -> Result<()> {
+    let Err(mut err) = validate_slug(noun, name) else {
+        return Ok(());
+    };
+    if let Some(slug) = suggest_slug(name)
+        && name.chars().count() <= 200
+        && text_problem(name).is_none()
+    {
+        let quoted = if name.contains(['"', '$', '`', '\\', '!']) {
+            format!("'{}'", name.replace('\'', r"'\''"))
+        } else {
+            format!("\"{name}\"")
+        };
+        err = err.with_hint(format!(
+            "try `proj {command} add {slug} --display-name {quoted}`"
+        ));
+    }
+    Err(err)
+}
+
 fn slug_problem(name: &str) -> Option<&'static str> {
     let bytes = name.as_bytes();
     if name.is_empty() {
@@ -58,15 +82,31 @@ pub fn is_valid_slug(name: &str) -> bool {
     slug_problem(name).is_none()
 }
 
-/// The nearest valid slug to what the user typed, if there is a sensible one.
+/// The nearest valid slug to what the user typed, if there is a sensible one. Letters with
+/// accents and the common Latin ligatures become their ASCII spelling (`Café Über` →
+/// `cafe-uber`, `Straße` → `strasse`, `İstanbul` → `istanbul`, `ÆON` → `aeon`); anything
+/// else that is not a letter or digit separates words.
 pub fn suggest_slug(name: &str) -> Option<String> {
     let mut out = String::new();
+    let push = |piece: &str, out: &mut String| {
+        for c in piece.chars() {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+    };
     for c in name.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
+        // `İ` lowercases to `i` and a combining dot; the dot is dropped below anyway.
+        for lower in c.to_lowercase() {
+            if is_combining_mark(lower) {
+                continue;
+            }
+            match ascii_spelling(lower) {
+                Some(ascii) => push(ascii, &mut out),
+                None => push(lower.encode_utf8(&mut [0; 4]), &mut out),
+            }
         }
     }
     let mut out = out.trim_matches('-').to_string();
@@ -81,6 +121,45 @@ pub fn suggest_slug(name: &str) -> Option<String> {
         out = out.trim_end_matches('-').to_string();
     }
     (out != name && is_valid_slug(&out)).then_some(out)
+}
+
+/// Accents written as separate combining characters (`e` + U+0301): part of the letter.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+/// The ASCII spelling of a lowercase Latin letter with an accent, or of a ligature; `None`
+/// for everything else (ASCII included).
+fn ascii_spelling(c: char) -> Option<&'static str> {
+    const TABLE: &[(&str, &str)] = &[
+        ("àáâãäåāăąǎ", "a"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏőǒ", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ţťŧț", "t"),
+        ("ùúûüũūŭůűųǔ", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("ß", "ss"),
+        ("þ", "th"),
+    ];
+    TABLE
+        .iter()
+        .find(|(letters, _)| letters.contains(c))
+        .map(|(_, ascii)| *ascii)
 }
 
 /// `staging` → `Staging`, `client-demo` → `Client Demo`.
@@ -265,6 +344,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn suggested_slugs_spell_accented_letters_in_ascii() {
+        for (name, slug) in [
+            ("Café Über", "cafe-uber"),
+            ("Straße", "strasse"),
+            ("İstanbul", "istanbul"),
+            ("ÆON", "aeon"),
+            ("Øresund Bro", "oresund-bro"),
+            ("Ærøskøbing", "aeroskobing"),
+            ("Łódź", "lodz"),
+            ("Cafe\u{301}", "cafe"),
+            ("Web Frontend", "web-frontend"),
+            ("東京 shop", "shop"),
+        ] {
+            assert_eq!(suggest_slug(name).as_deref(), Some(slug), "{name}");
+        }
+        assert_eq!(suggest_slug("東京"), None);
+    }
+
+    #[test]
     fn slugs() {
         for ok in ["a", "staging", "client-demo", "a1", &"a".repeat(63)] {
             assert!(is_valid_slug(ok), "{ok}");
@@ -294,7 +392,7 @@ mod tests {
             Some("client-demo")
         );
         assert_eq!(suggest_slug("2fa").as_deref(), Some("x-2fa"));
-        assert_eq!(suggest_slug("ééé"), None);
+        assert_eq!(suggest_slug("ééé").as_deref(), Some("eee"));
         assert_eq!(suggest_slug(&"a".repeat(70)).unwrap().len(), 63);
         assert_eq!(suggest_slug("staging"), None);
     }

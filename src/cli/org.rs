@@ -99,7 +99,7 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
-    validate_slug("organization", &args.name)?;
+    crate::model::validate_new_slug("organization", "org", &args.name)?;
     let created = app.mutate(|tx| {
         let db = tx.db;
         if let Some(e) = org_name_taken(db, tx.actor, &args.name)? {

@@ -112,7 +112,7 @@ pub fn view(db: &Db, p: &ProjectRow) -> Result<ProjectView> {
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
-    validate_slug("project", &args.name)?;
+    crate::model::validate_new_slug("project", "project", &args.name)?;
     let envs: Vec<String> = if args.no_env {
         Vec::new()
     } else if args.envs.is_empty() {

@@ -203,7 +203,7 @@ fn text(value: &Option<String>) -> Option<&str> {
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
-    validate_slug("team", &args.name)?;
+    crate::model::validate_new_slug("team", "team", &args.name)?;
     let created = app.mutate(|tx| {
         let db = tx.db;
         let org = tx.ctx.require_org(db, tx.actor)?;

@@ -555,8 +555,10 @@ mod pty {
         p.answer("Your name", "Ana\r");
         p.answer("Organization name", "Acme Corp\r");
         p.expect("organization slug: acme-corp (display name: Acme Corp)");
+        p.answer("Organization slug", ENTER); // the one offered
         p.answer("Project name", "Storefront\r");
         p.expect("project slug: storefront (display name: Storefront)");
+        p.answer("Project slug", ENTER);
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER);
         p.expect("storefront  (project \"Storefront\", new)");
@@ -578,6 +580,36 @@ mod pty {
         assert_eq!(
             t.json(&["org", "show", "acme-corp"])["display_name"],
             "Acme Corp"
+        );
+    }
+
+    #[test]
+    fn the_slug_offered_for_a_name_is_spelled_in_ascii_and_can_be_changed() {
+        let t = TestEnv::new();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "ana@acme.dev\r");
+        p.answer("Your name", "Ana\r");
+        p.answer("Organization name", "Café Über\r");
+        p.expect("organization slug: cafe-uber (display name: Café Über)");
+        p.expect("Organization slug");
+        // Erase the offered slug and type another.
+        p.send(&"\x7f".repeat("cafe-uber".len()));
+        p.send("cafe\r");
+        p.answer("Project name", "Straße\r");
+        p.expect("project slug: strasse (display name: Straße)");
+        p.answer("Project slug", ENTER);
+        p.answer("with a Production environment", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.answer("Go ahead?", "y\r");
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(
+            rest.contains("created organization cafe, project cafe/strasse with production"),
+            "{rest}"
+        );
+        assert_eq!(
+            t.json(&["org", "show", "cafe"])["display_name"],
+            "Café Über"
         );
     }
 
