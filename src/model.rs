@@ -14,12 +14,7 @@ pub fn validate_slug(noun: &str, name: &str) -> Result<()> {
     match problem {
         None => Ok(()),
         Some(problem) => {
-            let shown = if name.chars().count() > 80 {
-                format!("{}…", name.chars().take(80).collect::<String>())
-            } else {
-                name.to_string()
-            };
-            let mut err = Error::usage(format!("invalid {noun} name `{shown}`: {problem}"));
+            let mut err = Error::usage(format!("invalid {noun} name `{}`: {problem}", shown(name)));
             if let Some(s) = suggest_slug(name) {
                 err = err.with_hint(format!("try `{s}`"));
             }
@@ -177,25 +172,56 @@ pub fn default_display_name(slug: &str) -> String {
         .join(" ")
 }
 
-/// A loose check that an email looks like one: something@something.something, no spaces.
+/// A value as an error message repeats it: at most 80 characters, so a huge invalid value
+/// is not echoed back whole.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
+/// The one email syntax proj takes (README.md, "Names"): `LOCAL@DOMAIN`, at most 254
+/// characters. LOCAL is 1-64 letters, digits and ``.!#$%&'*+/=?^_`{|}~-`` (RFC 5322's
+/// dot-atom: no dot first, last or twice in a row). DOMAIN is two or more labels joined by
+/// dots, each 1-63 letters, digits and `-`, not starting or ending with `-`, the last not all
+/// digits. Letters may be any script's (RFC 6531); no quoted local parts, comments or
+/// address literals.
 pub fn validate_email(email: &str) -> Result<()> {
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+    let atext = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let dot_atom = |s: &str, max: usize, ok: &dyn Fn(char) -> bool| {
+        !s.is_empty()
+            && s.chars().count() <= max
+            && s.split('.')
+                .all(|part| !part.is_empty() && part.chars().all(ok))
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars().count() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let ok = email.chars().count() <= 254
         && match email.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
+                dot_atom(local, 64, &atext)
+                    && domain.split('.').count() >= 2
+                    && domain.split('.').all(label)
+                    && !domain
+                        .rsplit('.')
+                        .next()
+                        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
             }
             None => false,
         };
     if ok {
         Ok(())
     } else {
-        Err(Error::usage(format!("invalid email `{email}`"))
-            .with_hint("use an address like ana@example.com"))
+        Err(Error::usage(format!("invalid email `{}`", shown(email))).with_hint(
+            "use an address like ana@example.com: letters, digits and .+-_ before the @, a domain of labels joined by dots after it",
+        ))
     }
 }
 
@@ -212,13 +238,70 @@ pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Why a free-text value (display name, description, member name) is refused, if it is:
-/// the first unsafe character, as `U+001B`.
+/// The longest display name or member name, in characters.
+pub const MAX_NAME_TEXT: usize = 200;
+/// The longest description (or any other free text), in characters.
+pub const MAX_TEXT: usize = 4000;
+
+/// Why a free-text value (a description) is refused, if it is: the first unsafe character, as
+/// `U+001B`, or a length past [`MAX_TEXT`].
 pub fn text_problem(value: &str) -> Option<String> {
-    value
-        .chars()
-        .find(|c| is_unsafe_char(*c))
-        .map(|c| format!("it contains the control character U+{:04X}", c as u32))
+    if let Some(c) = value.chars().find(|c| is_unsafe_char(*c)) {
+        return Some(format!(
+            "it contains the control character U+{:04X}",
+            c as u32
+        ));
+    }
+    let n = value.chars().count();
+    (n > MAX_TEXT).then(|| format!("it is {n} characters long; at most {MAX_TEXT} are kept"))
+}
+
+/// [`text_problem`] for a name people read (a display name, a member's name): also at most
+/// [`MAX_NAME_TEXT`] characters, and not blank: one made only of spaces or characters that
+/// show nothing (zero-width spaces and joiners, soft hyphens, fillers) is refused. Empty is
+/// not blank: it clears the name where a command allows that.
+pub fn name_text_problem(value: &str) -> Option<String> {
+    if let Some(problem) = text_problem(value) {
+        return Some(problem);
+    }
+    let n = value.chars().count();
+    if n > MAX_NAME_TEXT {
+        return Some(format!(
+            "it is {n} characters long; a name is at most {MAX_NAME_TEXT}"
+        ));
+    }
+    (!value.is_empty() && value.chars().all(is_invisible))
+        .then(|| "it is blank: it shows nothing".to_string())
+}
+
+/// Characters that show nothing by themselves.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || is_combining_mark(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
+}
+
+/// Checks a name people read; the error names the field.
+pub fn validate_name_text(field: &str, value: &str) -> Result<()> {
+    match name_text_problem(value) {
+        None => Ok(()),
+        Some(problem) => Err(Error::usage(format!("invalid {field}: {problem}"))
+            .with_hint("use printable text that shows something, without escape sequences, tabs or line breaks")),
+    }
 }
 
 /// Checks a free-text value; the error names the field.

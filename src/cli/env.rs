@@ -72,7 +72,7 @@ pub struct AddArgs {
     )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug, `staging` → `Staging`)
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// What the environment is for
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -87,7 +87,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// New description
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -244,13 +244,11 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         }
         // Protection the kind change brings is an action of its own, checked and recorded
         // as `env protect` / `env unprotect` would be (as `apply` does).
-        let protection = (after.protected != before.protected).then(|| {
-            if after.protected {
-                Event::EnvProtect
-            } else {
-                Event::EnvUnprotect
-            }
-        });
+        let protection = match (before.protected, after.protected) {
+            (false, true) => Some(Event::EnvProtect),
+            (true, false) => Some(Event::EnvUnprotect),
+            _ => None,
+        };
         if let Some(event) = protection {
             tx.require_for(event, &scope.target())?;
         }

@@ -23,7 +23,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "EMAIL", value_parser = super::parse_email)]
     pub user: Option<String>,
     /// Your name, as teammates see it
-    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_name)]
     pub name: Option<String>,
     /// Start the project with this environment (repeatable; default production)
     #[arg(long = "env", value_name = "ENV")]

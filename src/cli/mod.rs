@@ -629,8 +629,16 @@ fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
             2
         }
         _ if raw => {
+            let text = shorten_values(&text);
             let safe = crate::output::escape_except(&text, &['\n']);
             let _ = std::io::stderr().lock().write_all(safe.as_bytes());
+            2
+        }
+        // A huge value clap would repeat whole: printed plain, shortened.
+        _ if text.len() > 1000 => {
+            let _ = std::io::stderr()
+                .lock()
+                .write_all(shorten_values(&text).as_bytes());
             2
         }
         _ => {
@@ -654,7 +662,7 @@ fn clap_error(text: &str) -> Error {
         } else if line.starts_with("For more information") {
             continue;
         } else {
-            message.push(line.to_string());
+            message.push(shorten_value(line));
         }
     }
     let message = match message.split_first() {
@@ -666,11 +674,54 @@ fn clap_error(text: &str) -> Error {
     Error::usage(message).with_hint(hints.join("; "))
 }
 
+/// clap's `invalid value 'VALUE' for '--flag <X>': why` with VALUE as long as model::shown
+/// lets it be: a huge invalid value is not echoed back whole.
+fn shorten_value(line: &str) -> String {
+    const OPEN: &str = "invalid value '";
+    const CLOSE: &str = "' for '";
+    if let Some(start) = line.find(OPEN).map(|i| i + OPEN.len())
+        && let Some(end) = line.rfind(CLOSE).filter(|e| *e >= start)
+    {
+        return format!(
+            "{}{}{}",
+            &line[..start],
+            crate::model::shown(&line[start..end]),
+            &line[end..]
+        );
+    }
+    line.to_string()
+}
+
+/// [`shorten_value`] on every line of clap's rendered error.
+fn shorten_values(text: &str) -> String {
+    text.split_inclusive('\n').map(shorten_value).collect()
+}
+
+/// A line of an error as printed: one past 1,000 characters (a huge value a message repeats)
+/// keeps its start and end.
+fn clipped(line: &str) -> std::borrow::Cow<'_, str> {
+    const HEAD: usize = 600;
+    const TAIL: usize = 200;
+    let n = line.chars().count();
+    if n <= 1000 {
+        return line.into();
+    }
+    let head: String = line.chars().take(HEAD).collect();
+    let tail: String = line.chars().skip(n - TAIL).collect();
+    format!("{head}… ({} characters left out) …{tail}", n - HEAD - TAIL).into()
+}
+
 /// Prints an error to stderr: `error:`/`caused by:`/`hint:` lines, or one JSON object.
 pub fn report(e: &Error, json: bool) {
     if e.is_silent() {
         return;
     }
+    let e = &Error {
+        kind: e.kind,
+        message: clipped(&e.message).into_owned(),
+        hint: e.hint.as_deref().map(|h| clipped(h).into_owned()),
+        causes: e.causes.iter().map(|c| clipped(c).into_owned()).collect(),
+    };
     // One write: stderr is unbuffered, and a message in pieces can interleave with others.
     let text = if json {
         let value = serde_json::json!({
@@ -720,6 +771,17 @@ pub(crate) fn parse_text(s: &str) -> Result<String, String> {
         None => Ok(s.to_string()),
         Some(problem) => Err(format!(
             "{problem}; use printable text: no escape sequences, tabs or line breaks"
+        )),
+    }
+}
+
+/// A clap value parser for a name people read (display names, member names): as
+/// [`parse_text`], and not blank nor longer than a name may be.
+pub(crate) fn parse_name(s: &str) -> Result<String, String> {
+    match crate::model::name_text_problem(s) {
+        None => Ok(s.to_string()),
+        Some(problem) => Err(format!(
+            "{problem}; use printable text that shows something, without escape sequences, tabs or line breaks"
         )),
     }
 }

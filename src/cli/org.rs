@@ -59,7 +59,7 @@ pub struct AddArgs {
     /// Slug of the new organization (lowercase letters, digits and '-')
     pub name: String,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
 }
 
@@ -75,7 +75,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
 }
 

@@ -69,7 +69,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub no_env: bool,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// What the project is for
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -88,7 +88,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// New description
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]

@@ -198,10 +198,16 @@ impl Checker<'_> {
         v.value.clone()
     }
 
-    /// Free text: refused with a control character; empty is the same as left out.
+    /// Free text: refused with a control character or past its length (a name, also when
+    /// blank); empty is the same as left out.
     fn text(&mut self, field: &str, v: &Option<Located<String>>) -> Option<String> {
         let v = v.as_ref()?;
-        if let Err(e) = validate_text(field, &v.value) {
+        let checked = if field.ends_with("name") {
+            crate::model::validate_name_text(field, &v.value)
+        } else {
+            validate_text(field, &v.value)
+        };
+        if let Err(e) = checked {
             self.refused(v, e);
         }
         Some(v.value.clone()).filter(|s| !s.is_empty())

@@ -3,7 +3,7 @@
 
 use super::prompt::Prompter;
 use crate::error::{Error, Result};
-use crate::model::{normalize_email, suggest_slug, validate_email, validate_slug, validate_text};
+use crate::model::{normalize_email, suggest_slug, validate_email, validate_slug};
 use crate::scope::slash;
 
 /// Answers given as flags, as typed; [`Known::check`] turns them into [`Answers`].
@@ -150,7 +150,7 @@ pub(super) fn ask_name(
     loop {
         let answer = p.input(prompt, None, default)?;
         let answer = answer.trim();
-        if let Err(e) = validate_text(&format!("{noun} name"), answer) {
+        if let Err(e) = crate::model::validate_name_text(&format!("{noun} name"), answer) {
             p.say(&rejection(&e));
             continue;
         }

@@ -87,7 +87,7 @@ pub fn plan(p: &mut dyn Prompter, answers: &Answers, file: &impl Reads) -> Resul
             loop {
                 let answer = p.input("Your name", None, Some(&default))?;
                 let answer = answer.trim().to_string();
-                match crate::model::validate_text("name", &answer) {
+                match crate::model::validate_name_text("name", &answer) {
                     Ok(()) => break Some(answer).filter(|n| !n.is_empty()),
                     Err(e) => p.say(&super::answers::rejection(&e)),
                 }
