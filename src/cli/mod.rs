@@ -386,14 +386,9 @@ impl App {
         if let Some(store) = &self.store {
             store.settle(false)?;
         }
-        // The answer counts on Enter, as in the wizard: answering on the first key would leave
-        // the rest of a typed `yes⏎` to the shell.
-        match dialoguer::Confirm::new()
-            .with_prompt(crate::output::escape(question))
-            .default(false)
-            .wait_for_newline(true)
-            .interact()
-        {
+        // Asked as the wizard asks: answering on the first key would leave the rest of a
+        // typed `yes⏎` to the shell.
+        match crate::wizard::prompt::ask_yes_no(&crate::output::escape(question), false) {
             Ok(true) => Ok(()),
             Ok(false) => Err(Error::conflict("cancelled; nothing was changed")),
             Err(e) => Err(Error::internal("cannot read the answer").caused_by(e)),

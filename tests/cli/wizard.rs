@@ -729,6 +729,49 @@ mod pty {
         assert_eq!(hidden, missing);
     }
 
+    /// One style for every yes/no question: `[Y/n]` / `[y/N]`, answered by `y` or `n` and Enter.
+    #[test]
+    fn confirmations_look_and_answer_the_same_everywhere() {
+        let t = TestEnv::new();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "ana@acme.dev\r");
+        p.answer("Your name", ENTER);
+        p.answer("Organization name", ENTER);
+        p.answer("Project name", "shop\r");
+        p.answer("with a Production environment (protected)? [Y/n]", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.answer("Go ahead? [Y/n]", "y\r");
+        let seen = p.seen.clone();
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(!format!("{seen}{rest}").contains("(y/n)"), "{seen}{rest}");
+
+        let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+        p.answer("remove it with everything in it? [y/N]", "y\r");
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+    }
+
+    /// Ctrl-C at any question, the wizard's or a command's confirmation, ends the command
+    /// as interrupted (the shell's 130) and changes nothing.
+    #[test]
+    fn ctrl_c_at_a_confirmation_is_an_interrupt_that_changes_nothing() {
+        let t = TestEnv::with_shop();
+        let dump = t.dump();
+        let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+        p.expect("?");
+        p.send("\x03");
+        let (status, rest) = p.finish();
+        assert!(
+            matches!(
+                status,
+                WaitStatus::Signaled(_, expectrl::process::unix::Signal::SIGINT, _)
+            ),
+            "{status:?}\n{rest}"
+        );
+        assert_eq!(t.dump(), dump);
+    }
+
     /// `proj project remove` on a terminal: the answer counts on Enter, so a typed `yes⏎`
     /// is read whole instead of answering on `y` and leaving `es⏎` to the shell.
     #[test]
