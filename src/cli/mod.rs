@@ -614,6 +614,9 @@ fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
     } else {
         e.render().to_string()
     };
+    let unstyled = without_option_values_in_usage(&text);
+    let restyle = unstyled != text;
+    let text = unstyled;
     match e.kind() {
         K::DisplayHelp | K::DisplayVersion => {
             let _ = crate::output::write_stdout(&e.render().to_string());
@@ -629,8 +632,9 @@ fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
             let _ = std::io::stderr().lock().write_all(safe.as_bytes());
             2
         }
-        // A huge value clap would repeat whole: printed plain, shortened.
-        _ if text.len() > 1000 => {
+        // A huge value clap would repeat whole, or a usage line clap would have shown global
+        // options in: printed plain, as fixed.
+        _ if restyle || text.len() > 1000 => {
             let _ = std::io::stderr()
                 .lock()
                 .write_all(shorten_values(&text).as_bytes());
@@ -685,6 +689,24 @@ fn shorten_value(line: &str) -> String {
         );
     }
     line.to_string()
+}
+
+/// clap's usage line without the global options that take a value (`--db <PATH|URL>`, `--as
+/// <EMAIL>`, `--output <FORMAT>`): clap lists every option that has a value, and one set by
+/// `PROJ_DB`, `PROJ_AS` or `PROJ_OUTPUT` has one, so the line read as if they were required.
+fn without_option_values_in_usage(text: &str) -> String {
+    const GLOBALS: [&str; 3] = [" --db <PATH|URL>", " --as <EMAIL>", " --output <FORMAT>"];
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.trim_start().starts_with("Usage: ") {
+                GLOBALS
+                    .iter()
+                    .fold(line.to_string(), |l, option| l.replace(option, ""))
+            } else {
+                line.to_string()
+            }
+        })
+        .collect()
 }
 
 /// [`shorten_value`] on every line of clap's rendered error.
