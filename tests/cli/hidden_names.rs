@@ -29,6 +29,7 @@ pub fn world() -> TestEnv {
     t.ok(&["project", "add", HIDDEN, "--org", "acme"]);
     t.ok(&["env", "add", "qz-env2", "-p", &format!("acme/{HIDDEN}")]);
     t.ok(&["project", "use", &format!("acme/{HIDDEN}"), "--as", ANA]);
+    t.ok(&["team", "add", "ops", "--org", "acme", "--as", ANA]);
     t
 }
 
@@ -64,9 +65,45 @@ const FORMS: &[&[&str]] = &[
         "--role",
         "viewer",
     ],
+    &["env", "archive", "acme/X/qz-env2"],
+    &["env", "unarchive", "acme/X/qz-env2"],
+    &["env", "unprotect", "acme/X/production"],
+    &["env", "clone", "acme/X/production", "copy"],
+    &["env", "diff", "acme/X/production", "acme/X/qz-env2"],
+    &["env", "list", "-p", "acme/X", "--archived", "-o", "plain"],
+    &["resource", "show", "api", "--env", "acme/X/production"],
+    &[
+        "resource",
+        "rename",
+        "api",
+        "api2",
+        "--env",
+        "acme/X/production",
+    ],
+    &[
+        "resource",
+        "remove",
+        "api",
+        "--env",
+        "acme/X/production",
+        "--yes",
+    ],
+    &["member", "revoke", "cy@acme.dev", "-p", "acme/X"],
+    &["team", "grant", "ops", "-p", "acme/X", "--role", "viewer"],
+    &["team", "revoke", "ops", "-p", "acme/X"],
     &["access", "check", BO, "read", "acme/X"],
-    &["access", "who", "acme/X", "--json"],
+    &[
+        "access",
+        "check",
+        BO,
+        "env.update",
+        "acme/X/production",
+        "--json",
+    ],
     &["tree", "-p", "acme/X"],
+    &["tree", "-p", "acme/X", "--access"],
+    &["link", "acme/X"],
+    &["export", "--org", "acme", "-p", "acme/X"],
     &["log", "-p", "acme/X"],
     &["context", "-p", "acme/X"],
     &["context", "-p", "X"],
