@@ -73,6 +73,8 @@ pub struct DEnv {
     pub kind: EnvKind,
     pub description: Option<String>,
     pub protected: bool,
+    /// Whether the file says `protected` (else it is the kind's default).
+    pub protected_stated: bool,
     pub archived: bool,
     pub resources: Vec<DResource>,
 }
@@ -377,6 +379,7 @@ impl Checker<'_> {
                 .protected
                 .as_ref()
                 .map_or(kind.protected_by_default(), |p| p.value),
+            protected_stated: e.protected.is_some(),
             archived: e.archived.as_ref().is_some_and(|a| a.value),
             resources,
             slug,

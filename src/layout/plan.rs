@@ -357,7 +357,8 @@ pub struct Change {
     pub place: Place,
     /// For an update, what changes.
     pub fields: Vec<FieldChange>,
-    /// For a removal, what goes with it: `2 environments, 1 resource`.
+    /// For a removal, what goes with it: `2 environments, 1 resource`; for an update, why
+    /// it happens when the file does not say it (a protection that follows the kind).
     removes: Option<String>,
     pub(super) work: Work,
 }
@@ -460,6 +461,9 @@ impl Change {
             Op::Update => {
                 let fields: Vec<String> = self.fields.iter().map(FieldChange::describe).collect();
                 line.push_str(&format!(": {}", fields.join(", ")));
+                if let Some(why) = &self.removes {
+                    line.push_str(&format!(" ({why})"));
+                }
             }
             Op::Create | Op::Remove => {
                 if let Some(note) = self.note() {
@@ -1617,6 +1621,7 @@ impl Planner {
         }
         step(self, Event::EnvUpdate, fields, &mut before, &after);
         if before.protected != d.protected {
+            let was = before.protected;
             after.protected = d.protected;
             let event = if d.protected {
                 Event::EnvProtect
@@ -1625,6 +1630,15 @@ impl Planner {
             };
             let f = FieldChange::flag("protected", Some(before.protected), d.protected);
             step(self, event, vec![f], &mut before, &after);
+            // Left out, protection is the kind's default: said, with how to keep it.
+            if !d.protected_stated
+                && let Some(change) = self.plan.changes.last_mut()
+            {
+                change.removes = Some(format!(
+                    "the default of kind {}; write `protected = {was}` to keep it",
+                    d.kind
+                ));
+            }
         }
         if before.archived_at.is_some() != d.archived {
             after.archived_at = d.archived.then(crate::store::now);

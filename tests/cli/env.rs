@@ -491,4 +491,23 @@ protected = true
         "ana@acme.dev",
     ]);
     assert!(plan.starts_with("no changes"), "{plan}");
+    // A file that leaves `protected` out declares the kind's default; the plan says so, with
+    // how to keep the protection the CLI kept.
+    let file = t.path().join("omitted.toml");
+    std::fs::write(
+        &file,
+        "[[org]]\nslug = \"acme\"\n\n[[org.project]]\nslug = \"shop\"\n\n[[org.project.env]]\nslug = \"staging\"\nkind = \"custom\"\n",
+    )
+    .unwrap();
+    let plan = t.ok(&[
+        "apply",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert!(
+        plan.contains("~ env acme/shop/staging: protected yes → no (the default of kind custom; write `protected = true` to keep it)"),
+        "{plan}"
+    );
 }
