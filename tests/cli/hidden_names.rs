@@ -238,3 +238,19 @@ fn a_file_from_before_keeps_its_selection_for_its_saved_identity() {
     assert_eq!(t.json(&["context", "--as", BO])["project"]["value"], "shop");
     assert_eq!(t.sql_i64("SELECT count(*) FROM selections"), 1);
 }
+
+#[test]
+fn the_first_identity_keeps_the_selection_made_before_there_was_one() {
+    crate::file_only!("a file's saved identity; on a server the login is the identity");
+    let t = TestEnv::with_shop();
+    t.ok(&["project", "add", "web", "--org", "acme"]);
+    t.ok(&["project", "use", "acme/web"]);
+    // The first member of a file without an identity becomes it, and keeps the selection.
+    t.ok(&["member", "add", ANA, "--org", "acme", "--role", "owner"]);
+    assert_eq!(t.json(&["context"])["identity"]["value"], ANA);
+    assert_eq!(t.json(&["context"])["project"]["value"], "web");
+    // Another identity does not inherit it.
+    t.ok(&["member", "add", BO, "--org", "acme"]);
+    t.ok(&["member", "grant", BO, "-p", "acme/shop", "--role", "viewer"]);
+    assert_eq!(t.json(&["context", "--as", BO])["project"]["value"], "shop");
+}

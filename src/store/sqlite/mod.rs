@@ -674,11 +674,24 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none).
+    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none). The
+    /// first identity a file saves takes over the selection made before there was one (by the
+    /// same person at the keyboard), unless it has its own.
     pub fn identity_save(&self, email: Option<&str>) -> Result<()> {
+        let email = email.map(crate::model::normalize_email);
+        if let Some(e) = &email
+            && self.selection(None)?.identity.is_none()
+        {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO selections (identity, org_id, project_id)
+                     SELECT ?1, org_id, project_id FROM selections WHERE identity = ''",
+                )?
+                .execute([e])?;
+        }
         self.conn
             .prepare_cached("UPDATE selection SET identity = ?1 WHERE id = 1")?
-            .execute([email.map(crate::model::normalize_email)])?;
+            .execute([email])?;
         Ok(())
     }
 }
