@@ -111,9 +111,42 @@ fn read_link(path: &Path) -> Result<LinkFile, String> {
     if !meta.is_file() {
         return Err("it is not a regular file".into());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    serde_json::from_str::<LinkFile>(&text).map_err(|e| e.to_string())
+    // What `proj link` writes is a few dozen bytes; a bigger file is not one of ours, and is
+    // not read whole to find that out.
+    if meta.len() > MAX_LINK_FILE {
+        return Err(format!(
+            "it is {} bytes long; a link file is at most {MAX_LINK_FILE}",
+            meta.len()
+        ));
+    }
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(|e| e.to_string())?
+        .take(MAX_LINK_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_LINK_FILE {
+        return Err(format!("it is longer than {MAX_LINK_FILE} bytes"));
+    }
+    let link = serde_json::from_str::<LinkFile>(&text).map_err(|e| e.to_string())?;
+    // It names an organization and a project: slugs, nothing else (not a path, not text).
+    for (key, noun, value) in [
+        ("org", "organization", &link.org),
+        ("project", "project", &link.project),
+    ] {
+        if !crate::model::is_valid_slug(value) {
+            return Err(format!(
+                "its `{key}` is `{}`, not a valid {noun} name",
+                crate::model::shown(value)
+            ));
+        }
+    }
+    Ok(link)
 }
+
+/// The largest link file read.
+const MAX_LINK_FILE: u64 = 4096;
 
 /// The resolved context: slugs and where they came from; nothing looked up yet.
 #[derive(Debug, Clone, Default)]
@@ -243,7 +276,7 @@ impl Context {
         let saved = if decided {
             crate::store::Selection::default()
         } else {
-            db.selection()?
+            db.selection(actor.email.as_deref())?
         };
         if ctx.broken_link.is_some() {
             // The broken link would have decided; do not guess past it.

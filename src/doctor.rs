@@ -16,6 +16,13 @@ use std::collections::{BTreeMap, BTreeSet};
 /// More non-archived environments than this in one project is "too many too early".
 pub const MAX_ENVIRONMENTS: usize = 4;
 
+/// At most this many names in one advice line; the rest are counted (`and 1995 more`).
+pub const MAX_LISTED: usize = 5;
+
+fn listed<S: AsRef<str>>(items: &[S], sep: &str) -> String {
+    crate::output::capped_list(items, MAX_LISTED, sep)
+}
+
 pub use crate::store::{Check, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -79,6 +86,9 @@ pub struct ProjectFacts {
     /// Non-archived environments, in release-flow order.
     pub envs: Vec<EnvFacts>,
     pub grants: Vec<GrantFact>,
+    /// Each member's teams, as holders are named (`team backend`): a member's role is also
+    /// what their teams give.
+    pub member_teams: BTreeMap<String, BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,18 +113,27 @@ type AccessMap = BTreeMap<String, ProjectRole>;
 
 impl ProjectFacts {
     /// The role each holder (a member or a team) gives in `env`, by the access module's
-    /// per-holder rule.
+    /// per-holder rule; a member's is the strongest of their own and their teams', as
+    /// `access check` decides it.
     fn access_in(&self, env: Option<i64>) -> AccessMap {
         let holders: BTreeSet<&String> = self.grants.iter().map(|g| &g.holder).collect();
+        let gives = |holder: &str| {
+            let theirs = self
+                .grants
+                .iter()
+                .filter(|g| g.holder == holder)
+                .map(|g| (g.env_id, g.role));
+            access::role_on(theirs, env).effective()
+        };
         holders
             .into_iter()
             .filter_map(|holder| {
-                let theirs = self
-                    .grants
-                    .iter()
-                    .filter(|g| g.holder == *holder)
-                    .map(|g| (g.env_id, g.role));
-                let role = access::role_on(theirs, env).effective()?;
+                let teams = self.member_teams.get(holder).into_iter().flatten();
+                // Roles are declared strongest first.
+                let role = std::iter::once(gives(holder))
+                    .chain(teams.map(|t| gives(t)))
+                    .flatten()
+                    .min()?;
                 Some((holder.clone(), role))
             })
             .collect()
@@ -177,7 +196,7 @@ pub fn diverging_access(target: &str, p: &ProjectFacts) -> Option<Advice> {
         target: target.to_string(),
         reason: format!(
             "its environments give {what} access ({}); access boundaries diverge, consider splitting it into projects",
-            differing.join("; ")
+            listed(&differing, "; ")
         ),
     })
 }
@@ -211,7 +230,7 @@ pub fn too_many_environments(target: &str, p: &ProjectFacts) -> Vec<Advice> {
             target: target.to_string(),
             reason: format!(
                 "custom environment(s) without resources: {}; {WHY}; add them when the release flow needs them",
-                empty.join(", ")
+                listed(&empty, ", ")
             ),
         });
     }
@@ -264,7 +283,7 @@ pub fn maybe_one_product(org: &OrgFacts) -> Option<Advice> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            format!("{} ({who})", ps.join(", "))
+            format!("{} ({who})", listed(&ps, ", "))
         })
         .collect();
     if shared.is_empty() {
@@ -276,7 +295,7 @@ pub fn maybe_one_product(org: &OrgFacts) -> Option<Advice> {
         target: org.slug.clone(),
         reason: format!(
             "projects share the same people and roles: {}; if they are not separate products or clients, they may be one project",
-            shared.join("; ")
+            listed(&shared, "; ")
         ),
     })
 }
@@ -300,7 +319,7 @@ pub fn team_spans_every_project(org: &OrgFacts) -> Vec<Advice> {
             reason: format!(
                 "team {} holds grants on every project ({}); projects split where teams need different access, so if they are one product family that shares ownership they may be one project, and if they are separate products or clients, check that one team should reach them all",
                 t.slug,
-                all.iter().copied().collect::<Vec<_>>().join(", ")
+                listed(&all.iter().copied().collect::<Vec<_>>(), ", ")
             ),
         })
         .collect()
@@ -319,7 +338,7 @@ pub fn teams_without_members(org: &OrgFacts) -> Vec<Advice> {
             reason: format!(
                 "team {} holds grants on {} but has no members, so its grants give nobody access; add members with `proj team join {} EMAIL` or remove it",
                 t.slug,
-                t.projects.iter().cloned().collect::<Vec<_>>().join(", "),
+                listed(&t.projects.iter().collect::<Vec<_>>(), ", "),
                 t.slug
             ),
         })
@@ -332,6 +351,20 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
     for org in db.orgs()? {
         if !access::can_see(db, actor, &Target::org(&org))? {
             continue;
+        }
+        let team_slugs: BTreeMap<i64, String> = db
+            .teams(org.id)?
+            .into_iter()
+            .map(|t| (t.id, t.slug))
+            .collect();
+        let mut member_teams: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (team_id, m) in db.team_members_in_org(org.id)? {
+            if let Some(slug) = team_slugs.get(&team_id) {
+                member_teams
+                    .entry(m.email)
+                    .or_default()
+                    .insert(format!("team {slug}"));
+            }
         }
         let mut projects = Vec::new();
         for p in visible_projects(db, actor, &org)? {
@@ -357,6 +390,7 @@ pub fn gather(db: &Db, actor: &Actor) -> Result<Vec<OrgFacts>> {
                 slug: p.slug,
                 envs,
                 grants,
+                member_teams: member_teams.clone(),
             });
         }
         let visible: BTreeSet<&str> = projects.iter().map(|p| p.slug.as_str()).collect();
@@ -483,7 +517,47 @@ mod tests {
                 env(2, "production", EnvKind::Production, 1),
             ],
             grants,
+            member_teams: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn a_member_holds_what_their_teams_give() {
+        let mut p = shop(vec![
+            grant("bo@x.dev", Some(1), ProjectRole::Developer),
+            grant("team backend", None, ProjectRole::Viewer),
+        ]);
+        p.member_teams
+            .insert("bo@x.dev".into(), ["team backend".to_string()].into());
+        let a = diverging_access("acme/shop", &p).unwrap();
+        assert!(
+            a.reason
+                .contains("bo@x.dev: developer staging, viewer production"),
+            "{}",
+            a.reason
+        );
+        assert!(!a.reason.contains("none"), "{}", a.reason);
+    }
+
+    #[test]
+    fn one_advice_line_names_a_few_and_counts_the_rest() {
+        let mut p = shop(Vec::new());
+        p.envs = (0..2000)
+            .map(|i| env(i, &format!("qa-{i}"), EnvKind::Custom, 0))
+            .collect();
+        let a = too_many_environments("acme/shop", &p);
+        let empty = a
+            .iter()
+            .find(|a| a.id == "empty-custom-environments")
+            .unwrap();
+        assert!(
+            empty
+                .reason
+                .contains("qa-0, qa-1, qa-2, qa-3, qa-4 and 1995 more"),
+            "{}",
+            empty.reason
+        );
+        assert!(empty.reason.len() < 300, "{}", empty.reason);
     }
 
     #[test]

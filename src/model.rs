@@ -14,18 +14,37 @@ pub fn validate_slug(noun: &str, name: &str) -> Result<()> {
     match problem {
         None => Ok(()),
         Some(problem) => {
-            let shown = if name.chars().count() > 80 {
-                format!("{}…", name.chars().take(80).collect::<String>())
-            } else {
-                name.to_string()
-            };
-            let mut err = Error::usage(format!("invalid {noun} name `{shown}`: {problem}"));
+            let mut err = Error::usage(format!("invalid {noun} name `{}`: {problem}", shown(name)));
             if let Some(s) = suggest_slug(name) {
                 err = err.with_hint(format!("try `{s}`"));
             }
             Err(err)
         }
     }
+}
+
+/// [`validate_slug`] for `proj NOUN add NAME` (`noun` as errors say it, `command` as typed):
+/// a name that is not a slug but gives one (`Web Frontend`) reads as a display name, so the
+/// hint is the whole command that keeps it (`proj project add web-frontend --display-name
+/// "Web Frontend"`), as the wizard does with such a name.
+pub fn validate_new_slug(noun: &str, command: &str, name: &str) -> Result<()> {
+    let Err(mut err) = validate_slug(noun, name) else {
+        return Ok(());
+    };
+    if let Some(slug) = suggest_slug(name)
+        && name.chars().count() <= 200
+        && text_problem(name).is_none()
+    {
+        let quoted = if name.contains(['"', '$', '`', '\\', '!']) {
+            format!("'{}'", name.replace('\'', r"'\''"))
+        } else {
+            format!("\"{name}\"")
+        };
+        err = err.with_hint(format!(
+            "try `proj {command} add {slug} --display-name {quoted}`"
+        ));
+    }
+    Err(err)
 }
 
 fn slug_problem(name: &str) -> Option<&'static str> {
@@ -58,15 +77,31 @@ pub fn is_valid_slug(name: &str) -> bool {
     slug_problem(name).is_none()
 }
 
-/// The nearest valid slug to what the user typed, if there is a sensible one.
+/// The nearest valid slug to what the user typed, if there is a sensible one. Letters with
+/// accents and the common Latin ligatures become their ASCII spelling (`Café Über` →
+/// `cafe-uber`, `Straße` → `strasse`, `İstanbul` → `istanbul`, `ÆON` → `aeon`); anything
+/// else that is not a letter or digit separates words.
 pub fn suggest_slug(name: &str) -> Option<String> {
     let mut out = String::new();
+    let push = |piece: &str, out: &mut String| {
+        for c in piece.chars() {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+    };
     for c in name.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
+        // `İ` lowercases to `i` and a combining dot; the dot is dropped below anyway.
+        for lower in c.to_lowercase() {
+            if is_combining_mark(lower) {
+                continue;
+            }
+            match ascii_spelling(lower) {
+                Some(ascii) => push(ascii, &mut out),
+                None => push(lower.encode_utf8(&mut [0; 4]), &mut out),
+            }
         }
     }
     let mut out = out.trim_matches('-').to_string();
@@ -81,6 +116,45 @@ pub fn suggest_slug(name: &str) -> Option<String> {
         out = out.trim_end_matches('-').to_string();
     }
     (out != name && is_valid_slug(&out)).then_some(out)
+}
+
+/// Accents written as separate combining characters (`e` + U+0301): part of the letter.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+/// The ASCII spelling of a lowercase Latin letter with an accent, or of a ligature; `None`
+/// for everything else (ASCII included).
+fn ascii_spelling(c: char) -> Option<&'static str> {
+    const TABLE: &[(&str, &str)] = &[
+        ("àáâãäåāăąǎ", "a"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏőǒ", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ţťŧț", "t"),
+        ("ùúûüũūŭůűųǔ", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("ß", "ss"),
+        ("þ", "th"),
+    ];
+    TABLE
+        .iter()
+        .find(|(letters, _)| letters.contains(c))
+        .map(|(_, ascii)| *ascii)
 }
 
 /// `staging` → `Staging`, `client-demo` → `Client Demo`.
@@ -98,25 +172,56 @@ pub fn default_display_name(slug: &str) -> String {
         .join(" ")
 }
 
-/// A loose check that an email looks like one: something@something.something, no spaces.
+/// A value as an error message repeats it: at most 80 characters, so a huge invalid value
+/// is not echoed back whole.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
+/// The one email syntax proj takes (README.md, "Names"): `LOCAL@DOMAIN`, at most 254
+/// characters. LOCAL is 1-64 letters, digits and ``.!#$%&'*+/=?^_`{|}~-`` (RFC 5322's
+/// dot-atom: no dot first, last or twice in a row). DOMAIN is two or more labels joined by
+/// dots, each 1-63 letters, digits and `-`, not starting or ending with `-`, the last not all
+/// digits. Letters may be any script's (RFC 6531); no quoted local parts, comments or
+/// address literals.
 pub fn validate_email(email: &str) -> Result<()> {
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+    let atext = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let dot_atom = |s: &str, max: usize, ok: &dyn Fn(char) -> bool| {
+        !s.is_empty()
+            && s.chars().count() <= max
+            && s.split('.')
+                .all(|part| !part.is_empty() && part.chars().all(ok))
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars().count() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let ok = email.chars().count() <= 254
         && match email.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
+                dot_atom(local, 64, &atext)
+                    && domain.split('.').count() >= 2
+                    && domain.split('.').all(label)
+                    && !domain
+                        .rsplit('.')
+                        .next()
+                        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
             }
             None => false,
         };
     if ok {
         Ok(())
     } else {
-        Err(Error::usage(format!("invalid email `{email}`"))
-            .with_hint("use an address like ana@example.com"))
+        Err(Error::usage(format!("invalid email `{}`", shown(email))).with_hint(
+            "use an address like ana@example.com: letters, digits and .+-_ before the @, a domain of labels joined by dots after it",
+        ))
     }
 }
 
@@ -133,13 +238,70 @@ pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Why a free-text value (display name, description, member name) is refused, if it is:
-/// the first unsafe character, as `U+001B`.
+/// The longest display name or member name, in characters.
+pub const MAX_NAME_TEXT: usize = 200;
+/// The longest description (or any other free text), in characters.
+pub const MAX_TEXT: usize = 4000;
+
+/// Why a free-text value (a description) is refused, if it is: the first unsafe character, as
+/// `U+001B`, or a length past [`MAX_TEXT`].
 pub fn text_problem(value: &str) -> Option<String> {
-    value
-        .chars()
-        .find(|c| is_unsafe_char(*c))
-        .map(|c| format!("it contains the control character U+{:04X}", c as u32))
+    if let Some(c) = value.chars().find(|c| is_unsafe_char(*c)) {
+        return Some(format!(
+            "it contains the control character U+{:04X}",
+            c as u32
+        ));
+    }
+    let n = value.chars().count();
+    (n > MAX_TEXT).then(|| format!("it is {n} characters long; at most {MAX_TEXT} are kept"))
+}
+
+/// [`text_problem`] for a name people read (a display name, a member's name): also at most
+/// [`MAX_NAME_TEXT`] characters, and not blank: one made only of spaces or characters that
+/// show nothing (zero-width spaces and joiners, soft hyphens, fillers) is refused. Empty is
+/// not blank: it clears the name where a command allows that.
+pub fn name_text_problem(value: &str) -> Option<String> {
+    if let Some(problem) = text_problem(value) {
+        return Some(problem);
+    }
+    let n = value.chars().count();
+    if n > MAX_NAME_TEXT {
+        return Some(format!(
+            "it is {n} characters long; a name is at most {MAX_NAME_TEXT}"
+        ));
+    }
+    (!value.is_empty() && value.chars().all(is_invisible))
+        .then(|| "it is blank: it shows nothing".to_string())
+}
+
+/// Characters that show nothing by themselves.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || is_combining_mark(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
+}
+
+/// Checks a name people read; the error names the field.
+pub fn validate_name_text(field: &str, value: &str) -> Result<()> {
+    match name_text_problem(value) {
+        None => Ok(()),
+        Some(problem) => Err(Error::usage(format!("invalid {field}: {problem}"))
+            .with_hint("use printable text that shows something, without escape sequences, tabs or line breaks")),
+    }
 }
 
 /// Checks a free-text value; the error names the field.
@@ -210,6 +372,20 @@ impl EnvKind {
     pub fn protected_by_default(self) -> bool {
         self == EnvKind::Production
     }
+
+    /// The one rule for kind and protection: an environment of this kind with `protected`
+    /// becomes kind `to`. Protection that was the kind's default follows the new kind's (into
+    /// production protects, out of it unprotects); protection set apart from the default
+    /// (`env protect` on staging, `env unprotect` on production) stays as it was set. A
+    /// change it makes is `env.protect`'s to allow, whichever road changes the kind (a layout
+    /// file says `protected` itself; what `proj export` writes agrees with this rule).
+    pub fn protection_after_change(self, protected: bool, to: EnvKind) -> bool {
+        if protected == self.protected_by_default() {
+            to.protected_by_default()
+        } else {
+            protected
+        }
+    }
 }
 
 string_enum!(
@@ -251,6 +427,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn suggested_slugs_spell_accented_letters_in_ascii() {
+        for (name, slug) in [
+            ("Café Über", "cafe-uber"),
+            ("Straße", "strasse"),
+            ("İstanbul", "istanbul"),
+            ("ÆON", "aeon"),
+            ("Øresund Bro", "oresund-bro"),
+            ("Ærøskøbing", "aeroskobing"),
+            ("Łódź", "lodz"),
+            ("Cafe\u{301}", "cafe"),
+            ("Web Frontend", "web-frontend"),
+            ("東京 shop", "shop"),
+        ] {
+            assert_eq!(suggest_slug(name).as_deref(), Some(slug), "{name}");
+        }
+        assert_eq!(suggest_slug("東京"), None);
+    }
+
+    #[test]
     fn slugs() {
         for ok in ["a", "staging", "client-demo", "a1", &"a".repeat(63)] {
             assert!(is_valid_slug(ok), "{ok}");
@@ -280,7 +475,7 @@ mod tests {
             Some("client-demo")
         );
         assert_eq!(suggest_slug("2fa").as_deref(), Some("x-2fa"));
-        assert_eq!(suggest_slug("ééé"), None);
+        assert_eq!(suggest_slug("ééé").as_deref(), Some("eee"));
         assert_eq!(suggest_slug(&"a".repeat(70)).unwrap().len(), 63);
         assert_eq!(suggest_slug("staging"), None);
     }

@@ -266,3 +266,14 @@ pub fn dash_if_empty(items: Vec<String>) -> String {
         items.join(", ")
     }
 }
+
+/// Up to `max` of `items` joined by `sep`, then `and N more`: one line stays short however
+/// many there are (`a, b, c and 1997 more`).
+pub fn capped_list<S: AsRef<str>>(items: &[S], max: usize, sep: &str) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
+    let mut out = shown.join(sep);
+    if items.len() > max {
+        out.push_str(&format!(" and {} more", items.len() - max));
+    }
+    out
+}

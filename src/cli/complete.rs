@@ -443,7 +443,7 @@ fn actor(db: &Db, line: &Line) -> Result<Actor> {
         .filter(|e| !e.is_empty());
     let email = match &explicit {
         Some(e) => Some(e.clone()),
-        None => db.selection()?.identity,
+        None => db.selection(None)?.identity,
     };
     Ok(Actor {
         email,

@@ -72,7 +72,7 @@ pub struct AddArgs {
     )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug, `staging` → `Staging`)
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// What the environment is for
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -87,7 +87,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// New description
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -240,9 +240,29 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         }
         if let Some(k) = args.kind {
             after.kind = k;
+            after.protected = before.kind.protection_after_change(before.protected, k);
         }
+        // Protection the kind change brings is an action of its own, checked and recorded
+        // as `env protect` / `env unprotect` would be (as `apply` does).
+        let protection = match (before.protected, after.protected) {
+            (false, true) => Some(Event::EnvProtect),
+            (true, false) => Some(Event::EnvUnprotect),
+            _ => None,
+        };
+        if let Some(event) = protection {
+            tx.require_for(event, &scope.target())?;
+        }
+        let mut updated = after.clone();
+        updated.protected = before.protected;
         // A rename to what it already is changes nothing and writes no event.
-        let changed = save(tx, Event::EnvUpdate, &scope, &after)?;
+        let mut changed = save(tx, Event::EnvUpdate, &scope, &updated)?;
+        if let Some(event) = protection {
+            let scope = EnvScope {
+                env: updated,
+                ..scope
+            };
+            changed |= save(tx, event, &scope, &after)?;
+        }
         Ok((EnvView::new(&after), changed))
     })?;
     if !changed {

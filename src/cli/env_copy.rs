@@ -29,7 +29,7 @@ pub struct CloneArgs {
     )]
     pub kind: Option<EnvKind>,
     /// Free-text name shown to people (default: from the slug)
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// What the environment is for (default: the source's description)
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]

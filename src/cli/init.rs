@@ -23,7 +23,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "EMAIL", value_parser = super::parse_email)]
     pub user: Option<String>,
     /// Your name, as teammates see it
-    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_name)]
     pub name: Option<String>,
     /// Start the project with this environment (repeatable; default production)
     #[arg(long = "env", value_name = "ENV")]
@@ -230,10 +230,13 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
         }
     };
 
+    // A project the new identity may not see is answered as one that does not exist: adding
+    // it is checked (and refused) first, as it would be for a free name.
     let project = match db.project(org.id, &plan.project)? {
+        Some(p) if access::can_see(db, tx.actor, &Target::project(&org, &p))? => p,
         Some(p) => {
-            tx.require(Action::Read, &Target::project(&org, &p))?;
-            p
+            tx.require(Action::ProjectAdd, &Target::org(&org))?;
+            return Err(access::invisible(&Target::project(&org, &p)));
         }
         None => {
             tx.require(Action::ProjectAdd, &Target::org(&org))?;
@@ -276,11 +279,11 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
     }
 
     // Saved only when different, so a re-run that changes nothing writes nothing.
-    let saved = db.selection()?;
+    let saved = db.selection(Some(&plan.email))?;
     let selection_changed = saved.org.as_deref() != Some(org.slug.as_str())
         || saved.project.as_ref() != Some(&(org.slug.clone(), project.slug.clone()));
     if selection_changed {
-        db.selection_save(Some(org.id), Some(project.id))?;
+        db.selection_save(Some(&plan.email), Some(org.id), Some(project.id))?;
     }
     // On a shared database the login is the identity: init saves none, so it changes none.
     let identity_changed =

@@ -143,7 +143,16 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
             };
             let outcome = match denied {
                 Some(e) => Err(e),
-                None => Ok(apply::write(tx, &plan)?),
+                None => {
+                    let first = apply::is_first(tx)?;
+                    let written = apply::write(tx, &plan)?;
+                    let who = if first {
+                        apply::adopt_identity(tx)?
+                    } else {
+                        apply::FirstIdentity::NotFirst
+                    };
+                    Ok((written, who))
+                }
             };
             Ok((plan, outcome))
         })?;
@@ -153,10 +162,11 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
             &planned,
             outcome.is_ok() && !planned.changes.is_empty(),
         )?;
-        let written = outcome?;
+        let (written, who) = outcome?;
         if written > 0 {
             applied(app, written);
         }
+        note_identity(app, &who);
         return Ok(());
     }
     // Planned and checked in a read transaction, so nothing is asked or written before the
@@ -200,13 +210,43 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
         if let Some(e) = denied {
             return Err(e);
         }
-        apply::write(tx, &plan)
+        let first = apply::is_first(tx)?;
+        let written = apply::write(tx, &plan)?;
+        let who = if first {
+            apply::adopt_identity(tx)?
+        } else {
+            apply::FirstIdentity::NotFirst
+        };
+        Ok((written, who))
     })?;
     if json {
         show(app, &planned, true)?;
     }
-    applied(app, written);
+    applied(app, written.0);
+    note_identity(app, &written.1);
     Ok(())
+}
+
+/// After a file's first apply: who the next commands act as, or exactly what to type to act
+/// as someone (without an identity they would see nothing of what was just created).
+fn note_identity(app: &App, who: &apply::FirstIdentity) {
+    match who {
+        apply::FirstIdentity::NotFirst => {}
+        apply::FirstIdentity::Saved(email) => app.out.status(&format!(
+            "you are now {email} in this file (saved as `proj init` would); `--as EMAIL` acts as another member"
+        )),
+        apply::FirstIdentity::Unsaved { owners } => {
+            let example = owners.first().map_or("EMAIL", String::as_str);
+            app.out.status(&format!(
+                "note: no identity is saved in this file, so commands see nothing of it yet; act as a member with `proj --as {example} …` (or PROJ_AS), or save one: `proj init --yes --user {example} --org ORG --project PROJECT`{}",
+                if owners.len() > 1 {
+                    format!(" (owners: {})", crate::output::capped_list(owners, 10, ", "))
+                } else {
+                    String::new()
+                }
+            ))
+        }
+    }
 }
 
 /// `applied N changes`, for people.
@@ -217,16 +257,18 @@ fn applied(app: &App, written: usize) {
     ));
 }
 
-/// Says how much of the named organizations the file leaves out and the apply keeps.
+/// Says what of the named organizations the file leaves out and the apply keeps, by name (the
+/// first few, then how many more).
 fn note_kept(app: &App, plan: &Plan, prune: bool) {
-    if plan.kept == 0 || prune {
+    let n = plan.kept.len();
+    if n == 0 || prune {
         return;
     }
     app.out.status(&format!(
-        "note: {} thing{} in these organizations the file leaves out stay{} (--prune removes them)",
-        plan.kept,
-        if plan.kept == 1 { "" } else { "s" },
-        if plan.kept == 1 { "s" } else { "" },
+        "note: {n} thing{} in these organizations the file leaves out stay{} (--prune removes them): {}",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "s" } else { "" },
+        crate::output::capped_list(&plan.kept, 10, ", "),
     ));
 }
 
@@ -317,7 +359,7 @@ fn show(app: &App, plan: &Plan, applied: bool) -> Result<()> {
                 create,
                 update,
                 remove,
-                kept: plan.kept,
+                kept: plan.kept.len(),
             },
             applied,
         });

@@ -70,7 +70,7 @@ pub struct AddArgs {
     #[arg(value_parser = super::parse_email)]
     pub email: String,
     /// The member's name, shown to people
-    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_name)]
     pub name: Option<String>,
     /// Organization role: owner, admin, member or viewer (the first member is always owner)
     #[arg(
@@ -97,7 +97,7 @@ pub struct RenameArgs {
     #[arg(value_parser = super::parse_email)]
     pub new_email: Option<String>,
     /// New name (empty to clear it)
-    #[arg(long, value_name = "NAME", value_parser = super::parse_text)]
+    #[arg(long, value_name = "NAME", value_parser = super::parse_name)]
     pub name: Option<String>,
 }
 
@@ -427,10 +427,11 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
                     db.member_set_email(before.id, e)?;
                     // The saved identity follows, unless the old email is still a member
                     // elsewhere.
-                    if db.selection()?.identity.as_deref() == Some(before.email.as_str())
+                    if db.selection(None)?.identity.as_deref() == Some(before.email.as_str())
                         && db.memberships(&before.email)?.is_empty()
                     {
                         db.identity_save(Some(e))?;
+                        db.selection_move(&before.email, e)?;
                     }
                 }
                 db.member_update(&after)

@@ -415,14 +415,9 @@ impl App {
         if let Some(store) = &self.store {
             store.settle(false)?;
         }
-        // The answer counts on Enter, as in the wizard: answering on the first key would leave
-        // the rest of a typed `yes⏎` to the shell.
-        match dialoguer::Confirm::new()
-            .with_prompt(crate::output::escape(question))
-            .default(false)
-            .wait_for_newline(true)
-            .interact()
-        {
+        // Asked as the wizard asks: answering on the first key would leave the rest of a
+        // typed `yes⏎` to the shell.
+        match crate::wizard::prompt::ask_yes_no(&crate::output::escape(question), false) {
             Ok(true) => Ok(()),
             Ok(false) => Err(Error::conflict("cancelled; nothing was changed")),
             Err(e) => Err(Error::internal("cannot read the answer").caused_by(e)),
@@ -456,7 +451,7 @@ fn actor_for(globals: &Globals, db: &Db) -> Result<Actor> {
     }
     let email = match &explicit {
         Some(e) => Some(e.clone()),
-        None => db.selection()?.identity,
+        None => db.selection(None)?.identity,
     };
     let actor = Actor {
         email,
@@ -707,6 +702,9 @@ fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
     } else {
         e.render().to_string()
     };
+    let unstyled = without_option_values_in_usage(&text);
+    let restyle = unstyled != text;
+    let text = unstyled;
     match e.kind() {
         K::DisplayHelp | K::DisplayVersion => {
             match crate::output::write_stdout(&e.render().to_string()) {
@@ -722,8 +720,17 @@ fn report_clap(e: clap::Error, json: bool, raw: bool) -> u8 {
             2
         }
         _ if raw => {
+            let text = shorten_values(&text);
             let safe = crate::output::escape_except(&text, &['\n']);
             let _ = std::io::stderr().lock().write_all(safe.as_bytes());
+            2
+        }
+        // A huge value clap would repeat whole, or a usage line clap would have shown global
+        // options in: printed plain, as fixed.
+        _ if restyle || text.len() > 1000 => {
+            let _ = std::io::stderr()
+                .lock()
+                .write_all(shorten_values(&text).as_bytes());
             2
         }
         _ => {
@@ -747,7 +754,7 @@ fn clap_error(text: &str) -> Error {
         } else if line.starts_with("For more information") {
             continue;
         } else {
-            message.push(line.to_string());
+            message.push(shorten_value(line));
         }
     }
     let message = match message.split_first() {
@@ -759,11 +766,72 @@ fn clap_error(text: &str) -> Error {
     Error::usage(message).with_hint(hints.join("; "))
 }
 
+/// clap's `invalid value 'VALUE' for '--flag <X>': why` with VALUE as long as model::shown
+/// lets it be: a huge invalid value is not echoed back whole.
+fn shorten_value(line: &str) -> String {
+    const OPEN: &str = "invalid value '";
+    const CLOSE: &str = "' for '";
+    if let Some(start) = line.find(OPEN).map(|i| i + OPEN.len())
+        && let Some(end) = line.rfind(CLOSE).filter(|e| *e >= start)
+    {
+        return format!(
+            "{}{}{}",
+            &line[..start],
+            crate::model::shown(&line[start..end]),
+            &line[end..]
+        );
+    }
+    line.to_string()
+}
+
+/// clap's usage line without the global options that take a value (`--db <PATH|URL>`, `--as
+/// <EMAIL>`, `--output <FORMAT>`): clap lists every option that has a value, and one set by
+/// `PROJ_DB`, `PROJ_AS` or `PROJ_OUTPUT` has one, so the line read as if they were required.
+fn without_option_values_in_usage(text: &str) -> String {
+    const GLOBALS: [&str; 3] = [" --db <PATH|URL>", " --as <EMAIL>", " --output <FORMAT>"];
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.trim_start().starts_with("Usage: ") {
+                GLOBALS
+                    .iter()
+                    .fold(line.to_string(), |l, option| l.replace(option, ""))
+            } else {
+                line.to_string()
+            }
+        })
+        .collect()
+}
+
+/// [`shorten_value`] on every line of clap's rendered error.
+fn shorten_values(text: &str) -> String {
+    text.split_inclusive('\n').map(shorten_value).collect()
+}
+
+/// A line of an error as printed: one past 1,000 characters (a huge value a message repeats)
+/// keeps its start and end.
+fn clipped(line: &str) -> std::borrow::Cow<'_, str> {
+    const HEAD: usize = 600;
+    const TAIL: usize = 200;
+    let n = line.chars().count();
+    if n <= 1000 {
+        return line.into();
+    }
+    let head: String = line.chars().take(HEAD).collect();
+    let tail: String = line.chars().skip(n - TAIL).collect();
+    format!("{head}… ({} characters left out) …{tail}", n - HEAD - TAIL).into()
+}
+
 /// Prints an error to stderr: `error:`/`caused by:`/`hint:` lines, or one JSON object.
 pub fn report(e: &Error, json: bool) {
     if e.is_silent() {
         return;
     }
+    let e = &Error {
+        kind: e.kind,
+        message: clipped(&e.message).into_owned(),
+        hint: e.hint.as_deref().map(|h| clipped(h).into_owned()),
+        causes: e.causes.iter().map(|c| clipped(c).into_owned()).collect(),
+    };
     // One write: stderr is unbuffered, and a message in pieces can interleave with others.
     let text = if json {
         let value = serde_json::json!({
@@ -813,6 +881,17 @@ pub(crate) fn parse_text(s: &str) -> Result<String, String> {
         None => Ok(s.to_string()),
         Some(problem) => Err(format!(
             "{problem}; use printable text: no escape sequences, tabs or line breaks"
+        )),
+    }
+}
+
+/// A clap value parser for a name people read (display names, member names): as
+/// [`parse_text`], and not blank nor longer than a name may be.
+pub(crate) fn parse_name(s: &str) -> Result<String, String> {
+    match crate::model::name_text_problem(s) {
+        None => Ok(s.to_string()),
+        Some(problem) => Err(format!(
+            "{problem}; use printable text that shows something, without escape sequences, tabs or line breaks"
         )),
     }
 }

@@ -59,7 +59,7 @@ pub struct AddArgs {
     /// Slug of the new organization (lowercase letters, digits and '-')
     pub name: String,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// Your email: you become the organization's first owner (on a shared database you always
     /// do, with your login: it defaults to the email your login has as a member elsewhere, or
@@ -83,7 +83,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
 }
 
@@ -107,7 +107,7 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
-    validate_slug("organization", &args.name)?;
+    crate::model::validate_new_slug("organization", "org", &args.name)?;
     let created = app.mutate(|tx| {
         let db = tx.db;
         if let Some(e) = org_name_taken(db, tx.actor, &args.name)? {
@@ -285,13 +285,13 @@ fn remove(app: &mut App, slug: String) -> Result<()> {
 fn use_org(app: &mut App, slug: String) -> Result<()> {
     let chosen = app.write(|db, actor, _| {
         let org = find_org(db, actor, &slug)?;
-        let saved = db.selection()?;
+        let saved = db.selection(actor.email.as_deref())?;
         let keep = saved
             .project
             .filter(|(o, _)| *o == org.slug)
             .and_then(|(_, p)| db.project(org.id, &p).ok().flatten())
             .map(|p| p.id);
-        db.selection_save(Some(org.id), keep)?;
+        db.selection_save(actor.email.as_deref(), Some(org.id), keep)?;
         view(db, actor, &org)
     })?;
     app.out

@@ -69,7 +69,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub no_env: bool,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// What the project is for
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -88,7 +88,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// New description
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -112,7 +112,7 @@ pub fn view(db: &Db, p: &ProjectRow) -> Result<ProjectView> {
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
-    validate_slug("project", &args.name)?;
+    crate::model::validate_new_slug("project", "project", &args.name)?;
     let envs: Vec<String> = if args.no_env {
         Vec::new()
     } else if args.envs.is_empty() {
@@ -267,7 +267,7 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
 fn use_project(app: &mut App, arg: String) -> Result<()> {
     let chosen = app.write(|db, actor, ctx| {
         let p = ProjectScope::resolve(db, actor, ctx, Some(&arg))?;
-        db.selection_save(Some(p.org.id), Some(p.project.id))?;
+        db.selection_save(actor.email.as_deref(), Some(p.org.id), Some(p.project.id))?;
         view(db, &p.project)
     })?;
     app.out.status(&format!(

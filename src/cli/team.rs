@@ -52,7 +52,7 @@ pub struct AddArgs {
     /// Slug of the new team (lowercase letters, digits and '-')
     pub name: String,
     /// Free-text name shown to people
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// What the team does
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -67,7 +67,7 @@ pub struct RenameArgs {
     /// New slug
     pub new_name: Option<String>,
     /// New display name (empty to clear it)
-    #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
+    #[arg(long, value_name = "TEXT", value_parser = super::parse_name)]
     pub display_name: Option<String>,
     /// New description (empty to clear it)
     #[arg(long, value_name = "TEXT", value_parser = super::parse_text)]
@@ -203,7 +203,7 @@ fn text(value: &Option<String>) -> Option<&str> {
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
-    validate_slug("team", &args.name)?;
+    crate::model::validate_new_slug("team", "team", &args.name)?;
     let created = app.mutate(|tx| {
         let db = tx.db;
         let org = tx.ctx.require_org(db, tx.actor)?;

@@ -765,3 +765,66 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
 fn membership(org: &OrgRow, team: &TeamRow, email: &str) -> serde_json::Value {
     json!({ "org": org.slug, "team": team.slug, "email": email })
 }
+
+/// Who a file's first apply leaves the person at the keyboard as: the first `proj init`
+/// saves its user as the file's identity, and the first apply does the same when it can tell
+/// who that is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstIdentity {
+    /// Not a first apply (a member or a saved identity existed before, or a shared
+    /// database, where the login is the identity): nothing to say.
+    NotFirst,
+    /// Saved: the `--as` email, else the one owner the file names.
+    Saved(String),
+    /// Several owners, or none: nothing saved; what to type next names them.
+    Unsaved { owners: Vec<String> },
+}
+
+/// Whether this transaction's apply is a file's first: no member anywhere and no saved
+/// identity, so without one its actor would see nothing of what it creates. Read before the
+/// write.
+pub fn is_first(tx: &Tx) -> Result<bool> {
+    let db = tx.db;
+    Ok(db.login().is_none() && db.selection(None)?.identity.is_none() && !db.has_members(None)?)
+}
+
+/// After the write of a first apply: saves the identity (and, with one organization, the
+/// selection) as the first `proj init` would, when the actor named one with `--as` that is
+/// now a member, or the file names exactly one owner.
+pub fn adopt_identity(tx: &Tx) -> Result<FirstIdentity> {
+    let db = tx.db;
+    let orgs = db.orgs()?;
+    let mut owners = std::collections::BTreeSet::new();
+    for org in &orgs {
+        for m in db.members(org.id)? {
+            if m.role == OrgRole::Owner {
+                owners.insert(m.email);
+            }
+        }
+    }
+    if owners.is_empty() && !db.has_members(None)? {
+        // Still no members: anyone acts as every organization's owner, as before.
+        return Ok(FirstIdentity::NotFirst);
+    }
+    let chosen = match tx.actor.email.as_deref() {
+        Some(email) if db.has_membership(email)? => Some(email.to_string()),
+        Some(_) => None,
+        None if owners.len() == 1 => owners.iter().next().cloned(),
+        None => None,
+    };
+    let Some(email) = chosen else {
+        return Ok(FirstIdentity::Unsaved {
+            owners: owners.into_iter().collect(),
+        });
+    };
+    db.identity_save(Some(&email))?;
+    if let [org] = orgs.as_slice() {
+        let projects = db.projects_up_to(org.id, 2)?;
+        let project = match projects.as_slice() {
+            [only] => Some(only.id),
+            _ => None,
+        };
+        db.selection_save(Some(&email), Some(org.id), project)?;
+    }
+    Ok(FirstIdentity::Saved(email))
+}

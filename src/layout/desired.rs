@@ -73,6 +73,8 @@ pub struct DEnv {
     pub kind: EnvKind,
     pub description: Option<String>,
     pub protected: bool,
+    /// Whether the file says `protected` (else it is the kind's default).
+    pub protected_stated: bool,
     pub archived: bool,
     pub resources: Vec<DResource>,
 }
@@ -198,10 +200,16 @@ impl Checker<'_> {
         v.value.clone()
     }
 
-    /// Free text: refused with a control character; empty is the same as left out.
+    /// Free text: refused with a control character or past its length (a name, also when
+    /// blank); empty is the same as left out.
     fn text(&mut self, field: &str, v: &Option<Located<String>>) -> Option<String> {
         let v = v.as_ref()?;
-        if let Err(e) = validate_text(field, &v.value) {
+        let checked = if field.ends_with("name") {
+            crate::model::validate_name_text(field, &v.value)
+        } else {
+            validate_text(field, &v.value)
+        };
+        if let Err(e) = checked {
             self.refused(v, e);
         }
         Some(v.value.clone()).filter(|s| !s.is_empty())
@@ -371,6 +379,7 @@ impl Checker<'_> {
                 .protected
                 .as_ref()
                 .map_or(kind.protected_by_default(), |p| p.value),
+            protected_stated: e.protected.is_some(),
             archived: e.archived.as_ref().is_some_and(|a| a.value),
             resources,
             slug,

@@ -357,7 +357,8 @@ pub struct Change {
     pub place: Place,
     /// For an update, what changes.
     pub fields: Vec<FieldChange>,
-    /// For a removal, what goes with it: `2 environments, 1 resource`.
+    /// For a removal, what goes with it: `2 environments, 1 resource`; for an update, why
+    /// it happens when the file does not say it (a protection that follows the kind).
     removes: Option<String>,
     pub(super) work: Work,
 }
@@ -365,27 +366,7 @@ pub struct Change {
 impl Change {
     /// What the change is about, as a path or `email in org` / `email on org/project`.
     pub fn target(&self) -> String {
-        let p = &self.place;
-        match self.entity {
-            Entity::Org | Entity::Project | Entity::Env => p.scope_path(),
-            Entity::Resource => slash(&[&p.scope_path(), p.resource.as_deref().unwrap_or("")]),
-            Entity::Member => format!("{} in {}", p.member.as_deref().unwrap_or(""), p.org),
-            Entity::Team => format!("{} in {}", p.team.as_deref().unwrap_or(""), p.org),
-            Entity::TeamMember => format!(
-                "{} in {} of {}",
-                p.member.as_deref().unwrap_or(""),
-                p.team.as_deref().unwrap_or(""),
-                p.org
-            ),
-            Entity::Grant => {
-                let holder = match (&p.member, &p.team) {
-                    (Some(m), _) => m.clone(),
-                    (None, Some(t)) => format!("team {t}"),
-                    (None, None) => String::new(),
-                };
-                format!("{holder} on {}", p.scope_path())
-            }
-        }
+        target_of(self.entity, &self.place)
     }
 
     /// What a created thing is (`custom, protected`), or what a removal takes with it
@@ -480,6 +461,9 @@ impl Change {
             Op::Update => {
                 let fields: Vec<String> = self.fields.iter().map(FieldChange::describe).collect();
                 line.push_str(&format!(": {}", fields.join(", ")));
+                if let Some(why) = &self.removes {
+                    line.push_str(&format!(" ({why})"));
+                }
             }
             Op::Create | Op::Remove => {
                 if let Some(note) = self.note() {
@@ -496,13 +480,38 @@ impl Change {
     }
 }
 
+/// What a plan line names: `acme/shop`, `bo@acme.dev in acme`, `team backend on acme/shop`.
+fn target_of(entity: Entity, p: &Place) -> String {
+    match entity {
+        Entity::Org | Entity::Project | Entity::Env => p.scope_path(),
+        Entity::Resource => slash(&[&p.scope_path(), p.resource.as_deref().unwrap_or("")]),
+        Entity::Member => format!("{} in {}", p.member.as_deref().unwrap_or(""), p.org),
+        Entity::Team => format!("{} in {}", p.team.as_deref().unwrap_or(""), p.org),
+        Entity::TeamMember => format!(
+            "{} in {} of {}",
+            p.member.as_deref().unwrap_or(""),
+            p.team.as_deref().unwrap_or(""),
+            p.org
+        ),
+        Entity::Grant => {
+            let holder = match (&p.member, &p.team) {
+                (Some(m), _) => m.clone(),
+                (None, Some(t)) => format!("team {t}"),
+                (None, None) => String::new(),
+            };
+            format!("{holder} on {}", p.scope_path())
+        }
+    }
+}
+
 /// The changes, in the order they are made.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub changes: Vec<Change>,
     /// Things in the named organizations the file leaves out and that stay (without
-    /// `--prune`; with it they are in `changes` as removals).
-    pub kept: usize,
+    /// `--prune`; with it they are in `changes` as removals), as plan lines name them
+    /// (`project acme/web`, `member bo@acme.dev in acme`).
+    pub kept: Vec<String>,
     /// How many organizations, projects, environments and members the plan creates: the
     /// slots of [`Parent::New`].
     pub(super) creates: Slots,
@@ -643,6 +652,13 @@ impl Planner {
         });
     }
 
+    /// Something the file leaves out that stays (no `--prune`).
+    fn keep(&mut self, entity: Entity, place: &Place) {
+        self.plan
+            .kept
+            .push(format!("{} {}", entity.as_str(), target_of(entity, place)));
+    }
+
     fn remove(
         &mut self,
         entity: Entity,
@@ -750,7 +766,10 @@ impl Planner {
             .filter(|p| !named.contains(p.row.slug.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                self.keep(
+                    Entity::Project,
+                    &Place::project(&org.name, &p.row.slug.as_str().into()),
+                );
                 continue;
             }
             let resources: usize = p.envs.iter().map(|e| e.resources.len()).sum();
@@ -784,7 +803,11 @@ impl Planner {
                 .filter(|m| !wanted.contains(m.email.as_str()))
             {
                 if !self.prune {
-                    self.plan.kept += 1;
+                    let place = Place {
+                        team: Some(t.slug.clone()),
+                        ..Place::member(&org.name, &m.email)
+                    };
+                    self.keep(Entity::TeamMember, &place);
                     continue;
                 }
                 if !listed.contains(m.email.as_str()) {
@@ -813,7 +836,11 @@ impl Planner {
             .filter(|t| !named.contains(t.row.slug.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                let place = Place {
+                    team: Some(t.row.slug.clone()),
+                    ..Place::org(&org.name)
+                };
+                self.keep(Entity::Team, &place);
                 continue;
             }
             let grants: usize = cur
@@ -842,7 +869,7 @@ impl Planner {
             .filter(|m| !listed.contains(m.email.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                self.keep(Entity::Member, &Place::member(&org.name, &m.email));
                 continue;
             }
             let grants = cur
@@ -1075,7 +1102,10 @@ impl Planner {
                 .filter(|e| !named.contains(e.row.slug.as_str()))
             {
                 if !self.prune {
-                    self.plan.kept += 1;
+                    self.keep(
+                        Entity::Env,
+                        &Place::env(&org.name, &name, &e.row.slug.as_str().into()),
+                    );
                     envs.insert(&e.row.slug, Parent::Existing(e.row.clone()));
                     continue;
                 }
@@ -1230,7 +1260,13 @@ impl Planner {
                 continue;
             }
             if !self.prune {
-                self.plan.kept += 1;
+                let place = Place {
+                    environment: g.environment.as_deref().map(Name::from),
+                    member: g.email.clone(),
+                    team: g.team.clone(),
+                    ..Place::project(&org.name, name)
+                };
+                self.keep(Entity::Grant, &place);
                 continue;
             }
             // Removed with their holder or environment, in that removal's event.
@@ -1499,7 +1535,11 @@ impl Planner {
             .filter(|r| !named.contains(r.slug.as_str()))
         {
             if !self.prune {
-                self.plan.kept += 1;
+                let place = Place {
+                    resource: Some(r.slug.clone()),
+                    ..Place::env(&org.name, p, &name)
+                };
+                self.keep(Entity::Resource, &place);
                 continue;
             }
             self.remove(
@@ -1581,6 +1621,7 @@ impl Planner {
         }
         step(self, Event::EnvUpdate, fields, &mut before, &after);
         if before.protected != d.protected {
+            let was = before.protected;
             after.protected = d.protected;
             let event = if d.protected {
                 Event::EnvProtect
@@ -1589,6 +1630,15 @@ impl Planner {
             };
             let f = FieldChange::flag("protected", Some(before.protected), d.protected);
             step(self, event, vec![f], &mut before, &after);
+            // Left out, protection is the kind's default: said, with how to keep it.
+            if !d.protected_stated
+                && let Some(change) = self.plan.changes.last_mut()
+            {
+                change.removes = Some(format!(
+                    "the default of kind {}; write `protected = {was}` to keep it",
+                    d.kind
+                ));
+            }
         }
         if before.archived_at.is_some() != d.archived {
             after.archived_at = d.archived.then(crate::store::now);

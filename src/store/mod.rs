@@ -81,9 +81,10 @@
 //! removals and restores of organizations and projects, oldest first), `event(id)`,
 //! `event_insert(&NewEvent)` (only `Tx` calls it).
 //!
-//! **Selection** ([`Selection`]) — `selection()` (saved organization, project, identity),
-//! `selection_save(org_id, project_id)`, `identity_save(email)`. On a server each login has
-//! its own selection.
+//! **Selection** ([`Selection`]) — `selection(who)` (the organization and project `who`
+//! saved, and the saved identity), `selection_save(who, org_id, project_id)`,
+//! `selection_move(from, to)` (an email change), `identity_save(email)`. Each identity has
+//! its own selection: on a file keyed by the acting email, on a server by the login.
 //!
 //! **Restore** ([`SavedFields`], [`SavedEnvFields`]) — inserts that bring removed rows back
 //! with their old ids where free: `org_restore`, `project_restore`, `env_restore`,
@@ -314,8 +315,11 @@ delegate! {
     /// The database login this connection acts as; `None` on a file.
     fn login(&self) -> Option<&str>;
 
-    fn selection(&self) -> Result<Selection>;
-    fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()>;
+    /// What `who` saved (a file keys the selection by the acting email; a server by login),
+    /// and the saved identity.
+    fn selection(&self, who: Option<&str>) -> Result<Selection>;
+    fn selection_save(&self, who: Option<&str>, org_id: Option<i64>, project_id: Option<i64>) -> Result<()>;
+    fn selection_move(&self, from: &str, to: &str) -> Result<()>;
     fn identity_save(&self, email: Option<&str>) -> Result<()>;
 
     fn orgs(&self) -> Result<Vec<OrgRow>>;

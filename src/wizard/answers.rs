@@ -3,7 +3,7 @@
 
 use super::prompt::Prompter;
 use crate::error::{Error, Result};
-use crate::model::{normalize_email, suggest_slug, validate_email, validate_slug, validate_text};
+use crate::model::{normalize_email, suggest_slug, validate_email, validate_slug};
 use crate::scope::slash;
 
 /// Answers given as flags, as typed; [`Known::check`] turns them into [`Answers`].
@@ -150,7 +150,7 @@ pub(super) fn ask_name(
     loop {
         let answer = p.input(prompt, None, default)?;
         let answer = answer.trim();
-        if let Err(e) = validate_text(&format!("{noun} name"), answer) {
+        if let Err(e) = crate::model::validate_name_text(&format!("{noun} name"), answer) {
             p.say(&rejection(&e));
             continue;
         }
@@ -158,6 +158,7 @@ pub(super) fn ask_name(
             match suggest_slug(answer) {
                 Some(slug) => {
                     p.say(&format!("  {noun} slug: {slug} (display name: {answer})"));
+                    let slug = ask_slug(p, noun, &slug)?;
                     return Ok(Named {
                         slug,
                         display_name: Some(answer.to_string()),
@@ -173,6 +174,22 @@ pub(super) fn ask_name(
             slug: answer.to_string(),
             display_name: None,
         });
+    }
+}
+
+/// Offers the slug derived from a name, editable: Enter keeps it, and what is typed instead
+/// must be a slug.
+fn ask_slug(p: &mut dyn Prompter, noun: &str, suggested: &str) -> Result<String> {
+    let mut prompt: Vec<char> = format!("{noun} slug").chars().collect();
+    prompt[0] = prompt[0].to_ascii_uppercase();
+    let prompt: String = prompt.into_iter().collect();
+    loop {
+        let answer = p.input(&prompt, Some(suggested), None)?;
+        let answer = answer.trim();
+        match validate_slug(noun, answer) {
+            Ok(()) => return Ok(answer.to_string()),
+            Err(e) => p.say(&rejection(&e)),
+        }
     }
 }
 

@@ -7,11 +7,11 @@ use super::answers::{
 };
 use super::prompt::Prompter;
 use super::render;
-use crate::access;
+use crate::access::{self, Actor, Target};
 use crate::error::{Kind, Result};
 use crate::model::{EnvKind, OrgRole};
 use crate::scope::slash;
-use crate::store::{Db, Store};
+use crate::store::{Db, OrgRow, ProjectRow, Store};
 
 /// Where the wizard reads what the file holds. A [`Store`] answers each read in its own short
 /// transaction, so nothing stays open while the user thinks (the final write re-checks what it
@@ -87,7 +87,7 @@ pub fn plan(p: &mut dyn Prompter, answers: &Answers, file: &impl Reads) -> Resul
             loop {
                 let answer = p.input("Your name", None, Some(&default))?;
                 let answer = answer.trim().to_string();
-                match crate::model::validate_text("name", &answer) {
+                match crate::model::validate_name_text("name", &answer) {
                     Ok(()) => break Some(answer).filter(|n| !n.is_empty()),
                     Err(e) => p.say(&super::answers::rejection(&e)),
                 }
@@ -118,13 +118,13 @@ pub fn plan(p: &mut dyn Prompter, answers: &Answers, file: &impl Reads) -> Resul
             display_name: None,
         },
         None => {
-            let default = file.read(|db| default_project(db, &org))?;
+            let default = file.read(|db| default_project(db, &org, &email))?;
             ask_name(p, "project", "Project name", default.as_deref())?
         }
     };
 
     // 4. Its environments.
-    let have = file.read(|db| project_envs(db, &org, &project))?;
+    let have = file.read(|db| project_envs(db, &org, &project, &email))?;
     let project_exists = have.is_some();
     let envs = match (answers.envs(), have) {
         (Some(envs), _) => envs.to_vec(),
@@ -165,7 +165,7 @@ pub fn plan_from_flags(answers: &Answers, file: &impl Reads) -> Result<Plan> {
         unreachable!("checked by missing_flags");
     };
     file.read(|db| access::may_join(db, org, email))?;
-    let have = file.read(|db| project_envs(db, org, project))?;
+    let have = file.read(|db| project_envs(db, org, project, email))?;
     let envs = match (answers.envs(), have) {
         (Some(envs), _) => envs.to_vec(),
         (None, None) => vec!["production".to_string()],
@@ -188,7 +188,7 @@ pub fn outline(db: &Db, plan: &Plan) -> Result<Outline> {
     let org = db.org(&plan.org)?;
     let (project, role) = match &org {
         Some(o) => (
-            db.project(o.id, &plan.project)?,
+            seen_project(db, o, &plan.project, &plan.email)?,
             db.member(o.id, &plan.email)?.map(|m| m.role),
         ),
         None => (None, None),
@@ -224,15 +224,41 @@ pub fn outline(db: &Db, plan: &Plan) -> Result<Outline> {
     })
 }
 
-/// The project to offer in `org`: the saved one if it is there, else its only project.
-fn default_project(db: &Db, org: &str) -> Result<Option<String>> {
+/// Whom the wizard reads for: the email being set up (on a shared database, the login).
+pub fn reader(db: &Db, email: &str) -> Actor {
+    Actor {
+        email: db.login().is_none().then(|| email.to_string()),
+        explicit: true,
+        os_user: String::new(),
+        login: db.login().map(str::to_string),
+    }
+}
+
+/// The project `slug` of `org` if `email` may see it: a hidden project is answered as one
+/// that does not exist, by every question and preview.
+pub fn seen_project(db: &Db, org: &OrgRow, slug: &str, email: &str) -> Result<Option<ProjectRow>> {
+    let Some(p) = db.project(org.id, slug)? else {
+        return Ok(None);
+    };
+    let seen = access::can_see(db, &reader(db, email), &Target::project(org, &p))?;
+    Ok(seen.then_some(p))
+}
+
+/// The project to offer in `org`: the one `email` saved if it is there, else the only project
+/// they see.
+fn default_project(db: &Db, org: &str, email: &str) -> Result<Option<String>> {
     let Some(org) = db.org(org)? else {
         return Ok(None);
     };
-    if let Some((_, saved)) = db.selection()?.project.filter(|(o, _)| *o == org.slug) {
+    if let Some((_, saved)) = db
+        .selection(Some(email))?
+        .project
+        .filter(|(o, _)| *o == org.slug)
+        && seen_project(db, &org, &saved, email)?.is_some()
+    {
         return Ok(Some(saved));
     }
-    let mut projects = db.projects(org.id)?;
+    let mut projects = crate::context::visible_projects(db, &reader(db, email), &org)?;
     Ok(match projects.len() {
         1 => projects.pop().map(|p| p.slug),
         _ => None,
@@ -240,12 +266,12 @@ fn default_project(db: &Db, org: &str) -> Result<Option<String>> {
 }
 
 /// The environment slugs of an existing project, archived ones included (their slugs are
-/// taken); `None` when the project does not exist yet.
-fn project_envs(db: &Db, org: &str, project: &str) -> Result<Option<Vec<String>>> {
+/// taken); `None` when the project does not exist yet or `email` may not see it.
+fn project_envs(db: &Db, org: &str, project: &str, email: &str) -> Result<Option<Vec<String>>> {
     let Some(org) = db.org(org)? else {
         return Ok(None);
     };
-    let Some(project) = db.project(org.id, project)? else {
+    let Some(project) = seen_project(db, &org, project, email)? else {
         return Ok(None);
     };
     Ok(Some(
@@ -262,7 +288,7 @@ fn ask_org(p: &mut dyn Prompter, file: &impl Reads, email: &str) -> Result<Named
     if orgs.is_empty() {
         return ask_name(p, "organization", "Organization name", suggested.as_deref());
     }
-    let selected = file.read(|db| Ok(db.selection()?.org))?;
+    let selected = file.read(|db| Ok(db.selection(Some(email))?.org))?;
     let default = selected
         .and_then(|s| orgs.iter().position(|o| *o == s))
         .unwrap_or(0);

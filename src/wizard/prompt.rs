@@ -51,6 +51,17 @@ impl Drop for TermPrompter {
     }
 }
 
+/// Every yes/no question proj asks, the wizard's and a command's confirmation alike:
+/// `question? [y/N]` (the capital letter is what Enter answers), `y` or `n` then Enter. It
+/// counts on Enter, so a typed `yes⏎` is all consumed here and none of it reaches the shell.
+pub fn ask_yes_no(prompt: &str, default: bool) -> std::result::Result<bool, dialoguer::Error> {
+    dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(default)
+        .wait_for_newline(true)
+        .interact()
+}
+
 fn answer_error(e: dialoguer::Error) -> Error {
     Error::internal("cannot read the answer; nothing was changed").caused_by(e)
 }
@@ -92,13 +103,7 @@ impl Prompter for TermPrompter {
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
-        // Counts on Enter, so a typed `yes⏎` is all consumed here.
-        dialoguer::Confirm::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .default(default)
-            .wait_for_newline(true)
-            .interact()
-            .map_err(answer_error)
+        ask_yes_no(prompt, default).map_err(answer_error)
     }
 
     fn say(&mut self, text: &str) {

@@ -56,7 +56,8 @@ fn org(
 }
 
 /// A file holding `orgs`, written through the store as the commands would, with the saved
-/// selection `selected` (an organization, and maybe one of its projects).
+/// selection `selected` (an organization, and maybe one of its projects) of ana@acme.dev, who
+/// every test with a selection types.
 fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
     let mut store = Store::empty_stand_in(Path::new("wizard-test.db")).unwrap();
     store
@@ -76,7 +77,7 @@ fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
             if let Some((o, p)) = selected {
                 let o = db.org(o)?.unwrap();
                 let p = p.map(|p| db.project(o.id, p).unwrap().unwrap().id);
-                db.selection_save(Some(o.id), p)?;
+                db.selection_save(Some("ana@acme.dev"), Some(o.id), p)?;
             }
             Ok(())
         })
@@ -253,7 +254,9 @@ fn a_typed_name_becomes_the_display_name_and_the_slug_is_derived_and_shown() {
             A::Text("ana@acme.dev"),
             A::Text("Ana"),
             A::Text("Acme Corp"),
+            A::Enter, // the slug offered: acme-corp
             A::Text("Storefront"),
+            A::Enter, // storefront
             A::Yes,
             A::Enter,
             A::Yes,
@@ -324,6 +327,50 @@ fn a_name_that_gives_no_slug_is_asked_again_without_the_rejected_text() {
 }
 
 #[test]
+fn the_slug_offered_for_a_name_can_be_changed() {
+    let (out, s) = run(
+        vec![
+            A::Text("ana@acme.dev"),
+            A::Text("Ana"),
+            A::Text("Café Über"),
+            A::Text("Not A Slug"), // refused, asked again
+            A::Text("cafe"),
+            A::Text("Straße"),
+            A::Enter, // strasse
+            A::Yes,
+            A::Enter,
+            A::Yes,
+        ],
+        &Known::default(),
+        &empty(),
+    );
+    let plan = out.unwrap().unwrap();
+    assert_eq!(
+        (plan.org.as_str(), plan.project.as_str()),
+        ("cafe", "strasse")
+    );
+    assert_eq!(plan.org_display_name.as_deref(), Some("Café Über"));
+    assert_eq!(plan.project_display_name.as_deref(), Some("Straße"));
+    let slug_inputs: Vec<_> = s
+        .inputs()
+        .into_iter()
+        .filter(|q| format!("{q:?}").contains("slug"))
+        .cloned()
+        .collect();
+    assert!(
+        format!("{slug_inputs:?}").contains("cafe-uber"),
+        "offered, editable: {slug_inputs:?}"
+    );
+    assert!(
+        s.said
+            .iter()
+            .any(|l| l.contains("invalid organization name `Not A Slug`")),
+        "{:?}",
+        s.said
+    );
+}
+
+#[test]
 fn a_typed_name_of_an_existing_project_uses_it_and_keeps_its_display_name() {
     let existing = file(
         &[org("acme", &["ana@acme.dev"], &[("shop", &["production"])])],
@@ -335,6 +382,7 @@ fn a_typed_name_of_an_existing_project_uses_it_and_keeps_its_display_name() {
             A::Enter,
             A::Enter,
             A::Text("Shop"),
+            A::Enter, // the slug offered: shop
             A::Enter,
             A::Yes,
         ],

@@ -269,3 +269,84 @@ fn a_solo_organization_is_not_told_to_merge() {
     t.ok(&["project", "add", "blog", "--org", "acme"]);
     assert!(fired(&t, "maybe-one-product").is_empty());
 }
+
+#[test]
+fn a_member_holds_there_what_their_team_gives() {
+    let t = TestEnv::with_shop();
+    t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
+    member(&t, "acme", "ana@acme.dev", "owner");
+    member(&t, "acme", "bo@acme.dev", "member");
+    grant(&t, "acme/shop/staging", "bo@acme.dev", "developer");
+    t.ok(&[
+        "team",
+        "add",
+        "backend",
+        "--org",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    t.ok(&[
+        "team",
+        "join",
+        "backend",
+        "bo@acme.dev",
+        "--org",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    t.ok(&[
+        "team",
+        "grant",
+        "backend",
+        "-p",
+        "acme/shop",
+        "--role",
+        "viewer",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    let r: Report = t.json_as(&["doctor", "--as", "ana@acme.dev"]);
+    let a: Vec<&Advice> = r
+        .advice
+        .iter()
+        .filter(|a| a.id == "split-access-boundaries")
+        .collect();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert!(
+        a[0].reason
+            .contains("bo@acme.dev: developer staging, viewer production"),
+        "{}",
+        a[0].reason
+    );
+}
+
+#[test]
+fn one_advice_line_stays_short_on_a_big_project() {
+    let t = TestEnv::with_shop();
+    let mut layout = String::from("[[org]]\nslug = \"acme\"\n\n[[org.project]]\nslug = \"shop\"\n");
+    layout.push_str("\n[[org.project.env]]\nslug = \"production\"\n");
+    for i in 0..300 {
+        layout.push_str(&format!("\n[[org.project.env]]\nslug = \"qa-{i:03}\"\n"));
+    }
+    let path = t.path().join("big.toml");
+    std::fs::write(&path, layout).unwrap();
+    t.ok(&["apply", "--yes", path.to_str().unwrap()]);
+    let empty = fired(&t, "empty-custom-environments");
+    assert_eq!(empty.len(), 1);
+    assert!(
+        empty[0]
+            .reason
+            .contains("qa-000, qa-001, qa-002, qa-003, qa-004 and 295 more;"),
+        "{}",
+        empty[0].reason
+    );
+    let text = t.ok(&["doctor"]);
+    assert!(
+        text.lines()
+            .filter(|l| l.contains("qa-"))
+            .all(|l| l.len() < 400),
+        "{text}"
+    );
+}

@@ -362,3 +362,152 @@ fn an_empty_display_name_gives_an_environment_its_default_back() {
     let env = t.json(&["env", "rename", "staging", "qa", "--display-name", ""]);
     assert_eq!(env["display_name"], "Qa");
 }
+
+/// The one rule for kind and protection (`env rename --kind`, `apply`): protection that was
+/// the kind's default follows the new kind's, one set apart stays, and a change of protection
+/// is `env.protect`'s to allow.
+#[test]
+fn a_kind_change_moves_protection_by_one_rule_on_every_road() {
+    let t = TestEnv::with_shop();
+    t.ok(&["member", "add", "ana@acme.dev", "--role", "owner"]);
+    t.ok(&["member", "add", "dev@acme.dev"]);
+    t.ok(&[
+        "member",
+        "grant",
+        "dev@acme.dev",
+        "-p",
+        "acme/shop",
+        "--role",
+        "developer",
+    ]);
+    for e in ["qa", "qb", "staging"] {
+        t.ok(&["env", "add", e, "-p", "acme/shop", "--as", "ana@acme.dev"]);
+    }
+    t.ok(&[
+        "env",
+        "protect",
+        "acme/shop/staging",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    let applied = t.copy();
+
+    // A developer may not protect, so may not make an environment production.
+    let before = t.dump();
+    let err = t.fails(
+        &[
+            "env",
+            "rename",
+            "acme/shop/qa",
+            "--kind",
+            "production",
+            "--as",
+            "dev@acme.dev",
+        ],
+        5,
+    );
+    assert!(err.contains("env.protect"), "{err}");
+    assert_eq!(t.dump(), before);
+
+    let rename = |env: &str, kind: &str| {
+        kind_of(
+            &t,
+            &["env", "rename", env, "--kind", kind, "--as", "ana@acme.dev"],
+        )
+    };
+    assert_eq!(
+        rename("acme/shop/qa", "production"),
+        ("production".into(), true)
+    );
+    assert_eq!(
+        rename("acme/shop/production", "staging"),
+        ("staging".into(), false)
+    );
+    // Protection set by hand stays.
+    assert_eq!(
+        rename("acme/shop/staging", "custom"),
+        ("custom".into(), true)
+    );
+    let log = t.ok(&["log", "-n", "2", "-o", "plain", "--as", "ana@acme.dev"]);
+    assert!(
+        log.contains("env.unprotect"),
+        "recorded as its own action: {log}"
+    );
+
+    // The same kinds through a layout file (no `protected` given) end the same.
+    let layout = applied.path().join("kinds.toml");
+    std::fs::write(
+        &layout,
+        r#"[[org]]
+slug = "acme"
+
+[[org.project]]
+slug = "shop"
+
+[[org.project.env]]
+slug = "qa"
+kind = "production"
+
+[[org.project.env]]
+slug = "production"
+kind = "staging"
+
+[[org.project.env]]
+slug = "staging"
+kind = "custom"
+protected = true
+"#,
+    )
+    .unwrap();
+    applied.ok(&[
+        "apply",
+        layout.to_str().unwrap(),
+        "--yes",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    let list = |t: &TestEnv| {
+        t.ok(&[
+            "env",
+            "list",
+            "-p",
+            "acme/shop",
+            "-o",
+            "plain",
+            "--as",
+            "ana@acme.dev",
+        ])
+    };
+    assert_eq!(list(&applied), list(&t));
+    // And what export writes of the result applies as no change.
+    let export = t.ok(&["export", "--org", "acme", "--as", "ana@acme.dev"]);
+    let file = t.path().join("again.toml");
+    std::fs::write(&file, export).unwrap();
+    let plan = t.ok(&[
+        "apply",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert!(plan.starts_with("no changes"), "{plan}");
+    // A file that leaves `protected` out declares the kind's default; the plan says so, with
+    // how to keep the protection the CLI kept.
+    let file = t.path().join("omitted.toml");
+    std::fs::write(
+        &file,
+        "[[org]]\nslug = \"acme\"\n\n[[org.project]]\nslug = \"shop\"\n\n[[org.project.env]]\nslug = \"staging\"\nkind = \"custom\"\n",
+    )
+    .unwrap();
+    let plan = t.ok(&[
+        "apply",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert!(
+        plan.contains("~ env acme/shop/staging: protected yes → no (the default of kind custom; write `protected = true` to keep it)"),
+        "{plan}"
+    );
+}

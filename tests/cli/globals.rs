@@ -135,3 +135,26 @@ fn empty_environment_variables_count_as_unset() {
         c.db.value
     );
 }
+
+/// Options set by PROJ_DB, PROJ_AS and PROJ_OUTPUT are not shown in a usage line as if the
+/// command required them.
+#[test]
+fn usage_lines_do_not_show_options_set_by_variables() {
+    let t = TestEnv::with_shop();
+    for json in [false, true] {
+        let mut cmd = t.cmd();
+        cmd.env("PROJ_AS", "ana@acme.dev")
+            .env("PROJ_OUTPUT", "plain")
+            .args(["env", "add"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.to_lowercase().contains("usage: proj env add"), "{err}");
+        for shown in ["--db <PATH|URL>", "--as <EMAIL>", "--output <FORMAT>"] {
+            assert!(!err.contains(shown), "{err}");
+        }
+    }
+}

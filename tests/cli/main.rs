@@ -18,6 +18,8 @@ mod hardening_access;
 mod hardening_io;
 mod hardening_store;
 mod helpers;
+mod hidden_names;
+mod input_limits;
 mod json;
 mod layout;
 mod member;

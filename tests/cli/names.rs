@@ -157,3 +157,38 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_name_with_accents_suggests_its_ascii_slug_and_the_display_name_flag() {
+    let t = TestEnv::with_shop();
+    let err = fails_unchanged(&t, &["project", "add", "Web Frontend"], 2);
+    assert!(
+        err.contains("hint: try `proj project add web-frontend --display-name \"Web Frontend\"`"),
+        "{err}"
+    );
+    for (noun, name, slug) in [
+        ("org", "Café Über", "cafe-uber"),
+        ("project", "Straße", "strasse"),
+        ("org", "İstanbul", "istanbul"),
+        ("team", "ÆON", "aeon"),
+    ] {
+        let err = fails_unchanged(&t, &[noun, "add", name, "--org", "acme"], 2);
+        assert!(
+            err.contains(&format!(
+                "try `proj {noun} add {slug} --display-name \"{name}\"`"
+            )),
+            "{name}: {err}"
+        );
+    }
+    // Renames and environments suggest the slug alone.
+    let err = fails_unchanged(&t, &["env", "add", "Prüfung"], 2);
+    assert!(err.contains("try `prufung`"), "{err}");
+    // What the hint says works.
+    t.ok(&[
+        "project",
+        "add",
+        "web-frontend",
+        "--display-name",
+        "Web Frontend",
+    ]);
+}

@@ -252,6 +252,8 @@ const VIEWER: &str = "qp-viewer@example.com";
 fn non_owner_script() -> Vec<Vec<&'static str>> {
     vec![
         vec!["whoami"],
+        // Each identity keeps its own selection: the owner's is not theirs.
+        vec!["org", "use", "org-1"],
         vec!["context"],
         vec!["org", "list"],
         vec!["org", "show", "org-1"],

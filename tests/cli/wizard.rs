@@ -331,7 +331,7 @@ fn init_as_another_member_switches_the_identity_and_says_so() {
     ];
     let out = t.ok(&bo);
     assert!(
-        out.starts_with("nothing created: acme/shop already has production; using it; you are now bo@acme.dev (admin; was ana@acme.dev)\n"),
+        out.starts_with("nothing created: acme/shop already has production; now using it; you are now bo@acme.dev (admin; was ana@acme.dev)\n"),
         "{out}"
     );
     assert_eq!(t.json(&["context"])["identity"]["value"], "bo@acme.dev");
@@ -555,8 +555,10 @@ mod pty {
         p.answer("Your name", "Ana\r");
         p.answer("Organization name", "Acme Corp\r");
         p.expect("organization slug: acme-corp (display name: Acme Corp)");
+        p.answer("Organization slug", ENTER); // the one offered
         p.answer("Project name", "Storefront\r");
         p.expect("project slug: storefront (display name: Storefront)");
+        p.answer("Project slug", ENTER);
         p.answer("with a Production environment", ENTER);
         p.answer("Add Development and/or Staging now?", ENTER);
         p.expect("storefront  (project \"Storefront\", new)");
@@ -578,6 +580,36 @@ mod pty {
         assert_eq!(
             t.json(&["org", "show", "acme-corp"])["display_name"],
             "Acme Corp"
+        );
+    }
+
+    #[test]
+    fn the_slug_offered_for_a_name_is_spelled_in_ascii_and_can_be_changed() {
+        let t = TestEnv::new();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "ana@acme.dev\r");
+        p.answer("Your name", "Ana\r");
+        p.answer("Organization name", "Café Über\r");
+        p.expect("organization slug: cafe-uber (display name: Café Über)");
+        p.expect("Organization slug");
+        // Erase the offered slug and type another.
+        p.send(&"\x7f".repeat("cafe-uber".len()));
+        p.send("cafe\r");
+        p.answer("Project name", "Straße\r");
+        p.expect("project slug: strasse (display name: Straße)");
+        p.answer("Project slug", ENTER);
+        p.answer("with a Production environment", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.answer("Go ahead?", "y\r");
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(
+            rest.contains("created organization cafe, project cafe/strasse with production"),
+            "{rest}"
+        );
+        assert_eq!(
+            t.json(&["org", "show", "cafe"])["display_name"],
+            "Café Über"
         );
     }
 
@@ -663,6 +695,86 @@ mod pty {
             "{status:?}\n{rest}"
         );
         assert!(!t.db.exists());
+    }
+
+    /// bo, a member of acme without a grant on the project ana selected, runs the wizard
+    /// typing `name` as the project. Returns everything shown (the name replaced by `X`) and
+    /// how it ended.
+    fn init_typing(name: &str) -> (String, WaitStatus) {
+        let t = crate::hidden_names::world();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "bo@acme.dev\r");
+        p.answer("Your name", ENTER);
+        p.expect("a new organization");
+        p.send(ENTER); // acme
+        p.expect("Project name");
+        // The default offered is bo's only project, never the one ana selected.
+        p.answer("shop", &format!("{name}\r"));
+        p.answer("with a Production environment", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.answer("Go ahead?", "y\r");
+        let seen = p.seen.clone();
+        let (status, rest) = p.finish();
+        (format!("{seen}{rest}").replace(name, "X"), status)
+    }
+
+    #[test]
+    fn init_answers_a_typed_hidden_project_as_a_missing_one() {
+        crate::file_only!("init as another email: on a server the login is the identity");
+        let (hidden, hidden_status) = init_typing("zeta-secret");
+        let (missing, missing_status) = init_typing("zeta-absent");
+        assert!(!hidden.contains("qz-env2"), "{hidden}");
+        assert!(!hidden.contains("exists with"), "{hidden}");
+        let code = |s: WaitStatus| match s {
+            WaitStatus::Exited(_, c) => Some(c),
+            _ => None,
+        };
+        assert_eq!(code(hidden_status), Some(5), "{hidden}");
+        assert_eq!(code(missing_status), Some(5), "{missing}");
+        assert_eq!(hidden, missing);
+    }
+
+    /// One style for every yes/no question: `[Y/n]` / `[y/N]`, answered by `y` or `n` and Enter.
+    #[test]
+    fn confirmations_look_and_answer_the_same_everywhere() {
+        let t = TestEnv::new();
+        let mut p = Pty::spawn(&t, &["init"]);
+        p.answer("Your email", "ana@acme.dev\r");
+        p.answer("Your name", ENTER);
+        p.answer("Organization name", ENTER);
+        p.answer("Project name", "shop\r");
+        p.answer("with a Production environment (protected)? [Y/n]", ENTER);
+        p.answer("Add Development and/or Staging now?", ENTER);
+        p.answer("Go ahead? [Y/n]", "y\r");
+        let seen = p.seen.clone();
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+        assert!(!format!("{seen}{rest}").contains("(y/n)"), "{seen}{rest}");
+
+        let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+        p.answer("remove it with everything in it? [y/N]", "y\r");
+        let (status, rest) = p.finish();
+        exited_ok(status, &rest);
+    }
+
+    /// Ctrl-C at any question, the wizard's or a command's confirmation, ends the command
+    /// as interrupted (the shell's 130) and changes nothing.
+    #[test]
+    fn ctrl_c_at_a_confirmation_is_an_interrupt_that_changes_nothing() {
+        let t = TestEnv::with_shop();
+        let dump = t.dump();
+        let mut p = Pty::spawn(&t, &["project", "remove", "shop"]);
+        p.expect("?");
+        p.send("\x03");
+        let (status, rest) = p.finish();
+        assert!(
+            matches!(
+                status,
+                WaitStatus::Signaled(_, expectrl::process::unix::Signal::SIGINT, _)
+            ),
+            "{status:?}\n{rest}"
+        );
+        assert_eq!(t.dump(), dump);
     }
 
     /// `proj project remove` on a terminal: the answer counts on Enter, so a typed `yes⏎`

@@ -230,7 +230,8 @@ fn one<T>(row: Option<Row>, f: fn(&Row) -> Result<T>) -> Result<Option<T>> {
 impl Db<'_> {
     // Selection: one row per login.
 
-    pub fn selection(&self) -> Result<Selection> {
+    /// A login's own selection: the login is the identity, `_who` is a file's key.
+    pub fn selection(&self, _who: Option<&str>) -> Result<Selection> {
         let row = self.conn.query_opt(
             "SELECT o.slug, po.slug, p.slug, s.identity FROM r_selection() s
              LEFT JOIN r_orgs() o ON o.id = s.org_id
@@ -249,9 +250,19 @@ impl Db<'_> {
         }))
     }
 
-    pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
+    pub fn selection_save(
+        &self,
+        _who: Option<&str>,
+        org_id: Option<i64>,
+        project_id: Option<i64>,
+    ) -> Result<()> {
         self.conn
             .execute("SELECT w_selection_save($1, $2)", &[&org_id, &project_id])?;
+        Ok(())
+    }
+
+    /// On a server the selection is the login's: an email change does not move it.
+    pub fn selection_move(&self, _from: &str, _to: &str) -> Result<()> {
         Ok(())
     }
 

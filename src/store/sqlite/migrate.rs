@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_emails_lowercase.sql"),
     include_str!("migrations/0004_teams.sql"),
     include_str!("migrations/0005_member_login.sql"),
+    include_str!("migrations/0006_selection_per_identity.sql"),
 ];
 
 pub const LATEST: i32 = MIGRATIONS.len() as i32;

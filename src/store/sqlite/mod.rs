@@ -49,7 +49,7 @@ pub use restore::{SavedEnvFields, SavedFields};
 pub use team::{TeamMemberRow, TeamRow};
 
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -845,43 +845,85 @@ impl Db<'_> {
         None
     }
 
-    /// The saved organization, project and identity.
-    pub fn selection(&self) -> Result<Selection> {
+    /// The organization and project `who` saved (`None`: the selection made with no
+    /// identity), and the saved identity.
+    pub fn selection(&self, who: Option<&str>) -> Result<Selection> {
+        let identity: Option<String> = self
+            .conn
+            .prepare_cached("SELECT identity FROM selection WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .flatten();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT o.slug, po.slug, p.slug, s.identity FROM selection s
+            "SELECT o.slug, po.slug, p.slug FROM selections s
              LEFT JOIN orgs o ON o.id = s.org_id
              LEFT JOIN projects p ON p.id = s.project_id
              LEFT JOIN orgs po ON po.id = p.org_id
-             WHERE s.id = 1",
+             WHERE s.identity = ?1",
         )?;
-        let sel = stmt
-            .query_row([], |r| {
+        let key = who.map(crate::model::normalize_email).unwrap_or_default();
+        let saved = stmt
+            .query_row([key], |r| {
                 let org: Option<String> = r.get(0)?;
                 let porg: Option<String> = r.get(1)?;
                 let project: Option<String> = r.get(2)?;
-                Ok(Selection {
-                    org,
-                    project: porg.zip(project),
-                    identity: r.get(3)?,
-                })
+                Ok((org, porg.zip(project)))
             })
-            .unwrap_or_default();
-        Ok(sel)
+            .optional()?;
+        let (org, project) = saved.unwrap_or_default();
+        Ok(Selection {
+            org,
+            project,
+            identity,
+        })
     }
 
-    /// Saves the current organization (and project, or none).
-    pub fn selection_save(&self, org_id: Option<i64>, project_id: Option<i64>) -> Result<()> {
+    /// Saves the current organization (and project, or none) of `who`.
+    pub fn selection_save(
+        &self,
+        who: Option<&str>,
+        org_id: Option<i64>,
+        project_id: Option<i64>,
+    ) -> Result<()> {
+        let key = who.map(crate::model::normalize_email).unwrap_or_default();
         self.conn
-            .prepare_cached("UPDATE selection SET org_id = ?1, project_id = ?2 WHERE id = 1")?
-            .execute((org_id, project_id))?;
+            .prepare_cached(
+                "INSERT INTO selections (identity, org_id, project_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (identity) DO UPDATE SET org_id = ?2, project_id = ?3",
+            )?
+            .execute((key, org_id, project_id))?;
         Ok(())
     }
 
-    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none).
+    /// Moves `from`'s saved selection to `to` (the saved identity changed its email).
+    pub fn selection_move(&self, from: &str, to: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE OR REPLACE selections SET identity = ?2 WHERE identity = ?1")?
+            .execute((
+                crate::model::normalize_email(from),
+                crate::model::normalize_email(to),
+            ))?;
+        Ok(())
+    }
+
+    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none). The
+    /// first identity a file saves takes over the selection made before there was one (by the
+    /// same person at the keyboard), unless it has its own.
     pub fn identity_save(&self, email: Option<&str>) -> Result<()> {
+        let email = email.map(crate::model::normalize_email);
+        if let Some(e) = &email
+            && self.selection(None)?.identity.is_none()
+        {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO selections (identity, org_id, project_id)
+                     SELECT ?1, org_id, project_id FROM selections WHERE identity = ''",
+                )?
+                .execute([e])?;
+        }
         self.conn
             .prepare_cached("UPDATE selection SET identity = ?1 WHERE id = 1")?
-            .execute([email.map(crate::model::normalize_email)])?;
+            .execute([email])?;
         Ok(())
     }
 }

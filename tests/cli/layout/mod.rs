@@ -324,15 +324,19 @@ fn export_holds_only_what_the_actor_can_see() {
     let cy = t.ok(&["export", "--as", "cy@acme.dev"]);
     assert!(!cy.contains("[[org.project]]"), "{cy}");
     assert!(cy.contains("[[org.member]]"), "{cy}");
-    // An outsider sees no organization at all.
+    // An outsider sees no organization at all: with no identity saved (the file names two
+    // owners, so its first apply picks none), and as the owner of another organization.
     let outsider = TestEnv::new();
-    let path = file(&outsider, "acme.toml", &acme);
+    let globex = "\n[[org]]\nslug = \"globex\"\n\n[[org.member]]\nemail = \"gus@globex.dev\"\nrole = \"owner\"\n";
+    let path = file(&outsider, "acme.toml", &format!("{acme}{globex}"));
     outsider.ok(&["apply", "--yes", path.to_str().unwrap()]);
     assert_eq!(
-        outsider.ok(&["export", "--all", "--as", "ana@acme.dev"]),
+        outsider.ok(&["export", "--org", "acme", "--as", "ana@acme.dev"]),
         acme
     );
     let err = outsider.fails(&["export", "--org", "acme"], 3);
+    assert!(err.contains("not found"), "{err}");
+    let err = outsider.fails(&["export", "--org", "acme", "--as", "gus@globex.dev"], 3);
     assert!(err.contains("not found"), "{err}");
 }
 
@@ -793,4 +797,84 @@ fn logins_travel_in_a_layout_file_and_change_like_any_member_key() {
         plan.contains("member ana@acme.dev"),
         "an empty login clears it: {plan}"
     );
+}
+
+#[test]
+fn the_note_on_what_stays_names_it() {
+    let t = acme();
+    t.ok(&["project", "add", "web", "--org", "acme"]);
+    // The file names acme with only its first project: web and the members stay.
+    let path = file(
+        &t,
+        "part.toml",
+        "[[org]]\nslug = \"acme\"\n\n[[org.member]]\nemail = \"ana@acme.dev\"\nrole = \"owner\"\n",
+    );
+    let r = t.run(&["apply", "--dry-run", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let note = r.stderr.lines().find(|l| l.starts_with("note:")).unwrap();
+    assert!(note.contains("(--prune removes them): "), "{note}");
+    for thing in [
+        "project acme/web",
+        "project acme/shop",
+        "member bo@acme.dev in acme",
+        "team backend in acme",
+    ] {
+        assert!(note.contains(thing), "{note}");
+    }
+}
+
+/// The first apply on a file leaves its applier as the first `proj init` does: the one owner
+/// the file names becomes the saved identity, with the selection; with several owners
+/// nothing is guessed and the note says exactly what to type.
+#[test]
+fn the_first_apply_leaves_its_applier_able_to_see_what_it_made() {
+    crate::file_only!("a file's saved identity; on a server the login is the identity");
+    let t = TestEnv::new();
+    let path = file(&t, "acme.toml", ACME);
+    let r = t.run(&["apply", "--yes", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("you are now ana@acme.dev"),
+        "{}",
+        r.stderr
+    );
+    let orgs = t.json(&["org", "list"]);
+    assert_eq!(orgs[0]["slug"], "acme", "{orgs}");
+    assert_eq!(t.ok(&["export"]), ACME);
+    assert_eq!(t.json(&["whoami"])["identity"], "ana@acme.dev");
+
+    // Two owners: nobody is picked; the note names the way in.
+    let t = TestEnv::new();
+    let two = ACME.replacen("role = \"member\"", "role = \"owner\"", 1);
+    let path = file(&t, "two.toml", &two);
+    let r = t.run(&["apply", "--yes", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("note: no identity is saved in this file"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`proj --as ana@acme.dev …`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("`proj init --yes --user ana@acme.dev --org ORG --project PROJECT`"),
+        "{}",
+        r.stderr
+    );
+    assert_ne!(t.json(&["whoami"])["identity"], "ana@acme.dev");
+    let orgs = t.json(&["org", "list", "--as", "ana@acme.dev"]);
+    assert_eq!(orgs[0]["slug"], "acme", "{orgs}");
+    // A later apply is not a first one: nothing more is said or saved.
+    let r = t.run(&[
+        "apply",
+        "--yes",
+        path.to_str().unwrap(),
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert!(!r.stderr.contains("identity"), "{}", r.stderr);
 }

@@ -232,13 +232,14 @@ fn environments_change_kind_name_protection_and_archive_one_event_each() {
             "env.unprotect"
         ]
     );
-    // And back: unprotect, unarchive, the kind and name again; qa is kept, then pruned.
+    // And back: unprotect, unarchive, the kind and name again; qa is kept, then pruned. A
+    // protection the file leaves out is its kind's default, and the plan says so.
     assert_eq!(
         plan_of(&t, ACME, &[]),
         "~ env acme/shop/staging: display name \"Stage\" → \"Staging\", kind custom → staging
-~ env acme/shop/staging: protected yes → no
+~ env acme/shop/staging: protected yes → no (the default of kind staging; write `protected = true` to keep it)
 ~ env acme/shop/preview: archived yes → no
-~ env acme/shop/production: protected no → yes
+~ env acme/shop/production: protected no → yes (the default of kind production; write `protected = false` to keep it)
 0 to create, 4 to change, 0 to remove
 "
     );
