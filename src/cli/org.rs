@@ -108,8 +108,10 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     crate::model::validate_new_slug("organization", "org", &args.name)?;
+    let saved = std::cell::RefCell::new(None);
     let created = app.mutate(|tx| {
         let db = tx.db;
+        *saved.borrow_mut() = None;
         if let Some(e) = org_name_taken(db, tx.actor, &args.name)? {
             // Only one they can see comes without a hint, and may be what they meant.
             return Err(match e.hint {
@@ -118,19 +120,15 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             });
         }
         // On a shared database the login at the keyboard is the first owner: an
-        // organization there is never without one (nor claimable by anyone). Its email is
-        // --user, or the one it already has as a member elsewhere, or the login itself when
-        // that is an email.
+        // organization there is never without one (nor claimable by anyone), which the
+        // database holds at commit. Its email is --user, or the one the login already has as a
+        // member elsewhere, or the login itself when that is an email.
         let login = db.login();
         let user = match (&args.user, login) {
             (Some(u), _) => Some(u.clone()),
-            (None, Some(l)) => Some(own_email(db, l)?.ok_or_else(|| {
-                Error::usage("on a shared database a new organization starts with its owner: you")
-                    .with_hint(format!(
-                        "give your email: `proj org add {} --user EMAIL`",
-                        args.name
-                    ))
-            })?),
+            // Neither said: the database refuses the organization at commit, naming --user
+            // (its schema's owner, whom nobody works as, is not held to it).
+            (None, Some(l)) => own_email(db, l)?,
             (None, None) => None,
         };
         let org = db.org_insert(
@@ -155,6 +153,13 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 db.member_set_login(m.id, Some(login))?;
                 m.login = Some(login.to_string());
             }
+            // On a file without an identity, the owner is the person at the keyboard from now
+            // on, as the first member of an organization is.
+            if tx.actor.email.is_none() && login.is_none() {
+                db.identity_save(Some(&m.email))?;
+                tx.author(&m.email);
+                *saved.borrow_mut() = Some(m.email.clone());
+            }
             tx.created(
                 Event::MemberAdd,
                 &Target::org(&org),
@@ -164,6 +169,12 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         }
         view(db, tx.actor, &org)
     })?;
+    if let Some(email) = saved.into_inner() {
+        app.out.status(&format!(
+            "you are now {email}, the owner of {}; `--as EMAIL` acts as another member",
+            created.slug
+        ));
+    }
     app.out.one(&created)
 }
 

@@ -331,6 +331,23 @@ fn attack_all(t: &TestEnv, who: &str) {
         );
     }
 
+    // No organization without an owner: one created without its creator as owner does not
+    // commit.
+    let code = refused(
+        &mut c,
+        "BEGIN; SELECT proj.w_org_insert('ownerless', NULL, now()); \
+         SELECT proj.record('org.add', currval(pg_get_serial_sequence('proj.orgs', 'id')), \
+         NULL, 'ownerless', NULL, NULL); COMMIT",
+    );
+    let _ = run(&mut c, "ROLLBACK");
+    assert!(
+        matches!(
+            code,
+            SqlState::INSUFFICIENT_PRIVILEGE | SqlState::CHECK_VIOLATION
+        ),
+        "{who}: {code:?}"
+    );
+
     // Restore re-creates only what a real removal removed.
     let code = refused(
         &mut c,
@@ -483,4 +500,72 @@ fn a_real_removal_restores_on_a_server() {
         ),
         1
     );
+}
+
+/// On a server an organization starts with its creator as owner: `org add` by a plain login
+/// makes it the owner (its email: `--user`, or the login when that is one); a login that
+/// names no email gets the database's refusal, exit 5, with the way to say it; nothing is
+/// left behind either way.
+#[test]
+fn an_organization_on_a_server_starts_with_its_creator_as_owner() {
+    server_only!();
+    let t = TestEnv::new();
+    t.ok(&[
+        "org",
+        "add",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+        "--user",
+        "ana@acme.dev",
+    ]);
+    let owner = t.json(&[
+        "member",
+        "show",
+        "ana@acme.dev",
+        "--org",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert_eq!(owner["role"], "owner", "{owner}");
+    assert_eq!(owner["login"], "ana@acme.dev", "{owner}");
+    // The login is an email: it is the owner's.
+    let pg = t.pg.as_ref().unwrap();
+    pg_ensure_login(&pg.socket_dir, "bo@acme.dev");
+    let out = t
+        .std_cmd()
+        .env("PGUSER", "bo@acme.dev")
+        .args(["org", "add", "beta"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let owner = t.json(&[
+        "member",
+        "show",
+        "bo@acme.dev",
+        "--org",
+        "beta",
+        "--as",
+        "bo@acme.dev",
+    ]);
+    assert_eq!(owner["role"], "owner", "{owner}");
+    // A login that says no email: refused by the database, nothing made.
+    pg_ensure_login(&pg.socket_dir, "nomail");
+    let before = t.dump();
+    let out = t
+        .std_cmd()
+        .env("PGUSER", "nomail")
+        .args(["org", "add", "gamma"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("starts with its owner"), "{stderr}");
+    assert!(stderr.contains("--user"), "{stderr}");
+    assert_eq!(t.dump(), before);
 }

@@ -21,7 +21,14 @@ fn records(t: &TestEnv, args: &[&str], action: &str, target: &str) -> Value {
     let e = all[0].clone();
     assert_eq!(e["action"], action, "{args:?}");
     assert_eq!(e["target"], target, "{args:?}");
-    assert_eq!(e["actor"], "tester", "{args:?}");
+    // On a server the harness makes an organization without members as the schema's owner
+    // (see support.rs): that login is the actor of its `org.add`.
+    let actor = if crate::support::on_postgres() && args[..2] == ["org", "add"] {
+        crate::support::SCHEMA_OWNER
+    } else {
+        "tester"
+    };
+    assert_eq!(e["actor"], actor, "{args:?}");
     assert_eq!(e["at"], NOW, "{args:?}");
     e
 }

@@ -307,7 +307,7 @@ fn a_member_holds_there_what_their_team_gives() {
         "--as",
         "ana@acme.dev",
     ]);
-    let r: Report = t.json_as(&["doctor", "--as", "ana@acme.dev"]);
+    let r: Report = doctor(&t, &["doctor", "--as", "ana@acme.dev"]);
     let a: Vec<&Advice> = r
         .advice
         .iter()
@@ -342,7 +342,7 @@ fn one_advice_line_stays_short_on_a_big_project() {
         "{}",
         empty[0].reason
     );
-    let text = t.ok(&["doctor"]);
+    let text = t.run(&["doctor"]).stdout;
     assert!(
         text.lines()
             .filter(|l| l.contains("qa-"))

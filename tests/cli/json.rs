@@ -328,7 +328,7 @@ fn timestamps_are_rfc3339_utc() {
     let out = {
         let mut cmd = t.cmd();
         cmd.env_remove("PROJ_NOW")
-            .args(["org", "add", "acme", "--json"]);
+            .args(["org", "add", "acme", "--user", "ana@acme.dev", "--json"]);
         let out = cmd.output().unwrap();
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()

@@ -159,8 +159,10 @@ $$;
 ALTER TABLE org_creations ADD COLUMN how text NOT NULL DEFAULT 'created';
 
 -- At commit: every organization the transaction changed has an event of it, and every
--- organization it created has an owner — the login that created it (a restored one: its
--- owners, who come back with their logins). No organization on a server is ever without one.
+-- organization it created has an owner who acts by a login (`org add` and `init` make it
+-- the creator; `apply` the owners its file names, the applier among them when they have no
+-- login yet). A restored one comes back as it was removed. So no organization on a server is
+-- without an owner, nor open for anyone to claim.
 CREATE FUNCTION check_pending() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = proj, pg_catalog, pg_temp AS $$
 BEGIN
@@ -174,11 +176,10 @@ BEGIN
                   HINT = 'change the model with proj, which records every change';
     END IF;
     IF EXISTS (SELECT 1 FROM org_creations c
-               WHERE c.org_id = NEW.org_id AND c.xact = NEW.xact AND c.how <> 'claimed')
-       AND NOT EXISTS (
-           SELECT 1 FROM members m JOIN org_creations c ON c.org_id = m.org_id
-           WHERE m.org_id = NEW.org_id AND m.role = 'owner'
-             AND (c.how = 'restored' OR m.login = session_user)) THEN
+               WHERE c.org_id = NEW.org_id AND c.xact = NEW.xact AND c.how = 'created')
+       AND NOT EXISTS (SELECT 1 FROM members m
+                       WHERE m.org_id = NEW.org_id AND m.role = 'owner'
+                         AND m.login IS NOT NULL) THEN
         RAISE EXCEPTION 'an organization starts with its owner: the login that creates it'
             USING ERRCODE = 'check_violation',
                   HINT = 'proj org add NAME --user EMAIL, or proj init, makes you its owner';
