@@ -385,10 +385,13 @@ $$;
 CREATE FUNCTION r_orgs(p_id bigint DEFAULT NULL, p_slug text DEFAULT NULL)
 RETURNS SETOF orgs LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 10
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     RETURN QUERY SELECT o.* FROM orgs o
         WHERE (p_id IS NULL OR o.id = p_id) AND (p_slug IS NULL OR o.slug = p_slug)
-          AND (unbound() OR o.id IN (SELECT readable_orgs()));
+          AND (u OR o.id IN (SELECT readable_orgs()));
 END
 $$;
 
@@ -396,11 +399,14 @@ CREATE FUNCTION r_projects(p_org bigint DEFAULT NULL, p_id bigint DEFAULT NULL,
                            p_slug text DEFAULT NULL)
 RETURNS SETOF projects LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     RETURN QUERY SELECT p.* FROM projects p
         WHERE (p_org IS NULL OR p.org_id = p_org) AND (p_id IS NULL OR p.id = p_id)
           AND (p_slug IS NULL OR p.slug = p_slug)
-          AND (unbound() OR p.org_id IN (SELECT whole_orgs())
+          AND (u OR p.org_id IN (SELECT whole_orgs())
                OR p.id IN (SELECT granted_projects()));
 END
 $$;
@@ -409,17 +415,20 @@ CREATE FUNCTION r_environments(p_project bigint DEFAULT NULL, p_org bigint DEFAU
                                p_id bigint DEFAULT NULL)
 RETURNS SETOF environments LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     IF p_org IS NOT NULL THEN
         RETURN QUERY SELECT e.* FROM environments e JOIN projects p ON p.id = e.project_id
             WHERE p.org_id = p_org AND (p_project IS NULL OR e.project_id = p_project)
               AND (p_id IS NULL OR e.id = p_id)
-              AND (unbound() OR e.project_id IN (SELECT readable_projects()));
+              AND (u OR e.project_id IN (SELECT readable_projects()));
     ELSE
         RETURN QUERY SELECT e.* FROM environments e
             WHERE (p_project IS NULL OR e.project_id = p_project)
               AND (p_id IS NULL OR e.id = p_id)
-              AND (unbound() OR e.project_id IN (SELECT readable_projects()));
+              AND (u OR e.project_id IN (SELECT readable_projects()));
     END IF;
 END
 $$;
@@ -428,18 +437,21 @@ CREATE FUNCTION r_resources(p_env bigint DEFAULT NULL, p_project bigint DEFAULT 
                             p_org bigint DEFAULT NULL)
 RETURNS SETOF resources LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     IF p_env IS NOT NULL THEN
         RETURN QUERY SELECT r.* FROM resources r
             WHERE r.environment_id = p_env
-              AND (unbound() OR r.environment_id IN (SELECT visible_envs()));
+              AND (u OR r.environment_id IN (SELECT visible_envs()));
     ELSE
         RETURN QUERY SELECT r.* FROM resources r
             JOIN environments e ON e.id = r.environment_id
             JOIN projects p ON p.id = e.project_id
             WHERE (p_project IS NULL OR e.project_id = p_project)
               AND (p_org IS NULL OR p.org_id = p_org)
-              AND (unbound() OR e.project_id IN (SELECT readable_projects()));
+              AND (u OR e.project_id IN (SELECT readable_projects()));
     END IF;
 END
 $$;
@@ -448,11 +460,14 @@ CREATE FUNCTION r_members(p_org bigint DEFAULT NULL, p_email text DEFAULT NULL,
                           p_login text DEFAULT NULL, p_id bigint DEFAULT NULL)
 RETURNS SETOF members LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     RETURN QUERY SELECT m.* FROM members m
         WHERE (p_org IS NULL OR m.org_id = p_org) AND (p_email IS NULL OR m.email = p_email)
           AND (p_login IS NULL OR m.login = p_login) AND (p_id IS NULL OR m.id = p_id)
-          AND (unbound() OR m.org_id IN (SELECT readable_orgs()));
+          AND (u OR m.org_id IN (SELECT readable_orgs()));
 END
 $$;
 
@@ -465,10 +480,13 @@ $$;
 CREATE FUNCTION r_teams(p_org bigint DEFAULT NULL, p_id bigint DEFAULT NULL)
 RETURNS SETOF teams LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 10
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     RETURN QUERY SELECT t.* FROM teams t
         WHERE (p_org IS NULL OR t.org_id = p_org) AND (p_id IS NULL OR t.id = p_id)
-          AND (unbound() OR t.org_id IN (SELECT readable_orgs()));
+          AND (u OR t.org_id IN (SELECT readable_orgs()));
 END
 $$;
 
@@ -476,12 +494,15 @@ CREATE FUNCTION r_team_members(p_team bigint DEFAULT NULL, p_member bigint DEFAU
                                p_org bigint DEFAULT NULL)
 RETURNS SETOF team_members LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     RETURN QUERY SELECT tm.* FROM team_members tm JOIN teams t ON t.id = tm.team_id
         WHERE (p_team IS NULL OR tm.team_id = p_team)
           AND (p_member IS NULL OR tm.member_id = p_member)
           AND (p_org IS NULL OR t.org_id = p_org)
-          AND (unbound() OR t.org_id IN (SELECT readable_orgs()));
+          AND (u OR t.org_id IN (SELECT readable_orgs()));
 END
 $$;
 
@@ -489,6 +510,9 @@ CREATE FUNCTION r_grants(p_project bigint DEFAULT NULL, p_org bigint DEFAULT NUL
                          p_member bigint DEFAULT NULL, p_team bigint DEFAULT NULL)
 RETURNS SETOF grants LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    -- Once per call, not per row.
+    u boolean := unbound();
 BEGIN
     RETURN QUERY SELECT g.* FROM grants g JOIN projects p ON p.id = g.project_id
         WHERE (p_project IS NULL OR g.project_id = p_project)
@@ -497,7 +521,7 @@ BEGIN
                OR g.team_id IN (SELECT tm.team_id FROM team_members tm
                                 WHERE tm.member_id = p_member))
           AND (p_team IS NULL OR g.team_id = p_team)
-          AND (unbound() OR g.project_id IN (SELECT readable_projects()));
+          AND (u OR g.project_id IN (SELECT readable_projects()));
 END
 $$;
 
@@ -547,17 +571,22 @@ END
 $$;
 
 -- The events a login sees whole, as rows (what a backup copies).
-CREATE FUNCTION r_event_rows() RETURNS SETOF events LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION r_event_rows() RETURNS SETOF events LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog, pg_temp AS $$
-SELECT e.* FROM events e
-WHERE unbound()
-   OR e.org_id IS NULL
-   OR e.org_id IN (SELECT whole_orgs())
-   OR (org_gone(e.org_id) AND saw_removed_org(e.org_id))
-   OR (((e.project_id IS NULL AND e.org_id IN (SELECT readable_orgs()))
-        OR e.project_id IN (SELECT readable_projects()))
-       AND shown(e.before) IS NOT DISTINCT FROM e.before
-       AND shown(e.after) IS NOT DISTINCT FROM e.after)
+DECLARE
+    u boolean := unbound();
+BEGIN
+    RETURN QUERY
+    SELECT e.* FROM events e
+    WHERE u
+       OR e.org_id IS NULL
+       OR e.org_id IN (SELECT whole_orgs())
+       OR (org_gone(e.org_id) AND saw_removed_org(e.org_id))
+       OR (((e.project_id IS NULL AND e.org_id IN (SELECT readable_orgs()))
+            OR e.project_id IN (SELECT readable_projects()))
+           AND shown(e.before) IS NOT DISTINCT FROM e.before
+           AND shown(e.after) IS NOT DISTINCT FROM e.after);
+END
 $$;
 
 -- Writing: one function per change. Each finds the row as the login sees it (a row it may
@@ -1333,9 +1362,11 @@ ALTER TABLE restores ENABLE ROW LEVEL SECURITY;
 -- for.
 CREATE FUNCTION w_begin() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = proj, pg_catalog, pg_temp AS $$
+DECLARE
+    u boolean := unbound();
 BEGIN
     PERFORM 1 FROM orgs o
-    WHERE unbound()
+    WHERE u
        OR o.id IN (SELECT m.org_id FROM members m WHERE m.login = session_user)
        OR NOT EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id)
     ORDER BY o.id
