@@ -720,6 +720,24 @@ fn writable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
+/// Whether this process may not write `path` where it is there: a companion another
+/// connection removes (or removes and makes anew) while it is asked is not a read-only one.
+#[cfg(unix)]
+fn refuses_writes(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    let denied = unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0;
+    denied && std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOENT)
+}
+
+#[cfg(not(unix))]
+fn refuses_writes(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
+}
+
 /// Whether this process may write `path` and what SQLite writes beside it: the file, its
 /// `-wal` and `-shm` where they exist, and the directory where SQLite must create them. A
 /// file SQLite opened read-write but could not write would leave a `-wal` and `-shm` it made
@@ -741,9 +759,9 @@ fn check_writable(path: &Path) -> Result<()> {
     }
     for suffix in ["-wal", "-shm"] {
         let side = companion(path, suffix);
-        // Asked in this order: a companion that another connection removes meanwhile (its
-        // last close checkpoints and deletes the `-wal`) is not a read-only one.
-        if !writable(&side) && side.exists() {
+        // A companion that another connection removes meanwhile (its last close checkpoints
+        // and deletes the `-wal`) is not a read-only one.
+        if refuses_writes(&side) {
             return Err(read_only(&side, &format!("its `{suffix}` file")));
         }
     }
