@@ -12,7 +12,6 @@ mod init;
 mod layout;
 mod link;
 mod log;
-pub mod man;
 mod member;
 mod org;
 mod project;

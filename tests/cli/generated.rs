@@ -19,7 +19,7 @@ fn expected() -> BTreeMap<PathBuf, String> {
     for (name, text) in proj::cli::complete::scripts() {
         files.insert(Path::new("completions").join(name), text);
     }
-    for (name, text) in proj::cli::man::pages() {
+    for (name, text) in crate::man_pages::pages() {
         files.insert(Path::new("man").join(name), text);
     }
     files
@@ -117,7 +117,7 @@ fn completions_rejects_an_unknown_shell() {
 
 #[test]
 fn there_is_a_man_page_for_every_command() {
-    let pages: Vec<String> = proj::cli::man::pages()
+    let pages: Vec<String> = crate::man_pages::pages()
         .into_iter()
         .map(|(n, _)| n)
         .collect();
@@ -129,7 +129,7 @@ fn there_is_a_man_page_for_every_command() {
     ] {
         assert!(pages.iter().any(|p| p == name), "{name} in {pages:?}");
     }
-    for (name, text) in proj::cli::man::pages() {
+    for (name, text) in crate::man_pages::pages() {
         for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES"] {
             assert!(text.contains(section), "{name} lacks {section}");
         }

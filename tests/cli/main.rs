@@ -22,6 +22,7 @@ mod hidden_names;
 mod input_limits;
 mod json;
 mod layout;
+mod man_pages;
 mod member;
 mod names;
 mod org;

@@ -1,4 +1,4 @@
-//! Man pages: `proj.1` and one page per subcommand (`proj-env-add.1`, …), rendered from the
+//! Man pages, generated here and not in the shipped binary: `proj.1` and one page per subcommand (`proj-env-add.1`, …), rendered from the
 //! clap tree by clap_mangen, plus the sections clap does not know about: examples, exit
 //! status, environment and files (README.md, "Exit codes" and "Environment variables"). The
 //! checked-in `man/` is refreshed with `UPDATE_GENERATED=1 cargo test --test cli generated`.
@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 /// Every page: file name and roff source, the root first.
 pub fn pages() -> Vec<(String, String)> {
-    let mut cmd = super::command().disable_help_subcommand(true);
+    let mut cmd = proj::cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut out = Vec::new();
     collect(&cmd, &[], &mut out);
