@@ -5,7 +5,7 @@
 //! wizard leaves the file exactly as it was. Every write init makes is in [`write_plan`].
 
 use super::App;
-use crate::access::{self, Action, Actor, MemberChange, Target};
+use crate::access::{self, Action, Actor, Target};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole};
@@ -206,25 +206,8 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
     let member = match db.member(org.id, &plan.email)? {
         Some(m) => m,
         None => {
-            let change = MemberChange {
-                email: &plan.email,
-                from: None,
-                to: Some(OrgRole::Owner),
-            };
-            tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
-            let mut m =
-                db.member_insert(&org, &plan.email, plan.name.as_deref(), OrgRole::Owner)?;
             // On a shared database the login that runs init is the new owner.
-            if let Some(login) = db.login() {
-                db.member_set_login(m.id, Some(login))?;
-                m.login = Some(login.to_string());
-            }
-            tx.created(
-                Event::MemberAdd,
-                &Target::org(&org),
-                Subject::Member(&m.email),
-                &snapshot::row(&m),
-            )?;
+            let m = super::member::add_creator(tx, &org, &plan.email, plan.name.as_deref())?;
             created.member = true;
             m
         }

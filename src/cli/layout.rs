@@ -1,5 +1,5 @@
 //! `proj export` and `proj apply`: the layout as a file, and making the database match one
-//! (CONTRACT.md, "Layout files").
+//! (README, "Layout files").
 
 use super::App;
 use crate::error::{Error, Kind, Result};

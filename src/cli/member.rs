@@ -253,6 +253,35 @@ pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
 }
 
 /// The member view, with only the grants on projects the actor can see.
+/// Adds `email` as an owner of a new organization, checked and audited as `member add` is;
+/// on a shared database with the login at the keyboard (`init` and `org add` make their
+/// organization's first owner so).
+pub(super) fn add_creator(
+    tx: &crate::tx::Tx,
+    org: &OrgRow,
+    email: &str,
+    name: Option<&str>,
+) -> Result<MemberRow> {
+    let change = MemberChange {
+        email,
+        from: None,
+        to: Some(OrgRole::Owner),
+    };
+    tx.require(Action::MemberAdd, &Target::org(org).with_member(change))?;
+    let mut m = tx.db.member_insert(org, email, name, OrgRole::Owner)?;
+    if let Some(login) = tx.db.login() {
+        tx.db.member_set_login(m.id, Some(login))?;
+        m.login = Some(login.to_string());
+    }
+    tx.created(
+        Event::MemberAdd,
+        &Target::org(org),
+        Subject::Member(&m.email),
+        &crate::snapshot::row(&m),
+    )?;
+    Ok(m)
+}
+
 pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
     Ok(view_in(&Roster::member(db, actor, org, m)?, m))
 }

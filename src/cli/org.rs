@@ -1,8 +1,8 @@
 use super::App;
-use crate::access::{self, Action, Actor, MemberChange, Target};
+use crate::access::{self, Action, Actor, Target};
 use crate::context::visible_projects;
 use crate::error::{Error, Result};
-use crate::model::{OrgRole, validate_slug};
+use crate::model::validate_slug;
 use crate::scope::{find_org, org_name_taken};
 use crate::snapshot;
 use crate::store::{Db, OrgRow};
@@ -108,10 +108,8 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     crate::model::validate_new_slug("organization", "org", &args.name)?;
-    let saved = std::cell::RefCell::new(None);
-    let created = app.mutate(|tx| {
+    let (created, saved) = app.mutate(|tx| {
         let db = tx.db;
-        *saved.borrow_mut() = None;
         if let Some(e) = org_name_taken(db, tx.actor, &args.name)? {
             // Only one they can see comes without a hint, and may be what they meant.
             return Err(match e.hint {
@@ -141,35 +139,20 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             Subject::Scope,
             &snapshot::row(&org),
         )?;
+        let mut saved = None;
         if let Some(email) = &user {
-            let change = MemberChange {
-                email,
-                from: None,
-                to: Some(OrgRole::Owner),
-            };
-            tx.require(Action::MemberAdd, &Target::org(&org).with_member(change))?;
-            let mut m = db.member_insert(&org, email, args.user_name.as_deref(), OrgRole::Owner)?;
-            if let Some(login) = login {
-                db.member_set_login(m.id, Some(login))?;
-                m.login = Some(login.to_string());
-            }
+            let m = super::member::add_creator(tx, &org, email, args.user_name.as_deref())?;
             // On a file without an identity, the owner is the person at the keyboard from now
             // on, as the first member of an organization is.
             if tx.actor.email.is_none() && login.is_none() {
                 db.identity_save(Some(&m.email))?;
                 tx.author(&m.email);
-                *saved.borrow_mut() = Some(m.email.clone());
+                saved = Some(m.email);
             }
-            tx.created(
-                Event::MemberAdd,
-                &Target::org(&org),
-                Subject::Member(&m.email),
-                &snapshot::row(&m),
-            )?;
         }
-        view(db, tx.actor, &org)
+        Ok((view(db, tx.actor, &org)?, saved))
     })?;
-    if let Some(email) = saved.into_inner() {
+    if let Some(email) = saved {
         app.out.status(&format!(
             "you are now {email}, the owner of {}; `--as EMAIL` acts as another member",
             created.slug
@@ -186,6 +169,7 @@ fn own_email(db: &Db, login: &str) -> Result<Option<String>> {
         .into_iter()
         .map(|m| m.email)
         .collect();
+    emails.sort();
     emails.dedup();
     Ok(match emails.as_slice() {
         [one] => Some(one.clone()),

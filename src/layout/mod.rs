@@ -1,4 +1,4 @@
-//! Layout files (CONTRACT.md, "Layout files"): the whole layout of organizations as a text
+//! Layout files (README, "Layout files"): the whole layout of organizations as a text
 //! file, printed by `proj export` and made true by `proj apply`.
 //!
 //! - [`file`]: the TOML shape as serde types, parsed with positions, printed.

@@ -336,9 +336,7 @@ impl Conn {
     /// could change the answer, and each write forgets every answer.
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
         let in_tx = self.read_tx.get() != ReadTx::None || self.writing.get();
-        // `SELECT w_…(…)` is a write function (migration 3), not a read.
-        let sql_start = sql.trim_start();
-        let reads = sql_start.starts_with("SELECT") && !sql_start.starts_with("SELECT w_");
+        let reads = sql.trim_start().starts_with("SELECT");
         if !reads {
             self.answers.borrow_mut().clear();
         }
@@ -368,7 +366,8 @@ impl Conn {
         self.send(sql, params)
     }
 
-    /// Calls a write function that answers a count or an id (`SELECT w_…(…)`).
+    /// Calls a write function that answers a count or an id (`SELECT w_…(…)`): a write,
+    /// never answered from memory.
     fn change(&self, sql: &str, params: &[&dyn Param]) -> Result<i64> {
         self.query_writing(sql, params)?
             .first()

@@ -294,12 +294,12 @@ impl Db<'_> {
 
     pub fn org_insert(&self, slug: &str, display_name: Option<&str>) -> Result<OrgRow> {
         let created_at = now();
-        let row = self.conn.query_one(
+        let id = self.conn.change(
             "SELECT w_org_insert($1, $2, $3)",
             &[&slug, &display_name, &ts(&created_at)?],
         )?;
         Ok(OrgRow {
-            id: row.get(0),
+            id,
             slug: slug.to_string(),
             display_name: display_name.map(str::to_string),
             created_at,
@@ -395,7 +395,7 @@ impl Db<'_> {
         description: Option<&str>,
     ) -> Result<ProjectRow> {
         let created_at = now();
-        let row = self.conn.query_one(
+        let id = self.conn.change(
             "SELECT w_project_insert($1, $2, $3, $4, $5)",
             &[
                 &org.id,
@@ -406,7 +406,7 @@ impl Db<'_> {
             ],
         )?;
         Ok(ProjectRow {
-            id: row.get(0),
+            id,
             org_id: org.id,
             org: org.slug.clone(),
             slug: slug.to_string(),
@@ -494,7 +494,7 @@ impl Db<'_> {
 
     pub fn env_insert(&self, project: &ProjectRow, new: &NewEnv) -> Result<EnvRow> {
         let created_at = now();
-        let row = self.conn.query_one(
+        let id = self.conn.change(
             "SELECT w_env_insert($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &project.id,
@@ -507,7 +507,7 @@ impl Db<'_> {
             ],
         )?;
         Ok(EnvRow {
-            id: row.get(0),
+            id,
             project_id: project.id,
             org: project.org.clone(),
             project: project.slug.clone(),
@@ -612,7 +612,7 @@ impl Db<'_> {
         description: Option<&str>,
     ) -> Result<ResourceRow> {
         let created_at = now();
-        let row = self.conn.query_one(
+        let id = self.conn.change(
             "SELECT w_resource_insert($1, $2, $3, $4, $5)",
             &[
                 &e.id,
@@ -623,7 +623,7 @@ impl Db<'_> {
             ],
         )?;
         Ok(ResourceRow {
-            id: row.get(0),
+            id,
             environment_id: e.id,
             org: e.org.clone(),
             project: e.project.clone(),
@@ -786,12 +786,12 @@ impl Db<'_> {
     ) -> Result<MemberRow> {
         let created_at = now();
         let email = normalize_email(email);
-        let row = self.conn.query_one(
+        let id = self.conn.change(
             "SELECT w_member_insert($1, $2, $3, $4, $5)",
             &[&o.id, &email, &name, &role.as_str(), &ts(&created_at)?],
         )?;
         Ok(MemberRow {
-            id: row.get(0),
+            id,
             org_id: o.id,
             org: o.slug.clone(),
             email,
@@ -1028,12 +1028,12 @@ impl Db<'_> {
         description: Option<&str>,
     ) -> Result<TeamRow> {
         let created_at = now();
-        let row = self.conn.query_one(
+        let id = self.conn.change(
             "SELECT w_team_insert($1, $2, $3, $4, $5)",
             &[&o.id, &slug, &display_name, &description, &ts(&created_at)?],
         )?;
         Ok(TeamRow {
-            id: row.get(0),
+            id,
             org_id: o.id,
             org: o.slug.clone(),
             slug: slug.to_string(),

@@ -197,8 +197,8 @@ pub struct Db<'a> {
 }
 
 impl Store {
-    /// Opens a proj database to write to it, migrating an older schema, per STYLE.md
-    /// "Storage". A path where nothing is yet gets a new database made under a temporary name
+    /// Opens a proj database to write to it, migrating an older schema (README,
+    /// "Where the file lives"). A path where nothing is yet gets a new database made under a temporary name
     /// beside it, which the first commit puts in place ([`Store::write`]): until then there is
     /// nothing at `path`, and a write that fails (a full disk) leaves nothing behind. A file
     /// this process may not write, or beside which SQLite's `-wal`/`-shm` are not writable, is
@@ -950,7 +950,7 @@ impl Db<'_> {
 mod tests {
     use super::*;
 
-    /// What the open sequence leaves in effect (STYLE.md, "Storage"), including what it does
+    /// What the open sequence leaves in effect (README, "Where the file lives"), including what it does
     /// not set because it is SQLite's default.
     #[test]
     fn a_store_runs_in_wal_with_full_sync_foreign_keys_and_untrusted_schema() {

@@ -352,11 +352,6 @@ SET search_path = proj, pg_catalog, pg_temp AS $$
 SELECT e.id FROM environments e WHERE e.project_id IN (SELECT readable_projects())
 $$;
 
-CREATE FUNCTION visible_teams() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = proj, pg_catalog, pg_temp AS $$
-SELECT t.id FROM teams t WHERE t.org_id IN (SELECT readable_orgs())
-$$;
-
 -- A missing (or hidden: the same) row something refers to.
 CREATE FUNCTION missing(tbl text, fk text, fk_table text) RETURNS void LANGUAGE plpgsql
 SET search_path = proj, pg_catalog, pg_temp AS $$
@@ -1093,8 +1088,8 @@ END
 $$;
 
 -- Whether the restored event's transaction removed a row of `p_tbl` with these values, where
--- it hangs (`p_parent`: its organization, project or environment, by name) as it hung, and,
--- when `p_id` is given, with that id.
+-- it hangs (`p_parent`: its organization, project or environment, by name; none for an
+-- organization) as it hung, and, when `p_id` is given, with that id.
 CREATE FUNCTION was_removed(p_tbl text, p_id bigint, p_parent_tbl text, p_parent bigint,
                             p_values jsonb)
 RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
@@ -1102,10 +1097,11 @@ SET search_path = proj, pg_catalog, pg_temp AS $$
 SELECT EXISTS (
     SELECT 1 FROM removed(p_tbl) r
     WHERE (p_id IS NULL OR (r ->> 'id')::bigint = p_id)
-      AND removed_key(p_parent_tbl, (r ->> (CASE p_parent_tbl WHEN 'orgs' THEN 'org_id'
-                                                WHEN 'projects' THEN 'project_id'
-                                                ELSE 'environment_id' END))::bigint)
-          = removed_key(p_parent_tbl, p_parent)
+      AND (p_parent_tbl IS NULL -- an organization hangs nowhere
+           OR removed_key(p_parent_tbl, (r ->> (CASE p_parent_tbl WHEN 'orgs' THEN 'org_id'
+                                                    WHEN 'projects' THEN 'project_id'
+                                                    ELSE 'environment_id' END))::bigint)
+              = removed_key(p_parent_tbl, p_parent))
       AND NOT EXISTS (
           SELECT 1 FROM jsonb_each(p_values) v
           WHERE CASE WHEN v.key IN ('created_at', 'archived_at')
@@ -1118,16 +1114,7 @@ CREATE FUNCTION attest(p_tbl text, p_id bigint, p_parent_tbl text, p_parent bigi
 RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = proj, pg_catalog, pg_temp AS $$
 BEGIN
-    IF p_tbl = 'orgs' THEN
-        IF restoring() IS NULL OR NOT EXISTS (
-            SELECT 1 FROM removed('orgs') r
-            WHERE (p_id IS NULL OR (r ->> 'id')::bigint = p_id)
-              AND r -> 'slug' = p_values -> 'slug'
-              AND r -> 'display_name' = p_values -> 'display_name'
-              AND (r ->> 'created_at')::timestamptz = (p_values ->> 'created_at')::timestamptz) THEN
-            PERFORM not_removed();
-        END IF;
-    ELSIF restoring() IS NULL OR NOT was_removed(p_tbl, p_id, p_parent_tbl, p_parent, p_values) THEN
+    IF restoring() IS NULL OR NOT was_removed(p_tbl, p_id, p_parent_tbl, p_parent, p_values) THEN
         PERFORM not_removed();
     END IF;
 END
@@ -1275,17 +1262,13 @@ BEGIN
     PERFORM attest('resources', NULL, 'environments', p_env,
                    jsonb_build_object('slug', p_slug, 'type', p_type,
                                       'description', p_description, 'created_at', p_created_at));
-    PERFORM lock_org(project_org(env_project(p_env)));
-    INSERT INTO resources (environment_id, slug, type, description, created_at)
-    VALUES (p_env, p_slug, p_type, p_description, p_created_at);
+    PERFORM w_resource_insert(p_env, p_slug, p_type, p_description, p_created_at);
 END
 $$;
 
 CREATE FUNCTION w_member_restore(p_org bigint, p_email text, p_name text, p_role text,
                                  p_created_at timestamptz)
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = proj, pg_catalog, pg_temp AS $$
-DECLARE
-    new_id bigint;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM r_orgs(p_id => p_org)) THEN
         PERFORM missing('members', 'members_org_id_fkey', 'orgs');
@@ -1293,11 +1276,7 @@ BEGIN
     PERFORM attest('members', NULL, 'orgs', p_org,
                    jsonb_build_object('email', p_email, 'name', p_name, 'role', p_role,
                                       'created_at', p_created_at));
-    PERFORM lock_org(p_org);
-    INSERT INTO members (org_id, email, name, role, created_at)
-    VALUES (p_org, p_email, p_name, p_role, p_created_at)
-    RETURNING id INTO new_id;
-    RETURN new_id;
+    RETURN w_member_insert(p_org, p_email, p_name, p_role, p_created_at);
 END
 $$;
 
