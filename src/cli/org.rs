@@ -108,6 +108,9 @@ fn view(db: &Db, actor: &Actor, org: &OrgRow) -> Result<OrgView> {
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
     crate::model::validate_new_slug("organization", "org", &args.name)?;
+    if let Some(email) = &args.user {
+        crate::model::validate_email(email)?;
+    }
     let (created, saved) = app.mutate(|tx| {
         let db = tx.db;
         if let Some(e) = org_name_taken(db, tx.actor, &args.name)? {

@@ -182,3 +182,34 @@ fn remove_with_members_only_refuses_without_yes() {
     assert!(err.contains("0 project(s) and 1 member(s)"), "{err}");
     t.ok(&["org", "remove", "acme", "--as", "tester@acme.dev", "--yes"]);
 }
+
+/// `org add --user EMAIL` makes EMAIL the first owner (and, on a file without an identity,
+/// the person at the keyboard); an invalid email is bad input that changes nothing.
+#[test]
+fn add_with_user_makes_the_first_owner_and_checks_the_email() {
+    let t = TestEnv::new();
+    let err = fails_unchanged(&t, &["org", "add", "beta", "--user", "bad@@x"], 2);
+    assert!(err.contains("invalid email `bad@@x`"), "{err}");
+    t.ok(&[
+        "org",
+        "add",
+        "acme",
+        "--user",
+        "ana@acme.dev",
+        "--name",
+        "Ana",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    let ana = t.json(&[
+        "member",
+        "show",
+        "ana@acme.dev",
+        "--org",
+        "acme",
+        "--as",
+        "ana@acme.dev",
+    ]);
+    assert_eq!(ana["role"], "owner", "{ana}");
+    assert_eq!(ana["name"], "Ana", "{ana}");
+}
