@@ -8,6 +8,7 @@ pub mod error;
 pub mod layout;
 pub mod lineage;
 pub mod model;
+pub mod ops;
 pub mod output;
 pub mod paths;
 pub mod resources;

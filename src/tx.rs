@@ -9,13 +9,14 @@
 use crate::access::{self, Action, Actor, Target};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, default_display_name};
+use crate::model::OrgRole;
 use crate::scope::slash;
 use crate::snapshot;
-use crate::store::{Db, EnvRow, NewEnv, NewEvent, ProjectRow};
+use crate::store::{Db, NewEvent};
 use serde::Serialize;
 use serde_json::Value;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -232,9 +233,44 @@ pub struct Tx<'a> {
     pub actor: &'a Actor,
     pub ctx: &'a Context,
     /// The name events are recorded under, when it is not the actor's.
-    author: Option<String>,
+    author: RefCell<Option<String>>,
     /// Actions [`Tx::require`] allowed so far.
     allowed: RefCell<Vec<Action>>,
+    /// The questions [`Tx::require`] answered yes to, about rows that exist: asked again (a
+    /// command checks before its own conflict checks, and the operation it calls checks
+    /// again), the answer is the one given.
+    answered: RefCell<HashSet<Question>>,
+    /// Set by [`Tx::trust_checks`]: every change that follows was checked ahead.
+    checked_ahead: Cell<bool>,
+}
+
+/// One access question, by everything its answer depends on: the action, the target's rows
+/// cut to the action's level (by id, with an environment's protection, which the rules read), and the
+/// member change.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Question {
+    action: Action,
+    org: i64,
+    project: Option<i64>,
+    env: Option<(i64, bool)>,
+    member: Option<(String, Option<OrgRole>, Option<OrgRole>)>,
+}
+
+impl Question {
+    /// `None` for a target with a row that does not exist yet (an id below 1: a plan's
+    /// stand-in), whose questions are always asked.
+    fn of(action: Action, target: &Target) -> Option<Question> {
+        let cut = target.for_action(action);
+        let q = Question {
+            action,
+            org: cut.org.id,
+            project: cut.project.map(|p| p.id),
+            env: cut.env.map(|e| (e.id, e.protected)),
+            member: cut.member.map(|m| (m.email.to_string(), m.from, m.to)),
+        };
+        let ids = [Some(q.org), q.project, q.env.map(|e| e.0)];
+        ids.iter().flatten().all(|id| *id > 0).then_some(q)
+    }
 }
 
 impl<'a> Tx<'a> {
@@ -243,21 +279,42 @@ impl<'a> Tx<'a> {
             db,
             actor,
             ctx,
-            author: None,
+            author: RefCell::new(None),
             allowed: RefCell::new(Vec::new()),
+            answered: RefCell::new(HashSet::new()),
+            checked_ahead: Cell::new(false),
         }
+    }
+
+    /// Says that every change that follows in this transaction was checked ahead, on the
+    /// state before any of them (`proj apply` checks its whole plan first): from now on
+    /// [`Tx::require`] records the action without asking again, so a plan is decided on one
+    /// state and never half written by a later answer.
+    pub fn trust_checks(&self) {
+        self.checked_ahead.set(true);
     }
 
     /// Records the following events under `name` instead of the actor's name (the first
     /// member of a file without an identity is the person at the keyboard).
-    pub fn author(&mut self, name: &str) {
-        self.author = Some(name.to_string());
+    pub fn author(&self, name: &str) {
+        *self.author.borrow_mut() = Some(name.to_string());
     }
 
     /// Enforces the access model (see [`access::require`]): exit 3 for a target the actor
     /// may not see, 5 for one they may not change.
     pub fn require(&self, action: Action, target: &Target) -> Result<()> {
-        access::require(self.db, self.actor, action, target)?;
+        if !self.checked_ahead.get() {
+            let question = Question::of(action, target);
+            let known = question
+                .as_ref()
+                .is_some_and(|q| self.answered.borrow().contains(q));
+            if !known {
+                access::require(self.db, self.actor, action, target)?;
+                if let Some(q) = question {
+                    self.answered.borrow_mut().insert(q);
+                }
+            }
+        }
         // Kept once each: `proj apply` requires an action per change, thousands of times.
         let mut allowed = self.allowed.borrow_mut();
         if !allowed.contains(&action) {
@@ -347,7 +404,7 @@ impl<'a> Tx<'a> {
             )));
         }
         self.db.event_insert(&NewEvent {
-            actor: self.author.as_deref().unwrap_or(self.actor.name()),
+            actor: self.author.borrow().as_deref().unwrap_or(self.actor.name()),
             action: event.as_str(),
             org_id: Some(target.org.id),
             project_id: target.project.map(|p| p.id),
@@ -357,22 +414,6 @@ impl<'a> Tx<'a> {
         })?;
         Ok(())
     }
-}
-
-/// Inserts an environment with everything inferred from its slug: kind, display name, and
-/// protection (production kinds start protected). `project add` and `init` share it.
-pub fn env_insert_inferred(db: &Db, project: &ProjectRow, slug: &str) -> Result<EnvRow> {
-    let kind = EnvKind::infer(slug);
-    db.env_insert(
-        project,
-        &NewEnv {
-            slug,
-            display_name: &default_display_name(slug),
-            kind,
-            description: None,
-            protected: kind.protected_by_default(),
-        },
-    )
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 use super::{App, parse_word};
-use crate::access::{Action, Target};
+use crate::access::Action;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, default_display_name, validate_slug};
+use crate::ops;
 use crate::scope::{EnvScope, ProjectScope, slash};
-use crate::snapshot;
 use crate::store::NewEnv;
-use crate::tx::{Event, Subject, Tx};
+use crate::tx::{Event, Tx};
 use crate::view::EnvView;
 use clap::{Args, Subcommand};
 
@@ -121,14 +121,7 @@ pub fn run(app: &mut App, cmd: EnvCmd) -> Result<()> {
 /// Writes `after` with its audit event when it differs from the scope's environment;
 /// whether it did.
 fn save(tx: &Tx, event: Event, scope: &EnvScope, after: &crate::store::EnvRow) -> Result<bool> {
-    tx.updated(
-        event,
-        &Target::env(&scope.org, &scope.project, after),
-        Subject::Scope,
-        &scope.env,
-        after,
-        || tx.db.env_update(after),
-    )
+    ops::env::update(tx, event, &scope.org, &scope.project, &scope.env, after)
 }
 
 fn add(app: &mut App, args: AddArgs) -> Result<()> {
@@ -153,22 +146,14 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| default_display_name(&args.name));
-        let env = db.env_insert(
-            &scope.project,
-            &NewEnv {
-                slug: &args.name,
-                display_name: &display_name,
-                kind,
-                description: args.description.as_deref().filter(|s| !s.is_empty()),
-                protected: kind.protected_by_default(),
-            },
-        )?;
-        tx.created(
-            Event::EnvAdd,
-            &Target::env(&scope.org, &scope.project, &env),
-            Subject::Scope,
-            &snapshot::row(&env),
-        )?;
+        let new = NewEnv {
+            slug: &args.name,
+            display_name: &display_name,
+            kind,
+            description: args.description.as_deref().filter(|s| !s.is_empty()),
+            protected: kind.protected_by_default(),
+        };
+        let env = ops::env::add(tx, &scope.org, &scope.project, &new, false)?;
         Ok(EnvView::new(&env))
     })?;
     app.out.one(&created)
@@ -304,10 +289,7 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
     }
     let removed = app.mutate(|tx| {
         let scope = EnvScope::resolve(tx.db, tx.actor, tx.ctx, &arg)?;
-        tx.require(Action::EnvRemove, &scope.target())?;
-        let before = snapshot::env(tx.db, &scope.env)?;
-        tx.db.env_delete(scope.env.id)?;
-        tx.removed(Event::EnvRemove, &scope.target(), Subject::Scope, &before)?;
+        ops::env::remove(tx, &scope.org, &scope.project, &scope.env)?;
         Ok(EnvView::new(&scope.env))
     })?;
     app.out.status(&format!(

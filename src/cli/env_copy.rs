@@ -4,12 +4,11 @@ use super::{App, parse_word};
 use crate::access::{Action, Target};
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, default_display_name, validate_slug};
+use crate::ops;
 use crate::output::Format;
 use crate::resources::EnvDiff;
-use crate::scope::{EnvScope, env_path};
-use crate::snapshot;
+use crate::scope::EnvScope;
 use crate::store::NewEnv;
-use crate::tx::{Event, Subject};
 use crate::view::EnvView;
 use clap::Args;
 
@@ -81,35 +80,14 @@ pub fn clone(app: &mut App, args: CloneArgs) -> Result<()> {
             Some(d) => Some(d.clone()).filter(|d| !d.is_empty()),
             None => src.description.clone(),
         };
-        let env = db.env_insert(
-            &project,
-            &NewEnv {
-                slug: &args.new,
-                display_name: &display_name,
-                kind,
-                description: description.as_deref(),
-                protected: kind.protected_by_default(),
-            },
-        )?;
-        for r in db.resources(src.id)? {
-            db.resource_insert(&env, &r.slug, r.kind, r.description.as_deref())?;
-        }
-        if args.with_access {
-            // Every holder's grant on the source: members' and teams'.
-            for g in db.project_grants(project.id)? {
-                if g.environment_id == Some(src.id) {
-                    db.grant_set(g.holder, &project, Some(&env), g.role)?;
-                }
-            }
-        }
-        let mut after = snapshot::env(db, &env)?;
-        after["source"] = serde_json::json!(env_path(&src));
-        tx.created(
-            Event::EnvClone,
-            &Target::env(&org, &project, &env),
-            Subject::Scope,
-            &after,
-        )?;
+        let new = NewEnv {
+            slug: &args.new,
+            display_name: &display_name,
+            kind,
+            description: description.as_deref(),
+            protected: kind.protected_by_default(),
+        };
+        let env = ops::env::clone(tx, &org, &project, &src, &new, args.with_access)?;
         let copied = db.resource_count(env.id)?;
         Ok((EnvView::new(&env), src.slug.clone(), copied))
     })?;

@@ -6,24 +6,20 @@ use super::App;
 use crate::access::Action;
 use crate::error::{Error, Result};
 use crate::model::ProjectRole;
+use crate::ops;
 use crate::output::Record;
 use crate::scope::{Scope, slash};
-use crate::snapshot;
 use crate::store::{Db, GrantRow, Holder, OrgRow};
-use crate::tx::{Event, Subject, Tx};
+use crate::tx::Tx;
 use serde::Serialize;
 
 /// A holder of grants (a member or a team) as the grant commands name it.
 pub(super) trait Grantee: Sized {
-    /// The events of giving and of taking back one of its grants.
-    const GRANTED: Event;
-    const REVOKED: Event;
-
     /// The holder called `name` in `org`; "not found" otherwise.
     fn find(db: &Db, org: &OrgRow, name: &str) -> Result<Self>;
     fn holder(&self) -> Holder;
-    /// What its grant events name.
-    fn subject(&self) -> Subject<'_>;
+    /// What its grant events name it by: a member's email, a team's slug.
+    fn name(&self) -> &str;
     /// The error for revoking a grant it does not hold on `place`.
     fn no_grant(&self, place: &str) -> Error;
 }
@@ -113,14 +109,10 @@ impl HeldGrant {
 
 /// `holder`'s grant where `scope` (a project or one environment of it) points, if any.
 fn grant_on(db: &Db, holder: Holder, scope: &Scope) -> Result<Option<GrantRow>> {
-    let Some(project) = scope.project() else {
-        return Ok(None);
-    };
-    let env_id = scope.env().map(|e| e.id);
-    Ok(db
-        .holder_grants_in(holder, project.id)?
-        .into_iter()
-        .find(|g| g.environment_id == env_id))
+    match scope.project() {
+        Some(project) => ops::grant::on(db, holder, project.id, scope.env().map(|e| e.id)),
+        None => Ok(None),
+    }
 }
 
 /// Where a grant goes (the context's project, or the environment `--env` names), checked for
@@ -140,21 +132,18 @@ pub(super) fn set<H: Grantee>(
     env: Option<&str>,
     role: ProjectRole,
 ) -> Result<(Scope, H, GrantRow)> {
-    let db = tx.db;
     let (scope, h) = resolve::<H>(tx, name, env)?;
-    let before = grant_on(db, h.holder(), &scope)?;
     let project = scope
         .project()
         .ok_or_else(|| Error::internal("a grant needs a project"))?;
-    db.grant_set(h.holder(), project, scope.env(), role)?;
-    let after = grant_on(db, h.holder(), &scope)?
-        .ok_or_else(|| Error::internal("the grant was not saved"))?;
-    tx.replaced(
-        H::GRANTED,
-        &scope.target(),
-        h.subject(),
-        before.as_ref(),
-        &after,
+    let (_, after) = ops::grant::set(
+        tx,
+        scope.org(),
+        project,
+        scope.env(),
+        h.holder(),
+        h.name(),
+        role,
     )?;
     Ok((scope, h, after))
 }
@@ -168,13 +157,10 @@ pub(super) fn revoke<H: Grantee>(app: &mut App, name: &str, env: Option<&str>) -
         let Some(before) = grant_on(db, h.holder(), &scope)? else {
             return Err(h.no_grant(&scope.path()));
         };
-        db.grant_delete(before.holder, before.project_id, before.environment_id)?;
-        tx.removed(
-            H::REVOKED,
-            &scope.target(),
-            h.subject(),
-            &snapshot::row(&before),
-        )?;
+        let project = scope
+            .project()
+            .ok_or_else(|| Error::internal("a grant needs a project"))?;
+        ops::grant::revoke(tx, scope.org(), project, scope.env(), &before)?;
         Ok(before)
     })?;
     let mut path = vec![before.org.as_str(), before.project.as_str()];

@@ -9,10 +9,10 @@ use crate::access::{self, Action, Actor, Target};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole};
+use crate::ops;
 use crate::scope::slash;
-use crate::snapshot;
 use crate::store::{Db, MemberRow, OrgRow, ProjectRow};
-use crate::tx::{self, Event, Subject, Tx};
+use crate::tx::Tx;
 use crate::wizard::{self, Known, Plan, Prompter};
 use clap::Args;
 use serde::Serialize;
@@ -188,15 +188,8 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
     let org = match db.org(&plan.org)? {
         Some(org) => org,
         None => {
-            let org = db.org_insert(&plan.org, plan.org_display_name.as_deref())?;
-            tx.created(
-                Event::OrgAdd,
-                &Target::org(&org),
-                Subject::Scope,
-                &snapshot::row(&org),
-            )?;
             created.org = true;
-            org
+            ops::org::add(tx, &plan.org, plan.org_display_name.as_deref())?
         }
     };
 
@@ -207,72 +200,53 @@ fn write_plan(tx: &Tx, plan: &Plan) -> Result<Written> {
         Some(m) => m,
         None => {
             // On a shared database the login that runs init is the new owner.
-            let m = super::member::add_creator(tx, &org, &plan.email, plan.name.as_deref())?;
             created.member = true;
-            m
+            ops::member::add_creator(tx, &org, &plan.email, plan.name.as_deref())?
         }
     };
 
     // A project the new identity may not see is answered as one that does not exist: adding
     // it is checked (and refused) first, as it would be for a free name.
     let project = match db.project(org.id, &plan.project)? {
-        Some(p) if access::can_see(db, tx.actor, &Target::project(&org, &p))? => p,
+        Some(p) if access::can_see(db, tx.actor, &Target::project(&org, &p))? => {
+            for slug in &plan.envs {
+                if db.env(p.id, slug)?.is_none() {
+                    ops::env::add_inferred(tx, &org, &p, slug)?;
+                    created.environments.push(slug.clone());
+                }
+            }
+            p
+        }
         Some(p) => {
             tx.require(Action::ProjectAdd, &Target::org(&org))?;
             return Err(access::invisible(&Target::project(&org, &p)));
         }
         None => {
-            tx.require(Action::ProjectAdd, &Target::org(&org))?;
             created.project = true;
-            db.project_insert(
-                &org,
-                &plan.project,
-                plan.project_display_name.as_deref(),
-                None,
-            )?
+            // A new project's environments are part of its own event, as with `proj project add`.
+            let new = ops::project::NewProject {
+                slug: &plan.project,
+                display_name: plan.project_display_name.as_deref(),
+                description: None,
+            };
+            let p = ops::project::add(tx, &org, &new, &plan.envs)?;
+            created.environments.extend(plan.envs.iter().cloned());
+            p
         }
     };
-
-    for slug in &plan.envs {
-        if db.env(project.id, slug)?.is_some() {
-            continue;
-        }
-        if !created.project {
-            tx.require(Action::EnvAdd, &Target::project(&org, &project))?;
-        }
-        let env = tx::env_insert_inferred(db, &project, slug)?;
-        // A new project's environments are part of its own event, as with `proj project add`.
-        if !created.project {
-            tx.created(
-                Event::EnvAdd,
-                &Target::env(&org, &project, &env),
-                Subject::Scope,
-                &snapshot::row(&env),
-            )?;
-        }
-        created.environments.push(env.slug);
-    }
-    if created.project {
-        tx.created(
-            Event::ProjectAdd,
-            &Target::project(&org, &project),
-            Subject::Scope,
-            &snapshot::project(db, &project)?,
-        )?;
-    }
 
     // Saved only when different, so a re-run that changes nothing writes nothing.
     let saved = db.selection(Some(&plan.email))?;
     let selection_changed = saved.org.as_deref() != Some(org.slug.as_str())
         || saved.project.as_ref() != Some(&(org.slug.clone(), project.slug.clone()));
     if selection_changed {
-        db.selection_save(Some(&plan.email), Some(org.id), Some(project.id))?;
+        ops::selection::save(db, Some(&plan.email), Some(org.id), Some(project.id))?;
     }
     // On a shared database the login is the identity: init saves none, so it changes none.
     let identity_changed =
         db.login().is_none() && saved.identity.as_deref() != Some(plan.email.as_str());
     if identity_changed {
-        db.identity_save(Some(&plan.email))?;
+        ops::selection::save_identity(db, Some(&plan.email))?;
     }
     Ok(Written {
         org,

@@ -6,10 +6,11 @@ use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, ProjectRole, validate_email};
+use crate::ops;
 use crate::output::{Record, dash_if_empty, or_dash};
 use crate::scope::{find_member, member_exists};
 use crate::store::{Db, Holder, MemberRow, OrgRow};
-use crate::tx::{Event, Subject};
+use crate::tx::Event;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -253,35 +254,6 @@ pub fn run(app: &mut App, cmd: MemberCmd) -> Result<()> {
 }
 
 /// The member view, with only the grants on projects the actor can see.
-/// Adds `email` as an owner of a new organization, checked and audited as `member add` is;
-/// on a shared database with the login at the keyboard (`init` and `org add` make their
-/// organization's first owner so).
-pub(super) fn add_creator(
-    tx: &crate::tx::Tx,
-    org: &OrgRow,
-    email: &str,
-    name: Option<&str>,
-) -> Result<MemberRow> {
-    let change = MemberChange {
-        email,
-        from: None,
-        to: Some(OrgRole::Owner),
-    };
-    tx.require(Action::MemberAdd, &Target::org(org).with_member(change))?;
-    let mut m = tx.db.member_insert(org, email, name, OrgRole::Owner)?;
-    if let Some(login) = tx.db.login() {
-        tx.db.member_set_login(m.id, Some(login))?;
-        m.login = Some(login.to_string());
-    }
-    tx.created(
-        Event::MemberAdd,
-        &Target::org(org),
-        Subject::Member(&m.email),
-        &crate::snapshot::row(&m),
-    )?;
-    Ok(m)
-}
-
 pub(super) fn view(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<MemberView> {
     Ok(view_in(&Roster::member(db, actor, org, m)?, m))
 }
@@ -323,31 +295,15 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
                 args.email
             )));
         }
-        let name = args.name.as_deref().filter(|n| !n.is_empty());
-        let mut m = db.member_insert(&org, &args.email, name, role)?;
-        // On a shared database the first member of an organization is the login at the
-        // keyboard unless --login names another (a file saves their email instead).
-        let login = match (&args.login, db.login()) {
-            (Some(l), _) => Some(l.clone()),
-            (None, Some(me)) if first => Some(me.to_string()),
-            _ => None,
+        let new = ops::member::NewMember {
+            email: &args.email,
+            name: args.name.as_deref().filter(|n| !n.is_empty()),
+            role,
+            login: args.login.as_deref(),
         };
-        if let Some(l) = &login {
-            db.member_set_login(m.id, Some(l))?;
-            m.login = Some(l.clone());
-        }
+        // The first member of a file without an identity is the person at the keyboard.
         let saved_identity = first && actor.email.is_none();
-        if saved_identity {
-            db.identity_save(Some(&m.email))?;
-            // The first member of a file without an identity is the person at the keyboard.
-            tx.author(&m.email);
-        }
-        tx.created(
-            Event::MemberAdd,
-            &Target::org(&org),
-            Subject::Member(&m.email),
-            &crate::snapshot::row(&m),
-        )?;
+        let m = ops::member::add(tx, &org, &new, saved_identity)?;
         // Adding someone else first locks the one running the command out of the organization.
         let locked_out = match &actor.email {
             Some(me) if first && *me != m.email => Some(me.clone()),
@@ -445,27 +401,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(n) = &args.name {
             after.name = Some(n.clone()).filter(|n| !n.is_empty());
         }
-        let changed = tx.updated(
-            Event::MemberUpdate,
-            &Target::org(&org),
-            Subject::Member(&after.email),
-            &before,
-            &after,
-            || {
-                if let Some(e) = new_email {
-                    db.member_set_email(before.id, e)?;
-                    // The saved identity follows, unless the old email is still a member
-                    // elsewhere.
-                    if db.selection(None)?.identity.as_deref() == Some(before.email.as_str())
-                        && db.memberships(&before.email)?.is_empty()
-                    {
-                        db.identity_save(Some(e))?;
-                        db.selection_move(&before.email, e)?;
-                    }
-                }
-                db.member_update(&after)
-            },
-        )?;
+        let changed = ops::member::update(tx, Event::MemberUpdate, &org, &before, &after)?;
         Ok((view(db, tx.actor, &org, &after)?, changed))
     })?;
     if !changed {
@@ -490,14 +426,7 @@ fn set_role(app: &mut App, email: String, role: OrgRole) -> Result<()> {
         }
         let mut after = before.clone();
         after.role = role;
-        let changed = tx.updated(
-            Event::MemberRole,
-            &Target::org(&org),
-            Subject::Member(&after.email),
-            &before,
-            &after,
-            || db.member_update(&after),
-        )?;
+        let changed = ops::member::update(tx, Event::MemberRole, &org, &before, &after)?;
         Ok((view(db, tx.actor, &org, &after)?, changed))
     })?;
     if !changed {
@@ -519,16 +448,7 @@ fn remove(app: &mut App, email: String) -> Result<()> {
         tx.require(Action::MemberRemove, &Target::org(&org).with_member(change))?;
         access::keep_an_owner(db, &org, &m, "remove")?;
         let shown = view(db, tx.actor, &org, &m)?;
-        let grants = db.holder_grants(Holder::Member(m.id))?;
-        let teams = crate::snapshot::teams_of(db, &m)?;
-        // Their grants and team memberships go with them (ON DELETE CASCADE).
-        db.member_delete(m.id)?;
-        tx.removed(
-            Event::MemberRemove,
-            &Target::org(&org),
-            Subject::Member(&m.email),
-            &serde_json::json!({ "member": m, "grants": grants, "teams": teams }),
-        )?;
+        ops::member::remove(tx, &org, &m)?;
         Ok(shown)
     })?;
     app.out
@@ -537,17 +457,14 @@ fn remove(app: &mut App, email: String) -> Result<()> {
 }
 
 impl Grantee for MemberRow {
-    const GRANTED: Event = Event::MemberGrant;
-    const REVOKED: Event = Event::MemberRevoke;
-
     fn find(db: &Db, org: &OrgRow, email: &str) -> Result<Self> {
         find_member(db, org, email)
     }
     fn holder(&self) -> Holder {
         Holder::Member(self.id)
     }
-    fn subject(&self) -> Subject<'_> {
-        Subject::Grant(&self.email)
+    fn name(&self) -> &str {
+        &self.email
     }
     fn no_grant(&self, place: &str) -> Error {
         Error::not_found(format!("`{}` has no grant on {place}", self.email))

@@ -3,10 +3,9 @@ use crate::access::{self, Action, Actor, Target};
 use crate::context::visible_projects;
 use crate::error::{Error, Result};
 use crate::model::validate_slug;
+use crate::ops;
 use crate::scope::{find_org, org_name_taken};
-use crate::snapshot;
 use crate::store::{Db, OrgRow};
-use crate::tx::{Event, Subject};
 use crate::view::OrgView;
 use clap::{Args, Subcommand};
 
@@ -132,23 +131,18 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             (None, Some(l)) => own_email(db, l)?,
             (None, None) => None,
         };
-        let org = db.org_insert(
+        let org = ops::org::add(
+            tx,
             &args.name,
             args.display_name.as_deref().filter(|s| !s.is_empty()),
         )?;
-        tx.created(
-            Event::OrgAdd,
-            &Target::org(&org),
-            Subject::Scope,
-            &snapshot::row(&org),
-        )?;
         let mut saved = None;
         if let Some(email) = &user {
-            let m = super::member::add_creator(tx, &org, email, args.user_name.as_deref())?;
+            let m = ops::member::add_creator(tx, &org, email, args.user_name.as_deref())?;
             // On a file without an identity, the owner is the person at the keyboard from now
             // on, as the first member of an organization is.
             if tx.actor.email.is_none() && login.is_none() {
-                db.identity_save(Some(&m.email))?;
+                ops::selection::save_identity(db, Some(&m.email))?;
                 tx.author(&m.email);
                 saved = Some(m.email);
             }
@@ -232,14 +226,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.display_name {
             after.display_name = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        let changed = tx.updated(
-            Event::OrgUpdate,
-            &Target::org(&after),
-            Subject::Scope,
-            &before,
-            &after,
-            || db.org_update(&after),
-        )?;
+        let changed = ops::org::update(tx, &before, &after)?;
         Ok((view(db, tx.actor, &after)?, changed))
     })?;
     if !changed {
@@ -267,12 +254,9 @@ fn remove(app: &mut App, slug: String) -> Result<()> {
     let removed = app.mutate(|tx| {
         let db = tx.db;
         let org = find_org(db, tx.actor, &slug)?;
-        let target = Target::org(&org);
-        tx.require(Action::OrgRemove, &target)?;
+        tx.require(Action::OrgRemove, &Target::org(&org))?;
         let shown = view(db, tx.actor, &org)?;
-        let before = snapshot::org(db, &org)?;
-        db.org_delete(org.id)?;
-        tx.removed(Event::OrgRemove, &target, Subject::Scope, &before)?;
+        ops::org::remove(tx, &org)?;
         Ok(shown)
     })?;
     app.out
@@ -289,7 +273,7 @@ fn use_org(app: &mut App, slug: String) -> Result<()> {
             .filter(|(o, _)| *o == org.slug)
             .and_then(|(_, p)| db.project(org.id, &p).ok().flatten())
             .map(|p| p.id);
-        db.selection_save(actor.email.as_deref(), Some(org.id), keep)?;
+        ops::selection::save(db, actor.email.as_deref(), Some(org.id), keep)?;
         view(db, actor, &org)
     })?;
     app.out

@@ -3,10 +3,9 @@ use crate::access::{self, Action, Target};
 use crate::context::visible_projects;
 use crate::error::{Error, Result};
 use crate::model::validate_slug;
+use crate::ops;
 use crate::scope::{ProjectScope, project_name_taken, slash};
-use crate::snapshot;
 use crate::store::{Db, ProjectRow};
-use crate::tx::{self, Event, Subject};
 use crate::view::ProjectView;
 use clap::{Args, Subcommand};
 
@@ -133,23 +132,13 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         if let Some(e) = project_name_taken(db, tx.actor, &org, &args.name)? {
             return Err(e);
         }
-        let project = db.project_insert(
-            &org,
-            &args.name,
-            args.display_name.as_deref().filter(|s| !s.is_empty()),
-            args.description.as_deref().filter(|s| !s.is_empty()),
-        )?;
-        for slug in &envs {
-            tx::env_insert_inferred(db, &project, slug)?;
-        }
-        let shown = view(db, &project)?;
-        tx.created(
-            Event::ProjectAdd,
-            &Target::project(&org, &project),
-            Subject::Scope,
-            &snapshot::project(db, &project)?,
-        )?;
-        Ok(shown)
+        let new = ops::project::NewProject {
+            slug: &args.name,
+            display_name: args.display_name.as_deref().filter(|s| !s.is_empty()),
+            description: args.description.as_deref().filter(|s| !s.is_empty()),
+        };
+        let project = ops::project::add(tx, &org, &new, &envs)?;
+        view(db, &project)
     })?;
     app.out.one(&created)
 }
@@ -218,14 +207,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if let Some(d) = &args.description {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());
         }
-        let changed = tx.updated(
-            Event::ProjectUpdate,
-            &Target::project(org, &after),
-            Subject::Scope,
-            before,
-            &after,
-            || db.project_update(&after),
-        )?;
+        let changed = ops::project::update(tx, org, before, &after)?;
         Ok((view(db, &after)?, changed))
     })?;
     if !changed {
@@ -252,9 +234,7 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
         let p = ProjectScope::resolve(db, tx.actor, tx.ctx, Some(&arg))?;
         tx.require(Action::ProjectRemove, &p.target())?;
         let shown = view(db, &p.project)?;
-        let before = snapshot::project(db, &p.project)?;
-        db.project_delete(p.project.id)?;
-        tx.removed(Event::ProjectRemove, &p.target(), Subject::Scope, &before)?;
+        ops::project::remove(tx, &p.org, &p.project)?;
         Ok(shown)
     })?;
     app.out.status(&format!(
@@ -267,7 +247,12 @@ fn remove(app: &mut App, arg: String) -> Result<()> {
 fn use_project(app: &mut App, arg: String) -> Result<()> {
     let chosen = app.write(|db, actor, ctx| {
         let p = ProjectScope::resolve(db, actor, ctx, Some(&arg))?;
-        db.selection_save(actor.email.as_deref(), Some(p.org.id), Some(p.project.id))?;
+        ops::selection::save(
+            db,
+            actor.email.as_deref(),
+            Some(p.org.id),
+            Some(p.project.id),
+        )?;
         view(db, &p.project)
     })?;
     app.out.status(&format!(

@@ -2,11 +2,10 @@ use super::App;
 use crate::access::Action;
 use crate::error::{Error, Result};
 use crate::model::{ResourceType, validate_slug};
+use crate::ops;
 use crate::resources::ResourceView;
 use crate::scope::{EnvScope, ProjectScope, env_path, find_resource};
-use crate::snapshot;
 use crate::store::EnvRow;
-use crate::tx::{Event, Subject};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 
@@ -149,12 +148,14 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
         if db.resource(scope.env.id, &args.name)?.is_some() {
             return Err(taken(&scope.env, &args.name));
         }
-        let r = db.resource_insert(&scope.env, &args.name, args.kind, description.as_deref())?;
-        tx.created(
-            Event::ResourceAdd,
-            &scope.target(),
-            Subject::Resource(&r.slug),
-            &snapshot::row(&r),
+        let r = ops::resource::add(
+            tx,
+            &scope.org,
+            &scope.project,
+            &scope.env,
+            &args.name,
+            args.kind,
+            description.as_deref(),
         )?;
         Ok(ResourceView::new(&r))
     })?;
@@ -228,14 +229,8 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
             after.description = Some(d.clone()).filter(|d| !d.is_empty());
         }
         // A rename to what it already is changes nothing and writes no event.
-        let changed = tx.updated(
-            Event::ResourceUpdate,
-            &scope.target(),
-            Subject::Resource(&after.slug),
-            &before,
-            &after,
-            || db.resource_update(&after),
-        )?;
+        let changed =
+            ops::resource::update(tx, &scope.org, &scope.project, &scope.env, &before, &after)?;
         Ok((ResourceView::new(&after), changed))
     })?;
     if !changed {
@@ -255,14 +250,7 @@ fn remove(app: &mut App, args: NameArgs) -> Result<()> {
             Some(&args.name),
         )?;
         let r = find_resource(db, &scope.env, &args.name)?;
-        tx.require(Action::ResourceRemove, &scope.target())?;
-        db.resource_delete(r.id)?;
-        tx.removed(
-            Event::ResourceRemove,
-            &scope.target(),
-            Subject::Resource(&r.slug),
-            &snapshot::row(&r),
-        )?;
+        ops::resource::remove(tx, &scope.org, &scope.project, &scope.env, &r)?;
         Ok(ResourceView::new(&r))
     })?;
     app.out
@@ -305,14 +293,7 @@ fn move_to(app: &mut App, args: MoveArgs) -> Result<()> {
         after.org = to.env.org.clone();
         after.project = to.env.project.clone();
         after.environment = to.env.slug.clone();
-        tx.updated(
-            Event::ResourceMove,
-            &to.target(),
-            Subject::Resource(&after.slug),
-            &before,
-            &after,
-            || db.resource_update(&after),
-        )?;
+        ops::resource::move_to(tx, &from.target(), &to.target(), &before, &after)?;
         Ok(ResourceView::new(&after))
     })?;
     app.out.one(&moved)

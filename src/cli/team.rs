@@ -6,11 +6,10 @@ use super::{App, parse_word};
 use crate::access::{Action, Actor, Target};
 use crate::error::{Error, Result};
 use crate::model::{ProjectRole, validate_slug};
+use crate::ops;
 use crate::output::{Record, dash_if_empty, or_dash};
 use crate::scope::{find_member, find_team, team_exists};
-use crate::snapshot;
 use crate::store::{Db, Holder, OrgRow, TeamRow};
-use crate::tx::{Event, Subject, Tx};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -212,18 +211,12 @@ fn add(app: &mut App, args: AddArgs) -> Result<()> {
             return Err(team_exists(&args.name, &org)
                 .with_hint("pick another name, or see `proj team list`"));
         }
-        let team = db.team_insert(
-            &org,
-            &args.name,
-            text(&args.display_name),
-            text(&args.description),
-        )?;
-        tx.created(
-            Event::TeamAdd,
-            &Target::org(&org),
-            Subject::Team(&team.slug),
-            &snapshot::row(&team),
-        )?;
+        let new = ops::team::NewTeam {
+            slug: &args.name,
+            display_name: text(&args.display_name),
+            description: text(&args.description),
+        };
+        let team = ops::team::add(tx, &org, &new)?;
         view(db, tx.actor, &org, &team)
     })?;
     app.out.one(&created)
@@ -279,14 +272,7 @@ fn rename(app: &mut App, args: RenameArgs) -> Result<()> {
         if args.description.is_some() {
             after.description = text(&args.description).map(str::to_string);
         }
-        let changed = tx.updated(
-            Event::TeamUpdate,
-            &Target::org(&org),
-            Subject::Team(&after.slug),
-            &before,
-            &after,
-            || db.team_update(&after),
-        )?;
+        let changed = ops::team::update(tx, &org, &before, &after)?;
         Ok((view(db, tx.actor, &org, &after)?, changed))
     })?;
     if !changed {
@@ -322,15 +308,7 @@ fn remove(app: &mut App, slug: String) -> Result<()> {
         let team = find_team(db, &org, &slug)?;
         tx.require(Action::TeamRemove, &Target::org(&org))?;
         let shown = view(db, tx.actor, &org, &team)?;
-        let before = snapshot::team(db, &team)?;
-        // Memberships and grants go in the same transaction (ON DELETE CASCADE).
-        db.team_delete(team.id)?;
-        tx.removed(
-            Event::TeamRemove,
-            &Target::org(&org),
-            Subject::Team(&team.slug),
-            &before,
-        )?;
+        ops::team::remove(tx, &org, &team)?;
         Ok(shown)
     })?;
     app.out.status(&format!(
@@ -366,24 +344,22 @@ fn change_members(app: &mut App, args: MembersArgs, way: Membership) -> Result<(
         let mut unchanged = Vec::new();
         for email in &args.emails {
             let m = find_member(db, &org, email)?;
-            let changed = match way {
-                Membership::Join => db.team_join(team.id, &m, None)?,
+            match way {
+                Membership::Join => {
+                    if !ops::team::join(tx, &org, &team, &m)? {
+                        unchanged.push(m.email.clone());
+                    }
+                }
                 Membership::Leave => {
-                    if !db.team_leave(team.id, m.id)? {
+                    if !ops::team::leave(tx, &org, &team, m.id, &m.email)? {
                         return Err(Error::not_found(format!(
                             "`{}` is not in team `{}`",
                             m.email, team.slug
                         ))
                         .with_hint(format!("see `proj team show {}`", team.slug)));
                     }
-                    true
                 }
-            };
-            if !changed {
-                unchanged.push(m.email.clone());
-                continue;
             }
-            audit_membership(tx, &org, &team, &m.email, way)?;
         }
         Ok((view(db, tx.actor, &org, &team)?, unchanged))
     })?;
@@ -394,33 +370,15 @@ fn change_members(app: &mut App, args: MembersArgs, way: Membership) -> Result<(
     app.out.one(&shown)
 }
 
-fn audit_membership(
-    tx: &Tx,
-    org: &OrgRow,
-    team: &TeamRow,
-    email: &str,
-    way: Membership,
-) -> Result<()> {
-    let row = serde_json::json!({ "org": org.slug, "team": team.slug, "email": email });
-    let subject = Subject::TeamMember(&team.slug, email);
-    match way {
-        Membership::Join => tx.created(Event::TeamJoin, &Target::org(org), subject, &row),
-        Membership::Leave => tx.removed(Event::TeamLeave, &Target::org(org), subject, &row),
-    }
-}
-
 impl Grantee for TeamRow {
-    const GRANTED: Event = Event::TeamGrant;
-    const REVOKED: Event = Event::TeamRevoke;
-
     fn find(db: &Db, org: &OrgRow, slug: &str) -> Result<Self> {
         find_team(db, org, slug)
     }
     fn holder(&self) -> Holder {
         Holder::Team(self.id)
     }
-    fn subject(&self) -> Subject<'_> {
-        Subject::TeamGrant(&self.slug)
+    fn name(&self) -> &str {
+        &self.slug
     }
     fn no_grant(&self, place: &str) -> Error {
         Error::not_found(format!("team `{}` has no grant on {place}", self.slug))

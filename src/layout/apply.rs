@@ -11,10 +11,9 @@ use super::plan::{Change, Grantee, Parent, Plan, Slots, Work};
 use crate::access::{Action, MemberChange, Target};
 use crate::error::{Error, Kind, Result};
 use crate::model::OrgRole;
-use crate::snapshot;
+use crate::ops;
 use crate::store::{EnvRow, Holder, MemberRow, NewEnv, OrgRow, ProjectRow, TeamRow};
-use crate::tx::{Event, Subject, Tx};
-use serde_json::json;
+use crate::tx::{Event, Tx};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -377,6 +376,8 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
 /// Makes every change of a plan [`check`] has passed in this transaction, each audited with
 /// its event. Returns how many events were written.
 pub fn write(tx: &Tx, plan: &Plan) -> Result<usize> {
+    // Every question was asked by `check`, on the state before the first change.
+    tx.trust_checks();
     let mut made = Made::new(plan.creates);
     let mut written = 0;
     for change in &plan.changes {
@@ -397,35 +398,18 @@ fn need<T>(made: &[Option<Rc<T>>], parent: &Parent<T>, change: &Change) -> Resul
     })
 }
 
-/// Writes one change and its event; whether it wrote one.
+/// Makes one change through the operation its command would call; whether it wrote one.
 fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
-    let db = tx.db;
-    let event = change.event;
     match &change.work {
         Work::OrgAdd {
             slot,
             slug,
             display_name,
         } => {
-            let org = db.org_insert(slug, display_name.as_deref())?;
-            tx.created(
-                event,
-                &Target::org(&org),
-                Subject::Scope,
-                &snapshot::row(&org),
-            )?;
+            let org = ops::org::add(tx, slug, display_name.as_deref())?;
             made.orgs[*slot] = Some(Rc::new(org));
         }
-        Work::OrgUpdate { before, after } => {
-            return tx.updated(
-                event,
-                &Target::org(after),
-                Subject::Scope,
-                &**before,
-                &**after,
-                || db.org_update(after),
-            );
-        }
+        Work::OrgUpdate { before, after } => return ops::org::update(tx, before, after),
         Work::MemberAdd {
             slot,
             org,
@@ -435,59 +419,19 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             login,
         } => {
             let org = need(&made.orgs, org, change)?;
-            let mut m = db.member_insert(&org, email, name.as_deref(), *role)?;
-            // As `proj member add`: on a shared database, the first owner of an organization
-            // that nobody acts for as the login at the keyboard becomes that login, so the
-            // person who moved a layout to the server can still see it.
-            let login = match (login, db.login()) {
-                (Some(l), _) => Some(l.clone()),
-                (None, Some(me))
-                    if *role == OrgRole::Owner && db.member_by_login(org.id, me)?.is_none() =>
-                {
-                    Some(me.to_string())
-                }
-                _ => None,
+            let new = ops::member::NewMember {
+                email,
+                name: name.as_deref(),
+                role: *role,
+                login: login.as_deref(),
             };
-            if login.is_some() {
-                db.member_set_login(m.id, login.as_deref())?;
-                m.login = login;
-            }
-            tx.created(
-                event,
-                &Target::org(&org),
-                Subject::Member(&m.email),
-                &snapshot::row(&m),
-            )?;
+            let m = ops::member::add(tx, &org, &new, false)?;
             made.members[*slot] = Some(Rc::new(m));
         }
         Work::MemberUpdate { org, before, after } => {
-            return tx.updated(
-                event,
-                &Target::org(org),
-                Subject::Member(&after.email),
-                &**before,
-                &**after,
-                || {
-                    db.member_update(after)?;
-                    if before.login != after.login {
-                        db.member_set_login(after.id, after.login.as_deref())?;
-                    }
-                    Ok(())
-                },
-            );
+            return ops::member::update(tx, change.event, org, before, after);
         }
-        Work::MemberRemove { org, before } => {
-            // What `proj member remove` records, so `proj restore` brings them back.
-            let grants = db.holder_grants(Holder::Member(before.id))?;
-            let teams = snapshot::teams_of(db, before)?;
-            db.member_delete(before.id)?;
-            tx.removed(
-                event,
-                &Target::org(org),
-                Subject::Member(&before.email),
-                &json!({ "member": &**before, "grants": grants, "teams": teams }),
-            )?;
-        }
+        Work::MemberRemove { org, before } => ops::member::remove(tx, org, before)?,
         Work::TeamAdd {
             slot,
             org,
@@ -496,62 +440,29 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             description,
         } => {
             let org = need(&made.orgs, org, change)?;
-            let team =
-                db.team_insert(&org, slug, display_name.as_deref(), description.as_deref())?;
-            tx.created(
-                event,
-                &Target::org(&org),
-                Subject::Team(&team.slug),
-                &snapshot::row(&team),
-            )?;
-            made.teams[*slot] = Some(Rc::new(team));
+            let new = ops::team::NewTeam {
+                slug,
+                display_name: display_name.as_deref(),
+                description: description.as_deref(),
+            };
+            made.teams[*slot] = Some(Rc::new(ops::team::add(tx, &org, &new)?));
         }
         Work::TeamUpdate { org, before, after } => {
-            return tx.updated(
-                event,
-                &Target::org(org),
-                Subject::Team(&after.slug),
-                &**before,
-                &**after,
-                || db.team_update(after),
-            );
+            return ops::team::update(tx, org, before, after);
         }
-        Work::TeamRemove { org, before } => {
-            let saved = snapshot::team(db, before)?;
-            db.team_delete(before.id)?;
-            tx.removed(
-                event,
-                &Target::org(org),
-                Subject::Team(&before.slug),
-                &saved,
-            )?;
-        }
+        Work::TeamRemove { org, before } => ops::team::remove(tx, org, before)?,
         Work::TeamJoin { org, team, member } => {
             let org = need(&made.orgs, org, change)?;
             let team = need(&made.teams, team, change)?;
             let member = need(&made.members, member, change)?;
-            db.team_join(team.id, &member, None)?;
-            tx.created(
-                event,
-                &Target::org(&org),
-                Subject::TeamMember(&team.slug, &member.email),
-                &membership(&org, &team, &member.email),
-            )?;
+            return ops::team::join(tx, &org, &team, &member);
         }
         Work::TeamLeave {
             org,
             team,
             member_id,
             email,
-        } => {
-            db.team_leave(team.id, *member_id)?;
-            tx.removed(
-                event,
-                &Target::org(org),
-                Subject::TeamMember(&team.slug, email),
-                &membership(org, team, email),
-            )?;
-        }
+        } => return ops::team::leave(tx, org, team, *member_id, email),
         Work::ProjectAdd {
             slot,
             org,
@@ -560,32 +471,19 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             description,
         } => {
             let org = need(&made.orgs, org, change)?;
-            let p =
-                db.project_insert(&org, slug, display_name.as_deref(), description.as_deref())?;
-            // What `project add --no-env` records; its environments follow as their own events.
-            tx.created(
-                event,
-                &Target::project(&org, &p),
-                Subject::Scope,
-                &json!({ "project": p, "environments": [], "grants": [] }),
-            )?;
+            let new = ops::project::NewProject {
+                slug,
+                display_name: display_name.as_deref(),
+                description: description.as_deref(),
+            };
+            // Its environments follow as changes of their own.
+            let p = ops::project::add(tx, &org, &new, &[])?;
             made.projects[*slot] = Some(Rc::new(p));
         }
         Work::ProjectUpdate { org, before, after } => {
-            return tx.updated(
-                event,
-                &Target::project(org, after),
-                Subject::Scope,
-                &**before,
-                &**after,
-                || db.project_update(after),
-            );
+            return ops::project::update(tx, org, before, after);
         }
-        Work::ProjectRemove { org, before } => {
-            let saved = snapshot::project(db, before)?;
-            db.project_delete(before.id)?;
-            tx.removed(event, &Target::project(org, before), Subject::Scope, &saved)?;
-        }
+        Work::ProjectRemove { org, before } => ops::project::remove(tx, org, before)?,
         Work::EnvAdd {
             slot,
             org,
@@ -599,26 +497,14 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
         } => {
             let org = need(&made.orgs, org, change)?;
             let project = need(&made.projects, project, change)?;
-            let mut env = db.env_insert(
-                &project,
-                &NewEnv {
-                    slug,
-                    display_name,
-                    kind: *kind,
-                    description: description.as_deref(),
-                    protected: *protected,
-                },
-            )?;
-            if *archived {
-                env.archived_at = Some(crate::store::now());
-                db.env_update(&env)?;
-            }
-            tx.created(
-                event,
-                &Target::env(&org, &project, &env),
-                Subject::Scope,
-                &snapshot::row(&env),
-            )?;
+            let new = NewEnv {
+                slug,
+                display_name,
+                kind: *kind,
+                description: description.as_deref(),
+                protected: *protected,
+            };
+            let env = ops::env::add(tx, &org, &project, &new, *archived)?;
             made.envs[*slot] = Some(Rc::new(env));
         }
         Work::EnvUpdate {
@@ -626,30 +512,12 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             project,
             before,
             after,
-        } => {
-            return tx.updated(
-                event,
-                &Target::env(org, project, after),
-                Subject::Scope,
-                &**before,
-                &**after,
-                || db.env_update(after),
-            );
-        }
+        } => return ops::env::update(tx, change.event, org, project, before, after),
         Work::EnvRemove {
             org,
             project,
             before,
-        } => {
-            let saved = snapshot::env(db, before)?;
-            db.env_delete(before.id)?;
-            tx.removed(
-                event,
-                &Target::env(org, project, before),
-                Subject::Scope,
-                &saved,
-            )?;
-        }
+        } => ops::env::remove(tx, org, project, before)?,
         Work::ResourceAdd {
             org,
             project,
@@ -661,12 +529,14 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             let org = need(&made.orgs, org, change)?;
             let project = need(&made.projects, project, change)?;
             let env = need(&made.envs, env, change)?;
-            let r = db.resource_insert(&env, slug, *kind, description.as_deref())?;
-            tx.created(
-                event,
-                &Target::env(&org, &project, &env),
-                Subject::Resource(&r.slug),
-                &snapshot::row(&r),
+            ops::resource::add(
+                tx,
+                &org,
+                &project,
+                &env,
+                slug,
+                *kind,
+                description.as_deref(),
             )?;
         }
         Work::ResourceUpdate {
@@ -675,37 +545,20 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             env,
             before,
             after,
-        } => {
-            return tx.updated(
-                event,
-                &Target::env(org, project, env),
-                Subject::Resource(&after.slug),
-                &**before,
-                &**after,
-                || db.resource_update(after),
-            );
-        }
+        } => return ops::resource::update(tx, org, project, env, before, after),
         Work::ResourceRemove {
             org,
             project,
             env,
             before,
-        } => {
-            db.resource_delete(before.id)?;
-            tx.removed(
-                event,
-                &Target::env(org, project, env),
-                Subject::Resource(&before.slug),
-                &snapshot::row(&**before),
-            )?;
-        }
+        } => ops::resource::remove(tx, org, project, env, before)?,
         Work::GrantSet {
             org,
             project,
             env,
             holder,
             role,
-            before,
+            ..
         } => {
             let org = need(&made.orgs, org, change)?;
             let project = need(&made.projects, project, change)?;
@@ -723,47 +576,16 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
                     (Holder::Team(t.id), t.slug.clone())
                 }
             };
-            db.grant_set(holder, &project, env.as_deref(), *role)?;
-            let env_id = env.as_ref().map(|e| e.id);
-            let after = db
-                .holder_grants_in(holder, project.id)?
-                .into_iter()
-                .find(|g| g.environment_id == env_id)
-                .ok_or_else(|| Error::internal("the grant was not saved"))?;
-            let target = match &env {
-                None => Target::project(&org, &project),
-                Some(e) => Target::env(&org, &project, e),
-            };
-            let subject = match holder {
-                Holder::Member(_) => Subject::Grant(&name),
-                Holder::Team(_) => Subject::TeamGrant(&name),
-            };
-            tx.replaced(event, &target, subject, before.as_deref(), &after)?;
+            ops::grant::set(tx, &org, &project, env.as_deref(), holder, &name, *role)?;
         }
         Work::GrantRemove {
             org,
             project,
             env,
             before,
-        } => {
-            db.grant_delete(before.holder, before.project_id, before.environment_id)?;
-            let target = match env {
-                None => Target::project(org, project),
-                Some(e) => Target::env(org, project, e),
-            };
-            let subject = match (&before.email, &before.team) {
-                (None, Some(team)) => Subject::TeamGrant(team),
-                (email, _) => Subject::Grant(email.as_deref().unwrap_or("")),
-            };
-            tx.removed(event, &target, subject, &snapshot::row(&**before))?;
-        }
+        } => ops::grant::revoke(tx, org, project, env.as_deref(), before)?,
     }
     Ok(true)
-}
-
-/// A team membership as `proj team join` and `leave` record it.
-fn membership(org: &OrgRow, team: &TeamRow, email: &str) -> serde_json::Value {
-    json!({ "org": org.slug, "team": team.slug, "email": email })
 }
 
 /// Who a file's first apply leaves the person at the keyboard as: the first `proj init`
@@ -817,14 +639,14 @@ pub fn adopt_identity(tx: &Tx) -> Result<FirstIdentity> {
             owners: owners.into_iter().collect(),
         });
     };
-    db.identity_save(Some(&email))?;
+    ops::selection::save_identity(db, Some(&email))?;
     if let [org] = orgs.as_slice() {
         let projects = db.projects_up_to(org.id, 2)?;
         let project = match projects.as_slice() {
             [only] => Some(only.id),
             _ => None,
         };
-        db.selection_save(Some(&email), Some(org.id), project)?;
+        ops::selection::save(db, Some(&email), Some(org.id), project)?;
     }
     Ok(FirstIdentity::Saved(email))
 }

@@ -331,7 +331,6 @@ pub(super) enum Work {
         env: Option<Parent<EnvRow>>,
         holder: Grantee,
         role: ProjectRole,
-        before: Option<Box<GrantRow>>,
     },
     GrantRemove {
         org: Rc<OrgRow>,
@@ -1230,7 +1229,6 @@ impl Planner {
                 env,
                 holder,
                 role: g.role,
-                before: before.map(|b| Box::new(b.clone())),
             };
             match before {
                 None => self.push(Op::Create, Entity::Grant, event, place, work),

@@ -3,9 +3,13 @@
 use super::answers::{Known, name_from_email, org_from_email};
 use super::plan::{Plan, plan, plan_from_flags};
 use super::script::{A, Q, Script};
+use crate::access::Actor;
+use crate::context::Context;
 use crate::error::Result;
 use crate::model::OrgRole;
+use crate::ops;
 use crate::store::Store;
+use crate::tx::Tx;
 use std::path::Path;
 
 fn run(answers: Vec<A>, known: &Known, file: &Store) -> (Result<Option<Plan>>, Script) {
@@ -62,22 +66,40 @@ fn file(orgs: &[Org], selected: Option<(&str, Option<&str>)>) -> Store {
     let mut store = Store::empty_stand_in(Path::new("wizard-test.db")).unwrap();
     store
         .write(|db| {
+            let ctx = Context::default();
             for o in orgs {
-                let row = db.org_insert(o.slug, None)?;
+                // Each organization as its first member would type it.
+                let actor = Actor {
+                    email: o.members.first().map(|e| e.to_string()),
+                    explicit: false,
+                    os_user: "test".into(),
+                    login: None,
+                };
+                let tx = Tx::new(db, &actor, &ctx);
+                let row = ops::org::add(&tx, o.slug, None)?;
                 for email in o.members {
-                    db.member_insert(&row, email, Some("Ana Existing"), OrgRole::Owner)?;
+                    let new = ops::member::NewMember {
+                        email,
+                        name: Some("Ana Existing"),
+                        role: OrgRole::Owner,
+                        login: None,
+                    };
+                    ops::member::add(&tx, &row, &new, false)?;
                 }
                 for (p, envs) in o.projects {
-                    let project = db.project_insert(&row, p, None, None)?;
-                    for e in *envs {
-                        crate::tx::env_insert_inferred(db, &project, e)?;
-                    }
+                    let new = ops::project::NewProject {
+                        slug: p,
+                        display_name: None,
+                        description: None,
+                    };
+                    let envs: Vec<String> = envs.iter().map(|e| e.to_string()).collect();
+                    ops::project::add(&tx, &row, &new, &envs)?;
                 }
             }
             if let Some((o, p)) = selected {
                 let o = db.org(o)?.unwrap();
                 let p = p.map(|p| db.project(o.id, p).unwrap().unwrap().id);
-                db.selection_save(Some("ana@acme.dev"), Some(o.id), p)?;
+                ops::selection::save(db, Some("ana@acme.dev"), Some(o.id), p)?;
             }
             Ok(())
         })
