@@ -93,15 +93,20 @@
 //! Shared by every backend and kept above it: rows → views (`view`), snapshots for the
 //! audit log (`snapshot`), access decisions (`access`), and [`now`] (`PROJ_NOW`).
 
+mod health;
 pub mod postgres;
+mod rows;
+mod settings;
 pub mod sqlite;
+mod test_hooks;
 
-pub(crate) use sqlite::error_from_anyhow;
-pub use sqlite::{
-    Check, EnvRow, EventRow, FileState, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow,
-    ProjectRow, ResourceRow, SavedEnvFields, SavedFields, Selection, Status, TeamMemberRow,
-    TeamRow, now,
+pub use health::{Check, Status};
+pub use rows::{
+    EnvRow, EventRow, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow, ProjectRow,
+    ResourceRow, SavedEnvFields, SavedFields, Selection, TeamMemberRow, TeamRow,
 };
+pub use settings::now;
+pub use sqlite::FileState;
 // The file backend's own tools, used by benches, tests and completion.
 pub use sqlite::{backup, generate, migrate};
 
