@@ -33,11 +33,21 @@
 
 mod commit;
 pub mod config;
+mod env;
 mod error;
+mod event;
+mod grant;
 mod health;
+mod member;
 mod migrate;
-mod queries;
+mod org;
+mod project;
+mod resource;
+mod restore;
+mod selection;
 mod session;
+mod sql;
+mod team;
 mod test_hooks;
 mod tls;
 
