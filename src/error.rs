@@ -137,33 +137,6 @@ impl Error {
     }
 }
 
-impl From<anyhow::Error> for Error {
-    fn from(err: anyhow::Error) -> Self {
-        // A typed error wrapped in context keeps its kind; the context becomes the message.
-        if let Some(inner) = err.downcast_ref::<Error>() {
-            let mut e = Error::new(inner.kind, err.to_string());
-            e.hint = inner.hint.clone();
-            if err.to_string() != inner.message {
-                e.causes.push(inner.message.clone());
-            }
-            e.causes.extend(inner.causes.iter().cloned());
-            return e;
-        }
-        // A backend error (SQLite's) maps to its kind where the backend knows it.
-        if let Some(e) = crate::store::error_from_anyhow(&err) {
-            return e;
-        }
-        let mut chain = err.chain();
-        let message = chain.next().map(|c| c.to_string()).unwrap_or_default();
-        Error {
-            kind: Kind::Internal,
-            message,
-            hint: None,
-            causes: chain.map(|c| c.to_string()).collect(),
-        }
-    }
-}
-
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
         Error::internal(err.to_string())

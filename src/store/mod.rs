@@ -90,18 +90,47 @@
 //! with their old ids where free: `org_restore`, `project_restore`, `env_restore`,
 //! `resource_restore`, `member_restore`, `team_restore`, `grant_restore`.
 //!
-//! Shared by every backend and kept above it: rows → views (`view`), snapshots for the
-//! audit log (`snapshot`), access decisions (`access`), and [`now`] (`PROJ_NOW`).
+//! **Layout.** What both backends share lives here, in `store/`, and neither backend
+//! imports from the other (the one exception: a server's `backup` writes its rows into a
+//! new file through `sqlite::Store::import` and `sqlite::backup::TABLES`, the file's format):
+//! - `mod.rs`: [`Location`], [`Store`], [`Db`] and the dispatch to the backends;
+//! - `rows.rs`: the rows and arguments of this API ([`OrgRow`] … [`EventRow`], [`NewEnv`],
+//!   [`NewEvent`], [`Holder`], [`Selection`], [`SavedFields`], [`SavedEnvFields`]);
+//! - `settings.rs`: the `PROJ_*` settings both read (busy timeout, SQL trace) and the clock,
+//!   [`now`] (`PROJ_NOW`);
+//! - `health.rs`: [`Check`] and [`Status`], what `health()` and `examine` answer;
+//! - `test_hooks.rs`: the shared test hook (`PROJ_TEST_PAUSE_IN_TX`).
+//!
+//! Each backend has one file per noun, with the same names: `org.rs`, `project.rs`,
+//! `env.rs`, `resource.rs`, `member.rs`, `grant.rs`, `team.rs`, `event.rs`, `restore.rs`,
+//! `selection.rs`; and beside them `health.rs`, `migrate.rs` (with `migrations/`),
+//! `error.rs` and `test_hooks.rs`.
+//! - `sqlite/`: `mod.rs` opens the file, creates it and runs transactions; `backup.rs`
+//!   (also [`sqlite::Store::import`] of a server's rows), `busy.rs` (waiting for the write
+//!   lock), `generate.rs` (fixture databases for benches and tests); [`FileState`].
+//! - `postgres/`: `mod.rs` connects and runs transactions ([`postgres::Conn`]: `query`,
+//!   `change`, `execute`); `sql.rs` holds what its queries share (each table's `SELECT`
+//!   through its `r_*` function, rows mapped to the types above, time conversions);
+//!   `config.rs` (URL and environment), `tls.rs`, `session.rs` (timeouts), `commit.rs` (a
+//!   COMMIT whose answer was lost).
+//!
+//! Shared by every backend and kept above the store: rows → views (`view`), snapshots for
+//! the audit log (`snapshot`), access decisions (`access`).
 
+mod health;
 pub mod postgres;
+mod rows;
+mod settings;
 pub mod sqlite;
+mod test_hooks;
 
-pub(crate) use sqlite::error_from_anyhow;
-pub use sqlite::{
-    Check, EnvRow, EventRow, FileState, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow,
-    ProjectRow, ResourceRow, SavedEnvFields, SavedFields, Selection, Status, TeamMemberRow,
-    TeamRow, now,
+pub use health::{Check, Status};
+pub use rows::{
+    EnvRow, EventRow, GrantRow, Holder, MemberRow, NewEnv, NewEvent, OrgRow, ProjectRow,
+    ResourceRow, SavedEnvFields, SavedFields, Selection, TeamMemberRow, TeamRow,
 };
+pub use settings::now;
+pub use sqlite::FileState;
 // The file backend's own tools, used by benches, tests and completion.
 pub use sqlite::{backup, generate, migrate};
 

@@ -33,11 +33,21 @@
 
 mod commit;
 pub mod config;
+mod env;
 mod error;
+mod event;
+mod grant;
 mod health;
+mod member;
 mod migrate;
-mod queries;
+mod org;
+mod project;
+mod resource;
+mod restore;
+mod selection;
 mod session;
+mod sql;
+mod team;
 mod test_hooks;
 mod tls;
 
@@ -147,9 +157,9 @@ impl Store {
     /// reads an empty stand-in instead, see `store::Store::open_for_reading`): `None`.
     pub fn open(url: &str, write: bool) -> Result<Option<Store>> {
         let target = config::resolve(url, &config::Environment::from_process())?;
-        let busy_timeout = super::sqlite::busy_timeout_setting()?;
+        let busy_timeout = super::settings::busy_timeout_setting()?;
         let client = connect(&target)?;
-        let trace = super::sqlite::trace_file()?;
+        let trace = super::settings::trace_file()?;
         let mut store = Store {
             conn: Conn {
                 client: RefCell::new(client),
@@ -213,7 +223,7 @@ impl Store {
                 .and_then(|xact| {
                     self.conn.writing.set(true);
                     f(&db).and_then(|v| {
-                        super::sqlite::pause_in_transaction();
+                        super::test_hooks::pause_in_transaction();
                         self.commit(&xact, "COMMIT")?;
                         Ok(v)
                     })

@@ -1,5 +1,6 @@
 //! Test-only hooks of the server backend, read from variables no user sets; without them
-//! nothing here runs (the file backend's are in `sqlite/test_hooks.rs`).
+//! nothing here runs (the file backend's are in `sqlite/test_hooks.rs`, the shared one in
+//! `store/test_hooks.rs`).
 
 /// `PROJ_TEST_LOSE_COMMIT_REPLY=1`: the write's COMMIT message also ends the session right
 /// after the COMMIT (`pg_terminate_backend` of its own backend, which any login may do), so

@@ -1,33 +1,7 @@
-use super::{Db, now};
+use super::Db;
 use crate::error::{Error, Result};
-use crate::model::EnvKind;
+use crate::store::{EnvRow, NewEnv, ProjectRow, now};
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EnvRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub project_id: i64,
-    pub org: String,
-    pub project: String,
-    pub slug: String,
-    pub display_name: String,
-    pub kind: EnvKind,
-    pub description: Option<String>,
-    pub protected: bool,
-    pub archived_at: Option<String>,
-    pub created_at: String,
-}
-
-pub struct NewEnv<'a> {
-    pub slug: &'a str,
-    pub display_name: &'a str,
-    pub kind: EnvKind,
-    pub description: Option<&'a str>,
-    pub protected: bool,
-}
 
 const SELECT: &str = "SELECT e.id, e.project_id, o.slug, p.slug, e.slug, e.display_name, e.kind,
             e.description, e.protected, e.archived_at, e.created_at
@@ -116,7 +90,7 @@ impl Db<'_> {
         Ok(stmt.query_row([id], from_row).optional()?)
     }
 
-    pub fn env_insert(&self, project: &super::ProjectRow, new: &NewEnv) -> Result<EnvRow> {
+    pub fn env_insert(&self, project: &ProjectRow, new: &NewEnv) -> Result<EnvRow> {
         let created_at = now();
         self.conn
             .prepare_cached(

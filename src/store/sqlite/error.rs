@@ -9,19 +9,7 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// A SQLite error somewhere in an `anyhow` chain, with the chain's context as the message.
-pub(crate) fn from_anyhow(err: &anyhow::Error) -> Option<Error> {
-    let sql = err.downcast_ref::<rusqlite::Error>()?;
-    let mut e = from_sqlite(sql);
-    let top = err.to_string();
-    if top != sql.to_string() {
-        e.causes.insert(0, e.message.clone());
-        e.message = top;
-    }
-    Some(e)
-}
-
-pub(crate) fn from_sqlite(err: &rusqlite::Error) -> Error {
+fn from_sqlite(err: &rusqlite::Error) -> Error {
     use rusqlite::ErrorCode as C;
     match err.sqlite_error_code() {
         // Any process may hold the lock: another `proj`, the `sqlite3` shell, a backup tool.

@@ -1,33 +1,8 @@
-use super::{Db, now};
+use super::Db;
 use crate::error::Result;
+use crate::store::{EventRow, NewEvent, now};
 use rusqlite::{OptionalExtension, Row};
 use serde_json::Value;
-
-/// One audit event: who did what to which target, with the state before and after.
-#[derive(Debug, Clone)]
-pub struct EventRow {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub org_id: Option<i64>,
-    pub project_id: Option<i64>,
-    pub target: String,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
-
-/// An audit event to append.
-#[derive(Debug, Clone, Copy)]
-pub struct NewEvent<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub org_id: Option<i64>,
-    pub project_id: Option<i64>,
-    pub target: &'a str,
-    pub before: Option<&'a Value>,
-    pub after: Option<&'a Value>,
-}
 
 const SELECT: &str =
     "SELECT id, at, actor, action, org_id, project_id, target, before, after FROM events";

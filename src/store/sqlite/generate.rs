@@ -1,9 +1,10 @@
 //! Builds large, reproducible databases for benchmarks and query-plan tests, with bulk SQL
 //! in one transaction (100k environments in seconds, not 100k process launches).
 
-use super::{Store, now};
+use super::Store;
 use crate::error::Result;
 use crate::model::{EnvKind, ResourceType};
+use crate::store::now;
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
 

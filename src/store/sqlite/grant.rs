@@ -1,62 +1,10 @@
 //! Grants: a project role held by a member or a team, on a whole project or one environment.
 
-use super::{Db, EnvRow, ProjectRow, now};
+use super::Db;
 use crate::error::{Error, Result};
 use crate::model::ProjectRole;
+use crate::store::{EnvRow, GrantRow, Holder, ProjectRow, now};
 use rusqlite::Row;
-use serde::Serialize;
-
-/// Who holds a grant: one member, or one team (whose members all get it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Holder {
-    Member(i64),
-    Team(i64),
-}
-
-impl Holder {
-    /// The `(member_id, team_id)` columns of this holder.
-    fn columns(self) -> (Option<i64>, Option<i64>) {
-        match self {
-            Holder::Member(id) => (Some(id), None),
-            Holder::Team(id) => (None, Some(id)),
-        }
-    }
-}
-
-/// A project role given to a member or a team, for the whole project or (with
-/// `environment`) one environment of it. Serialized (audit snapshots) with `email` for a
-/// member's grant and `team` for a team's, so a member's grant reads as it always did.
-#[derive(Debug, Clone, Serialize)]
-pub struct GrantRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub holder: Holder,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub team: Option<String>,
-    #[serde(skip)]
-    pub project_id: i64,
-    pub org: String,
-    pub project: String,
-    #[serde(skip)]
-    pub environment_id: Option<i64>,
-    pub environment: Option<String>,
-    pub role: ProjectRole,
-    pub created_at: String,
-}
-
-impl GrantRow {
-    /// `bo@acme.dev` or `team backend`: the holder as people read it.
-    pub fn holder_name(&self) -> String {
-        match (&self.email, &self.team) {
-            (Some(email), _) => email.clone(),
-            (None, Some(team)) => format!("team {team}"),
-            (None, None) => "(nobody)".to_string(),
-        }
-    }
-}
 
 fn parse_role(i: usize, s: String) -> rusqlite::Result<ProjectRole> {
     s.parse().map_err(|e: Error| {

@@ -1,42 +1,12 @@
-//! The store's checks of its own storage, for `proj doctor`: typed results any backend can
-//! produce (`Store::health` for an open store, `Store::examine` for one that would not open).
-//! Everything SQLite-specific about them (pragmas, WAL, the file and its modes) stays here.
+//! The file's checks of its own storage, for `proj doctor` (`Store::health` for an open
+//! store, `Store::examine` for one that would not open), as the typed [`Check`]s both backends
+//! produce: everything SQLite-specific about them (pragmas, WAL, the file and its modes).
 
 use super::{Backing, FileState, Store, migrate, raw_read_only};
 use crate::error::Error;
+use crate::store::{Check, Status};
 use rusqlite::Connection;
-use serde::Serialize;
 use std::path::Path;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    /// Worth a look, but the storage is sound.
-    Warn,
-    /// The storage is unhealthy.
-    Fail,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-}
-
-/// One health check: a stable id, its status and a one-line detail.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub id: &'static str,
-    pub status: Status,
-    /// Always one line: multi-line answers (SQLite's `integrity_check`, error chains) are
-    /// joined with `; `.
-    pub detail: String,
-}
 
 fn check(id: &'static str, status: Status, detail: impl AsRef<str>) -> Check {
     Check {

@@ -1,24 +1,8 @@
-use super::{Db, now};
+use super::Db;
 use crate::error::{Error, Result};
 use crate::model::{OrgRole, normalize_email};
+use crate::store::{MemberRow, OrgRow, now};
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MemberRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub org_id: i64,
-    pub org: String,
-    pub email: String,
-    pub name: Option<String>,
-    pub role: OrgRole,
-    pub created_at: String,
-    /// The database login that acts as this member on a shared database (team mode).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub login: Option<String>,
-}
 
 fn parse<T: std::str::FromStr<Err = Error>>(i: usize, s: String) -> rusqlite::Result<T> {
     s.parse().map_err(|e: Error| {
@@ -123,7 +107,7 @@ impl Db<'_> {
 
     pub fn member_insert(
         &self,
-        org: &super::OrgRow,
+        org: &OrgRow,
         email: &str,
         name: Option<&str>,
         role: OrgRole,

@@ -33,28 +33,15 @@ mod org;
 mod project;
 mod resource;
 mod restore;
+mod selection;
 mod team;
 mod test_hooks;
 
-pub use env::{EnvRow, NewEnv};
-pub(crate) use error::from_anyhow as error_from_anyhow;
-pub use event::{EventRow, NewEvent};
-pub use grant::{GrantRow, Holder};
-pub use health::{Check, Status};
-pub use member::MemberRow;
-pub use org::OrgRow;
-pub use project::ProjectRow;
-pub use resource::ResourceRow;
-pub use restore::{SavedEnvFields, SavedFields};
-pub use team::{TeamMemberRow, TeamRow};
-
+use super::settings::{DEFAULT_BUSY_TIMEOUT_MS, Settings};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// How long a command waits for another writer before giving up with exit 6.
-const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5000;
 
 pub struct Store {
     // Declared first, so it is closed before `creating` removes what it wrote.
@@ -464,7 +451,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&Db { conn: &tx })?;
-        test_hooks::pause_in_transaction();
+        super::test_hooks::pause_in_transaction();
         tx.commit()?;
         Ok(out)
     }
@@ -532,67 +519,11 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// What the `PROJ_*` variables the store reads say, validated: a value that is set but
-/// invalid is a usage error naming the variable, never silently ignored. An empty value
-/// counts as unset, as for every `PROJ_*` variable.
-struct Settings {
-    busy_timeout: Duration,
-    now: Option<String>,
-    trace_sql: Option<PathBuf>,
-}
-
-/// A `PROJ_*` variable, `None` when unset or empty.
-fn var(name: &str) -> Option<std::ffi::OsString> {
-    std::env::var_os(name).filter(|v| !v.is_empty())
-}
-
+/// The store's settings (`store/settings.rs`), validated, with SQLite configured before its
+/// first use in this process.
 fn settings() -> Result<Settings> {
     init_sqlite();
-    let text = |name: &str| -> Result<Option<String>> {
-        var(name)
-            .map(|v| {
-                v.into_string().map_err(|v| {
-                    Error::usage(format!(
-                        "{name} is not valid UTF-8: {}",
-                        v.to_string_lossy().escape_debug()
-                    ))
-                })
-            })
-            .transpose()
-    };
-    let busy_timeout = match text("PROJ_BUSY_TIMEOUT_MS")? {
-        None => Duration::from_millis(DEFAULT_BUSY_TIMEOUT_MS),
-        Some(v) => Duration::from_millis(v.trim().parse::<u64>().map_err(|_| {
-            Error::usage(format!(
-                "PROJ_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not `{}`",
-                v.escape_debug()
-            ))
-            .with_hint(format!(
-                "for example PROJ_BUSY_TIMEOUT_MS={DEFAULT_BUSY_TIMEOUT_MS}, or unset it"
-            ))
-        })?),
-    };
-    let now = match text("PROJ_NOW")? {
-        None => None,
-        Some(v) => Some(
-            chrono::DateTime::parse_from_rfc3339(v.trim())
-                .map_err(|e| {
-                    Error::usage(format!(
-                        "PROJ_NOW must be an RFC 3339 timestamp, not `{}`",
-                        v.escape_debug()
-                    ))
-                    .caused_by(e)
-                    .with_hint("for example PROJ_NOW=2026-11-27T09:14:03Z, or unset it")
-                })?
-                .with_timezone(&chrono::Utc)
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ),
-    };
-    Ok(Settings {
-        busy_timeout,
-        now,
-        trace_sql: var("PROJ_TRACE_SQL").map(PathBuf::from),
-    })
+    super::settings::settings()
 }
 
 /// Configures SQLite before its first use in this process: without memory statistics
@@ -612,26 +543,6 @@ fn init_sqlite() {
         }
     });
 }
-
-/// The busy timeout, validated (shared with the server backend).
-pub(crate) fn busy_timeout_setting() -> Result<Duration> {
-    Ok(settings()?.busy_timeout)
-}
-
-/// `PROJ_TRACE_SQL`'s file, opened to append (shared with the server backend).
-pub(crate) fn trace_file() -> Result<Option<std::fs::File>> {
-    let Some(log) = settings()?.trace_sql else {
-        return Ok(None);
-    };
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .map(Some)
-        .map_err(|e| Error::internal(format!("cannot open {}", log.display())).caused_by(e))
-}
-
-pub(crate) use test_hooks::pause_in_transaction;
 
 /// The busy timeout; [`settings`] has refused an invalid value before any store exists.
 fn busy_timeout() -> Duration {
@@ -839,110 +750,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// The time every row and event is stamped with: RFC 3339 UTC to the second.
-/// `PROJ_NOW` pins it, so tests and demos print stable output (validated when the store
-/// opens; an empty value counts as unset).
-pub fn now() -> String {
-    if let Some(fixed) = settings().ok().and_then(|s| s.now) {
-        return fixed;
-    }
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// The saved selection and identity.
-#[derive(Debug, Default, Clone)]
-pub struct Selection {
-    pub org: Option<String>,
-    pub project: Option<(String, String)>,
-    pub identity: Option<String>,
-}
-
 impl Db<'_> {
     /// A file has no login: its identity is the saved or given email.
     pub fn login(&self) -> Option<&str> {
         None
-    }
-
-    /// The organization and project `who` saved (`None`: the selection made with no
-    /// identity), and the saved identity.
-    pub fn selection(&self, who: Option<&str>) -> Result<Selection> {
-        let identity: Option<String> = self
-            .conn
-            .prepare_cached("SELECT identity FROM selection WHERE id = 1")?
-            .query_row([], |r| r.get(0))
-            .optional()?
-            .flatten();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT o.slug, po.slug, p.slug FROM selections s
-             LEFT JOIN orgs o ON o.id = s.org_id
-             LEFT JOIN projects p ON p.id = s.project_id
-             LEFT JOIN orgs po ON po.id = p.org_id
-             WHERE s.identity = ?1",
-        )?;
-        let key = who.map(crate::model::normalize_email).unwrap_or_default();
-        let saved = stmt
-            .query_row([key], |r| {
-                let org: Option<String> = r.get(0)?;
-                let porg: Option<String> = r.get(1)?;
-                let project: Option<String> = r.get(2)?;
-                Ok((org, porg.zip(project)))
-            })
-            .optional()?;
-        let (org, project) = saved.unwrap_or_default();
-        Ok(Selection {
-            org,
-            project,
-            identity,
-        })
-    }
-
-    /// Saves the current organization (and project, or none) of `who`.
-    pub fn selection_save(
-        &self,
-        who: Option<&str>,
-        org_id: Option<i64>,
-        project_id: Option<i64>,
-    ) -> Result<()> {
-        let key = who.map(crate::model::normalize_email).unwrap_or_default();
-        self.conn
-            .prepare_cached(
-                "INSERT INTO selections (identity, org_id, project_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (identity) DO UPDATE SET org_id = ?2, project_id = ?3",
-            )?
-            .execute((key, org_id, project_id))?;
-        Ok(())
-    }
-
-    /// Moves `from`'s saved selection to `to` (the saved identity changed its email).
-    pub fn selection_move(&self, from: &str, to: &str) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE OR REPLACE selections SET identity = ?2 WHERE identity = ?1")?
-            .execute((
-                crate::model::normalize_email(from),
-                crate::model::normalize_email(to),
-            ))?;
-        Ok(())
-    }
-
-    /// Saves the identity commands act as when `--as`/`PROJ_AS` is not given (or none). The
-    /// first identity a file saves takes over the selection made before there was one (by the
-    /// same person at the keyboard), unless it has its own.
-    pub fn identity_save(&self, email: Option<&str>) -> Result<()> {
-        let email = email.map(crate::model::normalize_email);
-        if let Some(e) = &email
-            && self.selection(None)?.identity.is_none()
-        {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO selections (identity, org_id, project_id)
-                     SELECT ?1, org_id, project_id FROM selections WHERE identity = ''",
-                )?
-                .execute([e])?;
-        }
-        self.conn
-            .prepare_cached("UPDATE selection SET identity = ?1 WHERE id = 1")?
-            .execute([email])?;
-        Ok(())
     }
 }
 

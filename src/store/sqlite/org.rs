@@ -1,16 +1,7 @@
-use super::{Db, now};
+use super::Db;
 use crate::error::Result;
+use crate::store::{OrgRow, now};
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct OrgRow {
-    #[serde(skip)]
-    pub id: i64,
-    pub slug: String,
-    pub display_name: Option<String>,
-    pub created_at: String,
-}
 
 const COLUMNS: &str = "id, slug, display_name, created_at";
 

@@ -1,20 +1,7 @@
-use super::{Db, now};
+use super::Db;
 use crate::error::Result;
+use crate::store::{OrgRow, ProjectRow, now};
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProjectRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub org_id: i64,
-    pub org: String,
-    pub slug: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub created_at: String,
-}
 
 const SELECT: &str =
     "SELECT p.id, p.org_id, o.slug, p.slug, p.display_name, p.description, p.created_at
@@ -83,7 +70,7 @@ impl Db<'_> {
 
     pub fn project_insert(
         &self,
-        org: &super::OrgRow,
+        org: &OrgRow,
         slug: &str,
         display_name: Option<&str>,
         description: Option<&str>,

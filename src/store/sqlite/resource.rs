@@ -1,24 +1,8 @@
-use super::{Db, now};
+use super::Db;
 use crate::error::{Error, Result};
 use crate::model::ResourceType;
+use crate::store::{EnvRow, ResourceRow, now};
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ResourceRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub environment_id: i64,
-    pub org: String,
-    pub project: String,
-    pub environment: String,
-    pub slug: String,
-    #[serde(rename = "type")]
-    pub kind: ResourceType,
-    pub description: Option<String>,
-    pub created_at: String,
-}
 
 const SELECT: &str = "SELECT r.id, r.environment_id, o.slug, p.slug, e.slug, r.slug, r.type,
             r.description, r.created_at
@@ -87,7 +71,7 @@ impl Db<'_> {
 
     pub fn resource_insert(
         &self,
-        env: &super::EnvRow,
+        env: &EnvRow,
         slug: &str,
         kind: ResourceType,
         description: Option<&str>,

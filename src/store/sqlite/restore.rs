@@ -2,25 +2,9 @@
 //! the same slugs and creation times, and the old ids where they are still free, so the
 //! history in the audit log stays attached to what it describes.
 
-use super::{Db, EnvRow, OrgRow, ProjectRow};
+use super::Db;
 use crate::error::{Error, Result};
-
-/// The fields of a removed row as its snapshot recorded them; the caller reads the snapshot.
-#[derive(Debug, Clone, Copy)]
-pub struct SavedFields<'a> {
-    pub slug: &'a str,
-    pub display_name: Option<&'a str>,
-    pub description: Option<&'a str>,
-    pub created_at: &'a str,
-}
-
-/// An environment's fields beyond [`SavedFields`], as recorded.
-#[derive(Debug, Clone, Copy)]
-pub struct SavedEnvFields<'a> {
-    pub kind: &'a str,
-    pub protected: bool,
-    pub archived_at: Option<&'a str>,
-}
+use crate::store::{EnvRow, Holder, OrgRow, ProjectRow, SavedEnvFields, SavedFields};
 
 impl Db<'_> {
     /// `id` if no row of `table` holds it, else `None` (a fresh id is picked).
@@ -129,7 +113,7 @@ impl Db<'_> {
     /// Puts back one grant of a member or a team on a project or one of its environments.
     pub fn grant_restore(
         &self,
-        holder: super::Holder,
+        holder: Holder,
         project: &ProjectRow,
         env: Option<&EnvRow>,
         role: &str,

@@ -1,32 +1,9 @@
 //! Teams: named groups of members of one organization, and who is in them.
 
-use super::{Db, MemberRow, OrgRow, SavedFields, now};
+use super::Db;
 use crate::error::{Error, Result};
+use crate::store::{MemberRow, OrgRow, SavedFields, TeamMemberRow, TeamRow, now};
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamRow {
-    #[serde(skip)]
-    pub id: i64,
-    #[serde(skip)]
-    pub org_id: i64,
-    pub org: String,
-    pub slug: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub created_at: String,
-}
-
-/// One member of a team, with when they joined.
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamMemberRow {
-    #[serde(skip)]
-    pub member_id: i64,
-    pub email: String,
-    pub name: Option<String>,
-    pub joined_at: String,
-}
 
 const TEAM_SELECT: &str = "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description,
             t.created_at
