@@ -26,89 +26,42 @@
 
 use crate::error::{Error, Result};
 use crate::lineage::Lineage;
-use crate::model::{OrgRole, ProjectRole};
+use crate::model::{OrgRole, ProjectRole, string_enum};
 use crate::scope::slash;
 use crate::store::{Db, EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
-/// Everything an actor can ask to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    OrgUpdate,
-    OrgRemove,
-    ProjectAdd,
-    ProjectUpdate,
-    ProjectRemove,
-    EnvAdd,
-    EnvUpdate,
-    EnvProtect,
-    EnvRemove,
-    ResourceAdd,
-    ResourceUpdate,
-    ResourceRemove,
-    MemberAdd,
-    MemberRole,
-    MemberRemove,
-    MemberGrant,
-    TeamAdd,
-    TeamUpdate,
-    TeamRemove,
-    Read,
-}
+string_enum!(
+    /// Everything an actor can ask to do. An unknown name is usage, with the names as the hint.
+    Action,
+    unknown = |s| Error::usage(format!("unknown action `{s}`"))
+        .with_hint(format!("use one of: {}", Action::names())),
+    {
+    OrgUpdate => "org.update",
+    OrgRemove => "org.remove",
+    ProjectAdd => "project.add",
+    ProjectUpdate => "project.update",
+    ProjectRemove => "project.remove",
+    EnvAdd => "env.add",
+    EnvUpdate => "env.update",
+    EnvProtect => "env.protect",
+    EnvRemove => "env.remove",
+    ResourceAdd => "resource.add",
+    ResourceUpdate => "resource.update",
+    ResourceRemove => "resource.remove",
+    MemberAdd => "member.add",
+    MemberRole => "member.role",
+    MemberRemove => "member.remove",
+    MemberGrant => "member.grant",
+    TeamAdd => "team.add",
+    TeamUpdate => "team.update",
+    TeamRemove => "team.remove",
+    Read => "read",
+});
 
 impl Action {
-    pub const ALL: &'static [Action] = &[
-        Action::OrgUpdate,
-        Action::OrgRemove,
-        Action::ProjectAdd,
-        Action::ProjectUpdate,
-        Action::ProjectRemove,
-        Action::EnvAdd,
-        Action::EnvUpdate,
-        Action::EnvProtect,
-        Action::EnvRemove,
-        Action::ResourceAdd,
-        Action::ResourceUpdate,
-        Action::ResourceRemove,
-        Action::MemberAdd,
-        Action::MemberRole,
-        Action::MemberRemove,
-        Action::MemberGrant,
-        Action::TeamAdd,
-        Action::TeamUpdate,
-        Action::TeamRemove,
-        Action::Read,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::OrgUpdate => "org.update",
-            Action::OrgRemove => "org.remove",
-            Action::ProjectAdd => "project.add",
-            Action::ProjectUpdate => "project.update",
-            Action::ProjectRemove => "project.remove",
-            Action::EnvAdd => "env.add",
-            Action::EnvUpdate => "env.update",
-            Action::EnvProtect => "env.protect",
-            Action::EnvRemove => "env.remove",
-            Action::ResourceAdd => "resource.add",
-            Action::ResourceUpdate => "resource.update",
-            Action::ResourceRemove => "resource.remove",
-            Action::MemberAdd => "member.add",
-            Action::MemberRole => "member.role",
-            Action::MemberRemove => "member.remove",
-            Action::MemberGrant => "member.grant",
-            Action::TeamAdd => "team.add",
-            Action::TeamUpdate => "team.update",
-            Action::TeamRemove => "team.remove",
-            Action::Read => "read",
-        }
-    }
-
     /// The level an action works at; a deeper target is cut back to it.
     pub fn level(self) -> Level {
         match self {
@@ -142,27 +95,6 @@ pub enum Level {
     Project,
     Env,
     Any,
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| {
-                let all: Vec<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
-                Error::usage(format!("unknown action `{s}`"))
-                    .with_hint(format!("use one of: {}", all.join(", ")))
-            })
-    }
 }
 
 /// Who is acting: a member's email, or (in a file without members) the OS user.
