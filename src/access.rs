@@ -215,7 +215,7 @@ pub struct Decision {
     /// False when the target does not exist for this actor (a project they were not granted).
     pub visible: bool,
     /// A stable id of the rule that decided.
-    pub rule: &'static str,
+    pub rule: Rule,
     /// One line a person can read.
     pub reason: String,
     /// Where the deciding role came from: `member` (the member's own organization role or
@@ -383,68 +383,102 @@ pub struct Case {
     pub protected: bool,
 }
 
+string_enum!(
+    /// A rule of the access table, by the stable id a decision reports (module doc).
+    Rule, "rule", {
+    NoMembers => "no-members",
+    NotAMember => "not-a-member",
+    OrgOwner => "org-owner",
+    OwnerOnly => "owner-only",
+    OwnersByOwners => "owners-by-owners",
+    OrgAdmin => "org-admin",
+    OrgRead => "org-read",
+    NeedsOrgAdmin => "needs-org-admin",
+    NoGrant => "no-grant",
+    GrantedRead => "granted-read",
+    NoProjectRole => "no-project-role",
+    ProjectAdmin => "project-admin",
+    ProjectViewer => "project-viewer",
+    ProjectDeveloper => "project-developer",
+    ProtectedEnv => "protected-env",
+    NeedsProjectAdmin => "needs-project-admin",
+});
+
+impl Rule {
+    /// Whether the rule allows, and whether the target shows at all.
+    pub fn outcome(self) -> (bool, bool) {
+        match self {
+            Rule::NoMembers
+            | Rule::OrgOwner
+            | Rule::OrgAdmin
+            | Rule::OrgRead
+            | Rule::GrantedRead
+            | Rule::ProjectAdmin
+            | Rule::ProjectDeveloper => (true, true),
+            Rule::NotAMember | Rule::NoGrant => (false, false),
+            Rule::OwnerOnly
+            | Rule::OwnersByOwners
+            | Rule::NeedsOrgAdmin
+            | Rule::NoProjectRole
+            | Rule::ProjectViewer
+            | Rule::ProtectedEnv
+            | Rule::NeedsProjectAdmin => (false, true),
+        }
+    }
+}
+
 /// The access table: the id of the rule that decides `case` (first match wins; module doc).
 /// The database has the same table in SQL (`proj.verdict`, PostgreSQL migration 2), and a
 /// test compares the two on every case.
-pub fn verdict(case: &Case) -> &'static str {
+pub fn verdict(case: &Case) -> Rule {
     let action = case.action;
     match case.stand {
-        Stand::NoMembers => return "no-members",
-        Stand::Outsider => return "not-a-member",
-        Stand::Role(OrgRole::Owner) => return "org-owner",
+        Stand::NoMembers => return Rule::NoMembers,
+        Stand::Outsider => return Rule::NotAMember,
+        Stand::Role(OrgRole::Owner) => return Rule::OrgOwner,
         Stand::Role(OrgRole::Admin) => {
             return if action == Action::OrgRemove {
-                "owner-only"
+                Rule::OwnerOnly
             } else if case.touches_owner {
-                "owners-by-owners"
+                Rule::OwnersByOwners
             } else {
-                "org-admin"
+                Rule::OrgAdmin
             };
         }
         Stand::Role(OrgRole::Member | OrgRole::Viewer) => {}
     }
     if case.level == Level::Org {
         return if action == Action::Read {
-            "org-read"
+            Rule::OrgRead
         } else {
-            "needs-org-admin"
+            Rule::NeedsOrgAdmin
         };
     }
     if !case.granted {
-        return "no-grant";
+        return Rule::NoGrant;
     }
     if action == Action::Read {
-        return "granted-read";
+        return Rule::GrantedRead;
     }
     match case.role {
-        None => "no-project-role",
-        Some(ProjectRole::Admin) => "project-admin",
-        Some(ProjectRole::Viewer) => "project-viewer",
+        None => Rule::NoProjectRole,
+        Some(ProjectRole::Admin) => Rule::ProjectAdmin,
+        Some(ProjectRole::Viewer) => Rule::ProjectViewer,
         Some(ProjectRole::Developer) => match action {
-            Action::EnvAdd => "project-developer",
+            Action::EnvAdd => Rule::ProjectDeveloper,
             Action::EnvUpdate
             | Action::EnvRemove
             | Action::ResourceAdd
             | Action::ResourceUpdate
             | Action::ResourceRemove => {
                 if case.level == Level::Env && case.protected {
-                    "protected-env"
+                    Rule::ProtectedEnv
                 } else {
-                    "project-developer"
+                    Rule::ProjectDeveloper
                 }
             }
-            _ => "needs-project-admin",
+            _ => Rule::NeedsProjectAdmin,
         },
-    }
-}
-
-/// Whether a rule of [`verdict`] allows, and whether the target shows at all.
-pub fn rule_allows(rule: &str) -> (bool, bool) {
-    match rule {
-        "no-members" | "org-owner" | "org-admin" | "org-read" | "granted-read"
-        | "project-admin" | "project-developer" => (true, true),
-        "not-a-member" | "no-grant" => (false, false),
-        _ => (false, true),
     }
 }
 
@@ -493,7 +527,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
     let best = strongest(&holders);
     case.role = best.map(|(r, _)| r);
     let rule = verdict(&case);
-    let (allowed, visible) = rule_allows(rule);
+    let (allowed, visible) = rule.outcome();
     let own = Via::Member;
     let org_slug = &org.slug;
     let org_role = member.as_ref().map_or("", |m| m.role.as_str());
@@ -523,20 +557,20 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         }
     };
     let (reason, via) = match rule {
-        "no-members" => (
+        Rule::NoMembers => (
             format!("{org_slug} has no members, so everyone acts as its owner"),
             None,
         ),
-        "not-a-member" => (
+        Rule::NotAMember => (
             format!("{} is not a member of {org_slug}", actor.name()),
             None,
         ),
-        "org-owner" => (format!("owner of {org_slug}"), Some(own)),
-        "owner-only" => (
+        Rule::OrgOwner => (format!("owner of {org_slug}"), Some(own)),
+        Rule::OwnerOnly => (
             format!("admin of {org_slug}, and only an owner may remove it"),
             Some(own),
         ),
-        "owners-by-owners" => {
+        Rule::OwnersByOwners => {
             let what = match target.member {
                 Some(change) => match (action, change.from, change.to) {
                     (Action::MemberRemove, _, _) => format!("remove the owner {}", change.email),
@@ -552,7 +586,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
                 Some(own),
             )
         }
-        "org-admin" => {
+        Rule::OrgAdmin => {
             let caveat = match (action, target.member) {
                 (Action::MemberAdd | Action::MemberRole | Action::MemberRemove, None) => {
                     " (owners are changed only by owners)"
@@ -561,16 +595,16 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             };
             (format!("admin of {org_slug}{caveat}"), Some(own))
         }
-        "org-read" => (format!("{org_role} of {org_slug}"), Some(own)),
-        "needs-org-admin" => (
+        Rule::OrgRead => (format!("{org_role} of {org_slug}"), Some(own)),
+        Rule::NeedsOrgAdmin => (
             format!("{org_role} of {org_slug}, and {action} needs an organization admin"),
             Some(own),
         ),
-        "no-grant" => (
+        Rule::NoGrant => (
             format!("{org_role} of {org_slug} without a grant on {path}"),
             None,
         ),
-        "granted-read" => {
+        Rule::GrantedRead => {
             let via = grants.first().map_or(Via::Member, Via::of);
             (
                 format!(
@@ -580,7 +614,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
                 Some(via),
             )
         }
-        "no-project-role" => (
+        Rule::NoProjectRole => (
             format!(
                 "{org_role} of {org_slug} with grants only on other environments of {path}, \
                  so no role on {}",
@@ -588,12 +622,12 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             ),
             None,
         ),
-        "project-admin" | "project-developer" => (on(), winner.map(|w| w.via.clone())),
-        "project-viewer" => (
+        Rule::ProjectAdmin | Rule::ProjectDeveloper => (on(), winner.map(|w| w.via.clone())),
+        Rule::ProjectViewer => (
             format!("{}, and viewers only read", on()),
             winner.map(|w| w.via.clone()),
         ),
-        "protected-env" => (
+        Rule::ProtectedEnv => (
             format!(
                 "{}, but {} is protected (needs project admin)",
                 on(),
@@ -601,7 +635,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             ),
             winner.map(|w| w.via.clone()),
         ),
-        _ => (
+        Rule::NeedsProjectAdmin => (
             format!("{}, and {action} needs project admin", on()),
             winner.map(|w| w.via.clone()),
         ),
