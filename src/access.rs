@@ -31,7 +31,7 @@ use crate::scope::slash;
 use crate::store::{Db, EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 string_enum!(
     /// Everything an actor can ask to do. An unknown name is usage, with the names as the hint.
@@ -722,53 +722,79 @@ pub fn can_see(db: &Db, actor: &Actor, target: &Target) -> Result<bool> {
     Ok(decide(db, actor, Action::Read, target)?.visible)
 }
 
-/// The projects of `org` the actor can see, decided once for the whole organization: the
-/// same answer as [`can_see`] on each project (a member or viewer sees exactly the projects
-/// where they or one of their teams hold a grant), without a lookup per project.
+/// The projects of `org` the actor can see, decided once for the whole organization by
+/// [`Sight::of`]: the same answer as [`can_see`] on each project (a member or viewer sees
+/// exactly the projects where they or one of their teams hold a grant), without a lookup per
+/// project.
 pub fn visible_projects_of(
     db: &Db,
     actor: &Actor,
     org: &OrgRow,
     projects: Vec<ProjectRow>,
 ) -> Result<Vec<ProjectRow>> {
-    let visible = VisibleProjects::of(db, actor, org)?;
-    Ok(projects
-        .into_iter()
-        .filter(|p| visible.contains(p.id))
-        .collect())
+    Ok(Sight::of(db, actor, org)?.filter(projects))
 }
 
-/// Which projects of one organization the actor can see, decided in a bounded number of
-/// queries whatever the organization's size: the answer [`can_see`] gives on each project.
+/// What the actor sees of one organization: the one place that answers who sees what (the
+/// database has the same rule in SQL, PostgreSQL migrations 2 and 3). It is decided in a
+/// bounded number of queries whatever the organization's size, and agrees with [`can_see`]
+/// on the organization and on each of its projects.
 #[derive(Debug, Clone)]
-pub enum VisibleProjects {
-    /// Every project (no members, or an owner or admin).
-    All,
-    /// Only these (a member's or viewer's granted projects; none for an outsider).
-    Only(std::collections::HashSet<i64>),
+pub enum Sight {
+    /// No members, or an owner or admin: the organization and every project, present or
+    /// removed.
+    Whole,
+    /// A member or viewer: the organization, and the projects they or one of their teams hold
+    /// a grant on (project-wide or on any of its environments).
+    Granted(HashSet<i64>),
+    /// Not a member: nothing.
+    Outsider,
 }
 
-impl VisibleProjects {
-    pub fn of(db: &Db, actor: &Actor, org: &OrgRow) -> Result<VisibleProjects> {
-        let member = match standing(db, actor, org)? {
-            Standing::NoMembers => return Ok(VisibleProjects::All),
-            Standing::Outsider => return Ok(VisibleProjects::Only(Default::default())),
-            Standing::Member(m) => m,
-        };
-        if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
-            return Ok(VisibleProjects::All);
-        }
-        // Their own grants and their teams'.
-        Ok(VisibleProjects::Only(
-            db.granted_project_ids(member.id)?.into_iter().collect(),
-        ))
+impl Sight {
+    pub fn of(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Sight> {
+        Ok(match standing(db, actor, org)? {
+            Standing::NoMembers => Sight::Whole,
+            Standing::Outsider => Sight::Outsider,
+            Standing::Member(m) if Sight::role_sees_whole(m.role) => Sight::Whole,
+            // Their own grants and their teams'.
+            Standing::Member(m) => {
+                Sight::Granted(db.granted_project_ids(m.id)?.into_iter().collect())
+            }
+        })
     }
 
-    pub fn contains(&self, project_id: i64) -> bool {
+    /// Whether a member with this organization role sees all of it: owners and admins do.
+    pub fn role_sees_whole(role: OrgRole) -> bool {
+        matches!(role, OrgRole::Owner | OrgRole::Admin)
+    }
+
+    /// Whether the organization itself shows.
+    pub fn sees_org(&self) -> bool {
+        !matches!(self, Sight::Outsider)
+    }
+
+    /// Whether one of its projects shows.
+    pub fn sees_project(&self, project_id: i64) -> bool {
         match self {
-            VisibleProjects::All => true,
-            VisibleProjects::Only(ids) => ids.contains(&project_id),
+            Sight::Whole => true,
+            Sight::Granted(ids) => ids.contains(&project_id),
+            Sight::Outsider => false,
         }
+    }
+
+    /// Whether every project shows, present or removed (and so whatever an event or
+    /// snapshot names that is not there now).
+    pub fn sees_whole(&self) -> bool {
+        matches!(self, Sight::Whole)
+    }
+
+    /// The projects that show, in their order.
+    pub fn filter(&self, projects: Vec<ProjectRow>) -> Vec<ProjectRow> {
+        projects
+            .into_iter()
+            .filter(|p| self.sees_project(p.id))
+            .collect()
     }
 }
 
@@ -821,13 +847,9 @@ fn not_a_member(org: &str, email: &str) -> Error {
 }
 
 /// Whether the actor sees every project of `org`, present or removed: in an organization
-/// without members, or as its owner or admin.
+/// without members, or as its owner or admin (see [`Sight`]).
 pub fn sees_whole_org(db: &Db, actor: &Actor, org: &OrgRow) -> Result<bool> {
-    Ok(match standing(db, actor, org)? {
-        Standing::NoMembers => true,
-        Standing::Outsider => false,
-        Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
-    })
+    Ok(Sight::of(db, actor, org)?.sees_whole())
 }
 
 /// Whether the actor may see an audit event (`proj log`, `proj restore`, completion): an event
@@ -868,37 +890,20 @@ pub struct EventSight<'a> {
     removals: HashMap<i64, Option<EventRow>>,
 }
 
-/// One organization as the actor sees it.
+/// One organization as the actor sees it, with its projects.
 struct OrgSight {
     projects: Vec<ProjectRow>,
-    standing: Sight,
-}
-
-enum Sight {
-    /// No members, or an owner or admin: every project, present or removed.
-    Whole,
-    /// A member or viewer: the organization, and the projects they or a team hold grants on.
-    Granted(std::collections::HashSet<i64>),
-    /// Not a member: nothing.
-    Outsider,
+    sight: Sight,
 }
 
 impl OrgSight {
-    /// [`can_see`] on the organization itself.
-    fn org(&self) -> bool {
-        !matches!(self.standing, Sight::Outsider)
-    }
-    /// [`can_see`] on one of its projects.
-    fn project(&self, p: &ProjectRow) -> bool {
-        match &self.standing {
-            Sight::Whole => true,
-            Sight::Granted(ids) => ids.contains(&p.id),
-            Sight::Outsider => false,
+    /// [`can_see`] on a project of the organization named by the event or snapshot: one that
+    /// is not there now is for those who see the whole organization.
+    fn project(&self, p: Option<&ProjectRow>) -> bool {
+        match p {
+            Some(p) => self.sight.sees_project(p.id),
+            None => self.sight.sees_whole(),
         }
-    }
-    /// [`sees_whole_org`].
-    fn whole(&self) -> bool {
-        matches!(self.standing, Sight::Whole)
     }
 }
 
@@ -927,7 +932,7 @@ impl<'a> EventSight<'a> {
         };
         let mut shown = e.clone();
         if let Some(org) = org
-            && !self.sight(&org)?.whole()
+            && !self.sight(&org)?.sight.sees_whole()
         {
             let mut seen = Visibility {
                 sight: self,
@@ -959,19 +964,10 @@ impl<'a> EventSight<'a> {
         if let Some(s) = self.sights.get(&org.id) {
             return Ok(s.clone());
         }
-        let standing = match standing(self.db, self.actor, org)? {
-            Standing::NoMembers => Sight::Whole,
-            Standing::Outsider => Sight::Outsider,
-            Standing::Member(m) if matches!(m.role, OrgRole::Owner | OrgRole::Admin) => {
-                Sight::Whole
-            }
-            Standing::Member(m) => {
-                Sight::Granted(self.db.granted_project_ids(m.id)?.into_iter().collect())
-            }
-        };
+        let seen = Sight::of(self.db, self.actor, org)?;
         let sight = std::rc::Rc::new(OrgSight {
             projects: self.db.projects(org.id)?,
-            standing,
+            sight: seen,
         });
         self.sights.insert(org.id, sight.clone());
         Ok(sight)
@@ -992,15 +988,12 @@ impl<'a> EventSight<'a> {
         };
         let sight = self.sight(&org)?;
         let visible = match e.project_id {
-            None => sight.org(),
+            None => sight.sight.sees_org(),
             Some(id) => match self.lineage.project_trail(id, e.org_id, e.id) {
                 crate::lineage::Trail::Here(id) => {
-                    match sight.projects.iter().find(|p| p.id == id) {
-                        Some(p) => sight.project(p),
-                        None => sight.whole(),
-                    }
+                    sight.project(sight.projects.iter().find(|p| p.id == id))
                 }
-                _ => sight.whole(),
+                _ => sight.sight.sees_whole(),
             },
         };
         Ok(visible.then_some(Some(org)))
@@ -1054,7 +1047,7 @@ impl<'a> EventSight<'a> {
         };
         Ok(members
             .iter()
-            .any(|m| was(m) && matches!(m.role.as_str(), "owner" | "admin")))
+            .any(|m| was(m) && m.role.parse().is_ok_and(Sight::role_sees_whole)))
     }
 }
 
@@ -1086,10 +1079,7 @@ impl Visibility<'_, '_> {
             None => false,
             Some(o) => {
                 let sight = self.sight.sight(&o)?;
-                match sight.projects.iter().find(|p| p.slug == project) {
-                    Some(p) => sight.project(p),
-                    None => sight.whole(),
-                }
+                sight.project(sight.projects.iter().find(|p| p.slug == project))
             }
         };
         self.known.insert((org, project), seen);

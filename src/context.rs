@@ -465,18 +465,10 @@ pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<Proj
 /// project (an owner, an admin, anyone in an organization without members) needs only the
 /// first two.
 fn only_visible_project(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Option<ProjectRow>> {
-    let sees_all = match access::standing(db, actor, org)? {
-        access::Standing::NoMembers => true,
-        access::Standing::Outsider => return Ok(None),
-        access::Standing::Member(m) => matches!(
-            m.role,
-            crate::model::OrgRole::Owner | crate::model::OrgRole::Admin
-        ),
-    };
-    let projects = if sees_all {
-        db.projects_up_to(org.id, 2)?
-    } else {
-        visible_projects(db, actor, org)?
+    let projects = match access::Sight::of(db, actor, org)? {
+        access::Sight::Outsider => return Ok(None),
+        access::Sight::Whole => db.projects_up_to(org.id, 2)?,
+        granted => granted.filter(db.projects(org.id)?),
     };
     Ok(match <[ProjectRow; 1]>::try_from(projects) {
         Ok([only]) => Some(only),
