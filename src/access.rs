@@ -26,8 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::lineage::Lineage;
-use crate::model::{OrgRole, ProjectRole, string_enum};
-use crate::scope::slash;
+use crate::model::{OrgRole, ProjectRole, slash, string_enum};
 use crate::store::{Db, EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use serde_json::Value;

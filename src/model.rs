@@ -2,6 +2,40 @@
 
 use crate::error::{Error, Result};
 
+/// `a/b/c`: how every path of slugs is written.
+pub fn slash(parts: &[&str]) -> String {
+    parts.join("/")
+}
+
+/// The ways to write a project on the command line.
+pub const PROJECT_FORMS: &[&str] = &["PROJECT", "ORG/PROJECT"];
+/// The ways to write an environment.
+pub const ENV_FORMS: &[&str] = &["ENV", "PROJECT/ENV", "ORG/PROJECT/ENV"];
+/// The ways to write an access-check target.
+pub const TARGET_FORMS: &[&str] = &["ORG", "ORG/PROJECT", "ORG/PROJECT/ENV"];
+
+/// The one parser of slug paths written on the command line: splits `arg` at `/` into as many
+/// parts as `forms` has (at most), none of them empty. A path that does not fit is usage
+/// (exit 2), never "not found": `/staging`, `acme/shop/` and `a//b` name nothing.
+pub fn segments<'a>(arg: &'a str, what: &str, forms: &[&str]) -> Result<Vec<&'a str>> {
+    let parts: Vec<&str> = arg.split('/').collect();
+    let hint = || match forms {
+        [one] => format!("write {one}"),
+        [rest @ .., last] => format!("write {} or {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::usage(format!(
+            "invalid {what} `{arg}`: a name between slashes is empty"
+        ))
+        .with_hint(hint()));
+    }
+    if parts.len() > forms.len() {
+        return Err(Error::usage(format!("invalid {what} `{arg}`")).with_hint(hint()));
+    }
+    Ok(parts)
+}
+
 /// Longest slug allowed by `^[a-z][a-z0-9-]{0,62}$`.
 pub const MAX_SLUG: usize = 63;
 

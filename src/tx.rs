@@ -9,8 +9,7 @@
 use crate::access::{self, Action, Actor, Target};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, default_display_name, string_enum};
-use crate::scope::slash;
+use crate::model::{EnvKind, default_display_name, slash, string_enum};
 use crate::snapshot;
 use crate::store::{Db, EnvRow, NewEnv, NewEvent, ProjectRow};
 use serde::Serialize;

@@ -1,8 +1,8 @@
 use super::{App, parse_word};
 use crate::access::{Action, Target};
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, default_display_name, validate_slug};
-use crate::scope::{EnvScope, ProjectScope, slash};
+use crate::model::{EnvKind, default_display_name, slash, validate_slug};
+use crate::scope::{EnvScope, ProjectScope};
 use crate::snapshot;
 use crate::store::NewEnv;
 use crate::tx::{Event, Subject, Tx};
