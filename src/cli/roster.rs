@@ -6,10 +6,11 @@
 //! only that holder's grants. Each view is the one the per-row queries gave, in their order.
 
 use super::grant::HeldGrant;
-use super::member::EffectiveRole;
 use crate::access::{self, Actor, Sight};
 use crate::error::Result;
+use crate::model::ProjectRole;
 use crate::store::{Db, EnvRow, GrantRow, Holder, MemberRow, OrgRow, TeamRow};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 pub(super) struct Roster {
@@ -187,6 +188,29 @@ impl Roster {
             }
         }
         out
+    }
+}
+
+/// One environment's effective role inside a member view.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveRole {
+    pub project: String,
+    pub environment: String,
+    pub role: ProjectRole,
+    /// `member` (their own grant) or `team:SLUG`.
+    pub via: String,
+}
+
+impl EffectiveRole {
+    pub(super) fn label(&self) -> String {
+        let via = match self.via.strip_prefix("team:") {
+            Some(team) => format!("team {team}"),
+            None => "own".to_string(),
+        };
+        format!(
+            "{}/{}: {} ({via})",
+            self.project, self.environment, self.role
+        )
     }
 }
 
