@@ -26,89 +26,41 @@
 
 use crate::error::{Error, Result};
 use crate::lineage::Lineage;
-use crate::model::{OrgRole, ProjectRole};
-use crate::scope::slash;
+use crate::model::{OrgRole, ProjectRole, slash, string_enum};
 use crate::store::{Db, EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
+use std::collections::{HashMap, HashSet};
 
-/// Everything an actor can ask to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    OrgUpdate,
-    OrgRemove,
-    ProjectAdd,
-    ProjectUpdate,
-    ProjectRemove,
-    EnvAdd,
-    EnvUpdate,
-    EnvProtect,
-    EnvRemove,
-    ResourceAdd,
-    ResourceUpdate,
-    ResourceRemove,
-    MemberAdd,
-    MemberRole,
-    MemberRemove,
-    MemberGrant,
-    TeamAdd,
-    TeamUpdate,
-    TeamRemove,
-    Read,
-}
+string_enum!(
+    /// Everything an actor can ask to do. An unknown name is usage, with the names as the hint.
+    Action,
+    unknown = |s| Error::usage(format!("unknown action `{s}`"))
+        .with_hint(format!("use one of: {}", Action::names())),
+    {
+    OrgUpdate => "org.update",
+    OrgRemove => "org.remove",
+    ProjectAdd => "project.add",
+    ProjectUpdate => "project.update",
+    ProjectRemove => "project.remove",
+    EnvAdd => "env.add",
+    EnvUpdate => "env.update",
+    EnvProtect => "env.protect",
+    EnvRemove => "env.remove",
+    ResourceAdd => "resource.add",
+    ResourceUpdate => "resource.update",
+    ResourceRemove => "resource.remove",
+    MemberAdd => "member.add",
+    MemberRole => "member.role",
+    MemberRemove => "member.remove",
+    MemberGrant => "member.grant",
+    TeamAdd => "team.add",
+    TeamUpdate => "team.update",
+    TeamRemove => "team.remove",
+    Read => "read",
+});
 
 impl Action {
-    pub const ALL: &'static [Action] = &[
-        Action::OrgUpdate,
-        Action::OrgRemove,
-        Action::ProjectAdd,
-        Action::ProjectUpdate,
-        Action::ProjectRemove,
-        Action::EnvAdd,
-        Action::EnvUpdate,
-        Action::EnvProtect,
-        Action::EnvRemove,
-        Action::ResourceAdd,
-        Action::ResourceUpdate,
-        Action::ResourceRemove,
-        Action::MemberAdd,
-        Action::MemberRole,
-        Action::MemberRemove,
-        Action::MemberGrant,
-        Action::TeamAdd,
-        Action::TeamUpdate,
-        Action::TeamRemove,
-        Action::Read,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::OrgUpdate => "org.update",
-            Action::OrgRemove => "org.remove",
-            Action::ProjectAdd => "project.add",
-            Action::ProjectUpdate => "project.update",
-            Action::ProjectRemove => "project.remove",
-            Action::EnvAdd => "env.add",
-            Action::EnvUpdate => "env.update",
-            Action::EnvProtect => "env.protect",
-            Action::EnvRemove => "env.remove",
-            Action::ResourceAdd => "resource.add",
-            Action::ResourceUpdate => "resource.update",
-            Action::ResourceRemove => "resource.remove",
-            Action::MemberAdd => "member.add",
-            Action::MemberRole => "member.role",
-            Action::MemberRemove => "member.remove",
-            Action::MemberGrant => "member.grant",
-            Action::TeamAdd => "team.add",
-            Action::TeamUpdate => "team.update",
-            Action::TeamRemove => "team.remove",
-            Action::Read => "read",
-        }
-    }
-
     /// The level an action works at; a deeper target is cut back to it.
     pub fn level(self) -> Level {
         match self {
@@ -142,27 +94,6 @@ pub enum Level {
     Project,
     Env,
     Any,
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| {
-                let all: Vec<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
-                Error::usage(format!("unknown action `{s}`"))
-                    .with_hint(format!("use one of: {}", all.join(", ")))
-            })
-    }
 }
 
 /// Who is acting: a member's email, or (in a file without members) the OS user.
@@ -283,7 +214,7 @@ pub struct Decision {
     /// False when the target does not exist for this actor (a project they were not granted).
     pub visible: bool,
     /// A stable id of the rule that decided.
-    pub rule: &'static str,
+    pub rule: Rule,
     /// One line a person can read.
     pub reason: String,
     /// Where the deciding role came from: `member` (the member's own organization role or
@@ -451,68 +382,102 @@ pub struct Case {
     pub protected: bool,
 }
 
+string_enum!(
+    /// A rule of the access table, by the stable id a decision reports (module doc).
+    Rule, "rule", {
+    NoMembers => "no-members",
+    NotAMember => "not-a-member",
+    OrgOwner => "org-owner",
+    OwnerOnly => "owner-only",
+    OwnersByOwners => "owners-by-owners",
+    OrgAdmin => "org-admin",
+    OrgRead => "org-read",
+    NeedsOrgAdmin => "needs-org-admin",
+    NoGrant => "no-grant",
+    GrantedRead => "granted-read",
+    NoProjectRole => "no-project-role",
+    ProjectAdmin => "project-admin",
+    ProjectViewer => "project-viewer",
+    ProjectDeveloper => "project-developer",
+    ProtectedEnv => "protected-env",
+    NeedsProjectAdmin => "needs-project-admin",
+});
+
+impl Rule {
+    /// Whether the rule allows, and whether the target shows at all.
+    pub fn outcome(self) -> (bool, bool) {
+        match self {
+            Rule::NoMembers
+            | Rule::OrgOwner
+            | Rule::OrgAdmin
+            | Rule::OrgRead
+            | Rule::GrantedRead
+            | Rule::ProjectAdmin
+            | Rule::ProjectDeveloper => (true, true),
+            Rule::NotAMember | Rule::NoGrant => (false, false),
+            Rule::OwnerOnly
+            | Rule::OwnersByOwners
+            | Rule::NeedsOrgAdmin
+            | Rule::NoProjectRole
+            | Rule::ProjectViewer
+            | Rule::ProtectedEnv
+            | Rule::NeedsProjectAdmin => (false, true),
+        }
+    }
+}
+
 /// The access table: the id of the rule that decides `case` (first match wins; module doc).
 /// The database has the same table in SQL (`proj.verdict`, PostgreSQL migration 2), and a
 /// test compares the two on every case.
-pub fn verdict(case: &Case) -> &'static str {
+pub fn verdict(case: &Case) -> Rule {
     let action = case.action;
     match case.stand {
-        Stand::NoMembers => return "no-members",
-        Stand::Outsider => return "not-a-member",
-        Stand::Role(OrgRole::Owner) => return "org-owner",
+        Stand::NoMembers => return Rule::NoMembers,
+        Stand::Outsider => return Rule::NotAMember,
+        Stand::Role(OrgRole::Owner) => return Rule::OrgOwner,
         Stand::Role(OrgRole::Admin) => {
             return if action == Action::OrgRemove {
-                "owner-only"
+                Rule::OwnerOnly
             } else if case.touches_owner {
-                "owners-by-owners"
+                Rule::OwnersByOwners
             } else {
-                "org-admin"
+                Rule::OrgAdmin
             };
         }
         Stand::Role(OrgRole::Member | OrgRole::Viewer) => {}
     }
     if case.level == Level::Org {
         return if action == Action::Read {
-            "org-read"
+            Rule::OrgRead
         } else {
-            "needs-org-admin"
+            Rule::NeedsOrgAdmin
         };
     }
     if !case.granted {
-        return "no-grant";
+        return Rule::NoGrant;
     }
     if action == Action::Read {
-        return "granted-read";
+        return Rule::GrantedRead;
     }
     match case.role {
-        None => "no-project-role",
-        Some(ProjectRole::Admin) => "project-admin",
-        Some(ProjectRole::Viewer) => "project-viewer",
+        None => Rule::NoProjectRole,
+        Some(ProjectRole::Admin) => Rule::ProjectAdmin,
+        Some(ProjectRole::Viewer) => Rule::ProjectViewer,
         Some(ProjectRole::Developer) => match action {
-            Action::EnvAdd => "project-developer",
+            Action::EnvAdd => Rule::ProjectDeveloper,
             Action::EnvUpdate
             | Action::EnvRemove
             | Action::ResourceAdd
             | Action::ResourceUpdate
             | Action::ResourceRemove => {
                 if case.level == Level::Env && case.protected {
-                    "protected-env"
+                    Rule::ProtectedEnv
                 } else {
-                    "project-developer"
+                    Rule::ProjectDeveloper
                 }
             }
-            _ => "needs-project-admin",
+            _ => Rule::NeedsProjectAdmin,
         },
-    }
-}
-
-/// Whether a rule of [`verdict`] allows, and whether the target shows at all.
-pub fn rule_allows(rule: &str) -> (bool, bool) {
-    match rule {
-        "no-members" | "org-owner" | "org-admin" | "org-read" | "granted-read"
-        | "project-admin" | "project-developer" => (true, true),
-        "not-a-member" | "no-grant" => (false, false),
-        _ => (false, true),
     }
 }
 
@@ -561,7 +526,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
     let best = strongest(&holders);
     case.role = best.map(|(r, _)| r);
     let rule = verdict(&case);
-    let (allowed, visible) = rule_allows(rule);
+    let (allowed, visible) = rule.outcome();
     let own = Via::Member;
     let org_slug = &org.slug;
     let org_role = member.as_ref().map_or("", |m| m.role.as_str());
@@ -591,20 +556,20 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
         }
     };
     let (reason, via) = match rule {
-        "no-members" => (
+        Rule::NoMembers => (
             format!("{org_slug} has no members, so everyone acts as its owner"),
             None,
         ),
-        "not-a-member" => (
+        Rule::NotAMember => (
             format!("{} is not a member of {org_slug}", actor.name()),
             None,
         ),
-        "org-owner" => (format!("owner of {org_slug}"), Some(own)),
-        "owner-only" => (
+        Rule::OrgOwner => (format!("owner of {org_slug}"), Some(own)),
+        Rule::OwnerOnly => (
             format!("admin of {org_slug}, and only an owner may remove it"),
             Some(own),
         ),
-        "owners-by-owners" => {
+        Rule::OwnersByOwners => {
             let what = match target.member {
                 Some(change) => match (action, change.from, change.to) {
                     (Action::MemberRemove, _, _) => format!("remove the owner {}", change.email),
@@ -620,7 +585,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
                 Some(own),
             )
         }
-        "org-admin" => {
+        Rule::OrgAdmin => {
             let caveat = match (action, target.member) {
                 (Action::MemberAdd | Action::MemberRole | Action::MemberRemove, None) => {
                     " (owners are changed only by owners)"
@@ -629,16 +594,16 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             };
             (format!("admin of {org_slug}{caveat}"), Some(own))
         }
-        "org-read" => (format!("{org_role} of {org_slug}"), Some(own)),
-        "needs-org-admin" => (
+        Rule::OrgRead => (format!("{org_role} of {org_slug}"), Some(own)),
+        Rule::NeedsOrgAdmin => (
             format!("{org_role} of {org_slug}, and {action} needs an organization admin"),
             Some(own),
         ),
-        "no-grant" => (
+        Rule::NoGrant => (
             format!("{org_role} of {org_slug} without a grant on {path}"),
             None,
         ),
-        "granted-read" => {
+        Rule::GrantedRead => {
             let via = grants.first().map_or(Via::Member, Via::of);
             (
                 format!(
@@ -648,7 +613,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
                 Some(via),
             )
         }
-        "no-project-role" => (
+        Rule::NoProjectRole => (
             format!(
                 "{org_role} of {org_slug} with grants only on other environments of {path}, \
                  so no role on {}",
@@ -656,12 +621,12 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             ),
             None,
         ),
-        "project-admin" | "project-developer" => (on(), winner.map(|w| w.via.clone())),
-        "project-viewer" => (
+        Rule::ProjectAdmin | Rule::ProjectDeveloper => (on(), winner.map(|w| w.via.clone())),
+        Rule::ProjectViewer => (
             format!("{}, and viewers only read", on()),
             winner.map(|w| w.via.clone()),
         ),
-        "protected-env" => (
+        Rule::ProtectedEnv => (
             format!(
                 "{}, but {} is protected (needs project admin)",
                 on(),
@@ -669,7 +634,7 @@ pub fn decide(db: &Db, actor: &Actor, action: Action, target: &Target) -> Result
             ),
             winner.map(|w| w.via.clone()),
         ),
-        _ => (
+        Rule::NeedsProjectAdmin => (
             format!("{}, and {action} needs project admin", on()),
             winner.map(|w| w.via.clone()),
         ),
@@ -756,53 +721,79 @@ pub fn can_see(db: &Db, actor: &Actor, target: &Target) -> Result<bool> {
     Ok(decide(db, actor, Action::Read, target)?.visible)
 }
 
-/// The projects of `org` the actor can see, decided once for the whole organization: the
-/// same answer as [`can_see`] on each project (a member or viewer sees exactly the projects
-/// where they or one of their teams hold a grant), without a lookup per project.
+/// The projects of `org` the actor can see, decided once for the whole organization by
+/// [`Sight::of`]: the same answer as [`can_see`] on each project (a member or viewer sees
+/// exactly the projects where they or one of their teams hold a grant), without a lookup per
+/// project.
 pub fn visible_projects_of(
     db: &Db,
     actor: &Actor,
     org: &OrgRow,
     projects: Vec<ProjectRow>,
 ) -> Result<Vec<ProjectRow>> {
-    let visible = VisibleProjects::of(db, actor, org)?;
-    Ok(projects
-        .into_iter()
-        .filter(|p| visible.contains(p.id))
-        .collect())
+    Ok(Sight::of(db, actor, org)?.filter(projects))
 }
 
-/// Which projects of one organization the actor can see, decided in a bounded number of
-/// queries whatever the organization's size: the answer [`can_see`] gives on each project.
+/// What the actor sees of one organization: the one place that answers who sees what (the
+/// database has the same rule in SQL, PostgreSQL migrations 2 and 3). It is decided in a
+/// bounded number of queries whatever the organization's size, and agrees with [`can_see`]
+/// on the organization and on each of its projects.
 #[derive(Debug, Clone)]
-pub enum VisibleProjects {
-    /// Every project (no members, or an owner or admin).
-    All,
-    /// Only these (a member's or viewer's granted projects; none for an outsider).
-    Only(std::collections::HashSet<i64>),
+pub enum Sight {
+    /// No members, or an owner or admin: the organization and every project, present or
+    /// removed.
+    Whole,
+    /// A member or viewer: the organization, and the projects they or one of their teams hold
+    /// a grant on (project-wide or on any of its environments).
+    Granted(HashSet<i64>),
+    /// Not a member: nothing.
+    Outsider,
 }
 
-impl VisibleProjects {
-    pub fn of(db: &Db, actor: &Actor, org: &OrgRow) -> Result<VisibleProjects> {
-        let member = match standing(db, actor, org)? {
-            Standing::NoMembers => return Ok(VisibleProjects::All),
-            Standing::Outsider => return Ok(VisibleProjects::Only(Default::default())),
-            Standing::Member(m) => m,
-        };
-        if matches!(member.role, OrgRole::Owner | OrgRole::Admin) {
-            return Ok(VisibleProjects::All);
-        }
-        // Their own grants and their teams'.
-        Ok(VisibleProjects::Only(
-            db.granted_project_ids(member.id)?.into_iter().collect(),
-        ))
+impl Sight {
+    pub fn of(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Sight> {
+        Ok(match standing(db, actor, org)? {
+            Standing::NoMembers => Sight::Whole,
+            Standing::Outsider => Sight::Outsider,
+            Standing::Member(m) if Sight::role_sees_whole(m.role) => Sight::Whole,
+            // Their own grants and their teams'.
+            Standing::Member(m) => {
+                Sight::Granted(db.granted_project_ids(m.id)?.into_iter().collect())
+            }
+        })
     }
 
-    pub fn contains(&self, project_id: i64) -> bool {
+    /// Whether a member with this organization role sees all of it: owners and admins do.
+    pub fn role_sees_whole(role: OrgRole) -> bool {
+        matches!(role, OrgRole::Owner | OrgRole::Admin)
+    }
+
+    /// Whether the organization itself shows.
+    pub fn sees_org(&self) -> bool {
+        !matches!(self, Sight::Outsider)
+    }
+
+    /// Whether one of its projects shows.
+    pub fn sees_project(&self, project_id: i64) -> bool {
         match self {
-            VisibleProjects::All => true,
-            VisibleProjects::Only(ids) => ids.contains(&project_id),
+            Sight::Whole => true,
+            Sight::Granted(ids) => ids.contains(&project_id),
+            Sight::Outsider => false,
         }
+    }
+
+    /// Whether every project shows, present or removed (and so whatever an event or
+    /// snapshot names that is not there now).
+    pub fn sees_whole(&self) -> bool {
+        matches!(self, Sight::Whole)
+    }
+
+    /// The projects that show, in their order.
+    pub fn filter(&self, projects: Vec<ProjectRow>) -> Vec<ProjectRow> {
+        projects
+            .into_iter()
+            .filter(|p| self.sees_project(p.id))
+            .collect()
     }
 }
 
@@ -855,13 +846,9 @@ fn not_a_member(org: &str, email: &str) -> Error {
 }
 
 /// Whether the actor sees every project of `org`, present or removed: in an organization
-/// without members, or as its owner or admin.
+/// without members, or as its owner or admin (see [`Sight`]).
 pub fn sees_whole_org(db: &Db, actor: &Actor, org: &OrgRow) -> Result<bool> {
-    Ok(match standing(db, actor, org)? {
-        Standing::NoMembers => true,
-        Standing::Outsider => false,
-        Standing::Member(m) => matches!(m.role, OrgRole::Owner | OrgRole::Admin),
-    })
+    Ok(Sight::of(db, actor, org)?.sees_whole())
 }
 
 /// Whether the actor may see an audit event (`proj log`, `proj restore`, completion): an event
@@ -902,37 +889,20 @@ pub struct EventSight<'a> {
     removals: HashMap<i64, Option<EventRow>>,
 }
 
-/// One organization as the actor sees it.
+/// One organization as the actor sees it, with its projects.
 struct OrgSight {
     projects: Vec<ProjectRow>,
-    standing: Sight,
-}
-
-enum Sight {
-    /// No members, or an owner or admin: every project, present or removed.
-    Whole,
-    /// A member or viewer: the organization, and the projects they or a team hold grants on.
-    Granted(std::collections::HashSet<i64>),
-    /// Not a member: nothing.
-    Outsider,
+    sight: Sight,
 }
 
 impl OrgSight {
-    /// [`can_see`] on the organization itself.
-    fn org(&self) -> bool {
-        !matches!(self.standing, Sight::Outsider)
-    }
-    /// [`can_see`] on one of its projects.
-    fn project(&self, p: &ProjectRow) -> bool {
-        match &self.standing {
-            Sight::Whole => true,
-            Sight::Granted(ids) => ids.contains(&p.id),
-            Sight::Outsider => false,
+    /// [`can_see`] on a project of the organization named by the event or snapshot: one that
+    /// is not there now is for those who see the whole organization.
+    fn project(&self, p: Option<&ProjectRow>) -> bool {
+        match p {
+            Some(p) => self.sight.sees_project(p.id),
+            None => self.sight.sees_whole(),
         }
-    }
-    /// [`sees_whole_org`].
-    fn whole(&self) -> bool {
-        matches!(self.standing, Sight::Whole)
     }
 }
 
@@ -961,7 +931,7 @@ impl<'a> EventSight<'a> {
         };
         let mut shown = e.clone();
         if let Some(org) = org
-            && !self.sight(&org)?.whole()
+            && !self.sight(&org)?.sight.sees_whole()
         {
             let mut seen = Visibility {
                 sight: self,
@@ -993,19 +963,10 @@ impl<'a> EventSight<'a> {
         if let Some(s) = self.sights.get(&org.id) {
             return Ok(s.clone());
         }
-        let standing = match standing(self.db, self.actor, org)? {
-            Standing::NoMembers => Sight::Whole,
-            Standing::Outsider => Sight::Outsider,
-            Standing::Member(m) if matches!(m.role, OrgRole::Owner | OrgRole::Admin) => {
-                Sight::Whole
-            }
-            Standing::Member(m) => {
-                Sight::Granted(self.db.granted_project_ids(m.id)?.into_iter().collect())
-            }
-        };
+        let seen = Sight::of(self.db, self.actor, org)?;
         let sight = std::rc::Rc::new(OrgSight {
             projects: self.db.projects(org.id)?,
-            standing,
+            sight: seen,
         });
         self.sights.insert(org.id, sight.clone());
         Ok(sight)
@@ -1026,15 +987,12 @@ impl<'a> EventSight<'a> {
         };
         let sight = self.sight(&org)?;
         let visible = match e.project_id {
-            None => sight.org(),
+            None => sight.sight.sees_org(),
             Some(id) => match self.lineage.project_trail(id, e.org_id, e.id) {
                 crate::lineage::Trail::Here(id) => {
-                    match sight.projects.iter().find(|p| p.id == id) {
-                        Some(p) => sight.project(p),
-                        None => sight.whole(),
-                    }
+                    sight.project(sight.projects.iter().find(|p| p.id == id))
                 }
-                _ => sight.whole(),
+                _ => sight.sight.sees_whole(),
             },
         };
         Ok(visible.then_some(Some(org)))
@@ -1088,7 +1046,7 @@ impl<'a> EventSight<'a> {
         };
         Ok(members
             .iter()
-            .any(|m| was(m) && matches!(m.role.as_str(), "owner" | "admin")))
+            .any(|m| was(m) && m.role.parse().is_ok_and(Sight::role_sees_whole)))
     }
 }
 
@@ -1120,10 +1078,7 @@ impl Visibility<'_, '_> {
             None => false,
             Some(o) => {
                 let sight = self.sight.sight(&o)?;
-                match sight.projects.iter().find(|p| p.slug == project) {
-                    Some(p) => sight.project(p),
-                    None => sight.whole(),
-                }
+                sight.project(sight.projects.iter().find(|p| p.slug == project))
             }
         };
         self.known.insert((org, project), seen);

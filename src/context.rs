@@ -1,11 +1,13 @@
 //! Which organization and project a command works on (README.md, "Context resolution").
 //!
 //! First match wins: flags, environment variables, a link file in this directory or the
-//! nearest ancestor, the saved selection, then "the only one there is".
+//! nearest ancestor, the saved selection, then "the only one there is". What is selected is
+//! looked up, as the actor may see it, by `Context::require_org` and `require_project`, which
+//! live with the rest of the lookups in [`crate::scope`].
 
 use crate::access::{self, Actor, Target};
 use crate::error::{Error, Result};
-use crate::scope::{PROJECT_FORMS, find_org, find_project, segments, slash};
+use crate::model::{PROJECT_FORMS, segments, slash};
 use crate::store::{Db, OrgRow, ProjectRow};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -371,76 +373,6 @@ impl Context {
                 .with_hint(hint),
         )
     }
-
-    /// The organization this command works on, looked up; exit 2 when none is selected.
-    pub fn require_org(&self, db: &Db, actor: &Actor) -> Result<OrgRow> {
-        let Some(part) = &self.org else {
-            if let Some(e) = self.broken_link_error() {
-                return Err(e);
-            }
-            match &self.unplaced {
-                Some((name, names)) if names.is_empty() => {
-                    let mut all = Vec::new();
-                    for org in db.orgs()? {
-                        for p in visible_projects(db, actor, &org)? {
-                            all.push(slash(&[&org.slug, &p.slug]));
-                        }
-                    }
-                    return Err(Error::missing_in(
-                        format!("project `{name}`"),
-                        "any organization",
-                        &all,
-                    ));
-                }
-                Some((name, names)) => {
-                    return Err(Error::usage(format!(
-                        "project `{name}` exists in several organizations"
-                    ))
-                    .with_hint(format!("name one: {}", names.join(", "))));
-                }
-                None => {}
-            }
-            let orgs = visible_org_slugs(db, actor, 50)?;
-            let hint = if orgs.is_empty() {
-                "create one with `proj org add NAME`, or run `proj init`".to_string()
-            } else {
-                format!(
-                    "pass --org ORG (or set PROJ_ORG), or run `proj org use ORG`; available: {}",
-                    orgs.join(", ")
-                )
-            };
-            return Err(Error::usage("no organization selected").with_hint(hint));
-        };
-        find_org(db, actor, &part.value)
-    }
-
-    /// The project this command works on, looked up; exit 2 when none is selected.
-    pub fn require_project(&self, db: &Db, actor: &Actor) -> Result<(OrgRow, ProjectRow)> {
-        let org = self.require_org(db, actor)?;
-        let Some(part) = &self.project else {
-            if let Some(e) = self.broken_link_error() {
-                return Err(e);
-            }
-            let names: Vec<_> = visible_projects(db, actor, &org)?
-                .into_iter()
-                .map(|p| p.slug)
-                .collect();
-            let hint = if names.is_empty() {
-                format!(
-                    "organization `{}` has no projects yet; create one with `proj project add NAME`",
-                    org.slug
-                )
-            } else {
-                format!(
-                    "pass --project PROJECT (or set PROJ_PROJECT), run `proj project use PROJECT` or `proj link`; available: {}",
-                    names.join(", ")
-                )
-            };
-            return Err(Error::usage("no project selected").with_hint(hint));
-        };
-        let project = find_project(db, actor, &org, &part.value)?;
-        Ok((org, project))
-    }
 }
 
 /// Up to `limit` slugs of the organizations the actor can see (hints never name the others).
@@ -465,18 +397,10 @@ pub fn visible_projects(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Vec<Proj
 /// project (an owner, an admin, anyone in an organization without members) needs only the
 /// first two.
 fn only_visible_project(db: &Db, actor: &Actor, org: &OrgRow) -> Result<Option<ProjectRow>> {
-    let sees_all = match access::standing(db, actor, org)? {
-        access::Standing::NoMembers => true,
-        access::Standing::Outsider => return Ok(None),
-        access::Standing::Member(m) => matches!(
-            m.role,
-            crate::model::OrgRole::Owner | crate::model::OrgRole::Admin
-        ),
-    };
-    let projects = if sees_all {
-        db.projects_up_to(org.id, 2)?
-    } else {
-        visible_projects(db, actor, org)?
+    let projects = match access::Sight::of(db, actor, org)? {
+        access::Sight::Outsider => return Ok(None),
+        access::Sight::Whole => db.projects_up_to(org.id, 2)?,
+        granted => granted.filter(db.projects(org.id)?),
     };
     Ok(match <[ProjectRow; 1]>::try_from(projects) {
         Ok([only]) => Some(only),

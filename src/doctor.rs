@@ -7,8 +7,7 @@
 use crate::access::{self, Actor, Target};
 use crate::context::visible_projects;
 use crate::error::Result;
-use crate::model::{EnvKind, ProjectRole};
-use crate::scope::slash;
+use crate::model::{EnvKind, ProjectRole, slash};
 use crate::store::Db;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

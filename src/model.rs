@@ -1,9 +1,40 @@
 //! The domain vocabulary: names, kinds and roles, with their parsing and validation.
 
 use crate::error::{Error, Result};
-use serde::Serialize;
-use std::fmt;
-use std::str::FromStr;
+
+/// `a/b/c`: how every path of slugs is written.
+pub fn slash(parts: &[&str]) -> String {
+    parts.join("/")
+}
+
+/// The ways to write a project on the command line.
+pub const PROJECT_FORMS: &[&str] = &["PROJECT", "ORG/PROJECT"];
+/// The ways to write an environment.
+pub const ENV_FORMS: &[&str] = &["ENV", "PROJECT/ENV", "ORG/PROJECT/ENV"];
+/// The ways to write an access-check target.
+pub const TARGET_FORMS: &[&str] = &["ORG", "ORG/PROJECT", "ORG/PROJECT/ENV"];
+
+/// The one parser of slug paths written on the command line: splits `arg` at `/` into as many
+/// parts as `forms` has (at most), none of them empty. A path that does not fit is usage
+/// (exit 2), never "not found": `/staging`, `acme/shop/` and `a//b` name nothing.
+pub fn segments<'a>(arg: &'a str, what: &str, forms: &[&str]) -> Result<Vec<&'a str>> {
+    let parts: Vec<&str> = arg.split('/').collect();
+    let hint = || match forms {
+        [one] => format!("write {one}"),
+        [rest @ .., last] => format!("write {} or {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::usage(format!(
+            "invalid {what} `{arg}`: a name between slashes is empty"
+        ))
+        .with_hint(hint()));
+    }
+    if parts.len() > forms.len() {
+        return Err(Error::usage(format!("invalid {what} `{arg}`")).with_hint(hint()));
+    }
+    Ok(parts)
+}
 
 /// Longest slug allowed by `^[a-z][a-z0-9-]{0,62}$`.
 pub const MAX_SLUG: usize = 63;
@@ -313,11 +344,24 @@ pub fn validate_text(field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// Declares an enum of names, each spelled once: the variants in order, `ALL` in that order,
+/// `as_str`, `names` (the spellings joined by commas), `Display`, `Serialize` (the spelling as a
+/// string) and `FromStr`. `FromStr` refuses an unknown name as usage naming `what` it is
+/// (`invalid environment kind `x``, with the names as the hint); `unknown = |s| ERROR` gives
+/// the error for an unknown `s` instead.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        string_enum!(
+            $(#[$meta])* $name,
+            unknown = |s| $crate::error::Error::usage(format!("invalid {} `{}`", $what, s))
+                .with_hint(format!("use one of: {}", $name::names())),
+            { $($variant => $text),+ }
+        );
+    };
+    ($(#[$meta:meta])* $name:ident, unknown = |$s:ident| $unknown:expr,
+     { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[serde(rename_all = "kebab-case")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -330,24 +374,33 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(Error::usage(format!("invalid {} `{}`", $what, s))
-                        .with_hint(format!("use one of: {}", Self::names()))),
+                    $s => Err($unknown),
                 }
             }
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// The stage an environment plays in the release flow.

@@ -1,8 +1,8 @@
 //! What users see of resources: the resource object and the difference of two environments.
 
-use crate::model::ResourceType;
+use crate::model::{ResourceType, slash};
 use crate::output::{Record, or_dash};
-use crate::scope::{env_path, slash};
+use crate::scope::env_path;
 use crate::store::{EnvRow, ResourceRow};
 use serde::Serialize;
 use std::collections::BTreeMap;

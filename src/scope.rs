@@ -6,45 +6,12 @@
 use crate::access::{self, Actor, Target};
 use crate::context::{Context, visible_org_slugs, visible_projects};
 use crate::error::{Error, Result};
+pub use crate::model::{ENV_FORMS, PROJECT_FORMS, TARGET_FORMS, segments, slash};
 use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow};
-
-/// `a/b/c`: how every path of slugs is written.
-pub fn slash(parts: &[&str]) -> String {
-    parts.join("/")
-}
 
 /// `org/project/env` of an environment row.
 pub fn env_path(e: &EnvRow) -> String {
     slash(&[&e.org, &e.project, &e.slug])
-}
-
-/// The ways to write a project on the command line.
-pub const PROJECT_FORMS: &[&str] = &["PROJECT", "ORG/PROJECT"];
-/// The ways to write an environment.
-pub const ENV_FORMS: &[&str] = &["ENV", "PROJECT/ENV", "ORG/PROJECT/ENV"];
-/// The ways to write an access-check target.
-pub const TARGET_FORMS: &[&str] = &["ORG", "ORG/PROJECT", "ORG/PROJECT/ENV"];
-
-/// The one parser of slug paths written on the command line: splits `arg` at `/` into as many
-/// parts as `forms` has (at most), none of them empty. A path that does not fit is usage
-/// (exit 2), never "not found": `/staging`, `acme/shop/` and `a//b` name nothing.
-pub fn segments<'a>(arg: &'a str, what: &str, forms: &[&str]) -> Result<Vec<&'a str>> {
-    let parts: Vec<&str> = arg.split('/').collect();
-    let hint = || match forms {
-        [one] => format!("write {one}"),
-        [rest @ .., last] => format!("write {} or {last}", rest.join(", ")),
-        [] => String::new(),
-    };
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(Error::usage(format!(
-            "invalid {what} `{arg}`: a name between slashes is empty"
-        ))
-        .with_hint(hint()));
-    }
-    if parts.len() > forms.len() {
-        return Err(Error::usage(format!("invalid {what} `{arg}`")).with_hint(hint()));
-    }
-    Ok(parts)
 }
 
 /// A project of an organization, resolved.
@@ -272,6 +239,79 @@ impl AbsolutePath {
     /// How many levels it names: 1 (an organization) to 3 (an environment).
     pub fn depth(&self) -> usize {
         self.parts.len()
+    }
+}
+
+/// The lookups of what the context selected.
+impl Context {
+    /// The organization this command works on, looked up; exit 2 when none is selected.
+    pub fn require_org(&self, db: &Db, actor: &Actor) -> Result<OrgRow> {
+        let Some(part) = &self.org else {
+            if let Some(e) = self.broken_link_error() {
+                return Err(e);
+            }
+            match &self.unplaced {
+                Some((name, names)) if names.is_empty() => {
+                    let mut all = Vec::new();
+                    for org in db.orgs()? {
+                        for p in visible_projects(db, actor, &org)? {
+                            all.push(slash(&[&org.slug, &p.slug]));
+                        }
+                    }
+                    return Err(Error::missing_in(
+                        format!("project `{name}`"),
+                        "any organization",
+                        &all,
+                    ));
+                }
+                Some((name, names)) => {
+                    return Err(Error::usage(format!(
+                        "project `{name}` exists in several organizations"
+                    ))
+                    .with_hint(format!("name one: {}", names.join(", "))));
+                }
+                None => {}
+            }
+            let orgs = visible_org_slugs(db, actor, 50)?;
+            let hint = if orgs.is_empty() {
+                "create one with `proj org add NAME`, or run `proj init`".to_string()
+            } else {
+                format!(
+                    "pass --org ORG (or set PROJ_ORG), or run `proj org use ORG`; available: {}",
+                    orgs.join(", ")
+                )
+            };
+            return Err(Error::usage("no organization selected").with_hint(hint));
+        };
+        find_org(db, actor, &part.value)
+    }
+
+    /// The project this command works on, looked up; exit 2 when none is selected.
+    pub fn require_project(&self, db: &Db, actor: &Actor) -> Result<(OrgRow, ProjectRow)> {
+        let org = self.require_org(db, actor)?;
+        let Some(part) = &self.project else {
+            if let Some(e) = self.broken_link_error() {
+                return Err(e);
+            }
+            let names: Vec<_> = visible_projects(db, actor, &org)?
+                .into_iter()
+                .map(|p| p.slug)
+                .collect();
+            let hint = if names.is_empty() {
+                format!(
+                    "organization `{}` has no projects yet; create one with `proj project add NAME`",
+                    org.slug
+                )
+            } else {
+                format!(
+                    "pass --project PROJECT (or set PROJ_PROJECT), run `proj project use PROJECT` or `proj link`; available: {}",
+                    names.join(", ")
+                )
+            };
+            return Err(Error::usage("no project selected").with_hint(hint));
+        };
+        let project = find_project(db, actor, &org, &part.value)?;
+        Ok((org, project))
     }
 }
 

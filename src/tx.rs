@@ -9,140 +9,60 @@
 use crate::access::{self, Action, Actor, Target};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::OrgRole;
-use crate::scope::slash;
+use crate::model::{OrgRole, slash, string_enum};
 use crate::snapshot;
 use crate::store::{Db, NewEvent};
 use serde::Serialize;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
 
-/// Everything the audit log records, by the name it records it under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    OrgAdd,
-    OrgUpdate,
-    OrgRemove,
-    OrgRestore,
-    ProjectAdd,
-    ProjectUpdate,
-    ProjectRemove,
-    ProjectRestore,
-    EnvAdd,
-    EnvUpdate,
-    EnvArchive,
-    EnvUnarchive,
-    EnvProtect,
-    EnvUnprotect,
-    EnvClone,
-    EnvRemove,
-    EnvRestore,
-    ResourceAdd,
-    ResourceUpdate,
-    ResourceMove,
-    ResourceRemove,
-    MemberAdd,
-    MemberUpdate,
-    MemberRole,
-    MemberRemove,
-    MemberGrant,
-    MemberRevoke,
-    MemberRestore,
-    TeamAdd,
-    TeamUpdate,
-    TeamRemove,
-    TeamRestore,
-    TeamJoin,
-    TeamLeave,
-    TeamGrant,
-    TeamRevoke,
-}
+string_enum!(
+    /// Everything the audit log records, by the name it records it under (`proj log`,
+    /// `proj restore`); never change one. An unknown name is an internal error: only what
+    /// was written is read back.
+    Event,
+    unknown = |s| Error::internal(format!("unknown event `{s}`")),
+    {
+    OrgAdd => "org.add",
+    OrgUpdate => "org.update",
+    OrgRemove => "org.remove",
+    OrgRestore => "org.restore",
+    ProjectAdd => "project.add",
+    ProjectUpdate => "project.update",
+    ProjectRemove => "project.remove",
+    ProjectRestore => "project.restore",
+    EnvAdd => "env.add",
+    EnvUpdate => "env.update",
+    EnvArchive => "env.archive",
+    EnvUnarchive => "env.unarchive",
+    EnvProtect => "env.protect",
+    EnvUnprotect => "env.unprotect",
+    EnvClone => "env.clone",
+    EnvRemove => "env.remove",
+    EnvRestore => "env.restore",
+    ResourceAdd => "resource.add",
+    ResourceUpdate => "resource.update",
+    ResourceMove => "resource.move",
+    ResourceRemove => "resource.remove",
+    MemberAdd => "member.add",
+    MemberUpdate => "member.update",
+    MemberRole => "member.role",
+    MemberRemove => "member.remove",
+    MemberGrant => "member.grant",
+    MemberRevoke => "member.revoke",
+    MemberRestore => "member.restore",
+    TeamAdd => "team.add",
+    TeamUpdate => "team.update",
+    TeamRemove => "team.remove",
+    TeamRestore => "team.restore",
+    TeamJoin => "team.join",
+    TeamLeave => "team.leave",
+    TeamGrant => "team.grant",
+    TeamRevoke => "team.revoke",
+});
 
 impl Event {
-    pub const ALL: &'static [Event] = &[
-        Event::OrgAdd,
-        Event::OrgUpdate,
-        Event::OrgRemove,
-        Event::OrgRestore,
-        Event::ProjectAdd,
-        Event::ProjectUpdate,
-        Event::ProjectRemove,
-        Event::ProjectRestore,
-        Event::EnvAdd,
-        Event::EnvUpdate,
-        Event::EnvArchive,
-        Event::EnvUnarchive,
-        Event::EnvProtect,
-        Event::EnvUnprotect,
-        Event::EnvClone,
-        Event::EnvRemove,
-        Event::EnvRestore,
-        Event::ResourceAdd,
-        Event::ResourceUpdate,
-        Event::ResourceMove,
-        Event::ResourceRemove,
-        Event::MemberAdd,
-        Event::MemberUpdate,
-        Event::MemberRole,
-        Event::MemberRemove,
-        Event::MemberGrant,
-        Event::MemberRevoke,
-        Event::MemberRestore,
-        Event::TeamAdd,
-        Event::TeamUpdate,
-        Event::TeamRemove,
-        Event::TeamRestore,
-        Event::TeamJoin,
-        Event::TeamLeave,
-        Event::TeamGrant,
-        Event::TeamRevoke,
-    ];
-
-    /// The name in the audit log (`proj log`, `proj restore`); never change one.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::OrgAdd => "org.add",
-            Event::OrgUpdate => "org.update",
-            Event::OrgRemove => "org.remove",
-            Event::OrgRestore => "org.restore",
-            Event::ProjectAdd => "project.add",
-            Event::ProjectUpdate => "project.update",
-            Event::ProjectRemove => "project.remove",
-            Event::ProjectRestore => "project.restore",
-            Event::EnvAdd => "env.add",
-            Event::EnvUpdate => "env.update",
-            Event::EnvArchive => "env.archive",
-            Event::EnvUnarchive => "env.unarchive",
-            Event::EnvProtect => "env.protect",
-            Event::EnvUnprotect => "env.unprotect",
-            Event::EnvClone => "env.clone",
-            Event::EnvRemove => "env.remove",
-            Event::EnvRestore => "env.restore",
-            Event::ResourceAdd => "resource.add",
-            Event::ResourceUpdate => "resource.update",
-            Event::ResourceMove => "resource.move",
-            Event::ResourceRemove => "resource.remove",
-            Event::MemberAdd => "member.add",
-            Event::MemberUpdate => "member.update",
-            Event::MemberRole => "member.role",
-            Event::MemberRemove => "member.remove",
-            Event::MemberGrant => "member.grant",
-            Event::MemberRevoke => "member.revoke",
-            Event::MemberRestore => "member.restore",
-            Event::TeamAdd => "team.add",
-            Event::TeamUpdate => "team.update",
-            Event::TeamRemove => "team.remove",
-            Event::TeamRestore => "team.restore",
-            Event::TeamJoin => "team.join",
-            Event::TeamLeave => "team.leave",
-            Event::TeamGrant => "team.grant",
-            Event::TeamRevoke => "team.revoke",
-        }
-    }
-
     /// The action that authorizes this change; `None` for creating or bringing back an
     /// organization, which needs no role.
     pub fn action(self) -> Option<Action> {
@@ -172,23 +92,6 @@ impl Event {
             // A team's grant is checked on its target exactly like a member's.
             Event::TeamGrant | Event::TeamRevoke => Action::MemberGrant,
         })
-    }
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Event {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Event::ALL
-            .iter()
-            .copied()
-            .find(|e| e.as_str() == s)
-            .ok_or_else(|| Error::internal(format!("unknown event `{s}`")))
     }
 }
 

@@ -1,9 +1,9 @@
 use super::{App, parse_word};
 use crate::access::Action;
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, default_display_name, validate_slug};
+use crate::model::{EnvKind, default_display_name, slash, validate_slug};
 use crate::ops;
-use crate::scope::{EnvScope, ProjectScope, slash};
+use crate::scope::{EnvScope, ProjectScope};
 use crate::store::NewEnv;
 use crate::tx::{Event, Tx};
 use crate::view::EnvView;

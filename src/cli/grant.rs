@@ -5,10 +5,10 @@
 use super::App;
 use crate::access::Action;
 use crate::error::{Error, Result};
-use crate::model::ProjectRole;
+use crate::model::{ProjectRole, slash};
 use crate::ops;
 use crate::output::Record;
-use crate::scope::{Scope, slash};
+use crate::scope::Scope;
 use crate::store::{Db, GrantRow, Holder, OrgRow};
 use crate::tx::Tx;
 use serde::Serialize;

@@ -1,8 +1,9 @@
 use super::App;
 use crate::context::{LINK_FILE, LinkFile, find_link};
 use crate::error::{Error, Result};
+use crate::model::slash;
 use crate::output::Record;
-use crate::scope::{ProjectScope, slash};
+use crate::scope::ProjectScope;
 use clap::Args;
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! `proj member …`: the people of an organization, their roles and their project grants.
 
 use super::grant::{self, GrantView, Grantee, HeldGrant};
-use super::roster::Roster;
+use super::roster::{EffectiveRole, Roster};
 use super::{App, parse_word};
 use crate::access::{self, Action, Actor, MemberChange, Target};
 use crate::error::{Error, Result};
@@ -168,29 +168,6 @@ pub struct MemberView {
     /// Adds `teams` and `access` columns to tables when the organization has teams.
     #[serde(skip)]
     pub show_teams: bool,
-}
-
-/// One environment's effective role inside a member view.
-#[derive(Debug, Clone, Serialize)]
-pub struct EffectiveRole {
-    pub project: String,
-    pub environment: String,
-    pub role: ProjectRole,
-    /// `member` (their own grant) or `team:SLUG`.
-    pub via: String,
-}
-
-impl EffectiveRole {
-    fn label(&self) -> String {
-        let via = match self.via.strip_prefix("team:") {
-            Some(team) => format!("team {team}"),
-            None => "own".to_string(),
-        };
-        format!(
-            "{}/{}: {} ({via})",
-            self.project, self.environment, self.role
-        )
-    }
 }
 
 impl Record for MemberView {

@@ -3,8 +3,8 @@
 use super::App;
 use super::project::view as project_view;
 use crate::error::Result;
+use crate::model::slash;
 use crate::ops;
-use crate::scope::slash;
 use crate::view::{EnvView, OrgView, ProjectView};
 use clap::Args;
 

@@ -6,15 +6,16 @@
 //! only that holder's grants. Each view is the one the per-row queries gave, in their order.
 
 use super::grant::HeldGrant;
-use super::member::EffectiveRole;
-use crate::access::{self, Actor, VisibleProjects};
+use crate::access::{self, Actor, Sight};
 use crate::error::Result;
+use crate::model::ProjectRole;
 use crate::store::{Db, EnvRow, GrantRow, Holder, MemberRow, OrgRow, TeamRow};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 pub(super) struct Roster {
     /// The projects of the organization the actor can see.
-    visible: VisibleProjects,
+    visible: Sight,
     /// Grants in the organization's projects: every one, or the one holder's (see the
     /// constructors).
     grants: Vec<GrantRow>,
@@ -48,7 +49,7 @@ impl Roster {
             t.sort();
         }
         Ok(Roster {
-            visible: VisibleProjects::of(db, actor, org)?,
+            visible: Sight::of(db, actor, org)?,
             grants: db.grants_in_org(org.id)?,
             teams_of,
             members_of,
@@ -64,14 +65,14 @@ impl Roster {
     /// One member: their own grants and their teams' (`member show`, and what a change to a
     /// member prints).
     pub(super) fn member(db: &Db, actor: &Actor, org: &OrgRow, m: &MemberRow) -> Result<Roster> {
-        let visible = VisibleProjects::of(db, actor, org)?;
+        let visible = Sight::of(db, actor, org)?;
         let grants: Vec<GrantRow> = db
             .access_grants(m.id)?
             .into_iter()
             .filter(|g| g.org == org.slug)
             .collect();
         let teams: Vec<TeamRow> = db.member_teams(m.id)?;
-        let envs = if grants.iter().any(|g| visible.contains(g.project_id)) {
+        let envs = if grants.iter().any(|g| visible.sees_project(g.project_id)) {
             envs_by_project(db.envs_in_org(org.id, false)?)
         } else {
             HashMap::new()
@@ -97,7 +98,7 @@ impl Roster {
             .map(|m| m.email)
             .collect();
         Ok(Roster {
-            visible: VisibleProjects::of(db, actor, org)?,
+            visible: Sight::of(db, actor, org)?,
             grants: db
                 .holder_grants(Holder::Team(t.id))?
                 .into_iter()
@@ -120,7 +121,7 @@ impl Roster {
         let mut mine: Vec<&GrantRow> = self
             .grants
             .iter()
-            .filter(|g| g.holder == holder && self.visible.contains(g.project_id))
+            .filter(|g| g.holder == holder && self.visible.sees_project(g.project_id))
             .collect();
         mine.sort_by(|a, b| (&a.project, &a.environment).cmp(&(&b.project, &b.environment)));
         mine.into_iter()
@@ -171,7 +172,7 @@ impl Roster {
                 (a.team.is_some(), &a.team, a.id).cmp(&(b.team.is_some(), &b.team, b.id))
             });
             let project_id = grants[0].project_id;
-            if !self.visible.contains(project_id) {
+            if !self.visible.sees_project(project_id) {
                 continue;
             }
             for e in self.envs.get(&project_id).into_iter().flatten() {
@@ -187,6 +188,29 @@ impl Roster {
             }
         }
         out
+    }
+}
+
+/// One environment's effective role inside a member view.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveRole {
+    pub project: String,
+    pub environment: String,
+    pub role: ProjectRole,
+    /// `member` (their own grant) or `team:SLUG`.
+    pub via: String,
+}
+
+impl EffectiveRole {
+    pub(super) fn label(&self) -> String {
+        let via = match self.via.strip_prefix("team:") {
+            Some(team) => format!("team {team}"),
+            None => "own".to_string(),
+        };
+        format!(
+            "{}/{}: {} ({via})",
+            self.project, self.environment, self.role
+        )
     }
 }
 

@@ -14,8 +14,7 @@ use super::current::{self, CEnv, COrg, CProject, CTeam};
 use super::desired::{DEnv, DHolder, DOrg, DProject, DTeam, Desired};
 use crate::access::Actor;
 use crate::error::{Error, Result};
-use crate::model::{EnvKind, OrgRole, ProjectRole, ResourceType};
-use crate::scope::slash;
+use crate::model::{EnvKind, OrgRole, ProjectRole, ResourceType, slash};
 use crate::store::{
     Db, EnvRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow,
 };

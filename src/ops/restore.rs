@@ -4,8 +4,8 @@
 use crate::access::{self, Action, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::lineage::{Lineage, Trail};
-use crate::model::OrgRole;
-use crate::scope::{ProjectScope, find_org, find_project, slash};
+use crate::model::{OrgRole, slash};
+use crate::scope::{ProjectScope, find_org, find_project};
 use crate::snapshot::{
     self, SavedEnv, SavedGrant, SavedMemberRemoval, SavedOrg, SavedProject, SavedTeam,
 };

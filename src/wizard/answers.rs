@@ -3,8 +3,7 @@
 
 use super::prompt::Prompter;
 use crate::error::{Error, Result};
-use crate::model::{normalize_email, suggest_slug, validate_email, validate_slug};
-use crate::scope::slash;
+use crate::model::{normalize_email, slash, suggest_slug, validate_email, validate_slug};
 
 /// Answers given as flags, as typed; [`Known::check`] turns them into [`Answers`].
 #[derive(Debug, Clone, Default)]

@@ -9,8 +9,7 @@ use super::prompt::Prompter;
 use super::render;
 use crate::access::{self, Actor, Target};
 use crate::error::{Kind, Result};
-use crate::model::{EnvKind, OrgRole};
-use crate::scope::slash;
+use crate::model::{EnvKind, OrgRole, slash};
 use crate::store::{Db, OrgRow, ProjectRow, Store};
 
 /// Where the wizard reads what the file holds. A [`Store`] answers each read in its own short

@@ -2,7 +2,7 @@
 //! one command that does the same without questions.
 
 use super::plan::{Outline, Plan};
-use crate::scope::slash;
+use crate::model::slash;
 use crate::tree::{self, Charset, Node};
 
 /// What the plan will do, as a tree marking what is new, and who you will be.

@@ -76,7 +76,7 @@ fn the_database_rules_are_the_rust_rules_case_by_case() {
         .zip(&rows)
         .filter_map(|(case, row)| {
             let sql: String = row.get(0);
-            let rust = verdict(case);
+            let rust = verdict(case).as_str();
             (sql != rust).then(|| format!("{case:?}: Rust {rust}, SQL {sql}"))
         })
         .collect();
