@@ -1030,7 +1030,7 @@ impl<'a> EventSight<'a> {
         let Some(members) = removal
             .and_then(|e| e.before)
             .and_then(|b| b.get("members").cloned())
-            .and_then(|m| serde_json::from_value::<Vec<crate::snapshot::SavedMember>>(m).ok())
+            .and_then(|m| serde_json::from_value::<Vec<MemberRow>>(m).ok())
         else {
             return Ok(false);
         };
@@ -1039,14 +1039,14 @@ impl<'a> EventSight<'a> {
         }
         // On a file the actor is an email; on a server, the login the member was mapped to.
         let actor = self.actor;
-        let was = |m: &crate::snapshot::SavedMember| match (&actor.email, &actor.login) {
+        let was = |m: &MemberRow| match (&actor.email, &actor.login) {
             (Some(email), _) => crate::model::normalize_email(&m.email) == *email,
             (None, Some(login)) => m.login.as_deref() == Some(login.as_str()),
             (None, None) => false,
         };
         Ok(members
             .iter()
-            .any(|m| was(m) && m.role.parse().is_ok_and(Sight::role_sees_whole)))
+            .any(|m| was(m) && Sight::role_sees_whole(m.role)))
     }
 }
 

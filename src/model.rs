@@ -389,6 +389,17 @@ macro_rules! string_enum {
             }
         }
 
+        // Read back from what Serialize wrote (audit snapshots): the same spelling.
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                s.parse()
+                    .map_err(|e: $crate::error::Error| ::serde::de::Error::custom(e.message))
+            }
+        }
+
         impl ::std::str::FromStr for $name {
             type Err = $crate::error::Error;
             fn from_str(s: &str) -> $crate::error::Result<Self> {

@@ -234,15 +234,15 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Audits something the caller just inserted; `after` is its snapshot.
+    /// Audits something the caller just inserted; `after` is its row or snapshot.
     pub fn created(
         &self,
         event: Event,
         target: &Target,
         subject: Subject,
-        after: &Value,
+        after: &impl Serialize,
     ) -> Result<()> {
-        self.record(event, target, subject, None, Some(after))
+        self.record(event, target, subject, None, Some(&snapshot::row(after)))
     }
 
     /// Writes a change with `write` and audits it, unless `after` is `before`: then it
@@ -279,15 +279,16 @@ impl<'a> Tx<'a> {
         self.record(event, target, subject, before.as_ref(), Some(&after))
     }
 
-    /// Audits something the caller just deleted; `before` is its snapshot, taken first.
+    /// Audits something the caller just deleted; `before` is its row or snapshot, taken
+    /// first.
     pub fn removed(
         &self,
         event: Event,
         target: &Target,
         subject: Subject,
-        before: &Value,
+        before: &impl Serialize,
     ) -> Result<()> {
-        self.record(event, target, subject, Some(before), None)
+        self.record(event, target, subject, Some(&snapshot::row(before)), None)
     }
 
     /// The one place commands append audit events.

@@ -60,7 +60,7 @@ pub fn add(
         Event::EnvAdd,
         &Target::env(org, project, &env),
         Subject::Scope,
-        &snapshot::row(&env),
+        &env,
     )?;
     Ok(env)
 }
@@ -105,7 +105,7 @@ pub fn clone(
         }
     }
     let mut after = snapshot::env(db, &env)?;
-    after["source"] = serde_json::json!(crate::scope::env_path(source));
+    after.source = Some(crate::scope::env_path(source));
     tx.created(
         Event::EnvClone,
         &Target::env(org, project, &env),

@@ -3,7 +3,6 @@
 use crate::access::{Action, Target};
 use crate::error::{Error, Result};
 use crate::model::ProjectRole;
-use crate::snapshot;
 use crate::store::{Db, EnvRow, GrantRow, Holder, OrgRow, ProjectRow};
 use crate::tx::{Event, Subject, Tx};
 
@@ -89,10 +88,5 @@ pub fn revoke(
         Holder::Member(_) => (Event::MemberRevoke, grant.email.as_deref().unwrap_or("")),
         Holder::Team(_) => (Event::TeamRevoke, grant.team.as_deref().unwrap_or("")),
     };
-    tx.removed(
-        event,
-        &at,
-        subject(grant.holder, name),
-        &snapshot::row(grant),
-    )
+    tx.removed(event, &at, subject(grant.holder, name), grant)
 }

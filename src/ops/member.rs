@@ -4,7 +4,7 @@ use crate::access::{Action, MemberChange, Target};
 use crate::error::Result;
 use crate::model::OrgRole;
 use crate::snapshot;
-use crate::store::{Holder, MemberRow, OrgRow};
+use crate::store::{MemberRow, OrgRow};
 use crate::tx::{Event, Subject, Tx};
 
 /// The fields of a new member.
@@ -57,7 +57,7 @@ pub fn add(tx: &Tx, org: &OrgRow, new: &NewMember, as_identity: bool) -> Result<
         Event::MemberAdd,
         &Target::org(org),
         Subject::Member(&m.email),
-        &snapshot::row(&m),
+        &m,
     )?;
     Ok(m)
 }
@@ -125,14 +125,13 @@ pub fn remove(tx: &Tx, org: &OrgRow, m: &MemberRow) -> Result<()> {
         to: None,
     };
     tx.require(Action::MemberRemove, &Target::org(org).with_member(change))?;
-    let grants = db.holder_grants(Holder::Member(m.id))?;
-    let teams = snapshot::teams_of(db, m)?;
+    let before = snapshot::member(db, m)?;
     // Their grants and team memberships go with them (ON DELETE CASCADE).
     db.member_delete(m.id)?;
     tx.removed(
         Event::MemberRemove,
         &Target::org(org),
         Subject::Member(&m.email),
-        &serde_json::json!({ "member": m, "grants": grants, "teams": teams }),
+        &before,
     )
 }

@@ -10,12 +10,7 @@ use crate::tx::{Event, Subject, Tx};
 /// next ([`super::member::add`]).
 pub fn add(tx: &Tx, slug: &str, display_name: Option<&str>) -> Result<OrgRow> {
     let org = tx.db.org_insert(slug, display_name)?;
-    tx.created(
-        Event::OrgAdd,
-        &Target::org(&org),
-        Subject::Scope,
-        &snapshot::row(&org),
-    )?;
+    tx.created(Event::OrgAdd, &Target::org(&org), Subject::Scope, &org)?;
     Ok(org)
 }
 

@@ -3,7 +3,6 @@
 use crate::access::{Action, Target};
 use crate::error::Result;
 use crate::model::ResourceType;
-use crate::snapshot;
 use crate::store::{EnvRow, OrgRow, ProjectRow, ResourceRow};
 use crate::tx::{Event, Subject, Tx};
 
@@ -36,12 +35,7 @@ pub fn add(
     let target = Target::env(org, project, env);
     tx.require(Action::ResourceAdd, &target)?;
     let r = insert(tx, env, slug, kind, description)?;
-    tx.created(
-        Event::ResourceAdd,
-        &target,
-        Subject::Resource(&r.slug),
-        &snapshot::row(&r),
-    )?;
+    tx.created(Event::ResourceAdd, &target, Subject::Resource(&r.slug), &r)?;
     Ok(r)
 }
 
@@ -102,6 +96,6 @@ pub fn remove(
         Event::ResourceRemove,
         &target,
         Subject::Resource(&r.slug),
-        &snapshot::row(r),
+        r,
     )
 }

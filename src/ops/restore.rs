@@ -4,16 +4,16 @@
 use crate::access::{self, Action, MemberChange, Target};
 use crate::error::{Error, Result};
 use crate::lineage::{Lineage, Trail};
-use crate::model::{OrgRole, slash};
+use crate::model::slash;
 use crate::scope::{ProjectScope, find_org, find_project};
 use crate::snapshot::{
-    self, SavedEnv, SavedGrant, SavedMemberRemoval, SavedOrg, SavedProject, SavedTeam,
+    self, EnvSnapshot, MemberSnapshot, OrgSnapshot, ProjectSnapshot, RestoreAfter, TeamSnapshot,
 };
 use crate::store::{
-    EnvRow, EventRow, Holder, MemberRow, OrgRow, ProjectRow, SavedEnvFields, SavedFields, TeamRow,
+    EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, SavedEnvFields, SavedFields,
+    TeamRow,
 };
 use crate::tx::{Event, Subject, Tx};
-use serde_json::Value;
 
 /// What came back.
 pub enum Restored {
@@ -71,11 +71,11 @@ pub fn event(tx: &Tx, id: i64) -> Result<Outcome> {
 }
 
 /// The restore event's `after`: the subtree as it now is, and where it came from.
-fn after(mut subtree: Value, event: &EventRow) -> Value {
-    if let Value::Object(map) = &mut subtree {
-        map.insert("restored_from".to_string(), Value::from(event.id));
+fn after<T>(now: T, event: &EventRow) -> RestoreAfter<T> {
+    RestoreAfter {
+        now,
+        restored_from: event.id,
     }
-    subtree
 }
 
 fn taken(what: String, event: &EventRow, hint: String) -> Error {
@@ -147,7 +147,7 @@ fn restore_first(e: Error, removal: i64) -> Error {
 
 fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<OrgRow> {
     let db = tx.db;
-    let saved: SavedOrg = snapshot::parse(event.id, event.before.as_ref())?;
+    let saved: OrgSnapshot = snapshot::parse(event.id, event.before.as_ref())?;
     let slug = &saved.org.slug;
     if db.name_taken(None, slug)? {
         return Err(taken(
@@ -174,7 +174,7 @@ fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<O
         put_project(tx, &org, None, p, &mut grants)?;
     }
     for m in &saved.members {
-        put_member(tx, &org, &m.email, m.name.as_deref(), &m.role, &m.created_at, m.login.as_deref())?;
+        put_member(tx, &org, m)?;
     }
     // Teams after their members, before the grants that name them.
     for t in &saved.teams {
@@ -198,7 +198,7 @@ fn restore_project(
     skipped: &mut Vec<String>,
 ) -> Result<ProjectRow> {
     let db = tx.db;
-    let saved: SavedProject = snapshot::parse(event.id, event.before.as_ref())?;
+    let saved: ProjectSnapshot = snapshot::parse(event.id, event.before.as_ref())?;
     let org = parent_org(tx, lineage, event, &saved.project.org)?;
     tx.require(Action::ProjectAdd, &Target::org(&org))?;
     let slug = &saved.project.slug;
@@ -230,7 +230,7 @@ fn restore_env(
     skipped: &mut Vec<String>,
 ) -> Result<EnvRow> {
     let db = tx.db;
-    let saved: SavedEnv = snapshot::parse(event.id, event.before.as_ref())?;
+    let saved: EnvSnapshot = snapshot::parse(event.id, event.before.as_ref())?;
     let e = &saved.environment;
     let org = parent_org(tx, lineage, event, &e.org)?;
     let project = parent_project(tx, lineage, event, &org, &e.project)?;
@@ -260,7 +260,7 @@ fn restore_env(
 
 fn restore_team(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<(OrgRow, TeamRow)> {
     let db = tx.db;
-    let saved: SavedTeam = snapshot::parse(event.id, event.before.as_ref())?;
+    let saved: TeamSnapshot = snapshot::parse(event.id, event.before.as_ref())?;
     let org = find_org(db, tx.actor, &saved.team.org).map_err(|e| {
         e.with_hint(format!(
             "the team belonged to organization `{}`; restore that first (see `proj log`)",
@@ -283,7 +283,7 @@ fn restore_team(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<
         &org,
         Holder::Team(team.id),
         &format!("team {slug}"),
-        &saved.grants,
+        saved.grants.as_deref().unwrap_or_default(),
         skipped,
     )?;
     tx.created(
@@ -304,10 +304,10 @@ fn restore_member(
     skipped: &mut Vec<String>,
 ) -> Result<(OrgRow, MemberRow)> {
     let db = tx.db;
-    let saved: SavedMemberRemoval = snapshot::parse(event.id, event.before.as_ref())?;
+    let saved: MemberSnapshot = snapshot::parse(event.id, event.before.as_ref())?;
     let m = &saved.member;
     let org = find_org(db, tx.actor, &m.org)?;
-    let role: OrgRole = m.role.parse()?;
+    let role = m.role;
     let change = MemberChange {
         email: &m.email,
         from: None,
@@ -321,7 +321,7 @@ fn restore_member(
             format!("see `proj member show {}`", m.email),
         ));
     }
-    put_member(tx, &org, &m.email, m.name.as_deref(), &m.role, &m.created_at, m.login.as_deref())?;
+    put_member(tx, &org, m)?;
     let member = db
         .member(org.id, &m.email)?
         .ok_or_else(|| Error::internal("the restored member vanished"))?;
@@ -345,11 +345,7 @@ fn restore_member(
             )),
         }
     }
-    let after = serde_json::json!({
-        "member": member,
-        "grants": db.holder_grants(Holder::Member(member.id))?,
-        "teams": snapshot::teams_of(db, &member)?,
-    });
+    let after = snapshot::member(db, &member)?;
     tx.created(
         Event::MemberRestore,
         &Target::org(&org),
@@ -367,14 +363,12 @@ fn put_holder_grants(
     org: &OrgRow,
     holder: Holder,
     who: &str,
-    grants: &[SavedGrant],
+    grants: &[GrantRow],
     skipped: &mut Vec<String>,
 ) -> Result<()> {
     let db = tx.db;
     for g in grants {
-        let Some(project_slug) = g.project.as_deref() else {
-            continue;
-        };
+        let project_slug = g.project.as_str();
         let place = slash(&[&org.slug, project_slug]);
         let Some(project) = db.project(org.id, project_slug)? else {
             skipped.push(format!(
@@ -408,7 +402,7 @@ fn put_holder_grants(
 fn put_team(
     tx: &Tx,
     org: &OrgRow,
-    saved: &SavedTeam,
+    saved: &TeamSnapshot,
     skipped: &mut Vec<String>,
 ) -> Result<TeamRow> {
     let t = &saved.team;
@@ -425,7 +419,7 @@ fn put_team(
     for m in &saved.members {
         match tx.db.member(org.id, &m.email)? {
             Some(member) => {
-                super::team::join_row(tx, &team, &member, m.joined_at.as_deref())?;
+                super::team::join_row(tx, &team, &member, Some(&m.joined_at))?;
             }
             None => skipped.push(format!(
                 "{} from team {}: no longer a member of the organization",
@@ -440,7 +434,7 @@ fn put_team(
 struct PendingGrant<'s> {
     project: ProjectRow,
     env: Option<EnvRow>,
-    saved: &'s SavedGrant,
+    saved: &'s GrantRow,
 }
 
 /// Puts back a project with its environments, checking each action as if it were typed
@@ -450,7 +444,7 @@ fn put_project<'s>(
     tx: &Tx,
     org: &OrgRow,
     id: Option<i64>,
-    saved: &'s SavedProject,
+    saved: &'s ProjectSnapshot,
     grants: &mut Vec<PendingGrant<'s>>,
 ) -> Result<ProjectRow> {
     tx.require(Action::ProjectAdd, &Target::org(org))?;
@@ -487,7 +481,7 @@ fn put_env<'s>(
     tx: &Tx,
     org: &OrgRow,
     project: &ProjectRow,
-    saved: &'s SavedEnv,
+    saved: &'s EnvSnapshot,
     grants: &mut Vec<PendingGrant<'s>>,
 ) -> Result<EnvRow> {
     tx.require(Action::EnvAdd, &Target::project(org, project))?;
@@ -501,7 +495,7 @@ fn put_env<'s>(
             created_at: &e.created_at,
         },
         &SavedEnvFields {
-            kind: &e.kind,
+            kind: e.kind.as_str(),
             protected: e.protected,
             archived_at: e.archived_at.as_deref(),
         },
@@ -521,7 +515,7 @@ fn put_env<'s>(
             description: r.description.as_deref(),
             created_at: &r.created_at,
         };
-        tx.db.resource_restore(&env, &fields, &r.kind)?;
+        tx.db.resource_restore(&env, &fields, r.kind.as_str())?;
     }
     for g in &saved.grants {
         tx.require(Action::MemberGrant, &target)?;
@@ -575,23 +569,15 @@ fn put_grants(tx: &Tx, grants: &[PendingGrant], skipped: &mut Vec<String>) -> Re
 }
 
 /// Puts back one member as recorded, with the login they had.
-fn put_member(
-    tx: &Tx,
-    org: &OrgRow,
-    email: &str,
-    name: Option<&str>,
-    role: &str,
-    created_at: &str,
-    login: Option<&str>,
-) -> Result<()> {
+fn put_member(tx: &Tx, org: &OrgRow, m: &MemberRow) -> Result<()> {
     let fields = SavedFields {
-        slug: email,
-        display_name: name,
+        slug: &m.email,
+        display_name: m.name.as_deref(),
         description: None,
-        created_at,
+        created_at: &m.created_at,
     };
-    tx.db.member_restore(org, &fields, role)?;
-    restore_login(tx, org, email, login)
+    tx.db.member_restore(org, &fields, m.role.as_str())?;
+    restore_login(tx, org, &m.email, m.login.as_deref())
 }
 
 /// Puts back one grant as recorded (its role and when it was given).
@@ -600,10 +586,10 @@ fn put_grant(
     holder: Holder,
     project: &ProjectRow,
     env: Option<&EnvRow>,
-    g: &SavedGrant,
+    g: &GrantRow,
 ) -> Result<()> {
     tx.db
-        .grant_restore(holder, project, env, &g.role, &g.created_at)
+        .grant_restore(holder, project, env, g.role.as_str(), &g.created_at)
 }
 
 /// Maps a restored member to the database login they had (team mode): without it, the

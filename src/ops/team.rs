@@ -2,10 +2,9 @@
 
 use crate::access::{Action, Target};
 use crate::error::Result;
-use crate::snapshot;
+use crate::snapshot::{self, Membership};
 use crate::store::{MemberRow, OrgRow, TeamRow};
 use crate::tx::{Event, Subject, Tx};
-use serde_json::{Value, json};
 
 /// The fields of a new team.
 pub struct NewTeam<'a> {
@@ -24,7 +23,7 @@ pub fn add(tx: &Tx, org: &OrgRow, new: &NewTeam) -> Result<TeamRow> {
         Event::TeamAdd,
         &Target::org(org),
         Subject::Team(&team.slug),
-        &snapshot::row(&team),
+        &team,
     )?;
     Ok(team)
 }
@@ -67,8 +66,12 @@ pub(super) fn join_row(
 }
 
 /// A team membership as its events record it.
-fn membership(org: &OrgRow, team: &TeamRow, email: &str) -> Value {
-    json!({ "org": org.slug, "team": team.slug, "email": email })
+fn membership(org: &OrgRow, team: &TeamRow, email: &str) -> Membership {
+    Membership {
+        org: org.slug.clone(),
+        team: team.slug.clone(),
+        email: email.to_string(),
+    }
 }
 
 /// Puts `member` in `team`; whether they were not in it already (nothing is written then).

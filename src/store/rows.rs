@@ -2,13 +2,14 @@
 //! returns (`OrgRow`, `ProjectRow`, …), what an insert takes (`NewEnv`, `NewEvent`), who
 //! holds a grant ([`Holder`]), the saved [`Selection`], and what a restore reads back from an
 //! audit snapshot ([`SavedFields`], [`SavedEnvFields`]). Rows serialize as audit snapshots
-//! record them; each backend maps its own result rows onto these.
+//! record them and deserialize from them (`proj restore`; ids are not kept, so they read back
+//! as 0); each backend maps its own result rows onto these.
 
 use crate::model::{EnvKind, OrgRole, ProjectRole, ResourceType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrgRow {
     #[serde(skip)]
     pub id: i64,
@@ -17,7 +18,7 @@ pub struct OrgRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectRow {
     #[serde(skip)]
     pub id: i64,
@@ -30,7 +31,7 @@ pub struct ProjectRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnvRow {
     #[serde(skip)]
     pub id: i64,
@@ -55,7 +56,7 @@ pub struct NewEnv<'a> {
     pub protected: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResourceRow {
     #[serde(skip)]
     pub id: i64,
@@ -71,7 +72,7 @@ pub struct ResourceRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MemberRow {
     #[serde(skip)]
     pub id: i64,
@@ -95,6 +96,11 @@ pub enum Holder {
 }
 
 impl Holder {
+    /// The holder of a grant read back from an audit snapshot, until restore places it.
+    fn unplaced() -> Holder {
+        Holder::Member(0)
+    }
+
     /// The `(member_id, team_id)` columns of this holder.
     pub(super) fn columns(self) -> (Option<i64>, Option<i64>) {
         match self {
@@ -107,11 +113,12 @@ impl Holder {
 /// A project role given to a member or a team, for the whole project or (with
 /// `environment`) one environment of it. Serialized (audit snapshots) with `email` for a
 /// member's grant and `team` for a team's, so a member's grant reads as it always did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GrantRow {
     #[serde(skip)]
     pub id: i64,
-    #[serde(skip)]
+    /// Not in snapshots, which name the holder by `email` or `team`.
+    #[serde(skip, default = "Holder::unplaced")]
     pub holder: Holder,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -139,7 +146,7 @@ impl GrantRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TeamRow {
     #[serde(skip)]
     pub id: i64,
@@ -153,7 +160,7 @@ pub struct TeamRow {
 }
 
 /// One member of a team, with when they joined.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TeamMemberRow {
     #[serde(skip)]
     pub member_id: i64,
