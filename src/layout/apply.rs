@@ -51,15 +51,38 @@ fn get<T>(made: &[Option<Rc<T>>], parent: &Parent<T>) -> Option<Rc<T>> {
 }
 
 /// One question to the access model, by everything its answer depends on: the action, the
-/// target cut to the action's level (each row by its address: one row object stands for
-/// each organization, project and environment of the plan, made or planned), whether that
-/// environment is protected, and the member change.
+/// rows of the target cut to the action's level, whether that environment is protected, and
+/// the member change.
+///
+/// A row the database has is named by its id. The rows the plan creates all have the id
+/// [`PLANNED`], so a target with one of them also carries its path (`org/project/env`): the
+/// plan creates one organization, project or environment of each path, so the path names
+/// the planned ones among its rows, and the ids the rest.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Question {
     action: Action,
-    rows: [usize; 3],
+    ids: [Option<i64>; 3],
+    planned: Option<String>,
     protected: Option<bool>,
     member: Option<(String, Option<OrgRole>, Option<OrgRole>)>,
+}
+
+impl Question {
+    fn new(action: Action, target: &Target) -> Self {
+        let cut = target.for_action(action);
+        let ids = [
+            Some(cut.org.id),
+            cut.project.map(|p| p.id),
+            cut.env.map(|e| e.id),
+        ];
+        Question {
+            action,
+            ids,
+            planned: ids.contains(&Some(PLANNED)).then(|| cut.path()),
+            protected: cut.env.map(|e| e.protected),
+            member: cut.member.map(|m| (m.email.to_string(), m.from, m.to)),
+        }
+    }
 }
 
 /// [`Tx::require`], asked once for each distinct question: every check runs on the same state
@@ -72,18 +95,7 @@ struct Asker {
 
 impl Asker {
     fn require(&mut self, tx: &Tx, action: Action, target: &Target) -> Result<()> {
-        let cut = target.for_action(action);
-        let address = |p: Option<*const u8>| p.map_or(0, |p| p as usize);
-        let question = Question {
-            action,
-            rows: [
-                address(Some((cut.org as *const OrgRow).cast())),
-                address(cut.project.map(|p| (p as *const ProjectRow).cast())),
-                address(cut.env.map(|e| (e as *const EnvRow).cast())),
-            ],
-            protected: cut.env.map(|e| e.protected),
-            member: cut.member.map(|m| (m.email.to_string(), m.from, m.to)),
-        };
+        let question = Question::new(action, target);
         if self.allowed.contains(&question) {
             return Ok(());
         }
