@@ -139,9 +139,10 @@ pub struct Tx<'a> {
     author: RefCell<Option<String>>,
     /// Actions [`Tx::require`] allowed so far.
     allowed: RefCell<Vec<Action>>,
-    /// The questions [`Tx::require`] answered yes to, about rows that exist: asked again (a
-    /// command checks before its own conflict checks, and the operation it calls checks
-    /// again), the answer is the one given.
+    /// The questions [`Tx::require`] answered yes to: asked again (a command checks before
+    /// its own conflict checks and the operation it calls checks again; `proj apply` asks
+    /// once per change, 150,000 resources in 75,000 environments), the answer is the one
+    /// given. Every check of one transaction runs before the writes that could change it.
     answered: RefCell<HashSet<Question>>,
     /// Set by [`Tx::trust_checks`]: every change that follows was checked ahead.
     checked_ahead: Cell<bool>,
@@ -160,19 +161,17 @@ struct Question {
 }
 
 impl Question {
-    /// `None` for a target with a row that does not exist yet (an id below 1: a plan's
-    /// stand-in), whose questions are always asked.
-    fn of(action: Action, target: &Target) -> Option<Question> {
+    /// A row is named by its id: a plan's stand-in for a row it will create has an id of
+    /// its own too, below zero (see `layout::apply`).
+    fn of(action: Action, target: &Target) -> Question {
         let cut = target.for_action(action);
-        let q = Question {
+        Question {
             action,
             org: cut.org.id,
             project: cut.project.map(|p| p.id),
             env: cut.env.map(|e| (e.id, e.protected)),
             member: cut.member.map(|m| (m.email.to_string(), m.from, m.to)),
-        };
-        let ids = [Some(q.org), q.project, q.env.map(|e| e.0)];
-        ids.iter().flatten().all(|id| *id > 0).then_some(q)
+        }
     }
 }
 
@@ -208,14 +207,9 @@ impl<'a> Tx<'a> {
     pub fn require(&self, action: Action, target: &Target) -> Result<()> {
         if !self.checked_ahead.get() {
             let question = Question::of(action, target);
-            let known = question
-                .as_ref()
-                .is_some_and(|q| self.answered.borrow().contains(q));
-            if !known {
+            if !self.answered.borrow().contains(&question) {
                 access::require(self.db, self.actor, action, target)?;
-                if let Some(q) = question {
-                    self.answered.borrow_mut().insert(q);
-                }
+                self.answered.borrow_mut().insert(question);
             }
         }
         // Kept once each: `proj apply` requires an action per change, thousands of times.

@@ -3,9 +3,9 @@
 //! [`write`] then makes the changes, each audited with its own event.
 //!
 //! Both walk the plan in order. A change whose parent the plan creates finds it in the slot
-//! the plan gave that creation: in [`check`], a stand-in row with the planned fields (id
-//! [`PLANNED`]), so the decision is the one the command would get right after creating the
-//! parent; in [`write`], the real row.
+//! the plan gave that creation: in [`check`], a stand-in row with the planned fields (an id
+//! below zero, its own, see [`planned`]), so the decision is the one the command would get
+//! right after creating the parent; in [`write`], the real row.
 
 use super::plan::{Change, Grantee, Parent, Plan, Slots, Work};
 use crate::access::{Action, MemberChange, Target};
@@ -13,13 +13,16 @@ use crate::error::{Error, Kind, Result};
 use crate::model::OrgRole;
 use crate::ops;
 use crate::store::{EnvRow, Holder, MemberRow, NewEnv, OrgRow, ProjectRow, TeamRow};
-use crate::tx::{Event, Tx};
-use std::collections::HashSet;
+use crate::tx::Tx;
 use std::rc::Rc;
 
-/// The id of a row the plan has not created yet: no row in the database has it, so every
-/// lookup by it finds nothing (an organization without members, a project without grants).
-pub const PLANNED: i64 = -1;
+/// The id of the row the plan will create in `slot`: below zero, so no row in the database
+/// has it and every lookup by it finds nothing (an organization without members, a project
+/// without grants), and different for each slot of a kind, so [`Tx::require`] tells the
+/// planned rows apart when it answers a repeated question from memory.
+fn planned(slot: usize) -> i64 {
+    -1 - slot as i64
+}
 
 /// Rows the plan creates, in the slots it numbered them with, as the walk makes them.
 struct Made {
@@ -49,66 +52,15 @@ fn get<T>(made: &[Option<Rc<T>>], parent: &Parent<T>) -> Option<Rc<T>> {
     }
 }
 
-/// One question to the access model, by everything its answer depends on: the action, the
-/// target cut to the action's level (each row by its address: one row object stands for
-/// each organization, project and environment of the plan, made or planned), whether that
-/// environment is protected, and the member change.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Question {
-    action: Action,
-    rows: [usize; 3],
-    protected: Option<bool>,
-    member: Option<(String, Option<OrgRole>, Option<OrgRole>)>,
-}
-
-/// [`Tx::require`], asked once for each distinct question: every check runs on the same state
-/// (nothing is written until all have passed), so the same question gets the same answer, and
-/// a plan of 150,000 resources in 75,000 environments asks 75,000 times, not 150,000.
-#[derive(Default)]
-struct Asker {
-    allowed: HashSet<Question>,
-}
-
-impl Asker {
-    fn require(&mut self, tx: &Tx, action: Action, target: &Target) -> Result<()> {
-        let cut = target.for_action(action);
-        let address = |p: Option<*const u8>| p.map_or(0, |p| p as usize);
-        let question = Question {
-            action,
-            rows: [
-                address(Some((cut.org as *const OrgRow).cast())),
-                address(cut.project.map(|p| (p as *const ProjectRow).cast())),
-                address(cut.env.map(|e| (e as *const EnvRow).cast())),
-            ],
-            protected: cut.env.map(|e| e.protected),
-            member: cut.member.map(|m| (m.email.to_string(), m.from, m.to)),
-        };
-        if self.allowed.contains(&question) {
-            return Ok(());
-        }
-        tx.require(action, target)?;
-        self.allowed.insert(question);
-        Ok(())
-    }
-
-    fn require_for(&mut self, tx: &Tx, event: Event, target: &Target) -> Result<()> {
-        match event.action() {
-            Some(action) => self.require(tx, action, target),
-            None => Ok(()),
-        }
-    }
-}
-
 /// Checks every change of the plan. One denial or more: a permission-denied error (exit 5)
 /// naming each denied change and why; changes inside something that may not be created are
 /// not checked on their own.
 pub fn check(tx: &Tx, plan: &Plan) -> Result<()> {
     let mut made = Made::new(plan.creates);
-    let mut asker = Asker::default();
     let mut denied: Vec<String> = Vec::new();
     let mut blocked = 0;
     for change in &plan.changes {
-        match check_one(tx, &mut asker, change, &mut made) {
+        match check_one(tx, change, &mut made) {
             Ok(true) => {}
             Ok(false) => blocked += 1,
             Err(e) if matches!(e.kind, Kind::Denied | Kind::NotFound) => {
@@ -146,7 +98,7 @@ pub fn check(tx: &Tx, plan: &Plan) -> Result<()> {
 }
 
 /// Requires what one change needs. `Ok(false)`: its parent is a creation that was denied.
-fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Result<bool> {
+fn check_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
     let event = change.event;
     match &change.work {
         Work::OrgAdd {
@@ -155,15 +107,15 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             display_name,
         } => {
             let org = Rc::new(OrgRow {
-                id: PLANNED,
+                id: planned(*slot),
                 slug: slug.clone(),
                 display_name: display_name.clone(),
                 created_at: String::new(),
             });
-            asker.require_for(tx, event, &Target::org(&org))?;
+            tx.require_for(event, &Target::org(&org))?;
             made.orgs[*slot] = Some(org);
         }
-        Work::OrgUpdate { before, .. } => asker.require_for(tx, event, &Target::org(before))?,
+        Work::OrgUpdate { before, .. } => tx.require_for(event, &Target::org(before))?,
         Work::MemberAdd {
             slot,
             org,
@@ -180,9 +132,9 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
                 from: None,
                 to: Some(*role),
             };
-            asker.require_for(tx, event, &Target::org(&org).with_member(change))?;
+            tx.require_for(event, &Target::org(&org).with_member(change))?;
             made.members[*slot] = Some(Rc::new(MemberRow {
-                id: PLANNED,
+                id: planned(*slot),
                 org_id: org.id,
                 org: org.slug.clone(),
                 email: email.clone(),
@@ -198,7 +150,7 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
                 from: Some(before.role),
                 to: Some(after.role),
             };
-            asker.require_for(tx, event, &Target::org(org).with_member(change))?;
+            tx.require_for(event, &Target::org(org).with_member(change))?;
         }
         Work::MemberRemove { org, before } => {
             let change = MemberChange {
@@ -206,7 +158,7 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
                 from: Some(before.role),
                 to: None,
             };
-            asker.require_for(tx, event, &Target::org(org).with_member(change))?;
+            tx.require_for(event, &Target::org(org).with_member(change))?;
         }
         Work::TeamAdd {
             slot,
@@ -218,9 +170,9 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             let Some(org) = get(&made.orgs, org) else {
                 return Ok(false);
             };
-            asker.require_for(tx, event, &Target::org(&org))?;
+            tx.require_for(event, &Target::org(&org))?;
             made.teams[*slot] = Some(Rc::new(TeamRow {
-                id: PLANNED,
+                id: planned(*slot),
                 org_id: org.id,
                 org: org.slug.clone(),
                 slug: slug.clone(),
@@ -231,7 +183,7 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
         }
         Work::TeamUpdate { org, .. }
         | Work::TeamRemove { org, .. }
-        | Work::TeamLeave { org, .. } => asker.require_for(tx, event, &Target::org(org))?,
+        | Work::TeamLeave { org, .. } => tx.require_for(event, &Target::org(org))?,
         Work::TeamJoin { org, team, member } => {
             let (Some(org), Some(_), Some(_)) = (
                 get(&made.orgs, org),
@@ -240,7 +192,7 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             ) else {
                 return Ok(false);
             };
-            asker.require_for(tx, event, &Target::org(&org))?;
+            tx.require_for(event, &Target::org(&org))?;
         }
         Work::ProjectAdd {
             slot,
@@ -252,9 +204,9 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             let Some(org) = get(&made.orgs, org) else {
                 return Ok(false);
             };
-            asker.require_for(tx, event, &Target::org(&org))?;
+            tx.require_for(event, &Target::org(&org))?;
             made.projects[*slot] = Some(Rc::new(ProjectRow {
-                id: PLANNED,
+                id: planned(*slot),
                 org_id: org.id,
                 org: org.slug.clone(),
                 slug: slug.clone(),
@@ -264,10 +216,10 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             }));
         }
         Work::ProjectUpdate { org, before, .. } => {
-            asker.require_for(tx, event, &Target::project(org, before))?;
+            tx.require_for(event, &Target::project(org, before))?;
         }
         Work::ProjectRemove { org, before } => {
-            asker.require_for(tx, event, &Target::project(org, before))?;
+            tx.require_for(event, &Target::project(org, before))?;
         }
         Work::EnvAdd {
             slot,
@@ -284,9 +236,9 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             else {
                 return Ok(false);
             };
-            asker.require_for(tx, event, &Target::project(&org, &project))?;
+            tx.require_for(event, &Target::project(&org, &project))?;
             let env = Rc::new(EnvRow {
-                id: PLANNED,
+                id: planned(*slot),
                 project_id: project.id,
                 org: org.slug.clone(),
                 project: project.slug.clone(),
@@ -301,10 +253,10 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             // Created otherwise than `env add` would: what changing it afterwards needs.
             let target = Target::env(&org, &project, &env);
             if *protected != kind.protected_by_default() {
-                asker.require(tx, Action::EnvProtect, &target)?;
+                tx.require(Action::EnvProtect, &target)?;
             }
             if *archived {
-                asker.require(tx, Action::EnvUpdate, &target)?;
+                tx.require(Action::EnvUpdate, &target)?;
             }
             made.envs[*slot] = Some(env);
         }
@@ -313,12 +265,12 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             project,
             before,
             ..
-        } => asker.require_for(tx, event, &Target::env(org, project, before))?,
+        } => tx.require_for(event, &Target::env(org, project, before))?,
         Work::EnvRemove {
             org,
             project,
             before,
-        } => asker.require_for(tx, event, &Target::env(org, project, before))?,
+        } => tx.require_for(event, &Target::env(org, project, before))?,
         Work::ResourceAdd {
             org, project, env, ..
         } => {
@@ -329,14 +281,14 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
             ) else {
                 return Ok(false);
             };
-            asker.require_for(tx, event, &Target::env(&org, &project, &env))?;
+            tx.require_for(event, &Target::env(&org, &project, &env))?;
         }
         Work::ResourceUpdate {
             org, project, env, ..
         }
         | Work::ResourceRemove {
             org, project, env, ..
-        } => asker.require_for(tx, event, &Target::env(org, project, env))?,
+        } => tx.require_for(event, &Target::env(org, project, env))?,
         Work::GrantSet {
             org,
             project,
@@ -354,20 +306,20 @@ fn check_one(tx: &Tx, asker: &mut Asker, change: &Change, made: &mut Made) -> Re
                 return Ok(false);
             };
             match env {
-                None => asker.require_for(tx, event, &Target::project(&org, &project))?,
+                None => tx.require_for(event, &Target::project(&org, &project))?,
                 Some(env) => {
                     let Some(env) = get(&made.envs, env) else {
                         return Ok(false);
                     };
-                    asker.require_for(tx, event, &Target::env(&org, &project, &env))?;
+                    tx.require_for(event, &Target::env(&org, &project, &env))?;
                 }
             }
         }
         Work::GrantRemove {
             org, project, env, ..
         } => match env {
-            None => asker.require_for(tx, event, &Target::project(org, project))?,
-            Some(env) => asker.require_for(tx, event, &Target::env(org, project, env))?,
+            None => tx.require_for(event, &Target::project(org, project))?,
+            Some(env) => tx.require_for(event, &Target::env(org, project, env))?,
         },
     }
     Ok(true)

@@ -11,17 +11,21 @@
 
 use super::Problem;
 use super::current::{self, CEnv, COrg, CProject, CTeam};
-use super::desired::{DEnv, DHolder, DOrg, DProject, DTeam, Desired};
+use super::desired::{
+    At, DEnv, DGrant, DHolder, DMember, DOrg, DProject, DResource, DTeam, Desired,
+};
 use crate::access::Actor;
 use crate::error::{Error, Result};
 use crate::model::{EnvKind, OrgRole, ProjectRole, ResourceType, slash};
 use crate::store::{
-    Db, EnvRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow,
+    Db, EnvRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamMemberRow,
+    TeamRow,
 };
 use crate::tx::Event;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -602,6 +606,7 @@ struct Planner {
 
 /// The members and teams a file may refer to in an organization: the ones it lists, and
 /// (without `--prune`) the ones the database has.
+#[derive(Default)]
 struct Known<'a> {
     members: HashMap<&'a str, Parent<MemberRow>>,
     teams: HashMap<&'a str, Parent<TeamRow>>,
@@ -609,16 +614,113 @@ struct Known<'a> {
 
 /// The organization a change is in, as the planner passes it down.
 struct InOrg<'a> {
-    d: &'a DOrg,
     name: Name,
     row: Parent<OrgRow>,
+    /// The emails of the members the file lists.
+    listed: HashSet<&'a str>,
+    /// The slugs of the teams the file lists.
+    named_teams: HashSet<&'a str>,
     known: Known<'a>,
 }
 
+/// A change that makes a row the database has match the file; none when `fields` is empty.
+struct Step {
+    event: Event,
+    fields: Vec<FieldChange>,
+    work: Work,
+    /// Why it happens when the file does not say it.
+    why: Option<String>,
+}
+
+impl Step {
+    fn new(event: Event, fields: Vec<FieldChange>, work: Work) -> Step {
+        Step {
+            event,
+            fields,
+            work,
+            why: None,
+        }
+    }
+}
+
+/// The removal of a row the file leaves out (with `--prune`).
+struct Removal {
+    event: Event,
+    /// What goes with it: `2 environments, 1 resource`.
+    takes: Option<String>,
+    work: Work,
+}
+
+/// One kind of thing a layout file lists (organizations; their members, teams and projects;
+/// a project's environments and grants; …): how its entries are named, and the changes that
+/// create, update and remove one. [`Planner::sync`] and [`Planner::prune`] walk every kind alike:
+/// each entry of the file is matched by key with a row the database has, and what the
+/// file leaves out is kept or removed.
+///
+/// A row the database has comes with the rows it is in (`In`), which the database has too;
+/// an entry the file adds is made inside parents the plan may be creating (`Parent`).
+trait Kind<'a> {
+    const ENTITY: Entity;
+    /// What the file says of one.
+    type Desired: 'a;
+    /// What the database has of one.
+    type Current: 'a;
+    /// The rows a current one is in.
+    type In: Copy;
+    /// What names one among the others in the same place.
+    type Key: Hash + Eq + Copy;
+    /// What an entry of the file refers to that must be there before it can be planned.
+    type Needs;
+    /// How later changes find it.
+    type Made;
+
+    fn key(d: &'a Self::Desired) -> Self::Key;
+    fn current_key(c: &'a Self::Current) -> Self::Key;
+
+    /// What `d` refers to; `None` (with a problem recorded) when it is not there.
+    fn needs(&self, p: &mut Planner, d: &'a Self::Desired) -> Option<Self::Needs>;
+
+    /// Where the one named `key` is, as its changes (or a kept line) name it.
+    fn place(&self, key: Self::Key) -> Place;
+
+    /// The change that creates it: its event and work, and how later changes find it.
+    fn create(
+        &self,
+        slots: &mut Slots,
+        d: &'a Self::Desired,
+        needs: Self::Needs,
+    ) -> (Event, Work, Self::Made);
+
+    /// The changes that make the row `c` match `d`, in order.
+    fn update(
+        &self,
+        at: Self::In,
+        d: &'a Self::Desired,
+        c: &'a Self::Current,
+        needs: Self::Needs,
+    ) -> Vec<Step>;
+
+    /// How later changes find a row the database has.
+    fn existing(&self, c: &'a Self::Current) -> Self::Made;
+
+    /// What the file lists inside `d`, right after `d`'s own changes.
+    fn inside(
+        &self,
+        _p: &mut Planner,
+        _d: &'a Self::Desired,
+        _made: &Self::Made,
+        _cur: Option<(Self::In, &'a Self::Current)>,
+    ) {
+    }
+
+    /// The removal of `c`; `None` when it goes with another removal of the plan.
+    fn remove(&self, at: Self::In, c: &'a Self::Current) -> Option<Removal>;
+}
+
 impl Planner {
-    fn push(&mut self, op: Op, entity: Entity, event: Event, place: Place, work: Work) {
+    fn push(&mut self, entity: Entity, event: Event, place: Place, work: Work) {
         self.plan.changes.push(Change {
-            op,
+            op: Op::Create,
             entity,
             event,
             place,
@@ -628,25 +730,18 @@ impl Planner {
         });
     }
 
-    fn update(
-        &mut self,
-        entity: Entity,
-        event: Event,
-        place: Place,
-        fields: Vec<FieldChange>,
-        work: Work,
-    ) {
-        if fields.is_empty() {
+    fn update(&mut self, entity: Entity, place: &Place, step: Step) {
+        if step.fields.is_empty() {
             return;
         }
         self.plan.changes.push(Change {
             op: Op::Update,
             entity,
-            event,
-            place,
-            fields,
-            removes: None,
-            work,
+            event: step.event,
+            place: place.clone(),
+            fields: step.fields,
+            removes: step.why,
+            work: step.work,
         });
     }
 
@@ -657,22 +752,15 @@ impl Planner {
             .push(format!("{} {}", entity.as_str(), target_of(entity, place)));
     }
 
-    fn remove(
-        &mut self,
-        entity: Entity,
-        event: Event,
-        place: Place,
-        removes: Option<String>,
-        work: Work,
-    ) {
+    fn remove(&mut self, entity: Entity, place: Place, removal: Removal) {
         self.plan.changes.push(Change {
             op: Op::Remove,
             entity,
-            event,
+            event: removal.event,
             place,
             fields: Vec::new(),
-            removes,
-            work,
+            removes: removal.takes,
+            work: removal.work,
         });
     }
 
@@ -680,326 +768,186 @@ impl Planner {
         self.problems.push(Problem { at, message, hint });
     }
 
-    fn org(&mut self, d: &DOrg, cur: Option<&COrg>) -> Result<()> {
-        let name: Name = d.slug.as_str().into();
-        let row: Parent<OrgRow> = match cur {
-            Some(c) => {
-                if c.row.display_name != d.display_name {
-                    let mut after = Box::new((*c.row).clone());
-                    after.display_name = d.display_name.clone();
-                    let field =
-                        FieldChange::text("display_name", &c.row.display_name, &d.display_name);
-                    self.update(
-                        Entity::Org,
-                        Event::OrgUpdate,
-                        Place::org(&name),
-                        vec![field],
-                        Work::OrgUpdate {
-                            before: c.row.clone(),
-                            after,
-                        },
-                    );
-                }
-                Parent::Existing(c.row.clone())
-            }
+    /// How to fix a reference to something neither the file nor the database has.
+    fn missing_hint(&self, table: &str, what: &str) -> String {
+        if self.prune {
+            format!("add it as an `{table}` (with --prune, {what} the file leaves out are removed)")
+        } else {
+            format!("add it as an `{table}`")
+        }
+    }
+
+    /// One entry of the file: its creation, or the changes that make the row `cur` match
+    /// it; then what is inside it.
+    fn one<'a, K: Kind<'a>>(
+        &mut self,
+        kind: &K,
+        d: &'a K::Desired,
+        needs: K::Needs,
+        cur: Option<(K::In, &'a K::Current)>,
+    ) -> K::Made {
+        let place = kind.place(K::key(d));
+        let made = match cur {
             None => {
-                let slot = next(&mut self.plan.creates.orgs);
-                self.push(
-                    Op::Create,
-                    Entity::Org,
-                    Event::OrgAdd,
-                    Place::org(&name),
-                    Work::OrgAdd {
-                        slot,
-                        slug: d.slug.clone(),
-                        display_name: d.display_name.clone(),
-                    },
-                );
-                Parent::New(slot)
+                let (event, work, made) = kind.create(&mut self.plan.creates, d, needs);
+                self.push(K::ENTITY, event, place, work);
+                made
+            }
+            Some((at, c)) => {
+                for step in kind.update(at, d, c, needs) {
+                    self.update(K::ENTITY, &place, step);
+                }
+                kind.existing(c)
             }
         };
-        let mut known = self.members(d, &name, cur, &row)?;
-        let cur_teams: HashMap<&str, &CTeam> = cur
-            .map(|c| c.teams.iter().map(|t| (t.row.slug.as_str(), t)).collect())
-            .unwrap_or_default();
-        if !self.prune {
-            for (slug, t) in &cur_teams {
-                known.teams.insert(*slug, Parent::Existing(t.row.clone()));
-            }
-        }
-        for t in &d.teams {
-            let team = self.team(
-                d,
-                &name,
-                &row,
-                &known,
-                t,
-                cur_teams.get(t.slug.as_str()).copied(),
-            );
-            known.teams.insert(&t.slug, team);
-        }
-        let org = InOrg {
-            d,
-            name,
-            row,
-            known,
+        kind.inside(self, d, &made, cur);
+        made
+    }
+
+    /// The entries of the file, in its order, each matched with the row of `cur` that has
+    /// its key; `made` learns how later changes find each one planned.
+    fn sync<'a, K: Kind<'a>>(
+        &mut self,
+        kind: &K,
+        desired: &'a [K::Desired],
+        cur: Option<(K::In, &'a [K::Current])>,
+        mut made: impl FnMut(&'a K::Desired, K::Made),
+    ) {
+        let current: HashMap<K::Key, &'a K::Current> = match cur {
+            Some((_, rows)) => rows.iter().map(|c| (K::current_key(c), c)).collect(),
+            None => HashMap::new(),
         };
-        let cur_projects: HashMap<&str, &CProject> = cur
-            .map(|c| {
-                c.projects
-                    .iter()
-                    .map(|p| (p.row.slug.as_str(), p))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for p in &d.projects {
-            self.project(&org, p, cur_projects.get(p.slug.as_str()).copied());
+        for d in desired {
+            let Some(needs) = kind.needs(self, d) else {
+                continue;
+            };
+            let c = cur.and_then(|(at, _)| current.get(&K::key(d)).map(|c| (at, *c)));
+            let m = self.one(kind, d, needs, c);
+            made(d, m);
         }
-        let Some(cur) = cur else { return Ok(()) };
-        // What the file leaves out: projects, then members (whose grants go with them).
-        let named: HashSet<&str> = d.projects.iter().map(|p| p.slug.as_str()).collect();
-        for p in cur
-            .projects
+    }
+
+    /// The rows of `current` (all in `at`) that the file leaves out, in their order: kept,
+    /// or with `--prune` removed. Returns the ones removed.
+    fn prune<'a, K: Kind<'a>>(
+        &mut self,
+        kind: &K,
+        desired: &'a [K::Desired],
+        at: K::In,
+        current: &'a [K::Current],
+    ) -> Vec<&'a K::Current> {
+        let named: HashSet<K::Key> = desired.iter().map(K::key).collect();
+        let mut removed = Vec::new();
+        for c in current
             .iter()
-            .filter(|p| !named.contains(p.row.slug.as_str()))
+            .filter(|c| !named.contains(&K::current_key(c)))
         {
             if !self.prune {
-                self.keep(
-                    Entity::Project,
-                    &Place::project(&org.name, &p.row.slug.as_str().into()),
-                );
+                self.keep(K::ENTITY, &kind.place(K::current_key(c)));
                 continue;
             }
-            let resources: usize = p.envs.iter().map(|e| e.resources.len()).sum();
-            let removes = counted(&[
-                (p.envs.len(), "environment"),
-                (resources, "resource"),
-                (p.grants.len(), "grant"),
-            ]);
-            self.remove(
-                Entity::Project,
-                Event::ProjectRemove,
-                Place::project(&org.name, &p.row.slug.as_str().into()),
-                removes,
-                Work::ProjectRemove {
-                    org: cur.row.clone(),
-                    before: p.row.clone(),
-                },
-            );
+            if let Some(removal) = kind.remove(at, c) {
+                self.remove(K::ENTITY, kind.place(K::current_key(c)), removal);
+                removed.push(c);
+            }
         }
-        let listed: HashSet<&str> = d.members.iter().map(|m| m.email.as_str()).collect();
-        let named: HashSet<&str> = d.teams.iter().map(|t| t.slug.as_str()).collect();
+        removed
+    }
+
+    fn org(&mut self, d: &DOrg, cur: Option<&COrg>) -> Result<()> {
+        let name: Name = d.slug.as_str().into();
+        let row = self.one(&Orgs { name: &name }, d, (), cur.map(|c| ((), c)));
+        let mut org = InOrg {
+            name,
+            row,
+            listed: d.members.iter().map(|m| m.email.as_str()).collect(),
+            named_teams: d.teams.iter().map(|t| t.slug.as_str()).collect(),
+            known: Known::default(),
+        };
+        if !self.prune
+            && let Some(c) = cur
+        {
+            for m in &c.members {
+                let known = Parent::Existing(Rc::new(m.clone()));
+                org.known.members.insert(&m.email, known);
+            }
+            for t in &c.teams {
+                let known = Parent::Existing(t.row.clone());
+                org.known.teams.insert(&t.row.slug, known);
+            }
+        }
+        let members = Members {
+            name: &org.name,
+            org: &org.row,
+        };
+        self.sync(
+            &members,
+            &d.members,
+            cur.map(|c| (c, &c.members[..])),
+            |m, made| {
+                org.known.members.insert(&m.email, made);
+            },
+        );
+        self.owner(d, cur)?;
+        let teams = Teams {
+            name: &org.name,
+            slug: &d.slug,
+            org: &org.row,
+            members: &org.known.members,
+            listed: &org.listed,
+        };
+        let mut made_teams = Vec::new();
+        self.sync(
+            &teams,
+            &d.teams,
+            cur.map(|c| (c, &c.teams[..])),
+            |t, made| {
+                made_teams.push((t.slug.as_str(), made));
+            },
+        );
+        org.known.teams.extend(made_teams);
+        let projects = Projects { org: &org };
+        self.sync(
+            &projects,
+            &d.projects,
+            cur.map(|c| (c, &c.projects[..])),
+            |_, _| {},
+        );
+        let Some(cur) = cur else { return Ok(()) };
+        // What the file leaves out: projects, then members (whose grants go with them).
+        self.prune(&projects, &d.projects, cur, &cur.projects);
         // Members leave the teams the file keeps, unless they leave the organization.
+        let cur_teams: HashMap<&str, &CTeam> =
+            cur.teams.iter().map(|t| (t.row.slug.as_str(), t)).collect();
         for t in &d.teams {
             let Some(c) = cur_teams.get(t.slug.as_str()) else {
                 continue;
             };
-            let wanted: HashSet<&str> = t.members.iter().map(|(e, _)| e.as_str()).collect();
-            for m in c
-                .members
-                .iter()
-                .filter(|m| !wanted.contains(m.email.as_str()))
-            {
-                if !self.prune {
-                    let place = Place {
-                        team: Some(t.slug.clone()),
-                        ..Place::member(&org.name, &m.email)
-                    };
-                    self.keep(Entity::TeamMember, &place);
-                    continue;
-                }
-                if !listed.contains(m.email.as_str()) {
-                    continue;
-                }
-                self.remove(
-                    Entity::TeamMember,
-                    Event::TeamLeave,
-                    Place {
-                        team: Some(t.slug.clone()),
-                        ..Place::member(&org.name, &m.email)
-                    },
-                    None,
-                    Work::TeamLeave {
-                        org: cur.row.clone(),
-                        team: c.row.clone(),
-                        member_id: m.member_id,
-                        email: m.email.clone(),
-                    },
-                );
-            }
+            let joins = teams.members_of(t, Parent::Existing(c.row.clone()));
+            self.prune(&joins, &t.members, (&cur.row, &c.row), &c.members);
         }
-        for t in cur
-            .teams
-            .iter()
-            .filter(|t| !named.contains(t.row.slug.as_str()))
-        {
-            if !self.prune {
-                let place = Place {
-                    team: Some(t.row.slug.clone()),
-                    ..Place::org(&org.name)
-                };
-                self.keep(Entity::Team, &place);
-                continue;
-            }
-            let grants: usize = cur
-                .projects
-                .iter()
-                .flat_map(|p| &p.grants)
-                .filter(|g| g.holder == Holder::Team(t.row.id))
-                .count();
-            self.remove(
-                Entity::Team,
-                Event::TeamRemove,
-                Place {
-                    team: Some(t.row.slug.clone()),
-                    ..Place::org(&org.name)
-                },
-                counted(&[(t.members.len(), "member"), (grants, "grant")]),
-                Work::TeamRemove {
-                    org: cur.row.clone(),
-                    before: t.row.clone(),
-                },
-            );
-        }
-        for m in cur
-            .members
-            .iter()
-            .filter(|m| !listed.contains(m.email.as_str()))
-        {
-            if !self.prune {
-                self.keep(Entity::Member, &Place::member(&org.name, &m.email));
-                continue;
-            }
-            let grants = cur
-                .projects
-                .iter()
-                .flat_map(|p| &p.grants)
-                .filter(|g| g.holder == Holder::Member(m.id))
-                .count();
-            let teams = cur
-                .teams
-                .iter()
-                .filter(|t| t.members.iter().any(|tm| tm.member_id == m.id))
-                .count();
-            self.remove(
-                Entity::Member,
-                Event::MemberRemove,
-                Place::member(&org.name, &m.email),
-                counted(&[(grants, "grant"), (teams, "team")]),
-                Work::MemberRemove {
-                    org: cur.row.clone(),
-                    before: Rc::new(m.clone()),
-                },
-            );
-        }
+        self.prune(&teams, &d.teams, cur, &cur.teams);
+        self.prune(&members, &d.members, cur, &cur.members);
         Ok(())
     }
 
-    /// Members to add and change, and the ones grants may name. Refuses to leave an
-    /// organization with members but no owner.
-    fn members<'a>(
-        &mut self,
-        d: &'a DOrg,
-        name: &Name,
-        cur: Option<&'a COrg>,
-        org: &Parent<OrgRow>,
-    ) -> Result<Known<'a>> {
-        let cur_members: HashMap<&str, &MemberRow> = cur
-            .map(|c| c.members.iter().map(|m| (m.email.as_str(), m)).collect())
-            .unwrap_or_default();
-        let mut known = Known {
-            members: HashMap::new(),
-            teams: HashMap::new(),
-        };
-        if !self.prune {
-            for (email, m) in &cur_members {
-                known
-                    .members
-                    .insert(*email, Parent::Existing(Rc::new((*m).clone())));
-            }
-        }
-        for m in &d.members {
-            let place = Place::member(name, &m.email);
-            let Some(before) = cur_members.get(m.email.as_str()) else {
-                let slot = next(&mut self.plan.creates.members);
-                self.push(
-                    Op::Create,
-                    Entity::Member,
-                    Event::MemberAdd,
-                    place,
-                    Work::MemberAdd {
-                        slot,
-                        org: org.clone(),
-                        email: m.email.clone(),
-                        name: m.name.clone(),
-                        role: m.role,
-                        login: m.login.clone().filter(|l| !l.is_empty()),
-                    },
-                );
-                known.members.insert(&m.email, Parent::New(slot));
-                continue;
-            };
-            let before = Rc::new((*before).clone());
-            known
-                .members
-                .insert(&m.email, Parent::Existing(before.clone()));
-            let mut fields = Vec::new();
-            if before.role != m.role {
-                fields.push(FieldChange::word(
-                    "role",
-                    Some(before.role.as_str()),
-                    m.role.as_str(),
-                ));
-            }
-            if before.name != m.name {
-                fields.push(FieldChange::text("name", &before.name, &m.name));
-            }
-            // A login is who acts as the member, not part of the layout: a file that leaves it
-            // out keeps it; an empty one clears it.
-            let login = match &m.login {
-                None => before.login.clone(),
-                Some(l) => Some(l.clone()).filter(|l| !l.is_empty()),
-            };
-            if before.login != login {
-                fields.push(FieldChange::text("login", &before.login, &login));
-            }
-            // Changing a role is `member.role`; a new name alone is `member.update`.
-            let event = if before.role != m.role {
-                Event::MemberRole
-            } else {
-                Event::MemberUpdate
-            };
-            let mut after = Box::new((*before).clone());
-            after.role = m.role;
-            after.name = m.name.clone();
-            after.login = login;
-            let org = cur.expect("a member in the database has its organization");
-            self.update(
-                Entity::Member,
-                event,
-                place,
-                fields,
-                Work::MemberUpdate {
-                    org: org.row.clone(),
-                    before,
-                    after,
-                },
-            );
-        }
+    /// Refuses to leave an organization with members but no owner.
+    fn owner(&mut self, d: &DOrg, cur: Option<&COrg>) -> Result<()> {
+        let cur_members: &[MemberRow] = cur.map_or(&[], |c| &c.members);
         // Who is left, and whether one of them owns the organization.
         let listed: HashSet<&str> = d.members.iter().map(|m| m.email.as_str()).collect();
         let mut roles: Vec<OrgRole> = d.members.iter().map(|m| m.role).collect();
         if !self.prune {
             roles.extend(
                 cur_members
-                    .values()
+                    .iter()
                     .filter(|m| !listed.contains(m.email.as_str()))
                     .map(|m| m.role),
             );
         }
-        let had_owner = cur_members.values().any(|m| m.role == OrgRole::Owner);
+        let had_owner = cur_members.iter().any(|m| m.role == OrgRole::Owner);
         if roles.contains(&OrgRole::Owner) || (roles.is_empty() && !had_owner) {
-            return Ok(known);
+            return Ok(());
         }
         if had_owner {
             let how = if roles.is_empty() {
@@ -1018,579 +966,574 @@ impl Planner {
             format!("organization `{}` has members but no owner", d.slug),
             Some("give one of its members `role = \"owner\"`".into()),
         );
-        Ok(known)
+        Ok(())
     }
+}
 
-    fn project(&mut self, org: &InOrg, d: &DProject, cur: Option<&CProject>) {
-        let name: Name = d.slug.as_str().into();
-        let place = Place::project(&org.name, &name);
-        let project: Parent<ProjectRow> = match (cur, &org.row) {
-            (None, _) => {
-                let slot = next(&mut self.plan.creates.projects);
-                self.push(
-                    Op::Create,
-                    Entity::Project,
-                    Event::ProjectAdd,
-                    place,
-                    Work::ProjectAdd {
-                        slot,
-                        org: org.row.clone(),
-                        slug: d.slug.clone(),
-                        display_name: d.display_name.clone(),
-                        description: d.description.clone(),
-                    },
-                );
-                Parent::New(slot)
-            }
-            (Some(c), Parent::Existing(org_row)) => {
-                let before = &c.row;
-                let mut fields = Vec::new();
-                if before.display_name != d.display_name {
-                    fields.push(FieldChange::text(
-                        "display_name",
-                        &before.display_name,
-                        &d.display_name,
-                    ));
-                }
-                if before.description != d.description {
-                    fields.push(FieldChange::text(
-                        "description",
-                        &before.description,
-                        &d.description,
-                    ));
-                }
-                let mut after = Box::new((**before).clone());
-                after.display_name = d.display_name.clone();
-                after.description = d.description.clone();
-                self.update(
-                    Entity::Project,
-                    Event::ProjectUpdate,
-                    place,
-                    fields,
-                    Work::ProjectUpdate {
-                        org: org_row.clone(),
-                        before: before.clone(),
-                        after,
-                    },
-                );
-                Parent::Existing(c.row.clone())
-            }
-            (Some(_), Parent::New(_)) => unreachable!("a project in the database has its org"),
+/// The organizations the file names (never removed).
+struct Orgs<'k> {
+    name: &'k Name,
+}
+
+impl<'a> Kind<'a> for Orgs<'_> {
+    const ENTITY: Entity = Entity::Org;
+    type Desired = DOrg;
+    type Current = COrg;
+    type In = ();
+    type Key = &'a str;
+    type Needs = ();
+    type Made = Parent<OrgRow>;
+
+    fn key(d: &'a DOrg) -> &'a str {
+        &d.slug
+    }
+    fn current_key(c: &'a COrg) -> &'a str {
+        &c.row.slug
+    }
+    fn needs(&self, _: &mut Planner, _: &'a DOrg) -> Option<()> {
+        Some(())
+    }
+    fn place(&self, _: &'a str) -> Place {
+        Place::org(self.name)
+    }
+    fn create(&self, slots: &mut Slots, d: &'a DOrg, (): ()) -> (Event, Work, Parent<OrgRow>) {
+        let slot = next(&mut slots.orgs);
+        let work = Work::OrgAdd {
+            slot,
+            slug: d.slug.clone(),
+            display_name: d.display_name.clone(),
         };
-        let cur_envs: HashMap<&str, &CEnv> = cur
-            .map(|c| c.envs.iter().map(|e| (e.row.slug.as_str(), e)).collect())
-            .unwrap_or_default();
-        let mut envs: HashMap<&str, Parent<EnvRow>> = HashMap::new();
-        for e in &d.envs {
-            let env = self.env(
-                org,
-                &name,
-                &project,
-                e,
-                cur_envs.get(e.slug.as_str()).copied(),
-            );
-            envs.insert(&e.slug, env);
-        }
-        let mut removed_envs = HashSet::new();
-        if let (Some(c), Parent::Existing(org_row)) = (cur, &org.row) {
-            let named: HashSet<&str> = d.envs.iter().map(|e| e.slug.as_str()).collect();
-            for e in c
-                .envs
-                .iter()
-                .filter(|e| !named.contains(e.row.slug.as_str()))
-            {
-                if !self.prune {
-                    self.keep(
-                        Entity::Env,
-                        &Place::env(&org.name, &name, &e.row.slug.as_str().into()),
-                    );
-                    envs.insert(&e.row.slug, Parent::Existing(e.row.clone()));
-                    continue;
-                }
-                removed_envs.insert(e.row.id);
-                let grants = c
-                    .grants
-                    .iter()
-                    .filter(|g| g.environment_id == Some(e.row.id))
-                    .count();
-                let removes = counted(&[(e.resources.len(), "resource"), (grants, "grant")]);
-                self.remove(
-                    Entity::Env,
-                    Event::EnvRemove,
-                    Place::env(&org.name, &name, &e.row.slug.as_str().into()),
-                    removes,
-                    Work::EnvRemove {
-                        org: org_row.clone(),
-                        project: c.row.clone(),
-                        before: e.row.clone(),
-                    },
-                );
-            }
-        }
-        self.grants(org, &name, &project, d, cur, &envs, &removed_envs);
+        (Event::OrgAdd, work, Parent::New(slot))
     }
-
-    /// A project's grants. `envs`: the environments grants may name (the file's, and
-    /// without `--prune` the database's).
-    #[allow(clippy::too_many_arguments)]
-    fn grants(
-        &mut self,
-        org: &InOrg,
-        name: &Name,
-        project: &Parent<ProjectRow>,
-        d: &DProject,
-        cur: Option<&CProject>,
-        envs: &HashMap<&str, Parent<EnvRow>>,
-        removed_envs: &HashSet<i64>,
-    ) {
-        let cur_grants: HashMap<(HolderName, Option<&str>), &GrantRow> = cur
-            .map(|c| {
-                c.grants
-                    .iter()
-                    .map(|g| ((holder_name(g), g.environment.as_deref()), g))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut wanted = HashSet::new();
-        for g in &d.grants {
-            let (key, holder, event, place) = match &g.holder {
-                DHolder::Member(email) => {
-                    let Some(member) = org.known.members.get(email.as_str()) else {
-                        self.problem(
-                            g.holder_at,
-                            format!(
-                                "grant names `{email}`, who is not a member of `{}` in the file or the database",
-                                org.name
-                            ),
-                            Some(self.missing_hint("[[org.member]]", "members")),
-                        );
-                        continue;
-                    };
-                    (
-                        HolderName::Member(email.as_str()),
-                        Grantee::Member(member.clone()),
-                        Event::MemberGrant,
-                        Place {
-                            member: Some(email.clone()),
-                            ..Place::project(&org.name, name)
-                        },
-                    )
-                }
-                DHolder::Team(slug) => {
-                    let Some(team) = org.known.teams.get(slug.as_str()) else {
-                        self.problem(
-                            g.holder_at,
-                            format!(
-                                "grant names team `{slug}`, which `{}` has neither in the file nor in the database",
-                                org.name
-                            ),
-                            Some(self.missing_hint("[[org.team]]", "teams")),
-                        );
-                        continue;
-                    };
-                    (
-                        HolderName::Team(slug.as_str()),
-                        Grantee::Team(team.clone()),
-                        Event::TeamGrant,
-                        Place {
-                            team: Some(slug.clone()),
-                            ..Place::project(&org.name, name)
-                        },
-                    )
-                }
-            };
-            let env: Option<Parent<EnvRow>> = match &g.env {
-                None => None,
-                Some(e) => match envs.get(e.as_str()) {
-                    Some(env) => Some(env.clone()),
-                    None => {
-                        self.problem(
-                            g.env_at,
-                            format!(
-                                "grant names environment `{e}`, which project `{}/{}` has neither in the file nor in the database",
-                                org.name, d.slug
-                            ),
-                            Some(self.missing_hint("[[org.project.env]]", "environments")),
-                        );
-                        continue;
-                    }
-                },
-            };
-            wanted.insert((key, g.env.as_deref()));
-            let place = Place {
-                environment: g.env.as_deref().map(Name::from),
-                ..place
-            };
-            let before = cur_grants.get(&(key, g.env.as_deref())).copied();
-            let work = Work::GrantSet {
-                org: org.row.clone(),
-                project: project.clone(),
-                env,
-                holder,
-                role: g.role,
-            };
-            match before {
-                None => self.push(Op::Create, Entity::Grant, event, place, work),
-                Some(b) => {
-                    let fields = if b.role == g.role {
-                        Vec::new()
-                    } else {
-                        vec![FieldChange::word(
-                            "role",
-                            Some(b.role.as_str()),
-                            g.role.as_str(),
-                        )]
-                    };
-                    self.update(Entity::Grant, event, place, fields, work);
-                }
-            }
+    fn update(&self, (): (), d: &'a DOrg, c: &'a COrg, (): ()) -> Vec<Step> {
+        if c.row.display_name == d.display_name {
+            return Vec::new();
         }
-        let (Some(cur), Parent::Existing(org_row)) = (cur, &org.row) else {
-            return;
+        let mut after = Box::new((*c.row).clone());
+        after.display_name = d.display_name.clone();
+        let field = FieldChange::text("display_name", &c.row.display_name, &d.display_name);
+        let work = Work::OrgUpdate {
+            before: c.row.clone(),
+            after,
         };
-        let listed_members: HashSet<&str> =
-            org.d.members.iter().map(|m| m.email.as_str()).collect();
-        let named_teams: HashSet<&str> = org.d.teams.iter().map(|t| t.slug.as_str()).collect();
-        for g in &cur.grants {
-            let key = holder_name(g);
-            if wanted.contains(&(key, g.environment.as_deref())) {
-                continue;
-            }
-            if !self.prune {
-                let place = Place {
-                    environment: g.environment.as_deref().map(Name::from),
-                    member: g.email.clone(),
-                    team: g.team.clone(),
-                    ..Place::project(&org.name, name)
-                };
-                self.keep(Entity::Grant, &place);
-                continue;
-            }
-            // Removed with their holder or environment, in that removal's event.
-            let holder_goes = match key {
-                HolderName::Member(email) => !listed_members.contains(email),
-                HolderName::Team(slug) => !named_teams.contains(slug),
-            };
-            if holder_goes || g.environment_id.is_some_and(|e| removed_envs.contains(&e)) {
-                continue;
-            }
-            let env = g.environment.as_deref().and_then(|e| match envs.get(e) {
-                Some(Parent::Existing(row)) => Some(row.clone()),
-                _ => None,
-            });
-            let event = match key {
-                HolderName::Member(_) => Event::MemberRevoke,
-                HolderName::Team(_) => Event::TeamRevoke,
-            };
-            self.remove(
-                Entity::Grant,
-                event,
-                Place {
-                    environment: g.environment.as_deref().map(Name::from),
-                    member: g.email.clone(),
-                    team: g.team.clone(),
-                    ..Place::project(&org.name, name)
-                },
-                None,
-                Work::GrantRemove {
-                    org: org_row.clone(),
-                    project: cur.row.clone(),
-                    env,
-                    before: Box::new(g.clone()),
-                },
-            );
-        }
+        vec![Step::new(Event::OrgUpdate, vec![field], work)]
     }
+    fn existing(&self, c: &'a COrg) -> Parent<OrgRow> {
+        Parent::Existing(c.row.clone())
+    }
+    /// An organization is never removed.
+    fn remove(&self, (): (), _: &'a COrg) -> Option<Removal> {
+        None
+    }
+}
 
-    /// How to fix a reference to something neither the file nor the database has.
-    fn missing_hint(&self, table: &str, what: &str) -> String {
-        if self.prune {
-            format!("add it as an `{table}` (with --prune, {what} the file leaves out are removed)")
+/// An organization's members.
+struct Members<'k> {
+    name: &'k Name,
+    org: &'k Parent<OrgRow>,
+}
+
+impl<'a> Kind<'a> for Members<'_> {
+    const ENTITY: Entity = Entity::Member;
+    type Desired = DMember;
+    type Current = MemberRow;
+    type In = &'a COrg;
+    type Key = &'a str;
+    type Needs = ();
+    type Made = Parent<MemberRow>;
+
+    fn key(d: &'a DMember) -> &'a str {
+        &d.email
+    }
+    fn current_key(c: &'a MemberRow) -> &'a str {
+        &c.email
+    }
+    fn needs(&self, _: &mut Planner, _: &'a DMember) -> Option<()> {
+        Some(())
+    }
+    fn place(&self, email: &'a str) -> Place {
+        Place::member(self.name, email)
+    }
+    fn create(&self, slots: &mut Slots, m: &'a DMember, (): ()) -> (Event, Work, Self::Made) {
+        let slot = next(&mut slots.members);
+        let work = Work::MemberAdd {
+            slot,
+            org: self.org.clone(),
+            email: m.email.clone(),
+            name: m.name.clone(),
+            role: m.role,
+            login: m.login.clone().filter(|l| !l.is_empty()),
+        };
+        (Event::MemberAdd, work, Parent::New(slot))
+    }
+    fn update(&self, org: &'a COrg, m: &'a DMember, before: &'a MemberRow, (): ()) -> Vec<Step> {
+        let mut fields = Vec::new();
+        if before.role != m.role {
+            fields.push(FieldChange::word(
+                "role",
+                Some(before.role.as_str()),
+                m.role.as_str(),
+            ));
+        }
+        if before.name != m.name {
+            fields.push(FieldChange::text("name", &before.name, &m.name));
+        }
+        // A login is who acts as the member, not part of the layout: a file that leaves it
+        // out keeps it; an empty one clears it.
+        let login = match &m.login {
+            None => before.login.clone(),
+            Some(l) => Some(l.clone()).filter(|l| !l.is_empty()),
+        };
+        if before.login != login {
+            fields.push(FieldChange::text("login", &before.login, &login));
+        }
+        // Changing a role is `member.role`; a new name alone is `member.update`.
+        let event = if before.role != m.role {
+            Event::MemberRole
         } else {
-            format!("add it as an `{table}`")
-        }
+            Event::MemberUpdate
+        };
+        let mut after = Box::new(before.clone());
+        after.role = m.role;
+        after.name = m.name.clone();
+        after.login = login;
+        let work = Work::MemberUpdate {
+            org: org.row.clone(),
+            before: Rc::new(before.clone()),
+            after,
+        };
+        vec![Step::new(event, fields, work)]
     }
-
-    /// A team and who joins it; returns how later changes find it.
-    fn team(
-        &mut self,
-        d: &DOrg,
-        name: &Name,
-        org: &Parent<OrgRow>,
-        known: &Known,
-        t: &DTeam,
-        cur: Option<&CTeam>,
-    ) -> Parent<TeamRow> {
-        let place = Place {
-            team: Some(t.slug.clone()),
-            ..Place::org(name)
-        };
-        let team = match (cur, org) {
-            (None, _) => {
-                let slot = next(&mut self.plan.creates.teams);
-                self.push(
-                    Op::Create,
-                    Entity::Team,
-                    Event::TeamAdd,
-                    place,
-                    Work::TeamAdd {
-                        slot,
-                        org: org.clone(),
-                        slug: t.slug.clone(),
-                        display_name: t.display_name.clone(),
-                        description: t.description.clone(),
-                    },
-                );
-                Parent::New(slot)
-            }
-            (Some(c), Parent::Existing(org_row)) => {
-                let before = &c.row;
-                let mut fields = Vec::new();
-                if before.display_name != t.display_name {
-                    fields.push(FieldChange::text(
-                        "display_name",
-                        &before.display_name,
-                        &t.display_name,
-                    ));
-                }
-                if before.description != t.description {
-                    fields.push(FieldChange::text(
-                        "description",
-                        &before.description,
-                        &t.description,
-                    ));
-                }
-                let mut after = Box::new((**before).clone());
-                after.display_name = t.display_name.clone();
-                after.description = t.description.clone();
-                self.update(
-                    Entity::Team,
-                    Event::TeamUpdate,
-                    place,
-                    fields,
-                    Work::TeamUpdate {
-                        org: org_row.clone(),
-                        before: before.clone(),
-                        after,
-                    },
-                );
-                Parent::Existing(c.row.clone())
-            }
-            (Some(_), Parent::New(_)) => unreachable!("a team in the database has its org"),
-        };
-        let already: HashSet<&str> = cur
-            .map(|c| c.members.iter().map(|m| m.email.as_str()).collect())
-            .unwrap_or_default();
-        for (email, at) in &t.members {
-            let Some(member) = known.members.get(email.as_str()) else {
-                self.problem(
-                    *at,
-                    format!(
-                        "team `{}` lists `{email}`, who is not a member of `{}` in the file or the database",
-                        t.slug, d.slug
-                    ),
-                    Some(self.missing_hint("[[org.member]]", "members")),
-                );
-                continue;
-            };
-            if already.contains(email.as_str()) {
-                continue;
-            }
-            self.push(
-                Op::Create,
-                Entity::TeamMember,
-                Event::TeamJoin,
-                Place {
-                    team: Some(t.slug.clone()),
-                    ..Place::member(name, email)
-                },
-                Work::TeamJoin {
-                    org: org.clone(),
-                    team: team.clone(),
-                    member: member.clone(),
-                },
-            );
-        }
-        team
+    fn existing(&self, c: &'a MemberRow) -> Self::Made {
+        Parent::Existing(Rc::new(c.clone()))
     }
-
-    /// An environment and its resources; returns how later changes find it.
-    fn env(
-        &mut self,
-        org: &InOrg,
-        p: &Name,
-        project: &Parent<ProjectRow>,
-        d: &DEnv,
-        cur: Option<&CEnv>,
-    ) -> Parent<EnvRow> {
-        let name: Name = d.slug.as_str().into();
-        let place = Place::env(&org.name, p, &name);
-        let env: Parent<EnvRow> = match (cur, &org.row, project) {
-            (None, _, _) => {
-                let slot = next(&mut self.plan.creates.envs);
-                self.push(
-                    Op::Create,
-                    Entity::Env,
-                    Event::EnvAdd,
-                    place,
-                    Work::EnvAdd {
-                        slot,
-                        org: org.row.clone(),
-                        project: project.clone(),
-                        slug: d.slug.clone(),
-                        display_name: d.display_name.clone(),
-                        kind: d.kind,
-                        description: d.description.clone(),
-                        protected: d.protected,
-                        archived: d.archived,
-                    },
-                );
-                Parent::New(slot)
-            }
-            (Some(c), Parent::Existing(org_row), Parent::Existing(project_row)) => {
-                self.env_updates(org_row, project_row, &place, d, &c.row);
-                Parent::Existing(c.row.clone())
-            }
-            _ => unreachable!("an environment in the database has its project and org"),
-        };
-        let cur_resources: HashMap<&str, &ResourceRow> = cur
-            .map(|c| c.resources.iter().map(|r| (r.slug.as_str(), r)).collect())
-            .unwrap_or_default();
-        for r in &d.resources {
-            let place = Place {
-                resource: Some(r.slug.clone()),
-                ..Place::env(&org.name, p, &name)
-            };
-            match (cur_resources.get(r.slug.as_str()), &org.row, project, &env) {
-                (None, _, _, _) => self.push(
-                    Op::Create,
-                    Entity::Resource,
-                    Event::ResourceAdd,
-                    place,
-                    Work::ResourceAdd {
-                        org: org.row.clone(),
-                        project: project.clone(),
-                        env: env.clone(),
-                        slug: r.slug.clone(),
-                        kind: r.kind,
-                        description: r.description.clone(),
-                    },
-                ),
-                (
-                    Some(before),
-                    Parent::Existing(org_row),
-                    Parent::Existing(project_row),
-                    Parent::Existing(env_row),
-                ) => {
-                    let mut fields = Vec::new();
-                    if before.kind != r.kind {
-                        fields.push(FieldChange::word(
-                            "type",
-                            Some(before.kind.as_str()),
-                            r.kind.as_str(),
-                        ));
-                    }
-                    if before.description != r.description {
-                        fields.push(FieldChange::text(
-                            "description",
-                            &before.description,
-                            &r.description,
-                        ));
-                    }
-                    if fields.is_empty() {
-                        continue;
-                    }
-                    let mut after = Box::new((*before).clone());
-                    after.kind = r.kind;
-                    after.description = r.description.clone();
-                    self.update(
-                        Entity::Resource,
-                        Event::ResourceUpdate,
-                        place,
-                        fields,
-                        Work::ResourceUpdate {
-                            org: org_row.clone(),
-                            project: project_row.clone(),
-                            env: env_row.clone(),
-                            before: Box::new((*before).clone()),
-                            after,
-                        },
-                    );
-                }
-                _ => unreachable!("a resource in the database has its environment"),
-            }
-        }
-        let (Some(cur), Parent::Existing(org_row), Parent::Existing(project_row)) =
-            (cur, &org.row, project)
-        else {
-            return env;
-        };
-        let named: HashSet<&str> = d.resources.iter().map(|r| r.slug.as_str()).collect();
-        for r in cur
-            .resources
+    fn remove(&self, org: &'a COrg, m: &'a MemberRow) -> Option<Removal> {
+        let grants = org
+            .projects
             .iter()
-            .filter(|r| !named.contains(r.slug.as_str()))
-        {
-            if !self.prune {
-                let place = Place {
-                    resource: Some(r.slug.clone()),
-                    ..Place::env(&org.name, p, &name)
-                };
-                self.keep(Entity::Resource, &place);
-                continue;
-            }
-            self.remove(
-                Entity::Resource,
-                Event::ResourceRemove,
-                Place {
-                    resource: Some(r.slug.clone()),
-                    ..Place::env(&org.name, p, &name)
-                },
-                None,
-                Work::ResourceRemove {
-                    org: org_row.clone(),
-                    project: project_row.clone(),
-                    env: cur.row.clone(),
-                    before: Box::new(r.clone()),
-                },
-            );
-        }
-        env
+            .flat_map(|p| &p.grants)
+            .filter(|g| g.holder == Holder::Member(m.id))
+            .count();
+        let teams = org
+            .teams
+            .iter()
+            .filter(|t| t.members.iter().any(|tm| tm.member_id == m.id))
+            .count();
+        Some(Removal {
+            event: Event::MemberRemove,
+            takes: counted(&[(grants, "grant"), (teams, "team")]),
+            work: Work::MemberRemove {
+                org: org.row.clone(),
+                before: Rc::new(m.clone()),
+            },
+        })
     }
+}
 
-    /// The changes to an environment that exists: one per event, each after the one before.
-    fn env_updates(
-        &mut self,
-        org: &Rc<OrgRow>,
-        project: &Rc<ProjectRow>,
-        place: &Place,
-        d: &DEnv,
-        row: &EnvRow,
+/// An organization's teams, each with who is in it.
+struct Teams<'k, 'a> {
+    name: &'k Name,
+    slug: &'k str,
+    org: &'k Parent<OrgRow>,
+    /// The members a team may list.
+    members: &'k HashMap<&'a str, Parent<MemberRow>>,
+    /// The members the file lists.
+    listed: &'k HashSet<&'a str>,
+}
+
+impl<'k, 'a> Teams<'k, 'a> {
+    fn members_of<'t>(&'t self, team: &'t DTeam, made: Parent<TeamRow>) -> TeamMembers<'t, 'a> {
+        TeamMembers {
+            teams: self,
+            team,
+            made,
+        }
+    }
+}
+
+impl<'a> Kind<'a> for Teams<'_, 'a> {
+    const ENTITY: Entity = Entity::Team;
+    type Desired = DTeam;
+    type Current = CTeam;
+    type In = &'a COrg;
+    type Key = &'a str;
+    type Needs = ();
+    type Made = Parent<TeamRow>;
+
+    fn key(d: &'a DTeam) -> &'a str {
+        &d.slug
+    }
+    fn current_key(c: &'a CTeam) -> &'a str {
+        &c.row.slug
+    }
+    fn needs(&self, _: &mut Planner, _: &'a DTeam) -> Option<()> {
+        Some(())
+    }
+    fn place(&self, slug: &'a str) -> Place {
+        Place {
+            team: Some(slug.to_string()),
+            ..Place::org(self.name)
+        }
+    }
+    fn create(&self, slots: &mut Slots, t: &'a DTeam, (): ()) -> (Event, Work, Self::Made) {
+        let slot = next(&mut slots.teams);
+        let work = Work::TeamAdd {
+            slot,
+            org: self.org.clone(),
+            slug: t.slug.clone(),
+            display_name: t.display_name.clone(),
+            description: t.description.clone(),
+        };
+        (Event::TeamAdd, work, Parent::New(slot))
+    }
+    fn update(&self, org: &'a COrg, t: &'a DTeam, c: &'a CTeam, (): ()) -> Vec<Step> {
+        let before = &c.row;
+        let mut fields = Vec::new();
+        if before.display_name != t.display_name {
+            fields.push(FieldChange::text(
+                "display_name",
+                &before.display_name,
+                &t.display_name,
+            ));
+        }
+        if before.description != t.description {
+            fields.push(FieldChange::text(
+                "description",
+                &before.description,
+                &t.description,
+            ));
+        }
+        let mut after = Box::new((**before).clone());
+        after.display_name = t.display_name.clone();
+        after.description = t.description.clone();
+        let work = Work::TeamUpdate {
+            org: org.row.clone(),
+            before: before.clone(),
+            after,
+        };
+        vec![Step::new(Event::TeamUpdate, fields, work)]
+    }
+    fn existing(&self, c: &'a CTeam) -> Self::Made {
+        Parent::Existing(c.row.clone())
+    }
+    fn inside(
+        &self,
+        p: &mut Planner,
+        t: &'a DTeam,
+        made: &Self::Made,
+        cur: Option<(&'a COrg, &'a CTeam)>,
     ) {
-        let mut before = row.clone();
-        let mut after = before.clone();
-        let step = |planner: &mut Planner,
-                    event,
-                    fields: Vec<FieldChange>,
-                    before: &mut EnvRow,
-                    after: &EnvRow| {
-            if fields.is_empty() {
-                return;
+        let joins = self.members_of(t, made.clone());
+        let cur = cur.map(|(org, c)| ((&org.row, &c.row), &c.members[..]));
+        p.sync(&joins, &t.members, cur, |_, ()| {});
+    }
+    fn remove(&self, org: &'a COrg, t: &'a CTeam) -> Option<Removal> {
+        let grants: usize = org
+            .projects
+            .iter()
+            .flat_map(|p| &p.grants)
+            .filter(|g| g.holder == Holder::Team(t.row.id))
+            .count();
+        Some(Removal {
+            event: Event::TeamRemove,
+            takes: counted(&[(t.members.len(), "member"), (grants, "grant")]),
+            work: Work::TeamRemove {
+                org: org.row.clone(),
+                before: t.row.clone(),
+            },
+        })
+    }
+}
+
+/// Who is in one team, by email.
+struct TeamMembers<'k, 'a> {
+    teams: &'k Teams<'k, 'a>,
+    team: &'k DTeam,
+    /// How changes find the team.
+    made: Parent<TeamRow>,
+}
+
+impl<'a> Kind<'a> for TeamMembers<'_, 'a> {
+    const ENTITY: Entity = Entity::TeamMember;
+    type Desired = (String, At);
+    type Current = TeamMemberRow;
+    type In = (&'a Rc<OrgRow>, &'a Rc<TeamRow>);
+    type Key = &'a str;
+    type Needs = Parent<MemberRow>;
+    type Made = ();
+
+    fn key((email, _): &'a (String, At)) -> &'a str {
+        email
+    }
+    fn current_key(c: &'a TeamMemberRow) -> &'a str {
+        &c.email
+    }
+    fn needs(&self, p: &mut Planner, (email, at): &'a (String, At)) -> Option<Parent<MemberRow>> {
+        if let Some(member) = self.teams.members.get(email.as_str()) {
+            return Some(member.clone());
+        }
+        p.problem(
+            *at,
+            format!(
+                "team `{}` lists `{email}`, who is not a member of `{}` in the file or the database",
+                self.team.slug, self.teams.slug
+            ),
+            Some(p.missing_hint("[[org.member]]", "members")),
+        );
+        None
+    }
+    fn place(&self, email: &'a str) -> Place {
+        Place {
+            team: Some(self.team.slug.clone()),
+            ..Place::member(self.teams.name, email)
+        }
+    }
+    fn create(
+        &self,
+        _: &mut Slots,
+        _: &'a (String, At),
+        member: Parent<MemberRow>,
+    ) -> (Event, Work, ()) {
+        let work = Work::TeamJoin {
+            org: self.teams.org.clone(),
+            team: self.made.clone(),
+            member,
+        };
+        (Event::TeamJoin, work, ())
+    }
+    /// Already in the team: nothing to change.
+    fn update(
+        &self,
+        _: Self::In,
+        _: &'a (String, At),
+        _: &'a TeamMemberRow,
+        _: Parent<MemberRow>,
+    ) -> Vec<Step> {
+        Vec::new()
+    }
+    fn existing(&self, _: &'a TeamMemberRow) {}
+    /// Leaving the organization takes a member out of its teams.
+    fn remove(&self, (org, team): Self::In, m: &'a TeamMemberRow) -> Option<Removal> {
+        if !self.teams.listed.contains(m.email.as_str()) {
+            return None;
+        }
+        Some(Removal {
+            event: Event::TeamLeave,
+            takes: None,
+            work: Work::TeamLeave {
+                org: org.clone(),
+                team: team.clone(),
+                member_id: m.member_id,
+                email: m.email.clone(),
+            },
+        })
+    }
+}
+
+/// An organization's projects, each with its environments and grants.
+struct Projects<'k, 'a> {
+    org: &'k InOrg<'a>,
+}
+
+impl<'a> Kind<'a> for Projects<'_, 'a> {
+    const ENTITY: Entity = Entity::Project;
+    type Desired = DProject;
+    type Current = CProject;
+    type In = &'a COrg;
+    type Key = &'a str;
+    type Needs = ();
+    type Made = Parent<ProjectRow>;
+
+    fn key(d: &'a DProject) -> &'a str {
+        &d.slug
+    }
+    fn current_key(c: &'a CProject) -> &'a str {
+        &c.row.slug
+    }
+    fn needs(&self, _: &mut Planner, _: &'a DProject) -> Option<()> {
+        Some(())
+    }
+    fn place(&self, slug: &'a str) -> Place {
+        Place::project(&self.org.name, &slug.into())
+    }
+    fn create(&self, slots: &mut Slots, d: &'a DProject, (): ()) -> (Event, Work, Self::Made) {
+        let slot = next(&mut slots.projects);
+        let work = Work::ProjectAdd {
+            slot,
+            org: self.org.row.clone(),
+            slug: d.slug.clone(),
+            display_name: d.display_name.clone(),
+            description: d.description.clone(),
+        };
+        (Event::ProjectAdd, work, Parent::New(slot))
+    }
+    fn update(&self, org: &'a COrg, d: &'a DProject, c: &'a CProject, (): ()) -> Vec<Step> {
+        let before = &c.row;
+        let mut fields = Vec::new();
+        if before.display_name != d.display_name {
+            fields.push(FieldChange::text(
+                "display_name",
+                &before.display_name,
+                &d.display_name,
+            ));
+        }
+        if before.description != d.description {
+            fields.push(FieldChange::text(
+                "description",
+                &before.description,
+                &d.description,
+            ));
+        }
+        let mut after = Box::new((**before).clone());
+        after.display_name = d.display_name.clone();
+        after.description = d.description.clone();
+        let work = Work::ProjectUpdate {
+            org: org.row.clone(),
+            before: before.clone(),
+            after,
+        };
+        vec![Step::new(Event::ProjectUpdate, fields, work)]
+    }
+    fn existing(&self, c: &'a CProject) -> Self::Made {
+        Parent::Existing(c.row.clone())
+    }
+    /// Its environments, the ones the file leaves out, then its grants: `envs` are the
+    /// environments grants may name (the file's, and without `--prune` the database's).
+    fn inside(
+        &self,
+        p: &mut Planner,
+        d: &'a DProject,
+        made: &Self::Made,
+        cur: Option<(&'a COrg, &'a CProject)>,
+    ) {
+        let name: Name = d.slug.as_str().into();
+        let cur = cur.map(|(org, c)| (&org.row, c));
+        let mut envs: HashMap<&str, Parent<EnvRow>> = HashMap::new();
+        if !p.prune
+            && let Some((_, c)) = cur
+        {
+            for e in &c.envs {
+                envs.insert(&e.row.slug, Parent::Existing(e.row.clone()));
             }
-            planner.update(
-                Entity::Env,
-                event,
-                place.clone(),
-                fields,
-                Work::EnvUpdate {
+        }
+        let kind = Envs {
+            org: self.org,
+            project_name: &name,
+            project: made,
+        };
+        p.sync(
+            &kind,
+            &d.envs,
+            cur.map(|at| (at, &at.1.envs[..])),
+            |e, made| {
+                envs.insert(&e.slug, made);
+            },
+        );
+        let mut removed_envs = HashSet::new();
+        if let Some(at) = cur {
+            for e in p.prune(&kind, &d.envs, at, &at.1.envs) {
+                removed_envs.insert(e.row.id);
+            }
+        }
+        let grants = Grants {
+            org: self.org,
+            name: &name,
+            project: made,
+            envs: &envs,
+            removed_envs: &removed_envs,
+        };
+        p.sync(
+            &grants,
+            &d.grants,
+            cur.map(|at| (at, &at.1.grants[..])),
+            |_, ()| {},
+        );
+        if let Some(at) = cur {
+            p.prune(&grants, &d.grants, at, &at.1.grants);
+        }
+    }
+    fn remove(&self, org: &'a COrg, p: &'a CProject) -> Option<Removal> {
+        let resources: usize = p.envs.iter().map(|e| e.resources.len()).sum();
+        Some(Removal {
+            event: Event::ProjectRemove,
+            takes: counted(&[
+                (p.envs.len(), "environment"),
+                (resources, "resource"),
+                (p.grants.len(), "grant"),
+            ]),
+            work: Work::ProjectRemove {
+                org: org.row.clone(),
+                before: p.row.clone(),
+            },
+        })
+    }
+}
+
+/// A project's environments, each with its resources.
+struct Envs<'k, 'a> {
+    org: &'k InOrg<'a>,
+    project_name: &'k Name,
+    project: &'k Parent<ProjectRow>,
+}
+
+impl<'a> Kind<'a> for Envs<'_, 'a> {
+    const ENTITY: Entity = Entity::Env;
+    type Desired = DEnv;
+    type Current = CEnv;
+    type In = (&'a Rc<OrgRow>, &'a CProject);
+    type Key = &'a str;
+    type Needs = ();
+    type Made = Parent<EnvRow>;
+
+    fn key(d: &'a DEnv) -> &'a str {
+        &d.slug
+    }
+    fn current_key(c: &'a CEnv) -> &'a str {
+        &c.row.slug
+    }
+    fn needs(&self, _: &mut Planner, _: &'a DEnv) -> Option<()> {
+        Some(())
+    }
+    fn place(&self, slug: &'a str) -> Place {
+        Place::env(&self.org.name, self.project_name, &slug.into())
+    }
+    fn create(&self, slots: &mut Slots, d: &'a DEnv, (): ()) -> (Event, Work, Self::Made) {
+        let slot = next(&mut slots.envs);
+        let work = Work::EnvAdd {
+            slot,
+            org: self.org.row.clone(),
+            project: self.project.clone(),
+            slug: d.slug.clone(),
+            display_name: d.display_name.clone(),
+            kind: d.kind,
+            description: d.description.clone(),
+            protected: d.protected,
+            archived: d.archived,
+        };
+        (Event::EnvAdd, work, Parent::New(slot))
+    }
+    /// One change per event, each after the one before.
+    fn update(&self, (org, project): Self::In, d: &'a DEnv, c: &'a CEnv, (): ()) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut before = (*c.row).clone();
+        let mut after = before.clone();
+        let mut step =
+            |event, fields: Vec<FieldChange>, before: &mut EnvRow, after: &EnvRow, why| {
+                if fields.is_empty() {
+                    return;
+                }
+                let work = Work::EnvUpdate {
                     org: org.clone(),
-                    project: project.clone(),
+                    project: project.row.clone(),
                     before: Box::new(before.clone()),
                     after: Box::new(after.clone()),
-                },
-            );
-            *before = after.clone();
-        };
+                };
+                steps.push(Step {
+                    why,
+                    ..Step::new(event, fields, work)
+                });
+                *before = after.clone();
+            };
         let mut fields = Vec::new();
         if before.display_name != d.display_name {
             fields.push(FieldChange::text(
@@ -1616,7 +1559,7 @@ impl Planner {
             ));
             after.description = d.description.clone();
         }
-        step(self, Event::EnvUpdate, fields, &mut before, &after);
+        step(Event::EnvUpdate, fields, &mut before, &after, None);
         if before.protected != d.protected {
             let was = before.protected;
             after.protected = d.protected;
@@ -1626,16 +1569,14 @@ impl Planner {
                 Event::EnvUnprotect
             };
             let f = FieldChange::flag("protected", Some(before.protected), d.protected);
-            step(self, event, vec![f], &mut before, &after);
             // Left out, protection is the kind's default: said, with how to keep it.
-            if !d.protected_stated
-                && let Some(change) = self.plan.changes.last_mut()
-            {
-                change.removes = Some(format!(
+            let why = (!d.protected_stated).then(|| {
+                format!(
                     "the default of kind {}; write `protected = {was}` to keep it",
                     d.kind
-                ));
-            }
+                )
+            });
+            step(event, vec![f], &mut before, &after, why);
         }
         if before.archived_at.is_some() != d.archived {
             after.archived_at = d.archived.then(crate::store::now);
@@ -1645,8 +1586,308 @@ impl Planner {
                 Event::EnvUnarchive
             };
             let f = FieldChange::flag("archived", Some(!d.archived), d.archived);
-            step(self, event, vec![f], &mut before, &after);
+            step(event, vec![f], &mut before, &after, None);
         }
+        steps
+    }
+    fn existing(&self, c: &'a CEnv) -> Self::Made {
+        Parent::Existing(c.row.clone())
+    }
+    /// Its resources, then the ones the file leaves out.
+    fn inside(
+        &self,
+        p: &mut Planner,
+        d: &'a DEnv,
+        made: &Self::Made,
+        cur: Option<(Self::In, &'a CEnv)>,
+    ) {
+        let kind = Resources {
+            envs: self,
+            env_name: d.slug.as_str().into(),
+            env: made,
+        };
+        let cur = cur.map(|((org, project), c)| ((org, &project.row, &c.row), &c.resources[..]));
+        p.sync(&kind, &d.resources, cur, |_, ()| {});
+        if let Some((at, resources)) = cur {
+            p.prune(&kind, &d.resources, at, resources);
+        }
+    }
+    fn remove(&self, (org, project): Self::In, e: &'a CEnv) -> Option<Removal> {
+        let grants = project
+            .grants
+            .iter()
+            .filter(|g| g.environment_id == Some(e.row.id))
+            .count();
+        Some(Removal {
+            event: Event::EnvRemove,
+            takes: counted(&[(e.resources.len(), "resource"), (grants, "grant")]),
+            work: Work::EnvRemove {
+                org: org.clone(),
+                project: project.row.clone(),
+                before: e.row.clone(),
+            },
+        })
+    }
+}
+
+/// An environment's resources.
+struct Resources<'k, 'a> {
+    envs: &'k Envs<'k, 'a>,
+    env_name: Name,
+    env: &'k Parent<EnvRow>,
+}
+
+impl<'a> Kind<'a> for Resources<'_, 'a> {
+    const ENTITY: Entity = Entity::Resource;
+    type Desired = DResource;
+    type Current = ResourceRow;
+    type In = (&'a Rc<OrgRow>, &'a Rc<ProjectRow>, &'a Rc<EnvRow>);
+    type Key = &'a str;
+    type Needs = ();
+    type Made = ();
+
+    fn key(d: &'a DResource) -> &'a str {
+        &d.slug
+    }
+    fn current_key(c: &'a ResourceRow) -> &'a str {
+        &c.slug
+    }
+    fn needs(&self, _: &mut Planner, _: &'a DResource) -> Option<()> {
+        Some(())
+    }
+    fn place(&self, slug: &'a str) -> Place {
+        Place {
+            resource: Some(slug.to_string()),
+            ..Place::env(&self.envs.org.name, self.envs.project_name, &self.env_name)
+        }
+    }
+    fn create(&self, _: &mut Slots, r: &'a DResource, (): ()) -> (Event, Work, ()) {
+        let work = Work::ResourceAdd {
+            org: self.envs.org.row.clone(),
+            project: self.envs.project.clone(),
+            env: self.env.clone(),
+            slug: r.slug.clone(),
+            kind: r.kind,
+            description: r.description.clone(),
+        };
+        (Event::ResourceAdd, work, ())
+    }
+    fn update(
+        &self,
+        (org, project, env): Self::In,
+        r: &'a DResource,
+        before: &'a ResourceRow,
+        (): (),
+    ) -> Vec<Step> {
+        let mut fields = Vec::new();
+        if before.kind != r.kind {
+            fields.push(FieldChange::word(
+                "type",
+                Some(before.kind.as_str()),
+                r.kind.as_str(),
+            ));
+        }
+        if before.description != r.description {
+            fields.push(FieldChange::text(
+                "description",
+                &before.description,
+                &r.description,
+            ));
+        }
+        if fields.is_empty() {
+            return Vec::new();
+        }
+        let mut after = Box::new(before.clone());
+        after.kind = r.kind;
+        after.description = r.description.clone();
+        let work = Work::ResourceUpdate {
+            org: org.clone(),
+            project: project.clone(),
+            env: env.clone(),
+            before: Box::new(before.clone()),
+            after,
+        };
+        vec![Step::new(Event::ResourceUpdate, fields, work)]
+    }
+    fn existing(&self, _: &'a ResourceRow) {}
+    fn remove(&self, (org, project, env): Self::In, r: &'a ResourceRow) -> Option<Removal> {
+        Some(Removal {
+            event: Event::ResourceRemove,
+            takes: None,
+            work: Work::ResourceRemove {
+                org: org.clone(),
+                project: project.clone(),
+                env: env.clone(),
+                before: Box::new(r.clone()),
+            },
+        })
+    }
+}
+
+/// A project's grants, by holder and environment.
+struct Grants<'k, 'a> {
+    org: &'k InOrg<'a>,
+    name: &'k Name,
+    project: &'k Parent<ProjectRow>,
+    /// The environments grants may name.
+    envs: &'k HashMap<&'a str, Parent<EnvRow>>,
+    /// The environments the plan removes, with their grants.
+    removed_envs: &'k HashSet<i64>,
+}
+
+impl<'a> Kind<'a> for Grants<'_, 'a> {
+    const ENTITY: Entity = Entity::Grant;
+    type Desired = DGrant;
+    type Current = GrantRow;
+    type In = (&'a Rc<OrgRow>, &'a CProject);
+    type Key = (HolderName<'a>, Option<&'a str>);
+    /// The holder, the event that grants to it, and the environment.
+    type Needs = (Grantee, Event, Option<Parent<EnvRow>>);
+    type Made = ();
+
+    fn key(g: &'a DGrant) -> Self::Key {
+        let holder = match &g.holder {
+            DHolder::Member(email) => HolderName::Member(email),
+            DHolder::Team(slug) => HolderName::Team(slug),
+        };
+        (holder, g.env.as_deref())
+    }
+    fn current_key(g: &'a GrantRow) -> Self::Key {
+        (holder_name(g), g.environment.as_deref())
+    }
+    fn needs(&self, p: &mut Planner, g: &'a DGrant) -> Option<Self::Needs> {
+        let org = self.org;
+        let (holder, event) = match &g.holder {
+            DHolder::Member(email) => {
+                let Some(member) = org.known.members.get(email.as_str()) else {
+                    p.problem(
+                        g.holder_at,
+                        format!(
+                            "grant names `{email}`, who is not a member of `{}` in the file or the database",
+                            org.name
+                        ),
+                        Some(p.missing_hint("[[org.member]]", "members")),
+                    );
+                    return None;
+                };
+                (Grantee::Member(member.clone()), Event::MemberGrant)
+            }
+            DHolder::Team(slug) => {
+                let Some(team) = org.known.teams.get(slug.as_str()) else {
+                    p.problem(
+                        g.holder_at,
+                        format!(
+                            "grant names team `{slug}`, which `{}` has neither in the file nor in the database",
+                            org.name
+                        ),
+                        Some(p.missing_hint("[[org.team]]", "teams")),
+                    );
+                    return None;
+                };
+                (Grantee::Team(team.clone()), Event::TeamGrant)
+            }
+        };
+        let env = match &g.env {
+            None => None,
+            Some(e) => match self.envs.get(e.as_str()) {
+                Some(env) => Some(env.clone()),
+                None => {
+                    p.problem(
+                        g.env_at,
+                        format!(
+                            "grant names environment `{e}`, which project `{}/{}` has neither in the file nor in the database",
+                            org.name, self.name
+                        ),
+                        Some(p.missing_hint("[[org.project.env]]", "environments")),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some((holder, event, env))
+    }
+    fn place(&self, (holder, env): Self::Key) -> Place {
+        let (member, team) = match holder {
+            HolderName::Member(email) => (Some(email.to_string()), None),
+            HolderName::Team(slug) => (None, Some(slug.to_string())),
+        };
+        Place {
+            environment: env.map(Name::from),
+            member,
+            team,
+            ..Place::project(&self.org.name, self.name)
+        }
+    }
+    fn create(
+        &self,
+        _: &mut Slots,
+        g: &'a DGrant,
+        (holder, event, env): Self::Needs,
+    ) -> (Event, Work, ()) {
+        let work = Work::GrantSet {
+            org: self.org.row.clone(),
+            project: self.project.clone(),
+            env,
+            holder,
+            role: g.role,
+        };
+        (event, work, ())
+    }
+    fn update(
+        &self,
+        _: Self::In,
+        g: &'a DGrant,
+        before: &'a GrantRow,
+        (holder, event, env): Self::Needs,
+    ) -> Vec<Step> {
+        if before.role == g.role {
+            return Vec::new();
+        }
+        let field = FieldChange::word("role", Some(before.role.as_str()), g.role.as_str());
+        let work = Work::GrantSet {
+            org: self.org.row.clone(),
+            project: self.project.clone(),
+            env,
+            holder,
+            role: g.role,
+        };
+        vec![Step::new(event, vec![field], work)]
+    }
+    fn existing(&self, _: &'a GrantRow) {}
+    /// Grants of a holder or an environment the plan removes go in that removal's event.
+    fn remove(&self, (org, project): Self::In, g: &'a GrantRow) -> Option<Removal> {
+        let holder = holder_name(g);
+        let holder_goes = match holder {
+            HolderName::Member(email) => !self.org.listed.contains(email),
+            HolderName::Team(slug) => !self.org.named_teams.contains(slug),
+        };
+        if holder_goes
+            || g.environment_id
+                .is_some_and(|e| self.removed_envs.contains(&e))
+        {
+            return None;
+        }
+        let env = g
+            .environment
+            .as_deref()
+            .and_then(|e| match self.envs.get(e) {
+                Some(Parent::Existing(row)) => Some(row.clone()),
+                _ => None,
+            });
+        let event = match holder {
+            HolderName::Member(_) => Event::MemberRevoke,
+            HolderName::Team(_) => Event::TeamRevoke,
+        };
+        Some(Removal {
+            event,
+            takes: None,
+            work: Work::GrantRemove {
+                org: org.clone(),
+                project: project.row.clone(),
+                env,
+                before: Box::new(g.clone()),
+            },
+        })
     }
 }
 
