@@ -6,7 +6,7 @@
 use crate::access::{self, Actor, Target};
 use crate::context::{Context, visible_org_slugs, visible_projects};
 use crate::error::{Error, Result};
-pub use crate::model::{ENV_FORMS, PROJECT_FORMS, TARGET_FORMS, segments, slash};
+use crate::model::{ENV_FORMS, PROJECT_FORMS, TARGET_FORMS, segments, slash};
 use crate::store::{Db, EnvRow, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow};
 
 /// `org/project/env` of an environment row.

@@ -14,12 +14,12 @@
 //! a server as the login the shell's environment connects as (creating nothing), and answer
 //! nothing on any error.
 
-use super::Cli;
+use super::{Cli, actor_for};
 use crate::access::{self, Action, Actor};
 use crate::context::{Context, Inputs, visible_projects};
 use crate::error::Result;
 use crate::model::{EnvKind, OrgRole, ProjectRole, slash};
-use crate::store::Db;
+use crate::store::{Db, Location, Store};
 use clap::builder::StyledStr;
 use clap::{ArgMatches, CommandFactory, ValueEnum};
 use clap_complete::CompletionCandidate;
@@ -34,69 +34,15 @@ const BIN: &str = "proj";
 pub const VAR: &str = "COMPLETE";
 
 /// Answers a completion request and exits when `COMPLETE` is set; otherwise returns at once.
+/// clap_complete's `CompleteEnv` answers it, from the tree
+/// `shortcuts::completion_command` builds.
 pub fn complete_and_exit_if_asked() {
-    let Some(shell) = std::env::var_os(VAR) else {
+    if std::env::var_os(VAR).is_none() {
         return;
-    };
-    if !answer_on_the_short_path(&shell) {
-        clap_complete::CompleteEnv::with_factory(command)
-            .var(VAR)
-            .complete();
     }
-}
-
-/// Answers a completion request (`COMPLETE=bash proj -- proj env show st`) as clap_complete's
-/// `CompleteEnv` does, with two costs left out: the tree holds only the commands the line
-/// names before the word being completed (as [`super::parse`] parses), and it is not freed
-/// one allocation at a time before the process exits. Returns `false`, having done nothing,
-/// for anything else (printing a registration script, an unknown shell), which `CompleteEnv`
-/// handles.
-fn answer_on_the_short_path(shell: &OsStr) -> bool {
-    if shell.is_empty() || shell == "0" {
-        return false;
-    }
-    let shells = Shells::builtins();
-    let Some(completer) = std::path::Path::new(shell)
-        .file_stem()
-        .and_then(OsStr::to_str)
-        .and_then(|name| shells.completer(name))
-    else {
-        return false;
-    };
-    let args: Vec<OsString> = std::env::args_os().collect();
-    let Some(escape) = args.iter().skip(1).position(|a| a == "--") else {
-        return false;
-    };
-    let words = args[escape + 2..].to_vec();
-    if words.is_empty() {
-        return false;
-    }
-    // SAFETY: nothing else runs yet; completers that start processes must not see it.
-    unsafe { std::env::remove_var(VAR) };
-    let index = std::env::var("_CLAP_COMPLETE_INDEX")
-        .ok()
-        .and_then(|i| i.parse::<usize>().ok())
-        .unwrap_or(words.len() - 1);
-    let before: Vec<OsString> = words.iter().take(index).cloned().collect();
-    let named = super::named_commands(&before);
-    let named = match named.first() {
-        // Only a command the tree has: `help` and typos complete from the whole tree.
-        Some(first) if <super::Command as clap::Subcommand>::has_subcommand(first) => named,
-        _ => Vec::new(),
-    };
-    super::ONLY.set(named);
-    let mut cmd = command();
-    let current_dir = std::env::current_dir().ok();
-    let mut buf = Vec::new();
-    let done = completer.write_complete(&mut cmd, words, current_dir.as_deref(), &mut buf);
-    std::mem::forget(cmd);
-    if let Err(e) = done.and_then(|()| {
-        use std::io::Write;
-        std::io::stdout().write_all(&buf)
-    }) {
-        clap::Error::from(e).exit();
-    }
-    std::process::exit(0)
+    clap_complete::CompleteEnv::with_factory(super::shortcuts::completion_command)
+        .var(VAR)
+        .complete();
 }
 
 /// A shell `proj completions` can print a script for.
@@ -314,23 +260,18 @@ fn stored(
         let Some(path) = line.db_path() else {
             return Ok(Vec::new());
         };
-        match crate::store::Location::parse(path.as_os_str()) {
-            // A server is read as any read-only command reads it: nothing is created.
-            location @ crate::store::Location::Server(_) => {
-                crate::store::Store::open_for_reading(&location)?.read(|db| {
-                    let actor = actor(db, &line)?;
-                    names(db, &actor, &line, current)
-                })
-            }
-            crate::store::Location::File(path) if path.is_file() => {
-                crate::store::sqlite::Store::open_untouched(&path)?.read(|db| {
-                    let db = &Db::Sqlite(*db);
-                    let actor = actor(db, &line)?;
-                    names(db, &actor, &line, current)
-                })
-            }
-            crate::store::Location::File(_) => Ok(Vec::new()),
-        }
+        let Some(store) = Store::open_for_completion(&Location::parse(path.as_os_str()))? else {
+            return Ok(Vec::new());
+        };
+        // `--as` being typed (blanked) leaves `PROJ_AS` to choose.
+        let as_member = line
+            .as_member
+            .clone()
+            .or_else(|| std::env::var("PROJ_AS").ok());
+        store.read(|db| {
+            let actor = actor_for(as_member.as_deref(), db)?;
+            names(db, &actor, &line, current)
+        })
     };
     matching(read().unwrap_or_default(), current)
 }
@@ -419,37 +360,6 @@ fn expand_home(path: &str) -> PathBuf {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
     }
-}
-
-fn actor(db: &Db, line: &Line) -> Result<Actor> {
-    // On a shared database the login is the identity; a line with `--as` would be refused
-    // (exit 5), so it completes nothing.
-    if let Some(login) = db.login() {
-        if line.as_member.is_some() {
-            return Err(crate::error::Error::denied("--as on a shared database"));
-        }
-        return Ok(Actor {
-            email: None,
-            explicit: false,
-            os_user: Actor::os_user(),
-            login: Some(login.to_string()),
-        });
-    }
-    let explicit = line
-        .as_member
-        .clone()
-        .or_else(|| std::env::var("PROJ_AS").ok())
-        .filter(|e| !e.is_empty());
-    let email = match &explicit {
-        Some(e) => Some(e.clone()),
-        None => db.selection(None)?.identity,
-    };
-    Ok(Actor {
-        email,
-        explicit: explicit.is_some(),
-        os_user: Actor::os_user(),
-        login: None,
-    })
 }
 
 /// The context without the flag being completed; `None` when it cannot be resolved.

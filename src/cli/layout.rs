@@ -5,7 +5,6 @@ use super::App;
 use crate::error::{Error, Kind, Result};
 use crate::layout::plan::{Change, FieldChange, Op, Place, Plan, Refusal};
 use crate::layout::{self, apply, current, desired, file, plan};
-use crate::store::{FileState, Location};
 use crate::tx::Tx;
 use clap::Args;
 use serde::Serialize;
@@ -105,12 +104,7 @@ pub fn apply(app: &mut App, args: ApplyArgs) -> Result<()> {
     // A file that does not exist yet (or is empty), or a server without schema `proj`, is
     // planned on an empty stand-in first, so a refused apply creates nothing there.
     let location = app.location()?.0;
-    let fresh = match &location {
-        Location::File(path) => {
-            matches!(FileState::of(path)?, FileState::Missing | FileState::Empty)
-        }
-        Location::Server(_) => app.reader()?.is_stand_in(),
-    };
+    let fresh = app.is_fresh()?;
     if app.globals.yes && !args.dry_run {
         // Nothing to ask: planned, checked and written in one transaction. A file that does
         // not exist yet (a server without schema `proj`) is first planned and checked on an

@@ -320,6 +320,55 @@ impl Store {
             Store::Postgres(s) => s.backup(dest, replace),
         }
     }
+
+    /// Whether the database `location` names is not there yet, so a write would create it:
+    /// a file missing or empty (looked at on disk), a server without schema `proj` (asked
+    /// over the read connection `opened`, opened here when there is none and kept there).
+    pub fn is_fresh(location: &Location, opened: &mut Option<Store>) -> Result<bool> {
+        match location {
+            Location::File(p) => Ok(matches!(
+                FileState::of(p)?,
+                FileState::Missing | FileState::Empty
+            )),
+            Location::Server(_) => {
+                let reader = match opened {
+                    Some(store) => store,
+                    None => opened.insert(Store::open_for_reading(location)?),
+                };
+                Ok(reader.is_stand_in())
+            }
+        }
+    }
+
+    /// Before a write to `location`: the empty stand-in to rehearse it on when the database
+    /// is not there yet ([`Store::is_fresh`]), so a write that fails creates nothing; `None`
+    /// when it is there. A server's stand-in is the read connection `opened` stood in as,
+    /// taken from there; with a schema, the connection stays in `opened` for the write.
+    pub fn stand_in_before_write(
+        location: &Location,
+        opened: &mut Option<Store>,
+    ) -> Result<Option<Store>> {
+        match location {
+            Location::File(_) => Store::stand_in_for(location),
+            Location::Server(_) => {
+                Store::is_fresh(location, opened)?;
+                Ok(opened.take_if(|s| s.is_stand_in()))
+            }
+        }
+    }
+
+    /// Opens the store `location` names for shell completion, changing nothing: a file
+    /// without creating, migrating or locking it (nor leaving SQLite's `-wal`/`-shm` files
+    /// behind), a server as a read-only command reads it. `None` when no file is there.
+    pub fn open_for_completion(location: &Location) -> Result<Option<Store>> {
+        match location {
+            Location::Server(_) => Store::open_for_reading(location).map(Some),
+            Location::File(p) if p.is_file() => {
+                Ok(Some(Store::Sqlite(sqlite::Store::open_untouched(p)?)))
+            }
+            Location::File(_) => Ok(None),
+        }
+    }
 }
 
 /// Every query method of [`Db`], each one `match` to the backend's method of the same name.
