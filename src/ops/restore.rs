@@ -174,7 +174,15 @@ fn restore_org(tx: &Tx, event: &EventRow, skipped: &mut Vec<String>) -> Result<O
         put_project(tx, &org, None, p, &mut grants)?;
     }
     for m in &saved.members {
-        put_member(tx, &org, &m.email, m.name.as_deref(), &m.role, &m.created_at, m.login.as_deref())?;
+        put_member(
+            tx,
+            &org,
+            &m.email,
+            m.name.as_deref(),
+            &m.role,
+            &m.created_at,
+            m.login.as_deref(),
+        )?;
     }
     // Teams after their members, before the grants that name them.
     for t in &saved.teams {
@@ -321,7 +329,15 @@ fn restore_member(
             format!("see `proj member show {}`", m.email),
         ));
     }
-    put_member(tx, &org, &m.email, m.name.as_deref(), &m.role, &m.created_at, m.login.as_deref())?;
+    put_member(
+        tx,
+        &org,
+        &m.email,
+        m.name.as_deref(),
+        &m.role,
+        &m.created_at,
+        m.login.as_deref(),
+    )?;
     let member = db
         .member(org.id, &m.email)?
         .ok_or_else(|| Error::internal("the restored member vanished"))?;

@@ -169,14 +169,6 @@ pub(super) fn grant(r: &Row) -> Result<GrantRow> {
     })
 }
 
-/// The `(member_id, team_id)` columns of a holder.
-pub(super) fn holder_columns(h: Holder) -> (Option<i64>, Option<i64>) {
-    match h {
-        Holder::Member(id) => (Some(id), None),
-        Holder::Team(id) => (None, Some(id)),
-    }
-}
-
 pub(super) fn team_sql(args: &str) -> String {
     format!(
         "SELECT t.id, t.org_id, o.slug, t.slug, t.display_name, t.description, t.created_at
