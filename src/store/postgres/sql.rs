@@ -9,14 +9,14 @@ use crate::error::{Error, Result};
 use crate::store::{
     EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow,
 };
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use postgres::Row;
 
 /// A stamp from [`now`](crate::store::now) (or a snapshot) as the `timestamptz` it is bound as.
 pub(super) fn ts(s: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::internal(format!("invalid time `{s}`")).caused_by(e))
+    let t = DateTime::parse_from_rfc3339(s).with_context(|| format!("invalid time `{s}`"))?;
+    Ok(t.with_timezone(&Utc))
 }
 
 /// A `timestamptz` as the file shows it: RFC 3339 UTC to the second.
