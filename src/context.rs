@@ -100,48 +100,47 @@ pub fn find_link(dir: &Path) -> Option<(PathBuf, Result<LinkFile, String>)> {
         .ancestors()
         .map(|d| d.join(LINK_FILE))
         .find(|p| p.symlink_metadata().is_ok())?;
-    let link = read_link(&path);
+    let link = read_link(&path).map_err(|e| format!("{e:#}"));
     Some((path, link))
 }
 
-fn read_link(path: &Path) -> Result<LinkFile, String> {
+/// What the link file at `path` says, or in one sentence why it cannot be read.
+fn read_link(path: &Path) -> anyhow::Result<LinkFile> {
     // Checked before reading: reading a FIFO would wait forever.
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        return Err("it is a directory, not a link file".into());
+        anyhow::bail!("it is a directory, not a link file");
     }
     if !meta.is_file() {
-        return Err("it is not a regular file".into());
+        anyhow::bail!("it is not a regular file");
     }
     // What `proj link` writes is a few dozen bytes; a bigger file is not one of ours, and is
     // not read whole to find that out.
     if meta.len() > MAX_LINK_FILE {
-        return Err(format!(
+        anyhow::bail!(
             "it is {} bytes long; a link file is at most {MAX_LINK_FILE}",
             meta.len()
-        ));
+        );
     }
     use std::io::Read;
     let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(|e| e.to_string())?
+    std::fs::File::open(path)?
         .take(MAX_LINK_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
+        .read_to_string(&mut text)?;
     if text.len() as u64 > MAX_LINK_FILE {
-        return Err(format!("it is longer than {MAX_LINK_FILE} bytes"));
+        anyhow::bail!("it is longer than {MAX_LINK_FILE} bytes");
     }
-    let link = serde_json::from_str::<LinkFile>(&text).map_err(|e| e.to_string())?;
+    let link = serde_json::from_str::<LinkFile>(&text)?;
     // It names an organization and a project: slugs, nothing else (not a path, not text).
     for (key, noun, value) in [
         ("org", "organization", &link.org),
         ("project", "project", &link.project),
     ] {
         if !crate::model::is_valid_slug(value) {
-            return Err(format!(
+            anyhow::bail!(
                 "its `{key}` is `{}`, not a valid {noun} name",
                 crate::model::shown(value)
-            ));
+            );
         }
     }
     Ok(link)

@@ -142,3 +142,35 @@ impl From<std::io::Error> for Error {
         Error::internal(err.to_string())
     }
 }
+
+/// An I/O or parse failure given a sentence of context with [`anyhow::Context`], as a
+/// user sees it (exit 1): the outermost context is the message and each error under it a
+/// cause, as `Error::internal(context).caused_by(error)` would make it.
+impl From<anyhow::Error> for Error {
+    fn from(err: anyhow::Error) -> Self {
+        let mut chain = err.chain().map(ToString::to_string);
+        let message = chain.next().unwrap_or_default();
+        Error {
+            causes: chain.collect(),
+            ..Error::internal(message)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn context_is_the_message_and_the_error_a_cause() {
+        let failed: std::io::Result<()> = Err(std::io::ErrorKind::PermissionDenied.into());
+        let err = Error::from(failed.context("cannot write x").unwrap_err());
+        let by_hand = Error::internal("cannot write x")
+            .caused_by(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(err.kind, Kind::Internal);
+        assert_eq!(err.message, by_hand.message);
+        assert_eq!(err.causes, by_hand.causes);
+        assert_eq!(err.hint, None);
+    }
+}

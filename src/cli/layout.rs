@@ -6,6 +6,7 @@ use crate::error::{Error, Kind, Result};
 use crate::layout::plan::{Change, FieldChange, Op, Place, Plan, Refusal};
 use crate::layout::{self, apply, current, desired, file, plan};
 use crate::tx::Tx;
+use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 use std::io::Read;
@@ -272,7 +273,7 @@ fn read(path: &std::path::Path) -> Result<(String, String)> {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::internal("cannot read the layout from stdin").caused_by(e))?;
+            .context("cannot read the layout from stdin")?;
         return Ok(("<stdin>".to_string(), utf8("<stdin>", bytes)?));
     }
     let name = path.display().to_string();

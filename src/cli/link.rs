@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::model::slash;
 use crate::output::Record;
 use crate::scope::ProjectScope;
+use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
@@ -47,15 +48,15 @@ pub fn link(app: &mut App, args: LinkArgs) -> Result<()> {
         org: org.clone(),
         project: project.clone(),
     })
-    .map_err(|e| Error::internal("cannot encode the link file").caused_by(e))?;
+    .context("cannot encode the link file")?;
     // Write beside it and rename, so a reader never sees half a file.
     let tmp = dir.join(format!("{LINK_FILE}.tmp{}", std::process::id()));
     std::fs::write(&tmp, body + "\n")
         .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| {
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            Error::internal(format!("cannot write {}", path.display())).caused_by(e)
-        })?;
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
     app.out
         .status(&format!("linked {} to {org}/{project}", dir.display()));
     app.out.one(&LinkView {
@@ -82,8 +83,7 @@ pub fn unlink(app: &mut App) -> Result<()> {
         ))
         .with_hint("move or remove that directory yourself"));
     }
-    std::fs::remove_file(&path)
-        .map_err(|e| Error::internal(format!("cannot remove {}", path.display())).caused_by(e))?;
+    std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     let place = path.parent().unwrap_or(&path).display().to_string();
     // An unreadable link file goes too; it names no project, so the view's are empty.
     let link = match link {

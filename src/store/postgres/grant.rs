@@ -2,7 +2,7 @@
 //! `COLLATE "C"` give the same order here.
 
 use super::Db;
-use super::sql::{all, grant, grant_sql, holder_columns, ts};
+use super::sql::{all, grant, grant_sql, ts};
 use crate::error::Result;
 use crate::model::ProjectRole;
 use crate::store::{EnvRow, GrantRow, Holder, ProjectRow, now};
@@ -130,7 +130,7 @@ impl Db<'_> {
         role: &str,
         created_at: &str,
     ) -> Result<()> {
-        let (member_id, team_id) = holder_columns(holder);
+        let (member_id, team_id) = holder.columns();
         self.conn.execute(
             "SELECT w_grant_insert($1, $2, $3, $4, $5, $6)",
             &[
@@ -151,7 +151,7 @@ impl Db<'_> {
         project_id: i64,
         env_id: Option<i64>,
     ) -> Result<bool> {
-        let (member_id, team_id) = holder_columns(holder);
+        let (member_id, team_id) = holder.columns();
         // One statement for both holders: `IS NOT DISTINCT FROM` matches the NULL column.
         let n = self.conn.change(
             "SELECT w_grant_delete($1, $2, $3, $4)",

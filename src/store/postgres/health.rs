@@ -362,7 +362,6 @@ impl Store {
         })?;
         crate::store::sqlite::Store::import(dest, replace, &tables)
             .map_err(|e| e.caused_by(format!("while writing a backup of {}", self.target.shown)))
-            .map_err(|e: Error| e)
     }
 }
 

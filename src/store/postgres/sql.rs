@@ -9,14 +9,14 @@ use crate::error::{Error, Result};
 use crate::store::{
     EnvRow, EventRow, GrantRow, Holder, MemberRow, OrgRow, ProjectRow, ResourceRow, TeamRow,
 };
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use postgres::Row;
 
 /// A stamp from [`now`](crate::store::now) (or a snapshot) as the `timestamptz` it is bound as.
 pub(super) fn ts(s: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::internal(format!("invalid time `{s}`")).caused_by(e))
+    let t = DateTime::parse_from_rfc3339(s).with_context(|| format!("invalid time `{s}`"))?;
+    Ok(t.with_timezone(&Utc))
 }
 
 /// A `timestamptz` as the file shows it: RFC 3339 UTC to the second.
@@ -167,14 +167,6 @@ pub(super) fn grant(r: &Row) -> Result<GrantRow> {
         role: parsed(r, 10)?,
         created_at: show(r.get(11)),
     })
-}
-
-/// The `(member_id, team_id)` columns of a holder.
-pub(super) fn holder_columns(h: Holder) -> (Option<i64>, Option<i64>) {
-    match h {
-        Holder::Member(id) => (Some(id), None),
-        Holder::Team(id) => (None, Some(id)),
-    }
 }
 
 pub(super) fn team_sql(args: &str) -> String {

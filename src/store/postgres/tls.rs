@@ -5,6 +5,7 @@
 
 use super::config::{Target, Tls, host_name};
 use crate::error::{Error, Kind, Result};
+use anyhow::Context as _;
 use postgres::Client;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -89,7 +90,7 @@ fn client_config(target: &Target) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::internal("cannot set up TLS").caused_by(e))?;
+        .context("cannot set up TLS")?;
     if !target.tls.verifies() {
         return Ok(builder
             .dangerous()
@@ -124,7 +125,7 @@ fn client_config(target: &Target) -> Result<rustls::ClientConfig> {
         provider.clone(),
     )
     .build()
-    .map_err(|e| Error::internal("cannot set up TLS").caused_by(e))?;
+    .context("cannot set up TLS")?;
     let verifier: Arc<dyn ServerCertVerifier> = if target.tls == Tls::VerifyCa {
         Arc::new(AnyName(verifier))
     } else {

@@ -2,6 +2,7 @@
 
 use super::Store;
 use crate::error::{Error, Result};
+use anyhow::Context as _;
 use rusqlite::Connection;
 use rusqlite::backup::StepResult;
 use std::path::{Path, PathBuf};
@@ -49,9 +50,8 @@ impl Store {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        opts.open(partial).map_err(|e| {
-            Error::internal(format!("cannot create {}", partial.display())).caused_by(e)
-        })?;
+        opts.open(partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
         let mut copy = Connection::open(partial)?;
         {
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
