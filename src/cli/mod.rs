@@ -51,7 +51,7 @@ pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
     #[command(subcommand)]
-    pub command: Pruned<Command, 0>,
+    pub command: Pruned<Command>,
 }
 
 /// Flags every command takes.
@@ -125,25 +125,25 @@ pub enum Command {
     Init(init::InitArgs),
     /// Manage organizations, which own projects and members
     #[command(subcommand)]
-    Org(Pruned<org::OrgCmd, 1>),
+    Org(Pruned<org::OrgCmd>),
     /// Manage projects: one product family or one client delivery
     #[command(subcommand)]
-    Project(Pruned<project::ProjectCmd, 1>),
+    Project(Pruned<project::ProjectCmd>),
     /// Manage the environments of a project (production, staging, …)
     #[command(subcommand)]
-    Env(Pruned<env::EnvCmd, 1>),
+    Env(Pruned<env::EnvCmd>),
     /// Manage the resources of an environment (apps, databases, credential references, …)
     #[command(subcommand)]
-    Resource(Pruned<resource::ResourceCmd, 1>),
+    Resource(Pruned<resource::ResourceCmd>),
     /// Manage the members of an organization and their project grants
     #[command(subcommand)]
-    Member(Pruned<member::MemberCmd, 1>),
+    Member(Pruned<member::MemberCmd>),
     /// Manage the teams of an organization, their members and their project grants
     #[command(subcommand)]
-    Team(Pruned<team::TeamCmd, 1>),
+    Team(Pruned<team::TeamCmd>),
     /// Ask who may do what, and which rule decides
     #[command(subcommand)]
-    Access(Pruned<access::AccessCmd, 1>),
+    Access(Pruned<access::AccessCmd>),
     /// Show who you are acting as, and your role in the current organization
     Whoami,
     /// Draw organizations, projects, environments and resources as a tree

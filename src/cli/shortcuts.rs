@@ -24,8 +24,8 @@
 //! pruning, which the factory gives `CompleteEnv`). [`named_commands`] reads the global
 //! flags from [`Globals`] rather than from a list of its own, for about 45,000 (1.7 %).
 
-use super::{Cli, Command, Globals};
-use clap::{Args, CommandFactory, FromArgMatches, Subcommand};
+use super::{Cli, Command};
+use clap::{CommandFactory, FromArgMatches, Subcommand};
 use std::ffi::OsString;
 
 /// `proj --version` (or `-V`) alone: prints what clap would, without building the command
@@ -47,19 +47,22 @@ pub fn version(args: &[OsString]) -> Option<u8> {
 }
 
 /// A level of commands as clap sees it: every one, or, while [`parse`] tries the command
-/// line against the commands it names, only the one named at depth `D` (0: `env`, 1: `list`
-/// in `proj env list`). clap copies every global flag into every command of each level it
-/// builds: with all of them, a third of a short command's instructions.
+/// line against the commands it names, only those whose name (or alias) is a word of the
+/// line. clap copies every global flag into every command of each level it builds: with all
+/// of them, a third of a short command's instructions.
 #[derive(Debug)]
-pub struct Pruned<T, const D: usize>(pub T);
+pub struct Pruned<T>(pub T);
 
 thread_local! {
-    /// The commands [`parse`] found named on the command line, set around one parse (and
-    /// for a whole completion request, see [`completion_command`]).
+    /// The words of the command line that could name a command, set around one parse (and
+    /// for a whole completion request, see [`completion_command`]); empty: every command.
     static ONLY: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Whether [`ONLY`] prunes the top level only: a completion's deeper levels stay whole,
+    /// as the word being completed may be any command of its level.
+    static TOP_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-impl<T: FromArgMatches, const D: usize> FromArgMatches for Pruned<T, D> {
+impl<T: FromArgMatches> FromArgMatches for Pruned<T> {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
         T::from_arg_matches(matches).map(Pruned)
     }
@@ -68,21 +71,27 @@ impl<T: FromArgMatches, const D: usize> FromArgMatches for Pruned<T, D> {
     }
 }
 
-impl<T: Subcommand, const D: usize> Subcommand for Pruned<T, D> {
+impl<T: Subcommand> Subcommand for Pruned<T> {
     fn augment_subcommands(cmd: clap::Command) -> clap::Command {
-        let Some(name) = ONLY.with_borrow(|only| only.get(D).cloned()) else {
-            return T::augment_subcommands(cmd);
-        };
-        // Each command's arguments are deferred, so the others cost their names.
-        let all = T::augment_subcommands(clap::Command::new("proj"));
-        let one = all
-            .get_subcommands()
-            .find(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
-            .cloned();
-        match one {
-            Some(one) => cmd.subcommand(one),
-            None => cmd,
-        }
+        ONLY.with_borrow(|only| {
+            let top = cmd.get_name() == "proj";
+            if only.is_empty() || (TOP_ONLY.get() && !top) {
+                return T::augment_subcommands(cmd);
+            }
+            // Each command's arguments are deferred, so the others cost their names.
+            let all = T::augment_subcommands(clap::Command::new("proj"));
+            let named = |c: &&clap::Command| {
+                only.iter()
+                    .any(|w| c.get_name() == w || c.get_all_aliases().any(|a| a == w))
+            };
+            // A level none of the words names is whole (`proj env` names no `env` command).
+            if !all.get_subcommands().any(|c| named(&c)) {
+                return T::augment_subcommands(cmd);
+            }
+            all.get_subcommands()
+                .filter(|c| named(c))
+                .fold(cmd, |cmd, c| cmd.subcommand(c.clone()))
+        })
     }
     fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
         T::augment_subcommands_for_update(cmd)
@@ -95,12 +104,12 @@ impl<T: Subcommand, const D: usize> Subcommand for Pruned<T, D> {
 /// Parses the command line. An empty `PROJ_DB`, `PROJ_OUTPUT` or `PROJ_AS` counts as unset,
 /// as an empty `PROJ_ORG`/`PROJ_PROJECT` does, instead of "a value is required".
 ///
-/// The line is first parsed by a tree holding only the commands it names ([`Pruned`]); a
-/// line that tree accepts parses the same in the whole tree, which has the same flags and
-/// more commands. Anything it refuses (help, a typo, a missing argument) is parsed again
-/// by the whole tree, so every message is the whole tree's.
+/// The line is first parsed by a tree holding, at each level, only the commands its words
+/// name ([`Pruned`]); a line that tree accepts parses the same in the whole tree, which has
+/// the same flags and more commands. Anything it refuses (help, a typo, a missing argument)
+/// is parsed again by the whole tree, so every message is the whole tree's.
 pub fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
-    let named = named_commands(args);
+    let named = command_words(args);
     if !named.is_empty() {
         ONLY.set(named);
         let parsed = parse_with(args, raw);
@@ -112,62 +121,21 @@ pub fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
     parse_with(args, raw)
 }
 
-/// The command and subcommand a line names (`env`, `list` in `proj --db f -q env list`), as
-/// far as only global flags come between them; nothing, or only the command, when something
-/// else does (a short flag cluster, `--help`, `--`).
-fn named_commands(args: &[OsString]) -> Vec<String> {
-    // The global flags as `Globals` declares them (`--db`, `-q`/`--quiet`, …): whether
-    // `word` is one, and whether the next word is its value.
-    let globals = Globals::augment_args(clap::Command::new("proj"));
-    let global = |word: &str| -> Option<Flag> {
-        let (arg, joined) = if let Some(long) = word.strip_prefix("--") {
-            let (name, joined) = match long.split_once('=') {
-                Some((name, _)) => (name, true),
-                None => (long, false),
-            };
-            let arg = globals.get_arguments().find(|a| a.get_long() == Some(name));
-            (arg, joined)
-        } else {
-            let mut short = word.strip_prefix('-')?.chars();
-            let (Some(c), None) = (short.next(), short.next()) else {
-                return None;
-            };
-            let arg = globals.get_arguments().find(|a| a.get_short() == Some(c));
-            (arg, false)
-        };
-        match (arg?.get_action().takes_values(), joined) {
-            (true, false) => Some(Flag::ValueNext),
-            (true, true) | (false, false) => Some(Flag::Whole),
-            // `--json=…`: not a flag clap takes.
-            (false, true) => None,
+/// The words of a command line that could name a command (`env`, `list` and `f` in
+/// `proj --db f -q env list`): every word that is not a flag, before a `--`. Flag values
+/// among them cost at most a command kept for nothing; no global flag needs listing here.
+fn command_words(args: &[OsString]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in args.iter().skip(1) {
+        let Some(word) = word.to_str() else { continue };
+        if word == "--" {
+            break;
         }
-    };
-    let mut named = Vec::new();
-    let mut words = args.iter().skip(1);
-    while named.len() < 2
-        && let Some(word) = words.next()
-    {
-        let Some(word) = word.to_str() else { break };
-        match global(word) {
-            Some(Flag::ValueNext) => {
-                if words.next().is_none() {
-                    break;
-                }
-            }
-            Some(Flag::Whole) => continue,
-            None if word.starts_with('-') => break,
-            None => named.push(word.to_string()),
+        if !word.starts_with('-') && !words.iter().any(|w| w == word) {
+            words.push(word.to_string());
         }
     }
-    named
-}
-
-/// A global flag on the command line, as [`named_commands`] steps over it.
-enum Flag {
-    /// Its value is the next word (`--db FILE`, `-p shop`).
-    ValueNext,
-    /// It is one word (`-q`, `--org=acme`).
-    Whole,
+    words
 }
 
 /// The tree a completion request (`COMPLETE=bash proj -- proj env show st`) works from:
@@ -185,13 +153,12 @@ pub fn completion_command() -> clap::Command {
         .and_then(|i| i.parse::<usize>().ok())
         .unwrap_or(words.len().saturating_sub(1));
     let before = &words[..index.min(words.len())];
-    let named = named_commands(before);
-    // Only a command the tree has: `help` and typos complete from the whole tree.
-    if named
-        .first()
-        .is_some_and(|first| Command::has_subcommand(first))
-    {
+    let named = command_words(before);
+    // Only a line that names a command the tree has: `help` and typos complete from the
+    // whole tree.
+    if named.iter().any(|w| Command::has_subcommand(w)) {
         ONLY.set(named);
+        TOP_ONLY.set(true);
     }
     super::complete::command()
 }
@@ -211,35 +178,34 @@ fn parse_with(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
             cmd = cmd.mut_arg(id, |a| a.env(None::<&'static str>));
         }
     }
-    Cli::from_arg_matches(&cmd.try_get_matches_from_mut(args)?)
+    let matches = cmd.try_get_matches_from_mut(args);
+    // Built for this one parse, and the process ends soon after: not freeing the tree's
+    // allocations one by one is worth 12 % of `proj --help` (see the top of this file).
+    std::mem::forget(cmd);
+    Cli::from_arg_matches(&matches?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::named_commands;
+    use super::command_words;
     use std::ffi::OsString;
 
-    fn named(words: &[&str]) -> Vec<String> {
+    fn words(line: &[&str]) -> Vec<String> {
         let args: Vec<OsString> = std::iter::once("proj")
-            .chain(words.iter().copied())
+            .chain(line.iter().copied())
             .map(OsString::from)
             .collect();
-        named_commands(&args)
+        command_words(&args)
     }
 
     #[test]
-    fn names_the_commands_past_global_flags_only() {
-        assert_eq!(named(&["--db", "f", "-q", "env", "list"]), ["env", "list"]);
+    fn every_word_that_is_not_a_flag_may_name_a_command() {
         assert_eq!(
-            named(&["--db=f", "--json", "-p", "x", "env", "ls", "x"]),
-            ["env", "ls"]
+            words(&["--db", "f", "-q", "env", "list"]),
+            ["f", "env", "list"]
         );
-        assert_eq!(named(&["--as", "a@b.c", "env", "--help", "list"]), ["env"]);
-        // A cluster, a value joined to a short flag, `=` on a flag without one, `--`.
-        assert!(named(&["-qy", "env"]).is_empty());
-        assert!(named(&["-ojson", "env"]).is_empty());
-        assert!(named(&["--json=1", "env"]).is_empty());
-        assert!(named(&["--", "env"]).is_empty());
-        assert!(named(&["--db"]).is_empty());
+        assert_eq!(words(&["-qy", "env", "env"]), ["env"]);
+        assert_eq!(words(&["--org=acme", "env", "--", "list"]), ["env"]);
+        assert!(words(&["--db"]).is_empty());
     }
 }
