@@ -57,9 +57,6 @@ thread_local! {
     /// The words of the command line that could name a command, set around one parse (and
     /// for a whole completion request, see [`completion_command`]); empty: every command.
     static ONLY: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Whether [`ONLY`] prunes the top level only: a completion's deeper levels stay whole,
-    /// as the word being completed may be any command of its level.
-    static TOP_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl<T: FromArgMatches> FromArgMatches for Pruned<T> {
@@ -74,8 +71,7 @@ impl<T: FromArgMatches> FromArgMatches for Pruned<T> {
 impl<T: Subcommand> Subcommand for Pruned<T> {
     fn augment_subcommands(cmd: clap::Command) -> clap::Command {
         ONLY.with_borrow(|only| {
-            let top = cmd.get_name() == "proj";
-            if only.is_empty() || (TOP_ONLY.get() && !top) {
+            if only.is_empty() {
                 return T::augment_subcommands(cmd);
             }
             // Each command's arguments are deferred, so the others cost their names.
@@ -121,19 +117,27 @@ pub fn parse(args: &[OsString], raw: bool) -> Result<Cli, clap::Error> {
     parse_with(args, raw)
 }
 
-/// The words of a command line that could name a command (`env`, `list` and `f` in
-/// `proj --db f -q env list`): every word that is not a flag, before a `--`. Flag values
-/// among them cost at most a command kept for nothing; no global flag needs listing here.
+/// The words of a command line that could name a command (`env`, `list` in
+/// `proj --db f -q env list`): every word that is not a flag nor right after one (it may be
+/// the flag's value), before a `--`. Leaving a word out only keeps more of the tree, so no
+/// global flag needs listing here; a flag value that names a command costs at most that
+/// command kept for nothing.
 fn command_words(args: &[OsString]) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
+    let mut after_flag = false;
     for word in args.iter().skip(1) {
-        let Some(word) = word.to_str() else { continue };
+        let Some(word) = word.to_str() else {
+            after_flag = false;
+            continue;
+        };
         if word == "--" {
             break;
         }
-        if !word.starts_with('-') && !words.iter().any(|w| w == word) {
+        let flag = word.starts_with('-');
+        if !flag && !after_flag && !words.iter().any(|w| w == word) {
             words.push(word.to_string());
         }
+        after_flag = flag && !word.contains('=');
     }
     words
 }
@@ -158,7 +162,6 @@ pub fn completion_command() -> clap::Command {
     // whole tree.
     if named.iter().any(|w| Command::has_subcommand(w)) {
         ONLY.set(named);
-        TOP_ONLY.set(true);
     }
     super::complete::command()
 }
@@ -199,12 +202,10 @@ mod tests {
     }
 
     #[test]
-    fn every_word_that_is_not_a_flag_may_name_a_command() {
-        assert_eq!(
-            words(&["--db", "f", "-q", "env", "list"]),
-            ["f", "env", "list"]
-        );
-        assert_eq!(words(&["-qy", "env", "env"]), ["env"]);
+    fn a_word_that_is_not_a_flag_nor_after_one_may_name_a_command() {
+        assert_eq!(words(&["--db", "f", "env", "list"]), ["env", "list"]);
+        // After a flag that takes no value, a command is not pruned to: the tree stays whole.
+        assert_eq!(words(&["-q", "env", "list", "list"]), ["list"]);
         assert_eq!(words(&["--org=acme", "env", "--", "list"]), ["env"]);
         assert!(words(&["--db"]).is_empty());
     }
