@@ -3,6 +3,7 @@
 mod support;
 
 mod access_matrix;
+mod architecture;
 mod attacks;
 mod audit;
 mod concurrency;
