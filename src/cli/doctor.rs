@@ -2,7 +2,7 @@ use super::App;
 use crate::doctor::{Report, Status, advise, gather};
 use crate::error::{Error, Kind, Result};
 use crate::output::Format;
-use crate::store::{Location, Store};
+use crate::store::Store;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -50,13 +50,7 @@ pub fn run(app: &mut App, args: DoctorArgs) -> Result<()> {
     }
     // A newer schema keeps its own exit code (6); every other failure is 1.
     let kind = failure.as_ref().map_or(Kind::Internal, |e| e.kind);
-    let fix = match location {
-        Location::File(_) => "restore the file from a backup, or fix what the checks name",
-        Location::Server(_) => {
-            "run the statements the failed checks name, as the owner of schema proj or a \
-             superuser (README, Team mode)"
-        }
-    };
+    let fix = location.repair_hint();
     let mut err = Error::new(
         kind,
         format!(

@@ -162,6 +162,17 @@ impl Location {
         }
     }
 
+    /// What to do when `proj doctor`'s checks of it fail.
+    pub fn repair_hint(&self) -> &'static str {
+        match self {
+            Location::File(_) => "restore the file from a backup, or fix what the checks name",
+            Location::Server(_) => {
+                "run the statements the failed checks name, as the owner of schema proj or a \
+                 superuser (README, Team mode)"
+            }
+        }
+    }
+
     pub fn file(&self) -> Option<&Path> {
         match self {
             Location::File(p) => Some(p),
