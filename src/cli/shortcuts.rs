@@ -74,14 +74,19 @@ impl<T: Subcommand> Subcommand for Pruned<T> {
             if only.is_empty() {
                 return T::augment_subcommands(cmd);
             }
-            // Each command's arguments are deferred, so the others cost their names.
-            let all = T::augment_subcommands(clap::Command::new("proj"));
-            let named = |c: &&clap::Command| {
+            let named = |c: &clap::Command| {
                 only.iter()
                     .any(|w| c.get_name() == w || c.get_all_aliases().any(|a| a == w))
             };
+            // The commands under one the words do not name are never reached: none is
+            // built (the tree below is made while the level above is).
+            if cmd.get_name() != "proj" && !named(&cmd) {
+                return cmd;
+            }
+            // Each command's arguments are deferred, so the others cost their names.
+            let all = T::augment_subcommands(clap::Command::new("proj"));
             // A level none of the words names is whole (`proj env` names no `env` command).
-            if !all.get_subcommands().any(|c| named(&c)) {
+            if !all.get_subcommands().any(named) {
                 return T::augment_subcommands(cmd);
             }
             all.get_subcommands()
