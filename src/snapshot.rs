@@ -99,6 +99,18 @@ pub struct RestoreAfter<T> {
     pub restored_from: i64,
 }
 
+impl EnvSnapshot {
+    /// A new environment's: nothing is in it yet.
+    pub fn new(environment: EnvRow) -> Self {
+        EnvSnapshot {
+            environment,
+            resources: Vec::new(),
+            grants: Vec::new(),
+            source: None,
+        }
+    }
+}
+
 pub fn env(db: &Db, e: &EnvRow) -> Result<EnvSnapshot> {
     let grants = db
         .project_grants(e.project_id)?

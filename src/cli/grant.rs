@@ -107,6 +107,18 @@ impl HeldGrant {
     }
 }
 
+/// Where `scope` (a project or one environment of it) points, as a grant's place.
+fn place(scope: &Scope) -> Result<ops::grant::Place<'_>> {
+    let project = scope
+        .project()
+        .ok_or_else(|| Error::internal("a grant needs a project"))?;
+    Ok(ops::grant::Place {
+        org: scope.org(),
+        project,
+        env: scope.env(),
+    })
+}
+
 /// `holder`'s grant where `scope` (a project or one environment of it) points, if any.
 fn grant_on(db: &Db, holder: Holder, scope: &Scope) -> Result<Option<GrantRow>> {
     match scope.project() {
@@ -133,17 +145,14 @@ pub(super) fn set<H: Grantee>(
     role: ProjectRole,
 ) -> Result<(Scope, H, GrantRow)> {
     let (scope, h) = resolve::<H>(tx, name, env)?;
-    let project = scope
-        .project()
-        .ok_or_else(|| Error::internal("a grant needs a project"))?;
-    let (_, after) = ops::grant::set(
+    let before = grant_on(tx.db, h.holder(), &scope)?;
+    let after = ops::grant::set(
         tx,
-        scope.org(),
-        project,
-        scope.env(),
+        place(&scope)?,
         h.holder(),
         h.name(),
         role,
+        before.as_ref(),
     )?;
     Ok((scope, h, after))
 }
@@ -157,10 +166,7 @@ pub(super) fn revoke<H: Grantee>(app: &mut App, name: &str, env: Option<&str>) -
         let Some(before) = grant_on(db, h.holder(), &scope)? else {
             return Err(h.no_grant(&scope.path()));
         };
-        let project = scope
-            .project()
-            .ok_or_else(|| Error::internal("a grant needs a project"))?;
-        ops::grant::revoke(tx, scope.org(), project, scope.env(), &before)?;
+        ops::grant::revoke(tx, place(&scope)?, &before)?;
         Ok(before)
     })?;
     let mut path = vec![before.org.as_str(), before.project.as_str()];

@@ -7,22 +7,30 @@
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/proj --db FILE -p org-1/project-1 -o plain env list
 //!
-//! - The pruned tree ([`Pruned`], [`ONLY`], [`named_commands`]): clap copies every global
+//! - The pruned tree ([`Pruned`], [`ONLY`], [`command_words`]): clap copies every global
 //!   flag into every command of each level it builds, so the line is first parsed by a tree
-//!   holding only the commands it names. `env list`: 2,736,800 instructions with it,
-//!   about 3,340,000 without (18 % of the read).
+//!   holding, at each level, only the commands its words name, and nothing under the
+//!   others. `env list`: 2,736,800 instructions with a pruned tree, about 3,340,000 without
+//!   (18 % of the read).
 //! - The same pruned tree for completion ([`completion_command`], the factory clap_complete's
 //!   `CompleteEnv` builds its tree with): `COMPLETE=bash proj -- proj --db FILE
 //!   -p org-1/project-1 env show st` (as benches/cli.sh asks it, `_CLAP_COMPLETE_INDEX=7`):
 //!   3,515,326 with it, 9,589,116 without (the worth of two reads).
 //! - `proj --version` answered without building the command tree ([`version`]): 395,666
 //!   instructions with it, 858,925 without (the 463,000 saved are 17 % of a read).
+//! - The tree a parse built is leaked, not freed one allocation at a time, as the process
+//!   ends soon after (`mem::forget` in `parse_with`): 12 % of `proj --help`
+//!   (1,766,803 instructions with it, 2,006,352 without), 2 % of a read.
 //!
-//! Not kept: leaking the command trees (`mem::forget`) instead of freeing them before exit
-//! saved 54,000 instructions of the read (2 %) once the tree is pruned, and 70,000 of the
-//! completion; nor a completion path of its own beside `CompleteEnv` (its worth was the
-//! pruning, which the factory gives `CompleteEnv`). [`named_commands`] reads the global
-//! flags from [`Globals`] rather than from a list of its own, for about 45,000 (1.7 %).
+//! Not kept: a completion path of its own beside `CompleteEnv` (its worth was the pruning,
+//! which the factory gives `CompleteEnv`), and a list of the global flags to find the
+//! command words with: a word right after any flag is left out instead, which can only keep
+//! more of the tree.
+//!
+//! With all of them, against the build before this file (`generate 1000`, the commands of
+//! benches/cli.sh): `env list --json` 2,626,762 → 2,599,384, `tree` 2,700,587 → 2,654,728,
+//! `access check` 3,003,419 → 2,963,827, completion of an environment 3,399,884 →
+//! 3,431,030, `--help` 1,766,803 → 1,774,584.
 
 use super::{Cli, Command};
 use clap::{CommandFactory, FromArgMatches, Subcommand};

@@ -510,7 +510,7 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
             env,
             holder,
             role,
-            ..
+            before,
         } => {
             let org = need(&made.orgs, org, change)?;
             let project = need(&made.projects, project, change)?;
@@ -528,14 +528,26 @@ fn write_one(tx: &Tx, change: &Change, made: &mut Made) -> Result<bool> {
                     (Holder::Team(t.id), t.slug.clone())
                 }
             };
-            ops::grant::set(tx, &org, &project, env.as_deref(), holder, &name, *role)?;
+            let place = ops::grant::Place {
+                org: &org,
+                project: &project,
+                env: env.as_deref(),
+            };
+            ops::grant::set(tx, place, holder, &name, *role, before.as_deref())?;
         }
         Work::GrantRemove {
             org,
             project,
             env,
             before,
-        } => ops::grant::revoke(tx, org, project, env.as_deref(), before)?,
+        } => {
+            let place = ops::grant::Place {
+                org,
+                project,
+                env: env.as_deref(),
+            };
+            ops::grant::revoke(tx, place, before)?
+        }
     }
     Ok(true)
 }

@@ -334,6 +334,8 @@ pub(super) enum Work {
         env: Option<Parent<EnvRow>>,
         holder: Grantee,
         role: ProjectRole,
+        /// The grant it replaces, when the holder has one there.
+        before: Option<Box<GrantRow>>,
     },
     GrantRemove {
         org: Rc<OrgRow>,
@@ -1830,6 +1832,7 @@ impl<'a> Kind<'a> for Grants<'_, 'a> {
             env,
             holder,
             role: g.role,
+            before: None,
         };
         (event, work, ())
     }
@@ -1850,6 +1853,7 @@ impl<'a> Kind<'a> for Grants<'_, 'a> {
             env,
             holder,
             role: g.role,
+            before: Some(Box::new(before.clone())),
         };
         vec![Step::new(event, vec![field], work)]
     }

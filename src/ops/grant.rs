@@ -31,10 +31,20 @@ pub fn on(
         .find(|g| g.environment_id == env_id))
 }
 
-fn target<'a>(org: &'a OrgRow, project: &'a ProjectRow, env: Option<&'a EnvRow>) -> Target<'a> {
-    match env {
-        None => Target::project(org, project),
-        Some(e) => Target::env(org, project, e),
+/// Where a grant is: a project, or one environment of it.
+#[derive(Clone, Copy)]
+pub struct Place<'a> {
+    pub org: &'a OrgRow,
+    pub project: &'a ProjectRow,
+    pub env: Option<&'a EnvRow>,
+}
+
+impl<'a> Place<'a> {
+    fn target(self) -> Target<'a> {
+        match self.env {
+            None => Target::project(self.org, self.project),
+            Some(e) => Target::env(self.org, self.project, e),
+        }
     }
 }
 
@@ -46,41 +56,33 @@ fn subject(holder: Holder, name: &str) -> Subject<'_> {
     }
 }
 
-/// Gives `holder` (called `name`: a member's email, a team's slug) `role` on the project or
-/// one environment of it, replacing the grant it had there; returns that one and the new one.
+/// Gives `holder` (called `name`: a member's email, a team's slug) `role` at `place`,
+/// replacing `before`, the grant it had there (read by the caller: a plan knows it); returns
+/// the new one.
 pub fn set(
     tx: &Tx,
-    org: &OrgRow,
-    project: &ProjectRow,
-    env: Option<&EnvRow>,
+    place: Place,
     holder: Holder,
     name: &str,
     role: ProjectRole,
-) -> Result<(Option<GrantRow>, GrantRow)> {
-    let at = target(org, project, env);
+    before: Option<&GrantRow>,
+) -> Result<GrantRow> {
+    let at = place.target();
     tx.require(Action::MemberGrant, &at)?;
-    let env_id = env.map(|e| e.id);
-    let before = on(tx.db, holder, project.id, env_id)?;
-    set_row(tx, holder, project, env, role)?;
-    let after = on(tx.db, holder, project.id, env_id)?
+    set_row(tx, holder, place.project, place.env, role)?;
+    let after = on(tx.db, holder, place.project.id, place.env.map(|e| e.id))?
         .ok_or_else(|| Error::internal("the grant was not saved"))?;
     let event = match holder {
         Holder::Member(_) => Event::MemberGrant,
         Holder::Team(_) => Event::TeamGrant,
     };
-    tx.replaced(event, &at, subject(holder, name), before.as_ref(), &after)?;
-    Ok((before, after))
+    tx.replaced(event, &at, subject(holder, name), before, &after)?;
+    Ok(after)
 }
 
-/// Takes back `grant`, on the project or the environment `env` (its own).
-pub fn revoke(
-    tx: &Tx,
-    org: &OrgRow,
-    project: &ProjectRow,
-    env: Option<&EnvRow>,
-    grant: &GrantRow,
-) -> Result<()> {
-    let at = target(org, project, env);
+/// Takes back `grant`, which is at `place`.
+pub fn revoke(tx: &Tx, place: Place, grant: &GrantRow) -> Result<()> {
+    let at = place.target();
     tx.require(Action::MemberGrant, &at)?;
     tx.db
         .grant_delete(grant.holder, grant.project_id, grant.environment_id)?;

@@ -21,14 +21,22 @@ pub fn add(tx: &Tx, org: &OrgRow, new: &NewProject, envs: &[String]) -> Result<P
     let project = tx
         .db
         .project_insert(org, new.slug, new.display_name, new.description)?;
-    for slug in envs {
-        super::env::insert_inferred(tx, &project, slug)?;
-    }
+    let mut made = envs
+        .iter()
+        .map(|slug| super::env::insert_inferred(tx, &project, slug))
+        .collect::<Result<Vec<_>>>()?;
+    // What snapshot::project would read back: nothing is in them yet; release-flow order.
+    made.sort_by_key(|e| (e.kind, e.id));
+    let after = snapshot::ProjectSnapshot {
+        project: project.clone(),
+        environments: made.into_iter().map(snapshot::EnvSnapshot::new).collect(),
+        grants: Vec::new(),
+    };
     tx.created(
         Event::ProjectAdd,
         &Target::project(org, &project),
         Subject::Scope,
-        &snapshot::project(tx.db, &project)?,
+        &after,
     )?;
     Ok(project)
 }
