@@ -1,4 +1,5 @@
-//! `proj doctor`: the file's health, and the seed's decision rules turned into advice.
+//! `proj doctor`: the file's health, and the rules for laying out projects (when to split one,
+//! when an environment needs protection) turned into advice.
 //!
 //! The health checks come from the store ([`crate::store::Store::health`]); a failed one makes
 //! the command exit non-zero, advice never does. The rules are pure functions over

@@ -470,7 +470,7 @@ string_enum!(
 });
 
 string_enum!(
-    /// What a resource is, in the vocabulary of the platform the seed documents.
+    /// What a resource is: the kinds of deployable thing an environment holds.
     ResourceType, "resource type", {
     App => "app",
     Worker => "worker",

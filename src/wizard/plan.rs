@@ -7,9 +7,10 @@ use super::answers::{
 };
 use super::prompt::Prompter;
 use super::render;
+use super::{Outline, OutlineEnv, Plan};
 use crate::access::{self, Actor, Target};
 use crate::error::{Kind, Result};
-use crate::model::{EnvKind, OrgRole, slash};
+use crate::model::{EnvKind, slash};
 use crate::store::{Db, OrgRow, ProjectRow, Store};
 
 /// Where the wizard reads what the file holds. A [`Store`] answers each read in its own short
@@ -29,39 +30,6 @@ impl Reads for Db<'_> {
     fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
         f(self)
     }
-}
-
-/// Everything the wizard decided; applying it twice changes nothing the second time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub email: String,
-    pub name: Option<String>,
-    pub org: String,
-    pub project: String,
-    /// Environments the project should have; the missing ones are created, none removed.
-    pub envs: Vec<String>,
-    /// The name as typed for a new organization or project when it is not its slug
-    /// (`Storefront` for `storefront`); never set for one that exists.
-    pub org_display_name: Option<String>,
-    pub project_display_name: Option<String>,
-}
-
-/// What of a plan the file already holds, for the preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outline {
-    pub org_exists: bool,
-    pub project_exists: bool,
-    /// The project's environments once the plan is applied, in release-flow order.
-    pub envs: Vec<OutlineEnv>,
-    /// The role of an existing member; `None` when the plan adds them as owner.
-    pub role: Option<OrgRole>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutlineEnv {
-    pub slug: String,
-    pub kind: EnvKind,
-    pub exists: bool,
 }
 
 /// The environments the wizard offers besides production.

@@ -1,7 +1,7 @@
 //! What the wizard shows: the preview of a plan as a tree (drawn by `crate::tree`), and the
 //! one command that does the same without questions.
 
-use super::plan::{Outline, Plan};
+use super::{Outline, Plan};
 use crate::model::slash;
 use crate::tree::{self, Charset, Node};
 

@@ -1,7 +1,8 @@
 //! The wizard's conversations with a scripted prompter, on files written through the store.
 
+use super::Plan;
 use super::answers::{Known, name_from_email, org_from_email};
-use super::plan::{Plan, plan, plan_from_flags};
+use super::plan::{plan, plan_from_flags};
 use super::script::{A, Q, Script};
 use crate::access::Actor;
 use crate::context::Context;
