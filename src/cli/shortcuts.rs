@@ -22,8 +22,8 @@
 //!   ends soon after (`mem::forget` in `parse_with`): 12 % of `proj --help`
 //!   (1,766,803 instructions with it, 2,006,352 without), 2 % of a read.
 //!
-//! Two more leaks live where their data is, as the layers below `cli/` cannot call this
-//! file: `output.rs` does not free a drawn table (a tenth of a 200-row `project list`), and
+//! Two more leaks live where their data is (`output.rs`, below `cli/`, cannot call this
+//! file): `output.rs` does not free a drawn table (a tenth of a 200-row `project list`), and
 //! `cli/project.rs` does not free the listed projects (0.4M instructions, 3 % of that
 //! list: under 5 %, kept because freeing them would make `project list` slower than the
 //! build before this file by more than the 2 % a restructure may cost).
