@@ -165,6 +165,17 @@ impl FieldChange {
             quoted: true,
         }
     }
+    /// [`FieldChange::text`] pushed onto `fields` when the text changes.
+    fn text_if_changed(
+        fields: &mut Vec<FieldChange>,
+        field: &'static str,
+        from: &Option<String>,
+        to: &Option<String>,
+    ) {
+        if from != to {
+            fields.push(FieldChange::text(field, from, to));
+        }
+    }
     fn word(field: &'static str, from: Option<&str>, to: &str) -> Self {
         FieldChange {
             field,
@@ -1077,18 +1088,14 @@ impl<'a> Kind<'a> for Members<'_> {
                 m.role.as_str(),
             ));
         }
-        if before.name != m.name {
-            fields.push(FieldChange::text("name", &before.name, &m.name));
-        }
+        FieldChange::text_if_changed(&mut fields, "name", &before.name, &m.name);
         // A login is who acts as the member, not part of the layout: a file that leaves it
         // out keeps it; an empty one clears it.
         let login = match &m.login {
             None => before.login.clone(),
             Some(l) => Some(l.clone()).filter(|l| !l.is_empty()),
         };
-        if before.login != login {
-            fields.push(FieldChange::text("login", &before.login, &login));
-        }
+        FieldChange::text_if_changed(&mut fields, "login", &before.login, &login);
         // Changing a role is `member.role`; a new name alone is `member.update`.
         let event = if before.role != m.role {
             Event::MemberRole
@@ -1191,20 +1198,18 @@ impl<'a> Kind<'a> for Teams<'_, 'a> {
     fn update(&self, org: &'a COrg, t: &'a DTeam, c: &'a CTeam, (): ()) -> Vec<Step> {
         let before = &c.row;
         let mut fields = Vec::new();
-        if before.display_name != t.display_name {
-            fields.push(FieldChange::text(
-                "display_name",
-                &before.display_name,
-                &t.display_name,
-            ));
-        }
-        if before.description != t.description {
-            fields.push(FieldChange::text(
-                "description",
-                &before.description,
-                &t.description,
-            ));
-        }
+        FieldChange::text_if_changed(
+            &mut fields,
+            "display_name",
+            &before.display_name,
+            &t.display_name,
+        );
+        FieldChange::text_if_changed(
+            &mut fields,
+            "description",
+            &before.description,
+            &t.description,
+        );
         let mut after = Box::new((**before).clone());
         after.display_name = t.display_name.clone();
         after.description = t.description.clone();
@@ -1372,20 +1377,18 @@ impl<'a> Kind<'a> for Projects<'_, 'a> {
     fn update(&self, org: &'a COrg, d: &'a DProject, c: &'a CProject, (): ()) -> Vec<Step> {
         let before = &c.row;
         let mut fields = Vec::new();
-        if before.display_name != d.display_name {
-            fields.push(FieldChange::text(
-                "display_name",
-                &before.display_name,
-                &d.display_name,
-            ));
-        }
-        if before.description != d.description {
-            fields.push(FieldChange::text(
-                "description",
-                &before.description,
-                &d.description,
-            ));
-        }
+        FieldChange::text_if_changed(
+            &mut fields,
+            "display_name",
+            &before.display_name,
+            &d.display_name,
+        );
+        FieldChange::text_if_changed(
+            &mut fields,
+            "description",
+            &before.description,
+            &d.description,
+        );
         let mut after = Box::new((**before).clone());
         after.display_name = d.display_name.clone();
         after.description = d.description.clone();
@@ -1689,13 +1692,12 @@ impl<'a> Kind<'a> for Resources<'_, 'a> {
                 r.kind.as_str(),
             ));
         }
-        if before.description != r.description {
-            fields.push(FieldChange::text(
-                "description",
-                &before.description,
-                &r.description,
-            ));
-        }
+        FieldChange::text_if_changed(
+            &mut fields,
+            "description",
+            &before.description,
+            &r.description,
+        );
         if fields.is_empty() {
             return Vec::new();
         }

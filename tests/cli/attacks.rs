@@ -15,16 +15,7 @@ fn layout() -> TestEnv {
     let t = TestEnv::new();
     let pg = t.pg.as_ref().unwrap();
     pg_ensure_login(&pg.socket_dir, "mal");
-    t.ok(&[
-        "init",
-        "--yes",
-        "--user",
-        "ana@acme.dev",
-        "--org",
-        "acme",
-        "--project",
-        "shop",
-    ]);
+    t.init("ana@acme.dev", "acme", "shop");
     t.ok(&["project", "add", "secret", "--org", "acme"]);
     t.ok(&["env", "add", "staging", "-p", "acme/secret"]);
     t.ok(&["member", "add", "bo@acme.dev", "--role", "member"]);

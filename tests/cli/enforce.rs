@@ -98,16 +98,7 @@ fn layout() -> TestEnv {
     let pg = t.pg.as_ref().unwrap();
     pg_ensure_login(&pg.socket_dir, "proj_owner");
     t.upgrade(&["--as", "proj_owner"]);
-    t.ok(&[
-        "init",
-        "--yes",
-        "--user",
-        "ana@acme.dev",
-        "--org",
-        "acme",
-        "--project",
-        "shop",
-    ]);
+    t.init("ana@acme.dev", "acme", "shop");
     t.ok(&["env", "add", "staging", "-p", "acme/shop"]);
     t.ok(&[
         "resource",

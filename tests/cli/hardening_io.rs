@@ -106,16 +106,7 @@ fn an_email_in_another_case_is_the_same_member_everywhere() {
 fn init_saves_the_identity_lowercased() {
     crate::file_only!("init saves an identity in a file; on a server the login is the identity");
     let t = TestEnv::new();
-    t.ok(&[
-        "init",
-        "--yes",
-        "--user",
-        "Ana@Acme.dev",
-        "--org",
-        "acme",
-        "--project",
-        "shop",
-    ]);
+    t.init("Ana@Acme.dev", "acme", "shop");
     let w = t.json(&["whoami"]);
     assert_eq!(
         (w["identity"].as_str(), w["source"].as_str()),

@@ -546,6 +546,22 @@ impl TestEnv {
         }
     }
 
+    /// `proj init --yes --user USER --org ORG --project PROJECT`, asserted to succeed: one
+    /// owner, one organization, one project with production.
+    #[track_caller]
+    pub fn init(&self, user: &str, org: &str, project: &str) -> String {
+        self.ok(&[
+            "init",
+            "--yes",
+            "--user",
+            user,
+            "--org",
+            org,
+            "--project",
+            project,
+        ])
+    }
+
     /// Runs and asserts exit 0; returns stdout.
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {

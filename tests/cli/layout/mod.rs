@@ -150,16 +150,7 @@ pub fn acme() -> TestEnv {
         "--as",
         "ana@acme.dev",
     ]);
-    t.ok(&[
-        "init",
-        "--yes",
-        "--user",
-        "ana@acme.dev",
-        "--org",
-        "acme",
-        "--project",
-        "shop",
-    ]);
+    t.init("ana@acme.dev", "acme", "shop");
     t
 }
 
@@ -194,16 +185,7 @@ pub fn acme_logins() -> TestEnv {
         "--as",
         "ana@acme.dev",
     ]);
-    t.ok(&[
-        "init",
-        "--yes",
-        "--user",
-        "ana@acme.dev",
-        "--org",
-        "acme",
-        "--project",
-        "shop",
-    ]);
+    t.init("ana@acme.dev", "acme", "shop");
     t
 }
 
