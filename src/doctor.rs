@@ -1,5 +1,5 @@
-//! `proj doctor`: the file's health, and the rules for laying out projects (when to split one,
-//! when an environment needs protection) turned into advice.
+//! `proj doctor`: the file's health, and the rules for laying out projects, environments and
+//! teams (when to split or merge a project, what an environment or team lacks) as advice.
 //!
 //! The health checks come from the store ([`crate::store::Store::health`]); a failed one makes
 //! the command exit non-zero, advice never does. The rules are pure functions over
